@@ -1,0 +1,99 @@
+//! Identifier newtypes. Configuration entities (buildings, categories, …) have
+//! short human-readable codes chosen by the CS center; records created in the
+//! field (defects, events, marks) have UUIDv7s so that tablets can mint them
+//! offline without coordination.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+macro_rules! code_id {
+    ($($(#[$m:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$m])*
+        #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+        impl $name {
+            pub fn new(s: impl Into<String>) -> Self { Self(s.into()) }
+            pub fn as_str(&self) -> &str { &self.0 }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(&self.0) }
+        }
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self { Self(s.to_owned()) }
+        }
+    )*};
+}
+
+code_id!(
+    /// A company (公司) in the group.
+    CompanyId,
+    /// A project (项目/楼盘).
+    ProjectId,
+    /// A building (楼栋) within a project.
+    BuildingId,
+    /// A unit (户), unique within a project, e.g. `1-0302`.
+    UnitId,
+    /// A unit type (户型).
+    UnitTypeId,
+    /// A room within a unit type, e.g. `bed2`.
+    RoomId,
+    /// A checklist item code, e.g. `KIT-03`.
+    ItemCode,
+    /// A checklist template.
+    TemplateId,
+    /// A defect category from the project's fixed list.
+    CategoryId,
+    /// A trade (工种), e.g. waterproofing.
+    TradeId,
+    /// A contractor or supplier.
+    ContractorId,
+    /// A person with an account: inspector, CS staff, engineer, contractor.
+    UserId,
+    /// An element of a unit (door, window, cabinet, floor tiles…).
+    ElementId,
+    /// A photo's content address: lowercase hex SHA-256 of the original bytes.
+    PhotoHash,
+);
+
+macro_rules! uuid_id {
+    ($($(#[$m:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+        impl $name {
+            /// A fresh UUIDv7 from the system clock and randomness.
+            pub fn new_v7() -> Self { Self(Uuid::now_v7()) }
+            /// A UUIDv7 from given parts, for deterministic tests and generators.
+            pub fn from_parts(unix_millis: u64, random: [u8; 10]) -> Self {
+                Self(uuid::Builder::from_unix_timestamp_millis(unix_millis, &random).into_uuid())
+            }
+            pub fn parse(s: &str) -> Option<Self> { Uuid::parse_str(s).ok().map(Self) }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { self.0.fmt(f) }
+        }
+    )*};
+}
+
+uuid_id!(
+    /// A defect, minted by the tablet that recorded it.
+    DefectId,
+    /// One event in a defect's history.
+    EventId,
+    /// One mark (circle, arrow, label) drawn on a photo.
+    MarkId,
+);
+
+/// A round number: 1, 2, 3, … (at least three rounds are run).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RoundNo(pub u32);
+
+impl fmt::Display for RoundNo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}

@@ -1,0 +1,725 @@
+//! The project model: organisation, buildings, units, unit types with their
+//! rooms and materials, checklist templates, categories, trades, contractors,
+//! people and round plans. This is what the project document holds.
+
+use crate::ids::*;
+use crate::listmap::{self, Keyed};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The minimum number of rounds a mock inspection plan must have.
+pub const MIN_ROUNDS: usize = 3;
+
+/// The UI languages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Lang {
+    #[serde(rename = "zh-CN")]
+    Zh,
+    #[serde(rename = "en")]
+    En,
+}
+
+/// Text in both UI languages.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct I18nText {
+    pub zh: String,
+    pub en: String,
+}
+
+impl I18nText {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+    /// The text in `lang`, falling back to the other language when empty.
+    pub fn get(&self, lang: Lang) -> &str {
+        let (first, second) = match lang {
+            Lang::Zh => (&self.zh, &self.en),
+            Lang::En => (&self.en, &self.zh),
+        };
+        if first.is_empty() {
+            second
+        } else {
+            first
+        }
+    }
+}
+
+/// A named node of the organisation (group or company).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgNode {
+    pub id: CompanyId,
+    pub name: I18nText,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Project {
+    pub id: ProjectId,
+    pub name: I18nText,
+    /// The group (集团) at the top of the hierarchy.
+    pub group: OrgNode,
+    /// The company (公司) the project belongs to.
+    pub company: OrgNode,
+    /// The contractual handover date (交房日期).
+    pub handover_date: NaiveDate,
+    #[serde(with = "listmap")]
+    pub buildings: BTreeMap<BuildingId, Building>,
+    #[serde(with = "listmap")]
+    pub unit_types: BTreeMap<UnitTypeId, UnitType>,
+    #[serde(with = "listmap")]
+    pub units: BTreeMap<UnitId, Unit>,
+    #[serde(with = "listmap")]
+    pub templates: BTreeMap<TemplateId, ChecklistTemplate>,
+    #[serde(with = "listmap")]
+    pub categories: BTreeMap<CategoryId, Category>,
+    #[serde(with = "listmap")]
+    pub trades: BTreeMap<TradeId, Trade>,
+    #[serde(with = "listmap")]
+    pub contractors: BTreeMap<ContractorId, Contractor>,
+    /// Which contractor does which trade, project-wide or for one building.
+    #[serde(default)]
+    pub trade_assignments: Vec<TradeAssignment>,
+    #[serde(with = "listmap")]
+    pub people: BTreeMap<UserId, Person>,
+    #[serde(with = "listmap")]
+    pub rounds: BTreeMap<RoundNo, RoundPlan>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Building {
+    pub id: BuildingId,
+    pub name: I18nText,
+    pub floors: u32,
+    /// The engineer (工程师) of the project department responsible for it.
+    #[serde(default)]
+    pub engineer: Option<UserId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    pub id: UnitId,
+    pub building: BuildingId,
+    pub floor: i32,
+    /// The door number (房号) as written on site, e.g. `0302`.
+    pub number: String,
+    pub unit_type: UnitTypeId,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKind {
+    Entrance,
+    Living,
+    Dining,
+    Bedroom,
+    Study,
+    Kitchen,
+    Bathroom,
+    Balcony,
+    Utility,
+    Other,
+}
+
+impl RoomKind {
+    pub const ALL: [RoomKind; 10] = [
+        RoomKind::Entrance,
+        RoomKind::Living,
+        RoomKind::Dining,
+        RoomKind::Bedroom,
+        RoomKind::Study,
+        RoomKind::Kitchen,
+        RoomKind::Bathroom,
+        RoomKind::Balcony,
+        RoomKind::Utility,
+        RoomKind::Other,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomKind::Entrance => "entrance",
+            RoomKind::Living => "living",
+            RoomKind::Dining => "dining",
+            RoomKind::Bedroom => "bedroom",
+            RoomKind::Study => "study",
+            RoomKind::Kitchen => "kitchen",
+            RoomKind::Bathroom => "bathroom",
+            RoomKind::Balcony => "balcony",
+            RoomKind::Utility => "utility",
+            RoomKind::Other => "other",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A point in normalised coordinates (0..1 across, 0..1 down) of an image or
+/// floor plan, so that it survives resizing.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    pub x: f64,
+    pub y: f64,
+}
+
+impl Point {
+    pub fn is_normalised(&self) -> bool {
+        (0.0..=1.0).contains(&self.x) && (0.0..=1.0).contains(&self.y)
+    }
+}
+
+/// A rectangle in normalised floor-plan coordinates.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rect {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+impl Rect {
+    pub fn contains(&self, p: Point) -> bool {
+        p.x >= self.x && p.x <= self.x + self.w && p.y >= self.y && p.y <= self.y + self.h
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnitType {
+    pub id: UnitTypeId,
+    pub name: I18nText,
+    #[serde(default)]
+    pub area_m2: Option<f64>,
+    /// The floor-plan image (a path in fixtures, a content hash once imported).
+    #[serde(default)]
+    pub floor_plan: Option<String>,
+    pub template: TemplateId,
+    /// Rooms in walking order.
+    pub rooms: Vec<Room>,
+    /// Materials and fittings per element, with their supplier.
+    #[serde(default)]
+    pub materials: Vec<Material>,
+}
+
+impl UnitType {
+    pub fn room(&self, id: &RoomId) -> Option<&Room> {
+        self.rooms.iter().find(|r| &r.id == id)
+    }
+    pub fn material(&self, element: &ElementId) -> Option<&Material> {
+        self.materials.iter().find(|m| &m.element == element)
+    }
+    /// The room whose outline on the floor plan contains `pin`, if any.
+    pub fn room_at(&self, pin: Point) -> Option<&Room> {
+        self.rooms
+            .iter()
+            .find(|r| r.plan_area.is_some_and(|a| a.contains(pin)))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Room {
+    pub id: RoomId,
+    pub kind: RoomKind,
+    pub name: I18nText,
+    /// Where the room is on the unit type's floor plan.
+    #[serde(default)]
+    pub plan_area: Option<Rect>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Material {
+    pub element: ElementId,
+    pub name: I18nText,
+    #[serde(default)]
+    pub spec: String,
+    pub supplier: ContractorId,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChecklistTemplate {
+    pub id: TemplateId,
+    pub name: I18nText,
+    /// Items in inspection order; each applies to every room of its kind.
+    pub items: Vec<ChecklistItem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChecklistItem {
+    pub code: ItemCode,
+    pub room_kind: RoomKind,
+    pub element: ElementId,
+    pub title: I18nText,
+    /// 验收标准
+    pub standard: I18nText,
+    /// 验收方法
+    pub method: I18nText,
+    pub default_category: CategoryId,
+    pub default_trade: TradeId,
+    /// A retired item is no longer inspected but keeps its history.
+    #[serde(default)]
+    pub retired: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// 一般
+    Minor,
+    /// 重要
+    Major,
+    /// 严重
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Minor => "minor",
+            Severity::Major => "major",
+            Severity::Critical => "critical",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Severity::Minor, Severity::Major, Severity::Critical]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// The three kinds of problem that are hardest to recover from, counted apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HardKind {
+    /// 销售承诺类
+    SalesPromise,
+    /// 渗漏水类
+    Leakage,
+    /// 设计缺陷类
+    DesignDefect,
+}
+
+impl HardKind {
+    pub const ALL: [HardKind; 3] = [
+        HardKind::SalesPromise,
+        HardKind::Leakage,
+        HardKind::DesignDefect,
+    ];
+    pub fn label(self) -> I18nText {
+        match self {
+            HardKind::SalesPromise => I18nText::new("销售承诺类", "Sales promise"),
+            HardKind::Leakage => I18nText::new("渗漏水类", "Water leakage"),
+            HardKind::DesignDefect => I18nText::new("设计缺陷类", "Design defect"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Category {
+    pub id: CategoryId,
+    pub name: I18nText,
+    pub severity: Severity,
+    /// Rectification deadline, counted from assignment (e.g. leakage 48 h).
+    pub deadline_hours: u32,
+    #[serde(default)]
+    pub hard_kind: Option<HardKind>,
+    /// "Other" (其他): choosing it requires a written reason.
+    #[serde(default)]
+    pub is_other: bool,
+    /// Notify the contractor at once rather than in the daily digest.
+    #[serde(default)]
+    pub urgent: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trade {
+    pub id: TradeId,
+    pub name: I18nText,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractorKind {
+    /// 施工单位: does the work of a trade on site.
+    Contractor,
+    /// 供应商: supplies and installs materials or fittings.
+    Supplier,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Contractor {
+    pub id: ContractorId,
+    pub name: I18nText,
+    pub kind: ContractorKind,
+    #[serde(default)]
+    pub trades: Vec<TradeId>,
+    #[serde(default)]
+    pub contact: Contact,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TradeAssignment {
+    pub trade: TradeId,
+    /// `None`: the whole project; `Some`: overrides it for one building.
+    #[serde(default)]
+    pub building: Option<BuildingId>,
+    pub contractor: ContractorId,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 客服中心 staff: owns the process.
+    CsAdmin,
+    Inspector,
+    /// 工程师 of the project department.
+    Engineer,
+    Contractor,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: UserId,
+    pub name: String,
+    pub role: Role,
+    /// Where they come from: CS center, property management, engineering…
+    #[serde(default)]
+    pub org: String,
+    /// For contractor accounts: which contractor they act for.
+    #[serde(default)]
+    pub contractor: Option<ContractorId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoundPlan {
+    pub no: RoundNo,
+    pub start: NaiveDate,
+    pub due: NaiveDate,
+    /// Who inspects what in this round.
+    #[serde(default)]
+    pub assignments: Vec<RoundAssignment>,
+    /// Content, standards to apply and materials to prepare, in words.
+    #[serde(default)]
+    pub notes: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoundAssignment {
+    pub inspector: UserId,
+    #[serde(default)]
+    pub buildings: Vec<BuildingId>,
+    #[serde(default)]
+    pub units: Vec<UnitId>,
+}
+
+macro_rules! keyed {
+    ($($ty:ty => $field:ident : $key:ty),* $(,)?) => {$(
+        impl Keyed for $ty {
+            type Key = $key;
+            fn key(&self) -> $key { self.$field.clone() }
+        }
+    )*};
+}
+
+keyed!(
+    Building => id: BuildingId,
+    Unit => id: UnitId,
+    UnitType => id: UnitTypeId,
+    ChecklistTemplate => id: TemplateId,
+    Category => id: CategoryId,
+    Trade => id: TradeId,
+    Contractor => id: ContractorId,
+    Person => id: UserId,
+    RoundPlan => no: RoundNo,
+);
+
+/// One line of a unit's checklist: an item in a room.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChecklistEntry<'a> {
+    pub room: &'a Room,
+    pub item: &'a ChecklistItem,
+}
+
+impl ChecklistEntry<'_> {
+    pub fn key(&self) -> ResultKey {
+        ResultKey {
+            room: self.room.id.clone(),
+            item: self.item.code.clone(),
+        }
+    }
+}
+
+/// Identifies one checklist line of a unit: an item code in a room.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ResultKey {
+    pub room: RoomId,
+    pub item: ItemCode,
+}
+
+impl Project {
+    pub fn unit_type_of(&self, unit: &UnitId) -> Option<&UnitType> {
+        self.units
+            .get(unit)
+            .and_then(|u| self.unit_types.get(&u.unit_type))
+    }
+
+    /// The checklist of a unit in walking order: each room of its unit type
+    /// with every active template item of that room's kind.
+    pub fn checklist(&self, unit: &UnitId) -> Vec<ChecklistEntry<'_>> {
+        let Some(ut) = self.unit_type_of(unit) else {
+            return Vec::new();
+        };
+        let Some(template) = self.templates.get(&ut.template) else {
+            return Vec::new();
+        };
+        ut.rooms
+            .iter()
+            .flat_map(|room| {
+                template
+                    .items
+                    .iter()
+                    .filter(move |item| item.room_kind == room.kind && !item.retired)
+                    .map(move |item| ChecklistEntry { room, item })
+            })
+            .collect()
+    }
+
+    /// The checklist item of a template by code.
+    pub fn item(&self, unit: &UnitId, code: &ItemCode) -> Option<&ChecklistItem> {
+        let ut = self.unit_type_of(unit)?;
+        self.templates
+            .get(&ut.template)?
+            .items
+            .iter()
+            .find(|i| &i.code == code)
+    }
+
+    /// Units of a building ordered by floor then door number.
+    pub fn units_of(&self, building: &BuildingId) -> Vec<&Unit> {
+        let mut units: Vec<&Unit> = self
+            .units
+            .values()
+            .filter(|u| &u.building == building)
+            .collect();
+        units.sort_by(|a, b| a.floor.cmp(&b.floor).then_with(|| a.number.cmp(&b.number)));
+        units
+    }
+
+    /// The units an inspector covers in a round.
+    pub fn assigned_units(&self, round: RoundNo, inspector: &UserId) -> BTreeSet<UnitId> {
+        let Some(plan) = self.rounds.get(&round) else {
+            return BTreeSet::new();
+        };
+        let mut out = BTreeSet::new();
+        for a in plan
+            .assignments
+            .iter()
+            .filter(|a| &a.inspector == inspector)
+        {
+            out.extend(a.units.iter().cloned());
+            for b in &a.buildings {
+                out.extend(
+                    self.units
+                        .values()
+                        .filter(|u| &u.building == b)
+                        .map(|u| u.id.clone()),
+                );
+            }
+        }
+        out
+    }
+
+    /// Every problem with the project's references and plan, in words, or Ok.
+    pub fn validate(&self) -> crate::Result<()> {
+        let mut errs = Vec::new();
+        let mut err = |s: String| errs.push(s);
+        for u in self.units.values() {
+            if !self.buildings.contains_key(&u.building) {
+                err(format!(
+                    "unit {}: building `{}` does not exist",
+                    u.id, u.building
+                ));
+            }
+            if !self.unit_types.contains_key(&u.unit_type) {
+                err(format!(
+                    "unit {}: unit type `{}` does not exist",
+                    u.id, u.unit_type
+                ));
+            }
+            if let Some(b) = self.buildings.get(&u.building) {
+                if u.floor < 1 || u.floor as u32 > b.floors {
+                    err(format!(
+                        "unit {}: floor {} is outside building {} (1..={})",
+                        u.id, u.floor, b.id, b.floors
+                    ));
+                }
+            }
+        }
+        for ut in self.unit_types.values() {
+            if !self.templates.contains_key(&ut.template) {
+                err(format!(
+                    "unit type {}: template `{}` does not exist",
+                    ut.id, ut.template
+                ));
+            }
+            let mut seen = BTreeSet::new();
+            for r in &ut.rooms {
+                if !seen.insert(&r.id) {
+                    err(format!(
+                        "unit type {}: room `{}` appears twice",
+                        ut.id, r.id
+                    ));
+                }
+            }
+            for m in &ut.materials {
+                if !self.contractors.contains_key(&m.supplier) {
+                    err(format!(
+                        "unit type {}: material `{}` names unknown supplier `{}`",
+                        ut.id, m.element, m.supplier
+                    ));
+                }
+            }
+        }
+        for t in self.templates.values() {
+            let mut seen = BTreeSet::new();
+            for i in &t.items {
+                if !seen.insert(&i.code) {
+                    err(format!(
+                        "template {}: item `{}` appears twice",
+                        t.id, i.code
+                    ));
+                }
+                if !self.categories.contains_key(&i.default_category) {
+                    err(format!(
+                        "template {}: item {} names unknown category `{}`",
+                        t.id, i.code, i.default_category
+                    ));
+                }
+                if !self.trades.contains_key(&i.default_trade) {
+                    err(format!(
+                        "template {}: item {} names unknown trade `{}`",
+                        t.id, i.code, i.default_trade
+                    ));
+                }
+            }
+        }
+        if self.categories.values().filter(|c| c.is_other).count() > 1 {
+            err("more than one category is marked as \"other\"".into());
+        }
+        for a in &self.trade_assignments {
+            if !self.trades.contains_key(&a.trade) {
+                err(format!("trade assignment: unknown trade `{}`", a.trade));
+            }
+            if !self.contractors.contains_key(&a.contractor) {
+                err(format!(
+                    "trade assignment for `{}`: unknown contractor `{}`",
+                    a.trade, a.contractor
+                ));
+            }
+            if let Some(b) = &a.building {
+                if !self.buildings.contains_key(b) {
+                    err(format!(
+                        "trade assignment for `{}`: unknown building `{}`",
+                        a.trade, b
+                    ));
+                }
+            }
+        }
+        for c in self.contractors.values() {
+            for t in &c.trades {
+                if !self.trades.contains_key(t) {
+                    err(format!("contractor {}: unknown trade `{}`", c.id, t));
+                }
+            }
+        }
+        for (i, (no, plan)) in self.rounds.iter().enumerate() {
+            if no.0 as usize != i + 1 {
+                err(format!(
+                    "rounds must be numbered 1, 2, 3, … without gaps; found round {no} in place {}",
+                    i + 1
+                ));
+            }
+            if plan.due < plan.start {
+                err(format!(
+                    "round {no}: due date {} is before its start {}",
+                    plan.due, plan.start
+                ));
+            }
+            if plan.due > self.handover_date {
+                err(format!(
+                    "round {no}: due date {} is after the handover date {}",
+                    plan.due, self.handover_date
+                ));
+            }
+            for a in &plan.assignments {
+                match self.people.get(&a.inspector) {
+                    None => err(format!(
+                        "round {no}: inspector `{}` is not a known person",
+                        a.inspector
+                    )),
+                    Some(p) if p.role != Role::Inspector && p.role != Role::CsAdmin => {
+                        err(format!("round {no}: `{}` is not an inspector", a.inspector))
+                    }
+                    Some(_) => {}
+                }
+                for b in &a.buildings {
+                    if !self.buildings.contains_key(b) {
+                        err(format!("round {no}: unknown building `{b}`"));
+                    }
+                }
+                for u in &a.units {
+                    if !self.units.contains_key(u) {
+                        err(format!("round {no}: unknown unit `{u}`"));
+                    }
+                }
+            }
+        }
+        let rounds: Vec<&RoundPlan> = self.rounds.values().collect();
+        for w in rounds.windows(2) {
+            if w[1].start < w[0].start {
+                err(format!("round {} starts before round {}", w[1].no, w[0].no));
+            }
+        }
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::Error::InvalidProject(errs))
+        }
+    }
+
+    /// Problems with the inspection plan as a whole (as opposed to broken
+    /// references): too few rounds, or units no inspector covers.
+    pub fn plan_warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.rounds.len() < MIN_ROUNDS {
+            w.push(format!(
+                "only {} round(s) planned; at least {MIN_ROUNDS} are required",
+                self.rounds.len()
+            ));
+        }
+        for plan in self.rounds.values() {
+            let covered: BTreeSet<UnitId> = plan
+                .assignments
+                .iter()
+                .flat_map(|a| self.assigned_units(plan.no, &a.inspector))
+                .collect();
+            let missing = self.units.len() - covered.len();
+            if missing > 0 {
+                w.push(format!(
+                    "round {}: {missing} unit(s) have no inspector",
+                    plan.no
+                ));
+            }
+        }
+        w
+    }
+}

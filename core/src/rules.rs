@@ -1,0 +1,335 @@
+//! The rules of rounds, rechecks, deadlines, routing and repeats, as pure
+//! functions over the model.
+
+use crate::defect::{Defect, DefectStatus, EventKind};
+use crate::ids::*;
+use crate::model::{Category, ChecklistItem, Project, ResultKey};
+use crate::time::{self, Time};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The rectification deadline of an attempt opened at `opened_at`.
+pub fn deadline_for(category: &Category, opened_at: Time) -> Time {
+    opened_at + time::hours(category.deadline_hours)
+}
+
+/// Whether a category choice is acceptable: "other" needs a written reason.
+pub fn check_category(
+    project: &Project,
+    category: &CategoryId,
+    other_reason: Option<&str>,
+) -> crate::Result<()> {
+    let cat = project
+        .categories
+        .get(category)
+        .ok_or_else(|| crate::Error::UnknownCategory(category.clone()))?;
+    if cat.is_other && other_reason.is_none_or(|r| r.trim().chars().count() < 4) {
+        return Err(crate::Error::OtherNeedsReason(category.clone()));
+    }
+    Ok(())
+}
+
+/// The contractor responsible for work on `element` of a given trade in a unit:
+/// the supplier of that element's material in the unit type first (a kitchen
+/// cabinet goes to the cabinet supplier), then the trade's contractor for the
+/// unit's building, then the project-wide one.
+pub fn route_contractor(
+    project: &Project,
+    unit: &UnitId,
+    element: &ElementId,
+    trade: &TradeId,
+) -> Option<ContractorId> {
+    let u = project.units.get(unit)?;
+    if let Some(m) = project
+        .unit_types
+        .get(&u.unit_type)
+        .and_then(|ut| ut.material(element))
+    {
+        return Some(m.supplier.clone());
+    }
+    let for_building = project
+        .trade_assignments
+        .iter()
+        .find(|a| &a.trade == trade && a.building.as_ref() == Some(&u.building));
+    let project_wide = || {
+        project
+            .trade_assignments
+            .iter()
+            .find(|a| &a.trade == trade && a.building.is_none())
+    };
+    for_building
+        .or_else(project_wide)
+        .map(|a| a.contractor.clone())
+}
+
+/// What a defect form starts with when an inspector fails a checklist item.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DefectPrefill {
+    pub element: ElementId,
+    pub category: CategoryId,
+    pub severity: crate::model::Severity,
+    pub trade: TradeId,
+    pub responsible: Option<ContractorId>,
+}
+
+pub fn prefill(project: &Project, unit: &UnitId, item: &ChecklistItem) -> DefectPrefill {
+    let severity = project
+        .categories
+        .get(&item.default_category)
+        .map(|c| c.severity)
+        .unwrap_or(crate::model::Severity::Minor);
+    DefectPrefill {
+        element: item.element.clone(),
+        category: item.default_category.clone(),
+        severity,
+        trade: item.default_trade.clone(),
+        responsible: route_contractor(project, unit, &item.element, &item.default_trade),
+    }
+}
+
+/// One line of a round's recheck queue for a unit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecheckEntry {
+    pub defect: DefectId,
+    pub found_round: RoundNo,
+    pub status: DefectStatus,
+    /// The recheck already recorded in this round, if any: passed or not.
+    pub done: Option<bool>,
+}
+
+/// The defects round `round` must recheck: every defect found in an earlier
+/// round that is still open, plus those this round already rechecked (so the
+/// queue shows progress). Withdrawn and accepted-risk defects are out.
+pub fn recheck_queue<'a>(
+    defects: impl IntoIterator<Item = &'a Defect>,
+    round: RoundNo,
+) -> Vec<RecheckEntry> {
+    let mut out = Vec::new();
+    for d in defects {
+        if d.found_round >= round {
+            continue;
+        }
+        let lc = d.lifecycle();
+        let done = d.recheck_in(round).map(|e| match e.kind {
+            EventKind::Rechecked { passed, .. } => passed,
+            _ => unreachable!("recheck_in returns rechecks"),
+        });
+        let still_due = match lc.status {
+            DefectStatus::Withdrawn | DefectStatus::AcceptedRisk => false,
+            DefectStatus::Verified => done.is_some(),
+            _ => true,
+        };
+        if still_due {
+            out.push(RecheckEntry {
+                defect: d.id,
+                found_round: d.found_round,
+                status: lc.status,
+                done,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        a.found_round
+            .cmp(&b.found_round)
+            .then(a.defect.cmp(&b.defect))
+    });
+    out
+}
+
+/// The result of one checklist line in one round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    NotApplicable,
+    NotChecked,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::NotApplicable => "not_applicable",
+            Outcome::NotChecked => "not_checked",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Outcome::Pass,
+            Outcome::Fail,
+            Outcome::NotApplicable,
+            Outcome::NotChecked,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+    pub fn is_checked(self) -> bool {
+        self != Outcome::NotChecked
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitStatus {
+    NotStarted,
+    InProgress,
+    Done,
+    DoneWithOpenDefects,
+}
+
+impl UnitStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitStatus::NotStarted => "not_started",
+            UnitStatus::InProgress => "in_progress",
+            UnitStatus::Done => "done",
+            UnitStatus::DoneWithOpenDefects => "done_with_open_defects",
+        }
+    }
+}
+
+/// How far a unit is in a round.
+///
+/// Not started: nothing recorded in the round. Done: every checklist line has
+/// an outcome and every recheck in the queue is recorded; "with open defects"
+/// when any defect of the unit is still open after that.
+pub fn unit_status(
+    checklist: &[ResultKey],
+    outcomes: &BTreeMap<ResultKey, Outcome>,
+    queue: &[RecheckEntry],
+    open_defects: usize,
+) -> UnitStatus {
+    let checked = checklist
+        .iter()
+        .filter(|k| outcomes.get(*k).is_some_and(|o| o.is_checked()))
+        .count();
+    let rechecked = queue.iter().filter(|e| e.done.is_some()).count();
+    if checked == 0 && rechecked == 0 {
+        return UnitStatus::NotStarted;
+    }
+    if checked < checklist.len() || rechecked < queue.len() {
+        return UnitStatus::InProgress;
+    }
+    if open_defects > 0 {
+        UnitStatus::DoneWithOpenDefects
+    } else {
+        UnitStatus::Done
+    }
+}
+
+/// Defects that failed recheck `min_failures` times or more, per contractor
+/// (the figure sent to the project department for rewards and penalties).
+pub fn repeat_failures_by_contractor<'a>(
+    defects: impl IntoIterator<Item = &'a Defect>,
+    min_failures: u32,
+) -> BTreeMap<Option<ContractorId>, u32> {
+    let mut out = BTreeMap::new();
+    for d in defects {
+        let lc = d.lifecycle();
+        if lc.status != DefectStatus::Withdrawn && lc.failed_rechecks >= min_failures {
+            *out.entry(lc.contractor.or_else(|| d.responsible.clone()))
+                .or_insert(0) += 1;
+        }
+    }
+    out
+}
+
+/// A spot (unit, room, element) that has had more than one defect: the same
+/// thing failing again means the root cause was missed.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RepeatSpot {
+    pub unit: UnitId,
+    pub room: RoomId,
+    pub element: ElementId,
+    /// Defects recorded at this spot.
+    pub defects: u32,
+    /// Failed rechecks summed over them.
+    pub failed_rechecks: u32,
+}
+
+/// Spots where defects repeat: two or more defects, or one defect that failed
+/// recheck twice or more.
+pub fn repeat_spots<'a>(defects: impl IntoIterator<Item = &'a Defect>) -> Vec<RepeatSpot> {
+    let mut spots: BTreeMap<(UnitId, RoomId, ElementId), (u32, u32)> = BTreeMap::new();
+    for d in defects {
+        let lc = d.lifecycle();
+        if lc.status == DefectStatus::Withdrawn {
+            continue;
+        }
+        let e = spots
+            .entry((d.unit.clone(), d.room.clone(), d.element.clone()))
+            .or_default();
+        e.0 += 1;
+        e.1 += lc.failed_rechecks;
+    }
+    let mut out: Vec<RepeatSpot> = spots
+        .into_iter()
+        .filter(|(_, (n, f))| *n >= 2 || *f >= 2)
+        .map(
+            |((unit, room, element), (defects, failed_rechecks))| RepeatSpot {
+                unit,
+                room,
+                element,
+                defects,
+                failed_rechecks,
+            },
+        )
+        .collect();
+    out.sort_by(|a, b| {
+        (b.defects + b.failed_rechecks)
+            .cmp(&(a.defects + a.failed_rechecks))
+            .then(a.cmp(b))
+    });
+    out
+}
+
+/// The units of a project with open defects at `now`, ordered by most open
+/// first: the units at risk at handover.
+pub fn units_with_open_defects<'a>(
+    defects: impl IntoIterator<Item = &'a Defect>,
+) -> Vec<(UnitId, u32)> {
+    let mut m: BTreeMap<UnitId, u32> = BTreeMap::new();
+    for d in defects {
+        if d.lifecycle().status.is_open() {
+            *m.entry(d.unit.clone()).or_insert(0) += 1;
+        }
+    }
+    let mut v: Vec<_> = m.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    v
+}
+
+/// The rounds (by number) whose plan covers `at`, or the last started one.
+pub fn current_round(project: &Project, today: chrono::NaiveDate) -> Option<RoundNo> {
+    project
+        .rounds
+        .values()
+        .filter(|r| r.start <= today)
+        .map(|r| r.no)
+        .max()
+}
+
+/// Days from `today` to the handover date (negative once past).
+pub fn days_to_handover(project: &Project, today: chrono::NaiveDate) -> i64 {
+    (project.handover_date - today).num_days()
+}
+
+/// Units covered by more than one inspector in a round (a planning slip).
+pub fn overlapping_assignments(project: &Project, round: RoundNo) -> BTreeSet<UnitId> {
+    let Some(plan) = project.rounds.get(&round) else {
+        return BTreeSet::new();
+    };
+    let mut seen = BTreeSet::new();
+    let mut dup = BTreeSet::new();
+    let inspectors: BTreeSet<&UserId> = plan.assignments.iter().map(|a| &a.inspector).collect();
+    for i in inspectors {
+        for u in project.assigned_units(round, i) {
+            if !seen.insert(u.clone()) {
+                dup.insert(u);
+            }
+        }
+    }
+    dup
+}

@@ -1,0 +1,449 @@
+//! The unit and project documents: round trip, and what happens when
+//! inspectors and contractors edit offline at the same time.
+
+mod common;
+use common::*;
+use walkthrough_core::defect::*;
+use walkthrough_core::doc::{DefectEdit, ProjectDoc, UnitDoc};
+use walkthrough_core::model::*;
+use walkthrough_core::rules::{Outcome, UnitStatus};
+use walkthrough_core::*;
+
+fn unit_doc(actor: &[u8]) -> UnitDoc {
+    let mut d = UnitDoc::genesis(&"P".into(), &"B1-0101".into());
+    d.set_actor(automerge::ActorId::from(actor));
+    d
+}
+
+/// Two tablets that both start the unit document offline.
+fn two_tablets() -> (UnitDoc, UnitDoc) {
+    (unit_doc(b"tablet-a"), unit_doc(b"tablet-b"))
+}
+
+fn sync(a: &mut UnitDoc, b: &mut UnitDoc) {
+    a.merge(b).unwrap();
+    b.merge(a).unwrap();
+    assert_eq!(a.heads(), b.heads());
+}
+
+fn photo(hash: &str, marks: Vec<Shape>) -> Photo {
+    Photo {
+        hash: hash.into(),
+        added_by: "insp-a".into(),
+        added_at: at(0),
+        marks: marks
+            .into_iter()
+            .enumerate()
+            .map(|(i, shape)| {
+                let id = MarkId::from_parts(1, [i as u8; 10]);
+                (id, Mark { id, shape })
+            })
+            .collect(),
+    }
+}
+
+fn full_defect() -> Defect {
+    let mut d = defect("B1-0101", "leak", 1, at(0));
+    d.pin = Some(Point { x: 0.25, y: 0.75 });
+    d.root_cause = Some("design".into());
+    d.root_cause_note = Some("drain placed at the high side".into());
+    d.photos.insert(
+        "ab12".into(),
+        photo(
+            "ab12",
+            vec![
+                Shape::Circle {
+                    center: Point { x: 0.5, y: 0.5 },
+                    radius: 0.1,
+                },
+                Shape::Arrow {
+                    from: Point { x: 0.1, y: 0.1 },
+                    to: Point { x: 0.45, y: 0.45 },
+                },
+                Shape::Label {
+                    at: Point { x: 0.6, y: 0.4 },
+                    text: "积水".into(),
+                },
+            ],
+        ),
+    );
+    d.events = vec![assigned(1, "c-water", 49, 1)];
+    d
+}
+
+#[test]
+fn genesis_is_identical_everywhere() {
+    let (mut a, mut b) = two_tablets();
+    assert_eq!(a.heads(), b.heads());
+    let mut other_unit = UnitDoc::genesis(&"P".into(), &"B1-0201".into());
+    assert_ne!(a.heads(), other_unit.heads());
+}
+
+#[test]
+fn unit_round_trip() {
+    let (mut a, _) = two_tablets();
+    let d = full_defect();
+    a.add_defect(&d).unwrap();
+    let key = ResultKey {
+        room: "bath".into(),
+        item: "BTH-01".into(),
+    };
+    a.record_result(
+        RoundNo(1),
+        &key,
+        Outcome::Fail,
+        &"insp-a".into(),
+        at(0),
+        Some("see defect"),
+    )
+    .unwrap();
+    let bytes = a.save();
+    let loaded = UnitDoc::load(&bytes).unwrap();
+    let rec = loaded.read().unwrap();
+    assert_eq!(rec.unit.as_str(), "B1-0101");
+    assert_eq!(rec.defects[&d.id], d);
+    let r = &rec.results[&(RoundNo(1), key)];
+    assert_eq!(
+        (r.outcome, r.by.as_str(), r.note.as_deref()),
+        (Outcome::Fail, "insp-a", Some("see defect"))
+    );
+}
+
+#[test]
+fn loading_something_else_is_a_clear_error() {
+    let mut p = ProjectDoc::genesis(&"P".into());
+    let err = UnitDoc::load(&p.save()).err().unwrap().to_string();
+    assert!(err.contains("not a Walkthrough unit document"), "{err}");
+    assert!(UnitDoc::load(b"garbage").is_err());
+}
+
+#[test]
+fn two_inspectors_adding_defects_to_one_unit_keep_both() {
+    let (mut a, mut b) = two_tablets();
+    let da = defect("B1-0101", "leak", 1, at(0));
+    let mut db = defect("B1-0101", "tile", 1, at(1));
+    db.room = "kit".into();
+    a.add_defect(&da).unwrap();
+    b.add_defect(&db).unwrap();
+    sync(&mut a, &mut b);
+    let (ra, rb) = (a.read().unwrap(), b.read().unwrap());
+    assert_eq!(ra, rb);
+    assert_eq!(ra.defects.len(), 2);
+}
+
+#[test]
+fn a_retried_create_never_duplicates() {
+    let (mut a, mut b) = two_tablets();
+    let d = defect("B1-0101", "leak", 1, at(0));
+    a.add_defect(&d).unwrap();
+    assert!(matches!(a.add_defect(&d), Err(Error::DuplicateDefect(_))));
+    // The same change delivered twice (a retried sync) is applied once.
+    let mut copy = UnitDoc::load(&a.save()).unwrap();
+    b.merge(&mut copy).unwrap();
+    b.merge(&mut a).unwrap();
+    assert_eq!(b.read().unwrap().defects.len(), 1);
+}
+
+#[test]
+fn editing_different_fields_of_one_defect_keeps_both() {
+    let (mut a, mut b) = two_tablets();
+    let d = defect("B1-0101", "leak", 1, at(0));
+    a.add_defect(&d).unwrap();
+    sync(&mut a, &mut b);
+    a.edit_defect(
+        d.id,
+        &DefectEdit::Description("water pools 5 mm deep".into()),
+        event_id(at(2)),
+        &"insp-a".into(),
+        at(2),
+        RoundNo(1),
+    )
+    .unwrap();
+    b.edit_defect(
+        d.id,
+        &DefectEdit::Severity(Severity::Critical),
+        event_id(at(3)),
+        &"insp-b".into(),
+        at(3),
+        RoundNo(1),
+    )
+    .unwrap();
+    sync(&mut a, &mut b);
+    let got = a.read_defect(d.id).unwrap();
+    assert_eq!(got.description, "water pools 5 mm deep");
+    assert_eq!(got.severity, Severity::Critical);
+    assert_eq!(
+        got.events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Edited { .. }))
+            .count(),
+        2
+    );
+    assert_eq!(b.read_defect(d.id).unwrap(), got);
+}
+
+#[test]
+fn editing_the_same_field_is_deterministic_and_the_loser_stays_visible() {
+    let (mut a, mut b) = two_tablets();
+    let d = defect("B1-0101", "leak", 1, at(0));
+    a.add_defect(&d).unwrap();
+    sync(&mut a, &mut b);
+    a.edit_defect(
+        d.id,
+        &DefectEdit::Spot("north wall".into()),
+        event_id(at(2)),
+        &"insp-a".into(),
+        at(2),
+        RoundNo(1),
+    )
+    .unwrap();
+    b.edit_defect(
+        d.id,
+        &DefectEdit::Spot("south wall".into()),
+        event_id(at(3)),
+        &"insp-b".into(),
+        at(3),
+        RoundNo(1),
+    )
+    .unwrap();
+    // Merge in both directions: the same winner either way.
+    let mut a2 = UnitDoc::load(&a.save()).unwrap();
+    let mut b2 = UnitDoc::load(&b.save()).unwrap();
+    a.merge(&mut b2).unwrap();
+    b.merge(&mut a2).unwrap();
+    let (sa, sb) = (
+        a.read_defect(d.id).unwrap().spot,
+        b.read_defect(d.id).unwrap().spot,
+    );
+    assert_eq!(sa, sb);
+    // Both values are still there: as a visible conflict on the field…
+    let mut values = a.field_values(d.id, "spot").unwrap();
+    assert_eq!(values[0], sa);
+    values.sort();
+    assert_eq!(values, ["north wall", "south wall"]);
+    // …and in the defect's history, with author and time.
+    let edits: Vec<(String, String)> = a
+        .read_defect(d.id)
+        .unwrap()
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Edited { field, value } if field == "spot" => {
+                Some((e.by.0.clone(), value.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        edits,
+        [
+            ("insp-a".into(), "north wall".into()),
+            ("insp-b".into(), "south wall".into())
+        ]
+    );
+}
+
+#[test]
+fn recheck_and_fixed_report_crossing_keep_both_events() {
+    // Round 2: the contractor reports the fix from the server side while an
+    // inspector, offline in the basement, rechecks and finds it still failing.
+    let (mut tablet, mut server) = two_tablets();
+    let d = full_defect();
+    tablet.add_defect(&d).unwrap();
+    sync(&mut tablet, &mut server);
+    server.add_event(d.id, &fixed(790, 1)).unwrap();
+    tablet
+        .add_event(d.id, &recheck(800, 2, false, Some(848)))
+        .unwrap();
+    sync(&mut tablet, &mut server);
+    let got = tablet.read_defect(d.id).unwrap();
+    assert_eq!(got.events.len(), 3, "no event lost");
+    let lc = got.lifecycle();
+    // Defined outcome: the report predates the recheck, so the recheck failed
+    // that attempt; the item is back with the contractor with a new deadline.
+    assert_eq!(lc.status, DefectStatus::FailedRecheck);
+    assert_eq!(lc.attempts[0].reported_fixed_at, Some(at(790)));
+    assert_eq!(lc.current_deadline(), Some(at(848)));
+    assert_eq!(server.read_defect(d.id).unwrap().lifecycle(), lc);
+}
+
+#[test]
+fn concurrent_results_for_one_item_keep_author_and_time_together() {
+    let (mut a, mut b) = two_tablets();
+    let key = ResultKey {
+        room: "kit".into(),
+        item: "KIT-01".into(),
+    };
+    a.record_result(
+        RoundNo(1),
+        &key,
+        Outcome::Pass,
+        &"insp-a".into(),
+        at(1),
+        None,
+    )
+    .unwrap();
+    b.record_result(
+        RoundNo(1),
+        &key,
+        Outcome::Fail,
+        &"insp-b".into(),
+        at(2),
+        None,
+    )
+    .unwrap();
+    sync(&mut a, &mut b);
+    let r = a.read().unwrap().results[&(RoundNo(1), key)].clone();
+    assert!(
+        matches!(
+            (r.outcome, r.by.as_str()),
+            (Outcome::Pass, "insp-a") | (Outcome::Fail, "insp-b")
+        ),
+        "{r:?}"
+    );
+    assert_eq!(b.read().unwrap().results, a.read().unwrap().results);
+}
+
+#[test]
+fn marks_are_vectors_added_and_removed_concurrently() {
+    let (mut a, mut b) = two_tablets();
+    let d = full_defect();
+    a.add_defect(&d).unwrap();
+    sync(&mut a, &mut b);
+    let hash = PhotoHash::from("ab12");
+    let first = *d.photos[&hash].marks.keys().next().unwrap();
+    let new_mark = Mark {
+        id: MarkId::from_parts(2, [9; 10]),
+        shape: Shape::Label {
+            at: Point { x: 0.2, y: 0.2 },
+            text: "空鼓".into(),
+        },
+    };
+    a.put_mark(d.id, &hash, &new_mark, &"insp-a".into(), at(5))
+        .unwrap();
+    b.delete_mark(d.id, &hash, first, &"insp-b".into(), at(6))
+        .unwrap();
+    sync(&mut a, &mut b);
+    let marks = &a.read_defect(d.id).unwrap().photos[&hash].marks;
+    assert_eq!(marks.len(), 3);
+    assert!(marks.contains_key(&new_mark.id) && !marks.contains_key(&first));
+    let bad = Mark {
+        id: MarkId::from_parts(3, [1; 10]),
+        shape: Shape::Circle {
+            center: Point { x: 1.5, y: 0.5 },
+            radius: 0.1,
+        },
+    };
+    let err = a
+        .put_mark(d.id, &hash, &bad, &"insp-a".into(), at(7))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a valid shape"), "{err}");
+}
+
+#[test]
+fn unit_status_from_the_document() {
+    let p = project();
+    let mut a = unit_doc(b"tablet-a");
+    let unit: UnitId = "B1-0101".into();
+    let status = |d: &UnitDoc, r: u32| d.read().unwrap().status(&p, RoundNo(r));
+    assert_eq!(status(&a, 1), UnitStatus::NotStarted);
+    let keys: Vec<ResultKey> = p.checklist(&unit).iter().map(|e| e.key()).collect();
+    a.record_result(
+        RoundNo(1),
+        &keys[0],
+        Outcome::Pass,
+        &"insp-a".into(),
+        at(1),
+        None,
+    )
+    .unwrap();
+    assert_eq!(status(&a, 1), UnitStatus::InProgress);
+    a.record_result(
+        RoundNo(1),
+        &keys[1],
+        Outcome::NotApplicable,
+        &"insp-a".into(),
+        at(1),
+        None,
+    )
+    .unwrap();
+    a.record_result(
+        RoundNo(1),
+        &keys[2],
+        Outcome::Fail,
+        &"insp-a".into(),
+        at(1),
+        None,
+    )
+    .unwrap();
+    let d = defect("B1-0101", "leak", 1, at(1));
+    a.add_defect(&d).unwrap();
+    assert_eq!(status(&a, 1), UnitStatus::DoneWithOpenDefects);
+    // Round 2 must recheck the open defect before the unit is done.
+    for k in &keys {
+        a.record_result(
+            RoundNo(2),
+            k,
+            Outcome::Pass,
+            &"insp-a".into(),
+            at(800),
+            None,
+        )
+        .unwrap();
+    }
+    assert_eq!(status(&a, 2), UnitStatus::InProgress);
+    a.add_event(d.id, &recheck(801, 2, true, None)).unwrap();
+    assert_eq!(status(&a, 2), UnitStatus::Done);
+}
+
+#[test]
+fn project_round_trip() {
+    let p = project();
+    let mut doc = ProjectDoc::import(&p, &"cs".into(), at(0)).unwrap();
+    let loaded = ProjectDoc::load(&doc.save()).unwrap();
+    assert_eq!(loaded.read().unwrap(), p);
+    assert!(ProjectDoc::genesis(&"P".into()).heads() == ProjectDoc::genesis(&"P".into()).heads());
+}
+
+#[test]
+fn project_edits_merge_field_by_field() {
+    let p = project();
+    let mut a = ProjectDoc::import(&p, &"cs".into(), at(0)).unwrap();
+    let mut b = ProjectDoc::load(&a.save()).unwrap();
+    // One admin changes a category's deadline, another renames it and adds a building.
+    let mut pa = p.clone();
+    pa.categories
+        .get_mut(&CategoryId::from("leak"))
+        .unwrap()
+        .deadline_hours = 24;
+    a.write(&pa, &"cs".into(), at(1)).unwrap();
+    let mut pb = p.clone();
+    pb.categories
+        .get_mut(&CategoryId::from("leak"))
+        .unwrap()
+        .name
+        .en = "Water leak".into();
+    pb.buildings.insert(
+        "B3".into(),
+        Building {
+            id: "B3".into(),
+            name: i18n("B3"),
+            floors: 5,
+            engineer: None,
+        },
+    );
+    b.write(&pb, &"cs".into(), at(2)).unwrap();
+    a.merge(&mut b).unwrap();
+    let merged = a.read().unwrap();
+    let leak = &merged.categories[&CategoryId::from("leak")];
+    assert_eq!(
+        (leak.deadline_hours, leak.name.en.as_str()),
+        (24, "Water leak")
+    );
+    assert!(merged.buildings.contains_key(&BuildingId::from("B3")));
+    // Writing an unchanged project makes no change at all.
+    let heads = a.heads();
+    a.write(&merged, &"cs".into(), at(3)).unwrap();
+    assert_eq!(a.heads(), heads);
+}
