@@ -29,9 +29,7 @@ impl Source {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Source::OwnInspection, Source::OwnerReported]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        [Source::OwnInspection, Source::OwnerReported].into_iter().find(|v| v.as_str() == s)
     }
 }
 
@@ -83,9 +81,11 @@ pub struct Mark {
     pub shape: Shape,
 }
 
-/// A chalk mark on a photo, in normalised image coordinates.
+/// A chalk mark on a photo, in normalised image coordinates. (Externally
+/// tagged: it parses without buffering, which matters when a unit with
+/// hundreds of marks is read.)
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Shape {
     /// A circle around the spot; the radius is a fraction of the image width.
     Circle { center: Point, radius: f64 },
@@ -98,13 +98,9 @@ pub enum Shape {
 impl Shape {
     pub fn is_valid(&self) -> bool {
         match self {
-            Shape::Circle { center, radius } => {
-                center.is_normalised() && *radius > 0.0 && *radius <= 1.0
-            }
+            Shape::Circle { center, radius } => center.is_normalised() && *radius > 0.0 && *radius <= 1.0,
             Shape::Arrow { from, to } => from.is_normalised() && to.is_normalised() && from != to,
-            Shape::Label { at, text } => {
-                at.is_normalised() && !text.trim().is_empty() && text.chars().count() <= 40
-            }
+            Shape::Label { at, text } => at.is_normalised() && !text.trim().is_empty() && text.chars().count() <= 40,
         }
     }
 }
@@ -112,26 +108,27 @@ impl Shape {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DefectEvent {
     pub id: EventId,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
     pub at: Time,
     pub by: UserId,
     pub round: RoundNo,
     pub kind: EventKind,
 }
 
+/// (Externally tagged, with deadlines in epoch milliseconds, so that events
+/// stored as JSON in documents parse fast.)
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// Sent to a contractor for repair, with the attempt's deadline. A second
     /// assignment within an attempt is a reassignment: the deadline stays.
     Assigned {
         contractor: ContractorId,
+        #[serde(with = "chrono::serde::ts_milliseconds")]
         deadline: Time,
     },
     /// The contractor says it is fixed.
-    ReportedFixed {
-        note: String,
-        photo: Option<PhotoHash>,
-    },
+    ReportedFixed { note: String, photo: Option<PhotoHash> },
     /// The contractor takes back a "fixed" report made by mistake.
     FixRetracted { note: String },
     /// Rechecked on site. A failure opens a new attempt with a new deadline.
@@ -139,14 +136,12 @@ pub enum EventKind {
         passed: bool,
         note: String,
         photo: Option<PhotoHash>,
+        #[serde(with = "chrono::serde::ts_milliseconds_option")]
         new_deadline: Option<Time>,
     },
     /// Cannot be fixed before handover: the CS center accepts the risk and
     /// gives the unified answer (统一口径) and contingency plan (预案).
-    AcceptedRisk {
-        unified_answer: I18nText,
-        contingency_plan: String,
-    },
+    AcceptedRisk { unified_answer: I18nText, contingency_plan: String },
     /// Recorded in error.
     Withdrawn { reason: String },
     /// A field of the defect was edited (kept for the audit trail; the field
@@ -189,10 +184,7 @@ pub enum DefectStatus {
 
 impl DefectStatus {
     pub fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            DefectStatus::Verified | DefectStatus::AcceptedRisk | DefectStatus::Withdrawn
-        )
+        matches!(self, DefectStatus::Verified | DefectStatus::AcceptedRisk | DefectStatus::Withdrawn)
     }
     /// Still needs work or a recheck.
     pub fn is_open(self) -> bool {
@@ -215,17 +207,9 @@ impl DefectStatus {
     }
     pub fn parse(s: &str) -> Option<Self> {
         use DefectStatus::*;
-        [
-            Open,
-            Assigned,
-            FailedRecheck,
-            ReportedFixed,
-            Verified,
-            AcceptedRisk,
-            Withdrawn,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
+        [Open, Assigned, FailedRecheck, ReportedFixed, Verified, AcceptedRisk, Withdrawn]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
 }
 
@@ -320,11 +304,7 @@ impl Lifecycle {
     }
     /// Closed, and done by the first deadline (及时完结).
     pub fn closed_in_time(&self) -> bool {
-        match (
-            self.status.is_closed(),
-            self.completed_at,
-            self.first_deadline(),
-        ) {
+        match (self.status.is_closed(), self.completed_at, self.first_deadline()) {
             (true, Some(done), Some(deadline)) => done <= deadline,
             _ => false,
         }
@@ -341,8 +321,7 @@ impl Defect {
     /// Sort events into their canonical order. Replicas that hold the same
     /// events therefore fold them identically.
     pub fn sort_events(&mut self) {
-        self.events
-            .sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
+        self.events.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
     }
 
     /// The lifecycle from every event.
@@ -357,10 +336,7 @@ impl Defect {
 
     /// The events a recheck in `round` recorded, if any.
     pub fn recheck_in(&self, round: RoundNo) -> Option<&DefectEvent> {
-        self.events
-            .iter()
-            .filter(|e| e.round == round && matches!(e.kind, EventKind::Rechecked { .. }))
-            .last()
+        self.events.iter().filter(|e| e.round == round && matches!(e.kind, EventKind::Rechecked { .. })).last()
     }
 }
 
@@ -397,10 +373,7 @@ pub fn fold_events<'a>(events: impl Iterator<Item = &'a DefectEvent>) -> Lifecyc
             continue;
         }
         match &ev.kind {
-            EventKind::Assigned {
-                contractor,
-                deadline,
-            } => {
+            EventKind::Assigned { contractor, deadline } => {
                 lc.contractor = Some(contractor.clone());
                 match lc.attempts.last_mut() {
                     Some(a) if a.outcome.is_none() => {
@@ -428,26 +401,16 @@ pub fn fold_events<'a>(events: impl Iterator<Item = &'a DefectEvent>) -> Lifecyc
                     }
                 }
             }
-            EventKind::Rechecked {
-                passed,
-                new_deadline,
-                ..
-            } => {
+            EventKind::Rechecked { passed, new_deadline, .. } => {
                 let a = current_attempt(&mut lc, ev.at);
                 if *passed {
-                    a.outcome = Some(AttemptOutcome::Passed {
-                        at: ev.at,
-                        round: ev.round,
-                    });
+                    a.outcome = Some(AttemptOutcome::Passed { at: ev.at, round: ev.round });
                     lc.completed_at = a.done_at();
                     lc.closed_at = Some(ev.at);
                     lc.status = DefectStatus::Verified;
                     terminal = true;
                 } else {
-                    a.outcome = Some(AttemptOutcome::Failed {
-                        at: ev.at,
-                        round: ev.round,
-                    });
+                    a.outcome = Some(AttemptOutcome::Failed { at: ev.at, round: ev.round });
                     let contractor = a.contractor.clone();
                     lc.failed_rechecks += 1;
                     lc.attempts.push(Attempt {

@@ -29,9 +29,7 @@ use crate::model::{Point, Project, ResultKey, Severity};
 use crate::rules::{self, Outcome, RecheckEntry, UnitStatus};
 use crate::time::{self, Time};
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{
-    ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT,
-};
+use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -39,11 +37,10 @@ use std::collections::BTreeMap;
 pub const SCHEMA_VERSION: i64 = 1;
 const GENESIS_ACTOR: &[u8] = b"walkthrough-genesis";
 
-/// A unit's recorded result for one checklist line in one round.
+/// A unit's recorded result for one checklist line in one round (the round
+/// and line are its key in `UnitRecord::results`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ItemResult {
-    pub round: RoundNo,
-    pub key: ResultKey,
     pub outcome: Outcome,
     pub by: UserId,
     pub at: Time,
@@ -61,11 +58,7 @@ pub struct UnitRecord {
 
 impl UnitRecord {
     pub fn outcomes(&self, round: RoundNo) -> BTreeMap<ResultKey, Outcome> {
-        self.results
-            .iter()
-            .filter(|((r, _), _)| *r == round)
-            .map(|((_, k), v)| (k.clone(), v.outcome))
-            .collect()
+        self.results.iter().filter(|((r, _), _)| *r == round).map(|((_, k), v)| (k.clone(), v.outcome)).collect()
     }
 
     pub fn recheck_queue(&self, round: RoundNo) -> Vec<RecheckEntry> {
@@ -73,24 +66,12 @@ impl UnitRecord {
     }
 
     pub fn open_defects(&self) -> usize {
-        self.defects
-            .values()
-            .filter(|d| d.lifecycle().status.is_open())
-            .count()
+        self.defects.values().filter(|d| d.lifecycle().status.is_open()).count()
     }
 
     pub fn status(&self, project: &Project, round: RoundNo) -> UnitStatus {
-        let checklist: Vec<ResultKey> = project
-            .checklist(&self.unit)
-            .iter()
-            .map(|e| e.key())
-            .collect();
-        rules::unit_status(
-            &checklist,
-            &self.outcomes(round),
-            &self.recheck_queue(round),
-            self.open_defects(),
-        )
+        let checklist: Vec<ResultKey> = project.checklist(&self.unit).iter().map(|e| e.key()).collect();
+        rules::unit_status(&checklist, &self.outcomes(round), &self.recheck_queue(round), self.open_defects())
     }
 }
 
@@ -103,14 +84,8 @@ pub enum DefectEdit {
     Spot(String),
     Pin(Option<Point>),
     Description(String),
-    Category {
-        category: CategoryId,
-        other_reason: Option<String>,
-    },
-    RootCause {
-        root_cause: Option<CategoryId>,
-        note: Option<String>,
-    },
+    Category { category: CategoryId, other_reason: Option<String> },
+    RootCause { root_cause: Option<CategoryId>, note: Option<String> },
     Severity(Severity),
     Trade(TradeId),
     Responsible(Option<ContractorId>),
@@ -123,21 +98,14 @@ pub struct UnitDoc {
 
 fn genesis_doc(kind: &str, project: &ProjectId, id: &str, maps: &[&str]) -> AutoCommit {
     let mut doc = AutoCommit::new().with_actor(ActorId::from(GENESIS_ACTOR));
-    doc.put(ROOT, "schema", SCHEMA_VERSION)
-        .expect("put on a fresh doc");
+    doc.put(ROOT, "schema", SCHEMA_VERSION).expect("put on a fresh doc");
     doc.put(ROOT, "kind", kind).expect("put on a fresh doc");
-    doc.put(ROOT, "project", project.as_str())
-        .expect("put on a fresh doc");
+    doc.put(ROOT, "project", project.as_str()).expect("put on a fresh doc");
     doc.put(ROOT, "id", id).expect("put on a fresh doc");
     for m in maps {
-        doc.put_object(ROOT, *m, ObjType::Map)
-            .expect("put on a fresh doc");
+        doc.put_object(ROOT, *m, ObjType::Map).expect("put on a fresh doc");
     }
-    doc.commit_with(
-        CommitOptions::default()
-            .with_time(0)
-            .with_message("genesis"),
-    );
+    doc.commit_with(CommitOptions::default().with_time(0).with_message("genesis"));
     doc.set_actor(ActorId::random());
     doc
 }
@@ -149,23 +117,14 @@ fn check_kind(doc: &AutoCommit, expected: &'static str) -> Result<()> {
         (Some(k), Some(SCHEMA_VERSION)) if k == expected => Ok(()),
         (Some(k), Some(v)) if k == expected => Err(Error::WrongDocument {
             expected,
-            detail: format!(
-                "schema version {v} is not supported (this build reads {SCHEMA_VERSION})"
-            ),
+            detail: format!("schema version {v} is not supported (this build reads {SCHEMA_VERSION})"),
         }),
-        (k, _) => Err(Error::WrongDocument {
-            expected,
-            detail: format!("its kind is {:?}", k.unwrap_or("missing")),
-        }),
+        (k, _) => Err(Error::WrongDocument { expected, detail: format!("its kind is {:?}", k.unwrap_or("missing")) }),
     }
 }
 
 fn commit(doc: &mut AutoCommit, what: &str, by: &UserId, at: Time) {
-    doc.commit_with(
-        CommitOptions::default()
-            .with_time(at.timestamp())
-            .with_message(format!("{what} by {by}")),
-    );
+    doc.commit_with(CommitOptions::default().with_time(at.timestamp()).with_message(format!("{what} by {by}")));
 }
 
 pub fn result_key_string(round: RoundNo, key: &ResultKey) -> String {
@@ -180,25 +139,41 @@ fn parse_result_key(s: &str) -> Option<(RoundNo, ResultKey)> {
     Some((RoundNo(round), ResultKey { room, item }))
 }
 
+/// Separates the parts of a stored result (a control character that no id
+/// or typed note contains; it is stripped from notes).
+const SEP: char = '\u{1f}';
+
+fn encode_result(outcome: Outcome, by: &UserId, at: Time, note: Option<&str>) -> String {
+    let mut s = format!("{}{SEP}{}{SEP}{}", outcome.as_str(), by, at.timestamp_millis());
+    if let Some(n) = note {
+        s.push(SEP);
+        s.extend(n.chars().filter(|c| *c != SEP));
+    }
+    s
+}
+
+fn decode_result(s: &str) -> Option<(Outcome, UserId, Time, Option<String>)> {
+    let mut it = s.splitn(4, SEP);
+    let outcome = Outcome::parse(it.next()?)?;
+    let by = UserId::new(it.next()?);
+    let at = time::from_millis(it.next()?.parse().ok()?);
+    Some((outcome, by, at, it.next().map(str::to_owned)))
+}
+
 fn pin_string(p: Point) -> String {
     format!("{},{}", p.x, p.y)
 }
 
 fn parse_pin(s: &str) -> Option<Point> {
     let (x, y) = s.split_once(',')?;
-    Some(Point {
-        x: x.parse().ok()?,
-        y: y.parse().ok()?,
-    })
+    Some(Point { x: x.parse().ok()?, y: y.parse().ok()? })
 }
 
 impl UnitDoc {
     /// The unit's document as every replica starts it: byte-for-byte the
     /// same change wherever it is made, so offline creation merges cleanly.
     pub fn genesis(project: &ProjectId, unit: &UnitId) -> Self {
-        Self {
-            doc: genesis_doc("unit", project, unit.as_str(), &["results", "defects"]),
-        }
+        Self { doc: genesis_doc("unit", project, unit.as_str(), &["results", "defects"]) }
     }
 
     pub fn load(bytes: &[u8]) -> Result<Self> {
@@ -242,13 +217,20 @@ impl UnitDoc {
     }
 
     fn map(&self, key: &str) -> Result<ObjId> {
-        get_obj(&self.doc, &ROOT, key).ok_or_else(|| Error::BadField {
-            path: key.to_owned(),
-        })
+        get_obj(&self.doc, &ROOT, key).ok_or_else(|| Error::BadField { path: key.to_owned() })
     }
 
-    fn defect_obj(&self, id: DefectId) -> Result<ObjId> {
-        get_obj(&self.doc, &self.map("defects")?, &id.to_string()).ok_or(Error::NoSuchDefect(id))
+    fn defects(&self) -> Result<ObjId> {
+        self.map("defects")
+    }
+
+    /// The defects map, if defect `id` is in it.
+    fn defect_map(&self, id: DefectId) -> Result<ObjId> {
+        let m = self.defects()?;
+        match self.doc.get(&m, defect_key(id, "found_by"))? {
+            Some(_) => Ok(m),
+            None => Err(Error::NoSuchDefect(id)),
+        }
     }
 
     /// Record (or change) the outcome of one checklist line in a round.
@@ -262,32 +244,22 @@ impl UnitDoc {
         note: Option<&str>,
     ) -> Result<()> {
         let results = self.map("results")?;
-        // A new object per write: outcome, author and time stay together, and
-        // a concurrent write by another inspector is a visible conflict, not
-        // a mix of the two.
-        let obj = self
-            .doc
-            .put_object(&results, result_key_string(round, key), ObjType::Map)?;
-        self.doc.put(&obj, "outcome", outcome.as_str())?;
-        self.doc.put(&obj, "by", by.as_str())?;
-        self.doc
-            .put(&obj, "at", ScalarValue::Timestamp(at.timestamp_millis()))?;
-        if let Some(n) = note {
-            self.doc.put(&obj, "note", n)?;
-        }
+        // One scalar per write: outcome, author, time and note stay together,
+        // and a concurrent write by another inspector is a visible conflict,
+        // never a mix of the two.
+        let value = encode_result(outcome, by, at, note);
+        self.doc.put(&results, result_key_string(round, key), value)?;
         commit(&mut self.doc, "result", by, at);
         Ok(())
     }
 
     /// Add a new defect with its photos and initial events, as one change.
     pub fn add_defect(&mut self, d: &Defect) -> Result<()> {
-        let defects = self.map("defects")?;
-        let key = d.id.to_string();
-        if self.doc.get(&defects, key.as_str())?.is_some() {
+        let m = self.defects()?;
+        if self.doc.get(&m, defect_key(d.id, "found_by"))?.is_some() {
             // A retried create is harmless: the defect is already here.
             return Err(Error::DuplicateDefect(d.id));
         }
-        let obj = self.doc.put_object(&defects, key, ObjType::Map)?;
         let s = |v: &str| v.to_owned();
         let fields: [(&str, Option<String>); 16] = [
             ("unit", Some(s(d.unit.as_str()))),
@@ -309,24 +281,16 @@ impl UnitDoc {
         ];
         for (k, v) in fields {
             if let Some(v) = v {
-                self.doc.put(&obj, k, v)?;
+                self.doc.put(&m, defect_key(d.id, k), v)?;
             }
         }
-        self.doc
-            .put(&obj, "found_round", u64::from(d.found_round.0))?;
-        self.doc.put(
-            &obj,
-            "found_at",
-            ScalarValue::Timestamp(d.found_at.timestamp_millis()),
-        )?;
-        let photos = self.doc.put_object(&obj, "photos", ObjType::Map)?;
+        self.doc.put(&m, defect_key(d.id, "found_round"), u64::from(d.found_round.0))?;
+        self.doc.put(&m, defect_key(d.id, "found_at"), ScalarValue::Timestamp(d.found_at.timestamp_millis()))?;
         for p in d.photos.values() {
-            put_photo(&mut self.doc, &photos, p)?;
+            put_photo(&mut self.doc, &m, d.id, p)?;
         }
-        let events = self.doc.put_object(&obj, "events", ObjType::Map)?;
         for e in &d.events {
-            self.doc
-                .put(&events, e.id.to_string(), serde_json::to_string(e)?)?;
+            self.doc.put(&m, event_key(d.id, e.id), serde_json::to_string(e)?)?;
         }
         commit(&mut self.doc, "defect", &d.found_by, d.found_at);
         Ok(())
@@ -334,12 +298,8 @@ impl UnitDoc {
 
     /// Append an event to a defect's history.
     pub fn add_event(&mut self, defect: DefectId, event: &DefectEvent) -> Result<()> {
-        let obj = self.defect_obj(defect)?;
-        let events = get_obj(&self.doc, &obj, "events").ok_or_else(|| Error::BadField {
-            path: format!("defects/{defect}/events"),
-        })?;
-        self.doc
-            .put(&events, event.id.to_string(), serde_json::to_string(event)?)?;
+        let m = self.defect_map(defect)?;
+        self.doc.put(&m, event_key(defect, event.id), serde_json::to_string(event)?)?;
         commit(&mut self.doc, event.kind.type_name(), &event.by, event.at);
         Ok(())
     }
@@ -354,132 +314,81 @@ impl UnitDoc {
         at: Time,
         round: RoundNo,
     ) -> Result<()> {
-        let obj = self.defect_obj(defect)?;
-        let put_opt = |doc: &mut AutoCommit, k: &str, v: Option<&str>| -> Result<()> {
-            match v {
-                Some(v) => doc.put(&obj, k, v)?,
-                None => doc.delete(&obj, k)?,
-            }
-            Ok(())
-        };
-        let (field, shown) = match edit {
-            DefectEdit::Room(v) => (
-                put_opt(&mut self.doc, "room", Some(v.as_str())),
-                ("room", v.0.clone()),
-            ),
-            DefectEdit::Element(v) => (
-                put_opt(&mut self.doc, "element", Some(v.as_str())),
-                ("element", v.0.clone()),
-            ),
-            DefectEdit::Spot(v) => (put_opt(&mut self.doc, "spot", Some(v)), ("spot", v.clone())),
+        let m = self.defect_map(defect)?;
+        let owned = |v: &str| Some(v.to_owned());
+        let (puts, shown): (Vec<(&str, Option<String>)>, (&str, String)) = match edit {
+            DefectEdit::Room(v) => (vec![("room", owned(v.as_str()))], ("room", v.0.clone())),
+            DefectEdit::Element(v) => (vec![("element", owned(v.as_str()))], ("element", v.0.clone())),
+            DefectEdit::Spot(v) => (vec![("spot", owned(v))], ("spot", v.clone())),
             DefectEdit::Pin(p) => {
-                let s = p.map(pin_string);
-                (
-                    put_opt(&mut self.doc, "pin", s.as_deref()),
-                    ("pin", s.unwrap_or_default()),
-                )
+                if p.is_some_and(|p| !p.is_normalised()) {
+                    return Err(Error::Invalid(
+                        "a floor-plan pin must lie within the plan (0–1 across and down)".into(),
+                    ));
+                }
+                let v = p.map(pin_string);
+                (vec![("pin", v.clone())], ("pin", v.unwrap_or_default()))
             }
-            DefectEdit::Description(v) => (
-                put_opt(&mut self.doc, "description", Some(v)),
-                ("description", v.clone()),
+            DefectEdit::Description(v) => (vec![("description", owned(v))], ("description", v.clone())),
+            DefectEdit::Category { category, other_reason } => (
+                vec![("category", owned(category.as_str())), ("other_reason", other_reason.clone())],
+                ("category", category.0.clone()),
             ),
-            DefectEdit::Category {
-                category,
-                other_reason,
-            } => {
-                let r = put_opt(&mut self.doc, "category", Some(category.as_str()))
-                    .and_then(|_| put_opt(&mut self.doc, "other_reason", other_reason.as_deref()));
-                (r, ("category", category.0.clone()))
-            }
             DefectEdit::RootCause { root_cause, note } => {
-                let r = put_opt(
-                    &mut self.doc,
-                    "root_cause",
-                    root_cause.as_ref().map(|c| c.as_str()),
-                )
-                .and_then(|_| put_opt(&mut self.doc, "root_cause_note", note.as_deref()));
+                let rc = root_cause.as_ref().map(|c| c.0.clone());
                 (
-                    r,
-                    (
-                        "root_cause",
-                        root_cause.as_ref().map(|c| c.0.clone()).unwrap_or_default(),
-                    ),
+                    vec![("root_cause", rc.clone()), ("root_cause_note", note.clone())],
+                    ("root_cause", rc.unwrap_or_default()),
                 )
             }
-            DefectEdit::Severity(v) => (
-                put_opt(&mut self.doc, "severity", Some(v.as_str())),
-                ("severity", v.as_str().to_owned()),
-            ),
-            DefectEdit::Trade(v) => (
-                put_opt(&mut self.doc, "trade", Some(v.as_str())),
-                ("trade", v.0.clone()),
-            ),
-            DefectEdit::Responsible(v) => (
-                put_opt(&mut self.doc, "responsible", v.as_ref().map(|c| c.as_str())),
-                (
-                    "responsible",
-                    v.as_ref().map(|c| c.0.clone()).unwrap_or_default(),
-                ),
-            ),
+            DefectEdit::Severity(v) => (vec![("severity", owned(v.as_str()))], ("severity", v.as_str().to_owned())),
+            DefectEdit::Trade(v) => (vec![("trade", owned(v.as_str()))], ("trade", v.0.clone())),
+            DefectEdit::Responsible(v) => {
+                let c = v.as_ref().map(|c| c.0.clone());
+                (vec![("responsible", c.clone())], ("responsible", c.unwrap_or_default()))
+            }
         };
-        if let Err(e) = field {
-            self.doc.rollback();
-            return Err(e);
+        for (field, value) in puts {
+            let key = defect_key(defect, field);
+            match value {
+                Some(v) => self.doc.put(&m, key, v)?,
+                None if self.doc.get(&m, key.as_str())?.is_some() => self.doc.delete(&m, key)?,
+                None => {}
+            }
         }
         let event = DefectEvent {
             id: event_id,
             at,
             by: by.clone(),
             round,
-            kind: EventKind::Edited {
-                field: shown.0.to_owned(),
-                value: shown.1,
-            },
+            kind: EventKind::Edited { field: shown.0.to_owned(), value: shown.1 },
         };
-        let events = get_obj(&self.doc, &obj, "events").ok_or_else(|| Error::BadField {
-            path: format!("defects/{defect}/events"),
-        })?;
-        self.doc.put(
-            &events,
-            event.id.to_string(),
-            serde_json::to_string(&event)?,
-        )?;
+        self.doc.put(&m, event_key(defect, event.id), serde_json::to_string(&event)?)?;
         commit(&mut self.doc, "edit", by, at);
         Ok(())
     }
 
     /// Attach a photo to a defect (idempotent by hash).
     pub fn add_photo(&mut self, defect: DefectId, photo: &Photo) -> Result<()> {
-        let obj = self.defect_obj(defect)?;
-        let photos = get_obj(&self.doc, &obj, "photos").ok_or_else(|| Error::BadField {
-            path: format!("defects/{defect}/photos"),
-        })?;
-        if get_obj(&self.doc, &photos, photo.hash.as_str()).is_some() {
+        let m = self.defect_map(defect)?;
+        if self.doc.get(&m, photo_key(defect, &photo.hash))?.is_some() {
             return Ok(());
         }
-        put_photo(&mut self.doc, &photos, photo)?;
+        put_photo(&mut self.doc, &m, defect, photo)?;
         commit(&mut self.doc, "photo", &photo.added_by, photo.added_at);
         Ok(())
     }
 
     /// Add or replace one mark on a photo.
-    pub fn put_mark(
-        &mut self,
-        defect: DefectId,
-        photo: &PhotoHash,
-        mark: &Mark,
-        by: &UserId,
-        at: Time,
-    ) -> Result<()> {
+    pub fn put_mark(&mut self, defect: DefectId, photo: &PhotoHash, mark: &Mark, by: &UserId, at: Time) -> Result<()> {
         if !mark.shape.is_valid() {
-            return Err(Error::Invalid(format!("mark {} is not a valid shape: coordinates must be within the photo and a label needs 1–40 characters", mark.id)));
+            return Err(Error::Invalid(format!(
+                "mark {} is not a valid shape: coordinates must be within the photo and a label needs 1–40 characters",
+                mark.id
+            )));
         }
-        let marks = self.marks_obj(defect, photo)?;
-        self.doc.put(
-            &marks,
-            mark.id.to_string(),
-            serde_json::to_string(&mark.shape)?,
-        )?;
+        let m = self.photo_map(defect, photo)?;
+        self.doc.put(&m, mark_key(defect, photo, mark.id), serde_json::to_string(&mark.shape)?)?;
         commit(&mut self.doc, "mark", by, at);
         Ok(())
     }
@@ -492,258 +401,222 @@ impl UnitDoc {
         by: &UserId,
         at: Time,
     ) -> Result<()> {
-        let marks = self.marks_obj(defect, photo)?;
-        self.doc.delete(&marks, mark.to_string())?;
-        commit(&mut self.doc, "unmark", by, at);
+        let m = self.photo_map(defect, photo)?;
+        let key = mark_key(defect, photo, mark);
+        if self.doc.get(&m, key.as_str())?.is_some() {
+            self.doc.delete(&m, key)?;
+            commit(&mut self.doc, "unmark", by, at);
+        }
         Ok(())
     }
 
-    fn marks_obj(&self, defect: DefectId, photo: &PhotoHash) -> Result<ObjId> {
-        let obj = self.defect_obj(defect)?;
-        get_obj(&self.doc, &obj, "photos")
-            .and_then(|p| get_obj(&self.doc, &p, photo.as_str()))
-            .and_then(|p| get_obj(&self.doc, &p, "marks"))
-            .ok_or_else(|| {
-                Error::Invalid(format!("photo {photo} is not attached to defect {defect}"))
-            })
+    /// The defects map, if `photo` is attached to `defect`.
+    fn photo_map(&self, defect: DefectId, photo: &PhotoHash) -> Result<ObjId> {
+        let m = self.defect_map(defect)?;
+        match self.doc.get(&m, photo_key(defect, photo))? {
+            Some(_) => Ok(m),
+            None => Err(Error::Invalid(format!("photo {photo} is not attached to defect {defect}"))),
+        }
     }
 
     /// Every value a defect field holds right now: more than one while
     /// concurrent edits conflict. The first is the one everybody sees.
     pub fn field_values(&self, defect: DefectId, field: &str) -> Result<Vec<String>> {
-        let obj = self.defect_obj(defect)?;
-        let all = self.doc.get_all(&obj, field)?;
+        let m = self.defect_map(defect)?;
+        let all = self.doc.get_all(&m, defect_key(defect, field))?;
         // get_all lists conflicts in op order; the winner is the last.
-        Ok(all
-            .into_iter()
-            .rev()
-            .filter_map(|(v, _)| v.as_str().map(str::to_owned))
-            .collect())
+        Ok(all.into_iter().rev().filter_map(|(v, _)| v.as_str().map(str::to_owned)).collect())
     }
 
     /// Read the whole unit into the model.
     pub fn read(&self) -> Result<UnitRecord> {
+        self.read_results_in(..)
+    }
+
+    /// Read the unit with only one round's results (all of its defects):
+    /// what opening a unit for an inspection round needs.
+    pub fn read_round(&self, round: RoundNo) -> Result<UnitRecord> {
+        // '0' follows '/', so this is exactly the keys "<round>/…".
+        self.read_results_in(format!("{round}/")..format!("{round}0"))
+    }
+
+    fn read_results_in(&self, range: impl std::ops::RangeBounds<String> + 'static) -> Result<UnitRecord> {
         let project = ProjectId::new(get_str(&self.doc, &ROOT, "project").unwrap_or_default());
         let unit = self.unit_id();
         let mut results = BTreeMap::new();
         let robj = self.map("results")?;
-        for item in self.doc.map_range(&robj, ..) {
+        for item in self.doc.map_range(&robj, range) {
             let Some((round, key)) = parse_result_key(&item.key) else {
                 continue;
             };
-            let obj = item.id();
-            let mut outcome = None;
-            let mut by = None;
-            let mut at = None;
-            let mut note = None;
-            for f in self.doc.map_range(&obj, ..) {
-                match (&*f.key, scalar(&f.value)) {
-                    ("outcome", Some(automerge::ScalarValueRef::Str(s))) => {
-                        outcome = Outcome::parse(s)
-                    }
-                    ("by", Some(automerge::ScalarValueRef::Str(s))) => {
-                        by = Some(UserId::new(s.to_string()))
-                    }
-                    ("at", Some(automerge::ScalarValueRef::Timestamp(t))) => {
-                        at = Some(time::from_millis(*t))
-                    }
-                    ("note", Some(automerge::ScalarValueRef::Str(s))) => note = Some(s.to_string()),
-                    _ => {}
-                }
-            }
-            if let (Some(outcome), Some(by), Some(at)) = (outcome, by, at) {
-                results.insert(
-                    (round, key.clone()),
-                    ItemResult {
-                        round,
-                        key,
-                        outcome,
-                        by,
-                        at,
-                        note,
-                    },
-                );
-            }
-        }
-        let mut defects = BTreeMap::new();
-        let dobj = self.map("defects")?;
-        for item in self.doc.map_range(&dobj, ..) {
-            let Some(id) = DefectId::parse(&item.key) else {
+            let automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(v)) = &item.value else {
                 continue;
             };
-            let d = read_defect(&self.doc, id, &item.id())?;
-            defects.insert(id, d);
+            if let Some((outcome, by, at, note)) = decode_result(v) {
+                results.insert((round, key), ItemResult { outcome, by, at, note });
+            }
         }
-        Ok(UnitRecord {
-            project,
-            unit,
-            results,
-            defects,
-        })
+        // Keys sort by defect id, so each defect's entries are contiguous.
+        let mut defects = BTreeMap::new();
+        let mut current: Option<(String, DefectId, DefectParts)> = None;
+        for item in self.doc.map_range(&self.defects()?, ..) {
+            let Some((id, rest)) = item.key.split_once('/') else { continue };
+            if current.as_ref().is_none_or(|(cur, _, _)| cur != id) {
+                if let Some((_, cur, parts)) = current.take() {
+                    defects.insert(cur, parts.finish(cur)?);
+                }
+                let Some(parsed) = DefectId::parse(id) else { continue };
+                current = Some((id.to_owned(), parsed, DefectParts::default()));
+            }
+            if let Some((_, _, parts)) = current.as_mut() {
+                parts.feed(rest, &item.value);
+            }
+        }
+        if let Some((_, cur, parts)) = current.take() {
+            defects.insert(cur, parts.finish(cur)?);
+        }
+        Ok(UnitRecord { project, unit, results, defects })
     }
 
     pub fn read_defect(&self, id: DefectId) -> Result<Defect> {
-        let obj = self.defect_obj(id)?;
-        read_defect(&self.doc, id, &obj)
+        let m = self.defect_map(id)?;
+        let mut parts = DefectParts::default();
+        // '0' is the character after '/', so this range is exactly "<id>/…".
+        for item in self.doc.map_range(&m, format!("{id}/")..format!("{id}0")) {
+            if let Some((_, rest)) = item.key.split_once('/') {
+                parts.feed(rest, &item.value);
+            }
+        }
+        parts.finish(id)
     }
 }
 
-fn put_photo(doc: &mut AutoCommit, photos: &ObjId, p: &Photo) -> Result<()> {
-    let pobj = doc.put_object(photos, p.hash.as_str(), ObjType::Map)?;
-    doc.put(&pobj, "by", p.added_by.as_str())?;
-    doc.put(
-        &pobj,
-        "at",
-        ScalarValue::Timestamp(p.added_at.timestamp_millis()),
-    )?;
-    let marks = doc.put_object(&pobj, "marks", ObjType::Map)?;
-    for m in p.marks.values() {
-        doc.put(&marks, m.id.to_string(), serde_json::to_string(&m.shape)?)?;
+fn defect_key(id: DefectId, field: &str) -> String {
+    format!("{id}/{field}")
+}
+
+fn event_key(id: DefectId, event: EventId) -> String {
+    format!("{id}/event/{event}")
+}
+
+fn photo_key(id: DefectId, photo: &PhotoHash) -> String {
+    format!("{id}/photo/{photo}")
+}
+
+fn mark_key(id: DefectId, photo: &PhotoHash, mark: MarkId) -> String {
+    format!("{id}/mark/{photo}/{mark}")
+}
+
+fn put_photo(doc: &mut AutoCommit, m: &ObjId, id: DefectId, p: &Photo) -> Result<()> {
+    doc.put(m, photo_key(id, &p.hash), format!("{}{SEP}{}", p.added_by, p.added_at.timestamp_millis()))?;
+    for mark in p.marks.values() {
+        doc.put(m, mark_key(id, &p.hash, mark.id), serde_json::to_string(&mark.shape)?)?;
     }
     Ok(())
 }
 
-fn scalar<'a>(v: &'a automerge::ValueRef<'_>) -> Option<&'a automerge::ScalarValueRef<'a>> {
-    match v {
-        automerge::ValueRef::Scalar(s) => Some(s),
-        _ => None,
-    }
+/// A defect's string-valued fields as stored in the document.
+const STRING_FIELDS: [&str; 16] = [
+    "unit",
+    "room",
+    "item",
+    "element",
+    "spot",
+    "pin",
+    "description",
+    "category",
+    "other_reason",
+    "root_cause",
+    "root_cause_note",
+    "severity",
+    "source",
+    "trade",
+    "responsible",
+    "found_by",
+];
+
+/// The entries of one defect, gathered while scanning the defects map.
+#[derive(Default)]
+struct DefectParts {
+    /// The string fields, in the order of `STRING_FIELDS`.
+    fields: [Option<String>; 16],
+    found_round: Option<RoundNo>,
+    found_at: Option<Time>,
+    photos: BTreeMap<PhotoHash, Photo>,
+    marks: Vec<(PhotoHash, Mark)>,
+    events: Vec<DefectEvent>,
 }
 
-fn read_defect(doc: &AutoCommit, id: DefectId, obj: &ObjId) -> Result<Defect> {
-    use automerge::ScalarValueRef as S;
-    let bad = |f: &str| Error::BadField {
-        path: format!("defects/{id}/{f}"),
-    };
-    let mut str_fields: BTreeMap<&'static str, String> = BTreeMap::new();
-    let mut found_round = None;
-    let mut found_at = None;
-    let mut photos_obj = None;
-    let mut events_obj = None;
-    const STRS: [&str; 16] = [
-        "unit",
-        "room",
-        "item",
-        "element",
-        "spot",
-        "pin",
-        "description",
-        "category",
-        "other_reason",
-        "root_cause",
-        "root_cause_note",
-        "severity",
-        "source",
-        "trade",
-        "responsible",
-        "found_by",
-    ];
-    for f in doc.map_range(obj, ..) {
-        match (&*f.key, &f.value) {
-            ("photos", automerge::ValueRef::Object(_)) => photos_obj = Some(f.id()),
-            ("events", automerge::ValueRef::Object(_)) => events_obj = Some(f.id()),
-            ("found_round", automerge::ValueRef::Scalar(S::Uint(n))) => {
-                found_round = Some(RoundNo(*n as u32))
-            }
-            ("found_at", automerge::ValueRef::Scalar(S::Timestamp(t))) => {
-                found_at = Some(time::from_millis(*t))
-            }
-            (k, automerge::ValueRef::Scalar(S::Str(s))) => {
-                if let Some(name) = STRS.iter().find(|n| **n == k) {
-                    str_fields.insert(name, s.to_string());
+impl DefectParts {
+    fn feed(&mut self, rest: &str, value: &automerge::ValueRef<'_>) {
+        use automerge::ScalarValueRef as S;
+        let automerge::ValueRef::Scalar(v) = value else { return };
+        match (rest, v) {
+            ("found_round", S::Uint(n)) => self.found_round = Some(RoundNo(*n as u32)),
+            ("found_at", S::Timestamp(t)) => self.found_at = Some(time::from_millis(*t)),
+            (_, S::Str(s)) => {
+                if rest.starts_with("event/") {
+                    // An event this build cannot read (from a newer schema)
+                    // is skipped rather than failing the whole unit.
+                    if let Ok(e) = serde_json::from_str::<DefectEvent>(s) {
+                        self.events.push(e);
+                    }
+                } else if let Some(hash) = rest.strip_prefix("photo/") {
+                    let (by, at) = s.split_once(SEP).unwrap_or((s, "0"));
+                    let hash = PhotoHash::new(hash);
+                    let added_at = time::from_millis(at.parse().unwrap_or(0));
+                    self.photos.insert(
+                        hash.clone(),
+                        Photo { hash, added_by: UserId::new(by), added_at, marks: BTreeMap::new() },
+                    );
+                } else if let Some(m) = rest.strip_prefix("mark/") {
+                    if let (Some((hash, id)), Ok(shape)) = (m.split_once('/'), serde_json::from_str::<Shape>(s)) {
+                        if let Some(id) = MarkId::parse(id) {
+                            self.marks.push((PhotoHash::new(hash), Mark { id, shape }));
+                        }
+                    }
+                } else if let Some(i) = STRING_FIELDS.iter().position(|f| *f == rest) {
+                    self.fields[i] = Some(s.to_string());
                 }
             }
             _ => {}
         }
     }
-    let mut take = |k: &'static str| str_fields.remove(k);
-    let req = |v: Option<String>, k: &str| v.ok_or_else(|| bad(k));
-    let mut photos = BTreeMap::new();
-    if let Some(p) = photos_obj {
-        for ph in doc.map_range(&p, ..) {
-            let pid = ph.id();
-            let mut added_by = UserId::new("");
-            let mut added_at = time::from_millis(0);
-            let mut marks = BTreeMap::new();
-            for f in doc.map_range(&pid, ..) {
-                match (&*f.key, &f.value) {
-                    ("by", automerge::ValueRef::Scalar(S::Str(s))) => {
-                        added_by = UserId::new(s.to_string())
-                    }
-                    ("at", automerge::ValueRef::Scalar(S::Timestamp(t))) => {
-                        added_at = time::from_millis(*t)
-                    }
-                    ("marks", automerge::ValueRef::Object(_)) => {
-                        let mid = f.id();
-                        for m in doc.map_range(&mid, ..) {
-                            let (Some(mark_id), automerge::ValueRef::Scalar(S::Str(json))) =
-                                (MarkId::parse(&m.key), &m.value)
-                            else {
-                                continue;
-                            };
-                            if let Ok(shape) = serde_json::from_str::<Shape>(json) {
-                                marks.insert(mark_id, Mark { id: mark_id, shape });
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            let hash = PhotoHash::new(ph.key.to_string());
-            photos.insert(
-                hash.clone(),
-                Photo {
-                    hash,
-                    added_by,
-                    added_at,
-                    marks,
-                },
-            );
-        }
-    }
-    let mut events = Vec::new();
-    if let Some(e) = events_obj {
-        for ev in doc.map_range(&e, ..) {
-            if let automerge::ValueRef::Scalar(S::Str(json)) = &ev.value {
-                // An event this build cannot read (from a newer schema) is
-                // skipped rather than failing the whole unit.
-                if let Ok(event) = serde_json::from_str::<DefectEvent>(json) {
-                    events.push(event);
-                }
+
+    fn finish(mut self, id: DefectId) -> Result<Defect> {
+        let bad = |f: &str| Error::BadField { path: format!("defects/{id}/{f}") };
+        for (hash, mark) in self.marks {
+            if let Some(p) = self.photos.get_mut(&hash) {
+                p.marks.insert(mark.id, mark);
             }
         }
+        let mut take = |k: &str| STRING_FIELDS.iter().position(|f| *f == k).and_then(|i| self.fields[i].take());
+        let mut d = Defect {
+            id,
+            unit: UnitId::new(take("unit").ok_or_else(|| bad("unit"))?),
+            room: RoomId::new(take("room").ok_or_else(|| bad("room"))?),
+            item: take("item").map(ItemCode::new),
+            element: ElementId::new(take("element").ok_or_else(|| bad("element"))?),
+            spot: take("spot").unwrap_or_default(),
+            pin: take("pin").as_deref().and_then(parse_pin),
+            description: take("description").unwrap_or_default(),
+            category: CategoryId::new(take("category").ok_or_else(|| bad("category"))?),
+            other_reason: take("other_reason"),
+            root_cause: take("root_cause").map(CategoryId::new),
+            root_cause_note: take("root_cause_note"),
+            severity: take("severity").as_deref().and_then(Severity::parse).ok_or_else(|| bad("severity"))?,
+            source: take("source").as_deref().and_then(Source::parse).ok_or_else(|| bad("source"))?,
+            trade: TradeId::new(take("trade").ok_or_else(|| bad("trade"))?),
+            responsible: take("responsible").map(ContractorId::new),
+            found_by: UserId::new(take("found_by").ok_or_else(|| bad("found_by"))?),
+            found_round: self.found_round.ok_or_else(|| bad("found_round"))?,
+            found_at: self.found_at.ok_or_else(|| bad("found_at"))?,
+            photos: self.photos,
+            events: self.events,
+        };
+        d.sort_events();
+        Ok(d)
     }
-    let mut d = Defect {
-        id,
-        unit: UnitId::new(req(take("unit"), "unit")?),
-        room: RoomId::new(req(take("room"), "room")?),
-        item: take("item").map(ItemCode::new),
-        element: ElementId::new(req(take("element"), "element")?),
-        spot: take("spot").unwrap_or_default(),
-        pin: take("pin").as_deref().and_then(parse_pin),
-        description: take("description").unwrap_or_default(),
-        category: CategoryId::new(req(take("category"), "category")?),
-        other_reason: take("other_reason"),
-        root_cause: take("root_cause").map(CategoryId::new),
-        root_cause_note: take("root_cause_note"),
-        severity: take("severity")
-            .as_deref()
-            .and_then(Severity::parse)
-            .ok_or_else(|| bad("severity"))?,
-        source: take("source")
-            .as_deref()
-            .and_then(Source::parse)
-            .ok_or_else(|| bad("source"))?,
-        trade: TradeId::new(req(take("trade"), "trade")?),
-        responsible: take("responsible").map(ContractorId::new),
-        found_round: found_round.ok_or_else(|| bad("found_round"))?,
-        found_by: UserId::new(req(take("found_by"), "found_by")?),
-        found_at: found_at.ok_or_else(|| bad("found_at"))?,
-        photos,
-        events,
-    };
-    d.sort_events();
-    Ok(d)
 }
 
 fn get_obj(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<ObjId> {

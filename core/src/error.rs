@@ -4,10 +4,7 @@ use crate::ids::{CategoryId, DefectId};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("the document is not a Walkthrough {expected} document: {detail}")]
-    WrongDocument {
-        expected: &'static str,
-        detail: String,
-    },
+    WrongDocument { expected: &'static str, detail: String },
     #[error("the document field `{path}` is missing or has the wrong type")]
     BadField { path: String },
     #[error("defect {0} does not exist in this unit")]

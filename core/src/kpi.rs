@@ -64,11 +64,7 @@ pub struct UnitRoundRow {
 }
 
 /// The hard kinds a defect counts under: its category's and its root cause's.
-pub fn hard_kinds(
-    project: &Project,
-    category: &CategoryId,
-    root_cause: Option<&CategoryId>,
-) -> Vec<HardKind> {
+pub fn hard_kinds(project: &Project, category: &CategoryId, root_cause: Option<&CategoryId>) -> Vec<HardKind> {
     let mut kinds: BTreeSet<HardKind> = BTreeSet::new();
     for c in std::iter::once(category).chain(root_cause) {
         if let Some(k) = project.categories.get(c).and_then(|c| c.hard_kind) {
@@ -82,20 +78,12 @@ impl DefectRow {
     pub fn from_defect(project: &Project, d: &Defect) -> Self {
         let lc = d.lifecycle();
         let unit = project.units.get(&d.unit);
-        let building = unit
-            .map(|u| u.building.clone())
-            .unwrap_or_else(|| BuildingId::new("?"));
-        let room_kind = project
-            .unit_type_of(&d.unit)
-            .and_then(|ut| ut.room(&d.room))
-            .map(|r| r.kind)
-            .unwrap_or(RoomKind::Other);
+        let building = unit.map(|u| u.building.clone()).unwrap_or_else(|| BuildingId::new("?"));
+        let room_kind =
+            project.unit_type_of(&d.unit).and_then(|ut| ut.room(&d.room)).map(|r| r.kind).unwrap_or(RoomKind::Other);
         DefectRow {
             id: d.id,
-            engineer: project
-                .buildings
-                .get(&building)
-                .and_then(|b| b.engineer.clone()),
+            engineer: project.buildings.get(&building).and_then(|b| b.engineer.clone()),
             building,
             unit: d.unit.clone(),
             room: d.room.clone(),
@@ -125,12 +113,9 @@ impl RecheckRow {
         d.events
             .iter()
             .filter_map(|e| match e.kind {
-                EventKind::Rechecked { passed, .. } => Some(RecheckRow {
-                    defect: d.id,
-                    round: e.round,
-                    at: e.at,
-                    passed,
-                }),
+                EventKind::Rechecked { passed, .. } => {
+                    Some(RecheckRow { defect: d.id, round: e.round, at: e.at, passed })
+                }
                 _ => None,
             })
             .collect()
@@ -151,8 +136,7 @@ impl Rate {
     }
     /// As a percentage with one decimal, or "—" with no denominator.
     pub fn percent(&self) -> String {
-        self.value()
-            .map_or_else(|| "—".to_owned(), |v| format!("{:.1}%", v * 100.0))
+        self.value().map_or_else(|| "—".to_owned(), |v| format!("{:.1}%", v * 100.0))
     }
 }
 
@@ -185,9 +169,7 @@ impl Completion {
             self.closed += 1;
         } else {
             self.open += 1;
-            if row.status != DefectStatus::ReportedFixed
-                && row.current_deadline.is_some_and(|d| d < as_of)
-            {
+            if row.status != DefectStatus::ReportedFixed && row.current_deadline.is_some_and(|d| d < as_of) {
                 self.overdue += 1;
             }
         }
@@ -195,21 +177,14 @@ impl Completion {
         if due || closed {
             self.due += 1;
         }
-        if closed && matches!((row.completed_at, row.first_deadline), (Some(c), Some(d)) if c <= d)
-        {
+        if closed && matches!((row.completed_at, row.first_deadline), (Some(c), Some(d)) if c <= d) {
             self.closed_in_time += 1;
         }
         if failures >= 2 {
             self.failed_twice_or_more += 1;
         }
-        self.closed_rate = Rate {
-            num: self.closed,
-            den: self.total,
-        };
-        self.timely_rate = Rate {
-            num: self.closed_in_time,
-            den: self.due,
-        };
+        self.closed_rate = Rate { num: self.closed, den: self.total };
+        self.timely_rate = Rate { num: self.closed_in_time, den: self.due };
     }
 }
 
@@ -258,20 +233,11 @@ impl Breakdowns {
     fn add(&mut self, r: &DefectRow) {
         self.total += 1;
         *self.by_building.entry(r.building.0.clone()).or_default() += 1;
-        *self
-            .by_room_kind
-            .entry(r.room_kind.as_str().to_owned())
-            .or_default() += 1;
+        *self.by_room_kind.entry(r.room_kind.as_str().to_owned()).or_default() += 1;
         *self.by_category.entry(r.category.0.clone()).or_default() += 1;
         *self.by_trade.entry(r.trade.0.clone()).or_default() += 1;
-        *self
-            .by_contractor
-            .entry(contractor_key(&r.contractor))
-            .or_default() += 1;
-        *self
-            .by_severity
-            .entry(r.severity.as_str().to_owned())
-            .or_default() += 1;
+        *self.by_contractor.entry(contractor_key(&r.contractor)).or_default() += 1;
+        *self.by_severity.entry(r.severity.as_str().to_owned()).or_default() += 1;
     }
 }
 
@@ -279,8 +245,7 @@ impl Breakdowns {
 pub const UNASSIGNED: &str = "(unassigned)";
 
 fn contractor_key(c: &Option<ContractorId>) -> String {
-    c.as_ref()
-        .map_or_else(|| UNASSIGNED.to_owned(), |c| c.0.clone())
+    c.as_ref().map_or_else(|| UNASSIGNED.to_owned(), |c| c.0.clone())
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -339,26 +304,17 @@ pub struct ReportInput<'a> {
 /// The KPIs of round `round` as of `as_of` (usually the round's due date or
 /// now), cumulative over all defects found up to and including the round.
 pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> RoundKpis {
-    let live = |r: &&DefectRow| {
-        r.found_round <= round && r.found_at <= as_of && !r.withdrawn_at.is_some_and(|t| t <= as_of)
-    };
+    let live =
+        |r: &&DefectRow| r.found_round <= round && r.found_at <= as_of && !r.withdrawn_at.is_some_and(|t| t <= as_of);
     let to_date: Vec<&DefectRow> = input.defects.iter().filter(live).collect();
-    let in_round: Vec<&DefectRow> = to_date
-        .iter()
-        .copied()
-        .filter(|r| r.found_round == round)
-        .collect();
+    let in_round: Vec<&DefectRow> = to_date.iter().copied().filter(|r| r.found_round == round).collect();
     let is_open = |r: &DefectRow| !r.closed_at.is_some_and(|t| t <= as_of);
 
     // Failed rechecks per defect up to and including this round.
     let mut failures: BTreeMap<DefectId, u32> = BTreeMap::new();
     let mut verified_before: BTreeSet<DefectId> = BTreeSet::new();
     let mut rechecked_now: BTreeMap<DefectId, bool> = BTreeMap::new();
-    for rc in input
-        .rechecks
-        .iter()
-        .filter(|rc| rc.round <= round && rc.at <= as_of)
-    {
+    for rc in input.rechecks.iter().filter(|rc| rc.round <= round && rc.at <= as_of) {
         if !rc.passed {
             *failures.entry(rc.defect).or_default() += 1;
         }
@@ -374,18 +330,12 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
 
     // Units.
     let unit_rows: Vec<&UnitRoundRow> = input.units.iter().filter(|u| u.round == round).collect();
-    let mut summary = Summary {
-        units_total: input.units_total,
-        ..Default::default()
-    };
+    let mut summary = Summary { units_total: input.units_total, ..Default::default() };
     let mut buildings: BTreeMap<BuildingId, BuildingKpi> = BTreeMap::new();
     for u in &unit_rows {
         let b = buildings
             .entry(u.building.clone())
-            .or_insert_with(|| BuildingKpi {
-                building: u.building.clone(),
-                ..Default::default()
-            });
+            .or_insert_with(|| BuildingKpi { building: u.building.clone(), ..Default::default() });
         b.units += 1;
         let inspected = u.status != UnitStatus::NotStarted;
         let complete = matches!(u.status, UnitStatus::Done | UnitStatus::DoneWithOpenDefects);
@@ -414,10 +364,7 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
     for r in &to_date {
         let b = buildings
             .entry(r.building.clone())
-            .or_insert_with(|| BuildingKpi {
-                building: r.building.clone(),
-                ..Default::default()
-            });
+            .or_insert_with(|| BuildingKpi { building: r.building.clone(), ..Default::default() });
         if r.found_round == round {
             b.defects_found_in_round += 1;
         }
@@ -428,9 +375,8 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
     summary.defects_found_in_round = in_round.len() as u32;
     summary.defects_to_date = to_date.len() as u32;
     summary.open_defects = to_date.iter().filter(|r| is_open(r)).count() as u32;
-    summary.defects_per_100_units = (summary.units_inspected > 0).then(|| {
-        f64::from(summary.defects_found_in_round) * 100.0 / f64::from(summary.units_inspected)
-    });
+    summary.defects_per_100_units = (summary.units_inspected > 0)
+        .then(|| f64::from(summary.defects_found_in_round) * 100.0 / f64::from(summary.units_inspected));
 
     // What happened, by source.
     let mut found: BTreeMap<Source, Breakdowns> = BTreeMap::new();
@@ -447,10 +393,7 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
                 kind: Some(*k),
                 found_in_round: in_round.iter().filter(has).count() as u32,
                 to_date: to_date.iter().filter(|r| r.hard_kinds.contains(k)).count() as u32,
-                open: to_date
-                    .iter()
-                    .filter(|r| r.hard_kinds.contains(k) && is_open(r))
-                    .count() as u32,
+                open: to_date.iter().filter(|r| r.hard_kinds.contains(k) && is_open(r)).count() as u32,
             }
         })
         .collect();
@@ -458,8 +401,7 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
     // Why: rechecks.
     let mut rechecks = RecheckKpi::default();
     for r in to_date.iter().filter(|r| r.found_round < round) {
-        let gone = matches!(r.status, DefectStatus::AcceptedRisk)
-            && r.closed_at.is_some_and(|t| t <= as_of);
+        let gone = matches!(r.status, DefectStatus::AcceptedRisk) && r.closed_at.is_some_and(|t| t <= as_of);
         if verified_before.contains(&r.id) || gone {
             continue;
         }
@@ -476,10 +418,7 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
     for r in &to_date {
         if fails(&r.id) >= 2 {
             rechecks.failed_twice_or_more += 1;
-            *rechecks
-                .failed_twice_or_more_by_contractor
-                .entry(contractor_key(&r.contractor))
-                .or_default() += 1;
+            *rechecks.failed_twice_or_more_by_contractor.entry(contractor_key(&r.contractor)).or_default() += 1;
         }
     }
 
@@ -489,14 +428,8 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
         let t = completion.entry(r.source).or_default();
         let f = fails(&r.id);
         t.overall.add(r, as_of, f);
-        t.by_contractor
-            .entry(contractor_key(&r.contractor))
-            .or_default()
-            .add(r, as_of, f);
-        let eng = r
-            .engineer
-            .as_ref()
-            .map_or_else(|| "(none)".to_owned(), |e| e.0.clone());
+        t.by_contractor.entry(contractor_key(&r.contractor)).or_default().add(r, as_of, f);
+        let eng = r.engineer.as_ref().map_or_else(|| "(none)".to_owned(), |e| e.0.clone());
         t.by_engineer.entry(eng).or_default().add(r, as_of, f);
     }
 

@@ -29,10 +29,7 @@ pub struct I18nText {
 
 impl I18nText {
     pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self {
-            zh: zh.into(),
-            en: en.into(),
-        }
+        Self { zh: zh.into(), en: en.into() }
     }
     /// The text in `lang`, falling back to the other language when empty.
     pub fn get(&self, lang: Lang) -> &str {
@@ -210,9 +207,7 @@ impl UnitType {
     }
     /// The room whose outline on the floor plan contains `pin`, if any.
     pub fn room_at(&self, pin: Point) -> Option<&Room> {
-        self.rooms
-            .iter()
-            .find(|r| r.plan_area.is_some_and(|a| a.contains(pin)))
+        self.rooms.iter().find(|r| r.plan_area.is_some_and(|a| a.contains(pin)))
     }
 }
 
@@ -280,9 +275,7 @@ impl Severity {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Severity::Minor, Severity::Major, Severity::Critical]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        [Severity::Minor, Severity::Major, Severity::Critical].into_iter().find(|v| v.as_str() == s)
     }
 }
 
@@ -299,11 +292,7 @@ pub enum HardKind {
 }
 
 impl HardKind {
-    pub const ALL: [HardKind; 3] = [
-        HardKind::SalesPromise,
-        HardKind::Leakage,
-        HardKind::DesignDefect,
-    ];
+    pub const ALL: [HardKind; 3] = [HardKind::SalesPromise, HardKind::Leakage, HardKind::DesignDefect];
     pub fn label(self) -> I18nText {
         match self {
             HardKind::SalesPromise => I18nText::new("销售承诺类", "Sales promise"),
@@ -451,10 +440,7 @@ pub struct ChecklistEntry<'a> {
 
 impl ChecklistEntry<'_> {
     pub fn key(&self) -> ResultKey {
-        ResultKey {
-            room: self.room.id.clone(),
-            item: self.item.code.clone(),
-        }
+        ResultKey { room: self.room.id.clone(), item: self.item.code.clone() }
     }
 }
 
@@ -467,9 +453,7 @@ pub struct ResultKey {
 
 impl Project {
     pub fn unit_type_of(&self, unit: &UnitId) -> Option<&UnitType> {
-        self.units
-            .get(unit)
-            .and_then(|u| self.unit_types.get(&u.unit_type))
+        self.units.get(unit).and_then(|u| self.unit_types.get(&u.unit_type))
     }
 
     /// The checklist of a unit in walking order: each room of its unit type
@@ -496,20 +480,12 @@ impl Project {
     /// The checklist item of a template by code.
     pub fn item(&self, unit: &UnitId, code: &ItemCode) -> Option<&ChecklistItem> {
         let ut = self.unit_type_of(unit)?;
-        self.templates
-            .get(&ut.template)?
-            .items
-            .iter()
-            .find(|i| &i.code == code)
+        self.templates.get(&ut.template)?.items.iter().find(|i| &i.code == code)
     }
 
     /// Units of a building ordered by floor then door number.
     pub fn units_of(&self, building: &BuildingId) -> Vec<&Unit> {
-        let mut units: Vec<&Unit> = self
-            .units
-            .values()
-            .filter(|u| &u.building == building)
-            .collect();
+        let mut units: Vec<&Unit> = self.units.values().filter(|u| &u.building == building).collect();
         units.sort_by(|a, b| a.floor.cmp(&b.floor).then_with(|| a.number.cmp(&b.number)));
         units
     }
@@ -520,19 +496,10 @@ impl Project {
             return BTreeSet::new();
         };
         let mut out = BTreeSet::new();
-        for a in plan
-            .assignments
-            .iter()
-            .filter(|a| &a.inspector == inspector)
-        {
+        for a in plan.assignments.iter().filter(|a| &a.inspector == inspector) {
             out.extend(a.units.iter().cloned());
             for b in &a.buildings {
-                out.extend(
-                    self.units
-                        .values()
-                        .filter(|u| &u.building == b)
-                        .map(|u| u.id.clone()),
-                );
+                out.extend(self.units.values().filter(|u| &u.building == b).map(|u| u.id.clone()));
             }
         }
         out
@@ -542,42 +509,69 @@ impl Project {
     pub fn validate(&self) -> crate::Result<()> {
         let mut errs = Vec::new();
         let mut err = |s: String| errs.push(s);
+        // Ids become parts of document keys ("round/room/item"): no slashes
+        // and no control characters.
+        let bad_id = |s: &str| s.is_empty() || s.contains('/') || s.chars().any(char::is_control);
+        let ids = self
+            .units
+            .keys()
+            .map(|i| ("unit", i.as_str()))
+            .chain(self.buildings.keys().map(|i| ("building", i.as_str())));
+        let ids = ids.chain(self.unit_types.values().flat_map(|ut| ut.rooms.iter().map(|r| ("room", r.id.as_str()))));
+        let ids = ids
+            .chain(self.templates.values().flat_map(|t| t.items.iter().map(|i| ("checklist item", i.code.as_str()))));
+        for (what, id) in ids {
+            if bad_id(id) {
+                err(format!("{what} id {id:?} must be non-empty, without '/' or control characters"));
+            }
+        }
+        for b in self.buildings.values() {
+            if let Some(e) = &b.engineer {
+                if self.people.get(e).is_none_or(|p| p.role != Role::Engineer) {
+                    err(format!("building {}: engineer `{e}` is not a person with the engineer role", b.id));
+                }
+            }
+        }
+        for p in self.people.values() {
+            if let Some(c) = &p.contractor {
+                if !self.contractors.contains_key(c) {
+                    err(format!("person {}: unknown contractor `{c}`", p.id));
+                }
+            }
+        }
         for u in self.units.values() {
             if !self.buildings.contains_key(&u.building) {
-                err(format!(
-                    "unit {}: building `{}` does not exist",
-                    u.id, u.building
-                ));
+                err(format!("unit {}: building `{}` does not exist", u.id, u.building));
             }
             if !self.unit_types.contains_key(&u.unit_type) {
-                err(format!(
-                    "unit {}: unit type `{}` does not exist",
-                    u.id, u.unit_type
-                ));
+                err(format!("unit {}: unit type `{}` does not exist", u.id, u.unit_type));
             }
             if let Some(b) = self.buildings.get(&u.building) {
                 if u.floor < 1 || u.floor as u32 > b.floors {
-                    err(format!(
-                        "unit {}: floor {} is outside building {} (1..={})",
-                        u.id, u.floor, b.id, b.floors
-                    ));
+                    err(format!("unit {}: floor {} is outside building {} (1..={})", u.id, u.floor, b.id, b.floors));
                 }
             }
         }
         for ut in self.unit_types.values() {
             if !self.templates.contains_key(&ut.template) {
-                err(format!(
-                    "unit type {}: template `{}` does not exist",
-                    ut.id, ut.template
-                ));
+                err(format!("unit type {}: template `{}` does not exist", ut.id, ut.template));
             }
             let mut seen = BTreeSet::new();
             for r in &ut.rooms {
                 if !seen.insert(&r.id) {
-                    err(format!(
-                        "unit type {}: room `{}` appears twice",
-                        ut.id, r.id
-                    ));
+                    err(format!("unit type {}: room `{}` appears twice", ut.id, r.id));
+                }
+                if let Some(a) = r.plan_area {
+                    let eps = 1e-9;
+                    let inside = a.x >= 0.0
+                        && a.y >= 0.0
+                        && a.w > 0.0
+                        && a.h > 0.0
+                        && a.x + a.w <= 1.0 + eps
+                        && a.y + a.h <= 1.0 + eps;
+                    if !inside {
+                        err(format!("unit type {}: room {} is outlined outside the floor plan (0–1)", ut.id, r.id));
+                    }
                 }
             }
             for m in &ut.materials {
@@ -593,22 +587,13 @@ impl Project {
             let mut seen = BTreeSet::new();
             for i in &t.items {
                 if !seen.insert(&i.code) {
-                    err(format!(
-                        "template {}: item `{}` appears twice",
-                        t.id, i.code
-                    ));
+                    err(format!("template {}: item `{}` appears twice", t.id, i.code));
                 }
                 if !self.categories.contains_key(&i.default_category) {
-                    err(format!(
-                        "template {}: item {} names unknown category `{}`",
-                        t.id, i.code, i.default_category
-                    ));
+                    err(format!("template {}: item {} names unknown category `{}`", t.id, i.code, i.default_category));
                 }
                 if !self.trades.contains_key(&i.default_trade) {
-                    err(format!(
-                        "template {}: item {} names unknown trade `{}`",
-                        t.id, i.code, i.default_trade
-                    ));
+                    err(format!("template {}: item {} names unknown trade `{}`", t.id, i.code, i.default_trade));
                 }
             }
         }
@@ -620,17 +605,11 @@ impl Project {
                 err(format!("trade assignment: unknown trade `{}`", a.trade));
             }
             if !self.contractors.contains_key(&a.contractor) {
-                err(format!(
-                    "trade assignment for `{}`: unknown contractor `{}`",
-                    a.trade, a.contractor
-                ));
+                err(format!("trade assignment for `{}`: unknown contractor `{}`", a.trade, a.contractor));
             }
             if let Some(b) = &a.building {
                 if !self.buildings.contains_key(b) {
-                    err(format!(
-                        "trade assignment for `{}`: unknown building `{}`",
-                        a.trade, b
-                    ));
+                    err(format!("trade assignment for `{}`: unknown building `{}`", a.trade, b));
                 }
             }
         }
@@ -643,29 +622,17 @@ impl Project {
         }
         for (i, (no, plan)) in self.rounds.iter().enumerate() {
             if no.0 as usize != i + 1 {
-                err(format!(
-                    "rounds must be numbered 1, 2, 3, … without gaps; found round {no} in place {}",
-                    i + 1
-                ));
+                err(format!("rounds must be numbered 1, 2, 3, … without gaps; found round {no} in place {}", i + 1));
             }
             if plan.due < plan.start {
-                err(format!(
-                    "round {no}: due date {} is before its start {}",
-                    plan.due, plan.start
-                ));
+                err(format!("round {no}: due date {} is before its start {}", plan.due, plan.start));
             }
             if plan.due > self.handover_date {
-                err(format!(
-                    "round {no}: due date {} is after the handover date {}",
-                    plan.due, self.handover_date
-                ));
+                err(format!("round {no}: due date {} is after the handover date {}", plan.due, self.handover_date));
             }
             for a in &plan.assignments {
                 match self.people.get(&a.inspector) {
-                    None => err(format!(
-                        "round {no}: inspector `{}` is not a known person",
-                        a.inspector
-                    )),
+                    None => err(format!("round {no}: inspector `{}` is not a known person", a.inspector)),
                     Some(p) if p.role != Role::Inspector && p.role != Role::CsAdmin => {
                         err(format!("round {no}: `{}` is not an inspector", a.inspector))
                     }
@@ -701,23 +668,14 @@ impl Project {
     pub fn plan_warnings(&self) -> Vec<String> {
         let mut w = Vec::new();
         if self.rounds.len() < MIN_ROUNDS {
-            w.push(format!(
-                "only {} round(s) planned; at least {MIN_ROUNDS} are required",
-                self.rounds.len()
-            ));
+            w.push(format!("only {} round(s) planned; at least {MIN_ROUNDS} are required", self.rounds.len()));
         }
         for plan in self.rounds.values() {
-            let covered: BTreeSet<UnitId> = plan
-                .assignments
-                .iter()
-                .flat_map(|a| self.assigned_units(plan.no, &a.inspector))
-                .collect();
+            let covered: BTreeSet<UnitId> =
+                plan.assignments.iter().flat_map(|a| self.assigned_units(plan.no, &a.inspector)).collect();
             let missing = self.units.len() - covered.len();
             if missing > 0 {
-                w.push(format!(
-                    "round {}: {missing} unit(s) have no inspector",
-                    plan.no
-                ));
+                w.push(format!("round {}: {missing} unit(s) have no inspector", plan.no));
             }
         }
         w

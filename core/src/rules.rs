@@ -14,15 +14,8 @@ pub fn deadline_for(category: &Category, opened_at: Time) -> Time {
 }
 
 /// Whether a category choice is acceptable: "other" needs a written reason.
-pub fn check_category(
-    project: &Project,
-    category: &CategoryId,
-    other_reason: Option<&str>,
-) -> crate::Result<()> {
-    let cat = project
-        .categories
-        .get(category)
-        .ok_or_else(|| crate::Error::UnknownCategory(category.clone()))?;
+pub fn check_category(project: &Project, category: &CategoryId, other_reason: Option<&str>) -> crate::Result<()> {
+    let cat = project.categories.get(category).ok_or_else(|| crate::Error::UnknownCategory(category.clone()))?;
     if cat.is_other && other_reason.is_none_or(|r| r.trim().chars().count() < 4) {
         return Err(crate::Error::OtherNeedsReason(category.clone()));
     }
@@ -40,26 +33,13 @@ pub fn route_contractor(
     trade: &TradeId,
 ) -> Option<ContractorId> {
     let u = project.units.get(unit)?;
-    if let Some(m) = project
-        .unit_types
-        .get(&u.unit_type)
-        .and_then(|ut| ut.material(element))
-    {
+    if let Some(m) = project.unit_types.get(&u.unit_type).and_then(|ut| ut.material(element)) {
         return Some(m.supplier.clone());
     }
-    let for_building = project
-        .trade_assignments
-        .iter()
-        .find(|a| &a.trade == trade && a.building.as_ref() == Some(&u.building));
-    let project_wide = || {
-        project
-            .trade_assignments
-            .iter()
-            .find(|a| &a.trade == trade && a.building.is_none())
-    };
-    for_building
-        .or_else(project_wide)
-        .map(|a| a.contractor.clone())
+    let for_building =
+        project.trade_assignments.iter().find(|a| &a.trade == trade && a.building.as_ref() == Some(&u.building));
+    let project_wide = || project.trade_assignments.iter().find(|a| &a.trade == trade && a.building.is_none());
+    for_building.or_else(project_wide).map(|a| a.contractor.clone())
 }
 
 /// What a defect form starts with when an inspector fails a checklist item.
@@ -73,11 +53,8 @@ pub struct DefectPrefill {
 }
 
 pub fn prefill(project: &Project, unit: &UnitId, item: &ChecklistItem) -> DefectPrefill {
-    let severity = project
-        .categories
-        .get(&item.default_category)
-        .map(|c| c.severity)
-        .unwrap_or(crate::model::Severity::Minor);
+    let severity =
+        project.categories.get(&item.default_category).map(|c| c.severity).unwrap_or(crate::model::Severity::Minor);
     DefectPrefill {
         element: item.element.clone(),
         category: item.default_category.clone(),
@@ -100,10 +77,7 @@ pub struct RecheckEntry {
 /// The defects round `round` must recheck: every defect found in an earlier
 /// round that is still open, plus those this round already rechecked (so the
 /// queue shows progress). Withdrawn and accepted-risk defects are out.
-pub fn recheck_queue<'a>(
-    defects: impl IntoIterator<Item = &'a Defect>,
-    round: RoundNo,
-) -> Vec<RecheckEntry> {
+pub fn recheck_queue<'a>(defects: impl IntoIterator<Item = &'a Defect>, round: RoundNo) -> Vec<RecheckEntry> {
     let mut out = Vec::new();
     for d in defects {
         if d.found_round >= round {
@@ -120,19 +94,10 @@ pub fn recheck_queue<'a>(
             _ => true,
         };
         if still_due {
-            out.push(RecheckEntry {
-                defect: d.id,
-                found_round: d.found_round,
-                status: lc.status,
-                done,
-            });
+            out.push(RecheckEntry { defect: d.id, found_round: d.found_round, status: lc.status, done });
         }
     }
-    out.sort_by(|a, b| {
-        a.found_round
-            .cmp(&b.found_round)
-            .then(a.defect.cmp(&b.defect))
-    });
+    out.sort_by(|a, b| a.found_round.cmp(&b.found_round).then(a.defect.cmp(&b.defect)));
     out
 }
 
@@ -156,14 +121,9 @@ impl Outcome {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Outcome::Pass,
-            Outcome::Fail,
-            Outcome::NotApplicable,
-            Outcome::NotChecked,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
+        [Outcome::Pass, Outcome::Fail, Outcome::NotApplicable, Outcome::NotChecked]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
     pub fn is_checked(self) -> bool {
         self != Outcome::NotChecked
@@ -201,10 +161,7 @@ pub fn unit_status(
     queue: &[RecheckEntry],
     open_defects: usize,
 ) -> UnitStatus {
-    let checked = checklist
-        .iter()
-        .filter(|k| outcomes.get(*k).is_some_and(|o| o.is_checked()))
-        .count();
+    let checked = checklist.iter().filter(|k| outcomes.get(*k).is_some_and(|o| o.is_checked())).count();
     let rechecked = queue.iter().filter(|e| e.done.is_some()).count();
     if checked == 0 && rechecked == 0 {
         return UnitStatus::NotStarted;
@@ -229,8 +186,7 @@ pub fn repeat_failures_by_contractor<'a>(
     for d in defects {
         let lc = d.lifecycle();
         if lc.status != DefectStatus::Withdrawn && lc.failed_rechecks >= min_failures {
-            *out.entry(lc.contractor.or_else(|| d.responsible.clone()))
-                .or_insert(0) += 1;
+            *out.entry(lc.contractor.or_else(|| d.responsible.clone())).or_insert(0) += 1;
         }
     }
     out
@@ -258,38 +214,28 @@ pub fn repeat_spots<'a>(defects: impl IntoIterator<Item = &'a Defect>) -> Vec<Re
         if lc.status == DefectStatus::Withdrawn {
             continue;
         }
-        let e = spots
-            .entry((d.unit.clone(), d.room.clone(), d.element.clone()))
-            .or_default();
+        let e = spots.entry((d.unit.clone(), d.room.clone(), d.element.clone())).or_default();
         e.0 += 1;
         e.1 += lc.failed_rechecks;
     }
     let mut out: Vec<RepeatSpot> = spots
         .into_iter()
         .filter(|(_, (n, f))| *n >= 2 || *f >= 2)
-        .map(
-            |((unit, room, element), (defects, failed_rechecks))| RepeatSpot {
-                unit,
-                room,
-                element,
-                defects,
-                failed_rechecks,
-            },
-        )
+        .map(|((unit, room, element), (defects, failed_rechecks))| RepeatSpot {
+            unit,
+            room,
+            element,
+            defects,
+            failed_rechecks,
+        })
         .collect();
-    out.sort_by(|a, b| {
-        (b.defects + b.failed_rechecks)
-            .cmp(&(a.defects + a.failed_rechecks))
-            .then(a.cmp(b))
-    });
+    out.sort_by(|a, b| (b.defects + b.failed_rechecks).cmp(&(a.defects + a.failed_rechecks)).then(a.cmp(b)));
     out
 }
 
 /// The units of a project with open defects at `now`, ordered by most open
 /// first: the units at risk at handover.
-pub fn units_with_open_defects<'a>(
-    defects: impl IntoIterator<Item = &'a Defect>,
-) -> Vec<(UnitId, u32)> {
+pub fn units_with_open_defects<'a>(defects: impl IntoIterator<Item = &'a Defect>) -> Vec<(UnitId, u32)> {
     let mut m: BTreeMap<UnitId, u32> = BTreeMap::new();
     for d in defects {
         if d.lifecycle().status.is_open() {
@@ -303,12 +249,7 @@ pub fn units_with_open_defects<'a>(
 
 /// The rounds (by number) whose plan covers `at`, or the last started one.
 pub fn current_round(project: &Project, today: chrono::NaiveDate) -> Option<RoundNo> {
-    project
-        .rounds
-        .values()
-        .filter(|r| r.start <= today)
-        .map(|r| r.no)
-        .max()
+    project.rounds.values().filter(|r| r.start <= today).map(|r| r.no).max()
 }
 
 /// Days from `today` to the handover date (negative once past).

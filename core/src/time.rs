@@ -6,9 +6,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 pub type Time = DateTime<Utc>;
 
 pub fn from_millis(ms: i64) -> Time {
-    Utc.timestamp_millis_opt(ms)
-        .single()
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    Utc.timestamp_millis_opt(ms).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 pub fn hours(h: u32) -> Duration {
@@ -27,7 +25,5 @@ pub fn end_of_day(d: NaiveDate) -> Time {
 
 /// Parse an RFC 3339 instant (helper for fixtures and tests).
 pub fn parse(s: &str) -> Time {
-    DateTime::parse_from_rfc3339(s)
-        .unwrap_or_else(|e| panic!("bad time {s:?}: {e}"))
-        .with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("bad time {s:?}: {e}")).with_timezone(&Utc)
 }

@@ -52,18 +52,9 @@ fn full_defect() -> Defect {
         photo(
             "ab12",
             vec![
-                Shape::Circle {
-                    center: Point { x: 0.5, y: 0.5 },
-                    radius: 0.1,
-                },
-                Shape::Arrow {
-                    from: Point { x: 0.1, y: 0.1 },
-                    to: Point { x: 0.45, y: 0.45 },
-                },
-                Shape::Label {
-                    at: Point { x: 0.6, y: 0.4 },
-                    text: "积水".into(),
-                },
+                Shape::Circle { center: Point { x: 0.5, y: 0.5 }, radius: 0.1 },
+                Shape::Arrow { from: Point { x: 0.1, y: 0.1 }, to: Point { x: 0.45, y: 0.45 } },
+                Shape::Label { at: Point { x: 0.6, y: 0.4 }, text: "积水".into() },
             ],
         ),
     );
@@ -84,29 +75,15 @@ fn unit_round_trip() {
     let (mut a, _) = two_tablets();
     let d = full_defect();
     a.add_defect(&d).unwrap();
-    let key = ResultKey {
-        room: "bath".into(),
-        item: "BTH-01".into(),
-    };
-    a.record_result(
-        RoundNo(1),
-        &key,
-        Outcome::Fail,
-        &"insp-a".into(),
-        at(0),
-        Some("see defect"),
-    )
-    .unwrap();
+    let key = ResultKey { room: "bath".into(), item: "BTH-01".into() };
+    a.record_result(RoundNo(1), &key, Outcome::Fail, &"insp-a".into(), at(0), Some("see defect")).unwrap();
     let bytes = a.save();
     let loaded = UnitDoc::load(&bytes).unwrap();
     let rec = loaded.read().unwrap();
     assert_eq!(rec.unit.as_str(), "B1-0101");
     assert_eq!(rec.defects[&d.id], d);
     let r = &rec.results[&(RoundNo(1), key)];
-    assert_eq!(
-        (r.outcome, r.by.as_str(), r.note.as_deref()),
-        (Outcome::Fail, "insp-a", Some("see defect"))
-    );
+    assert_eq!((r.outcome, r.by.as_str(), r.note.as_deref()), (Outcome::Fail, "insp-a", Some("see defect")));
 }
 
 #[test]
@@ -172,13 +149,7 @@ fn editing_different_fields_of_one_defect_keeps_both() {
     let got = a.read_defect(d.id).unwrap();
     assert_eq!(got.description, "water pools 5 mm deep");
     assert_eq!(got.severity, Severity::Critical);
-    assert_eq!(
-        got.events
-            .iter()
-            .filter(|e| matches!(e.kind, EventKind::Edited { .. }))
-            .count(),
-        2
-    );
+    assert_eq!(got.events.iter().filter(|e| matches!(e.kind, EventKind::Edited { .. })).count(), 2);
     assert_eq!(b.read_defect(d.id).unwrap(), got);
 }
 
@@ -188,33 +159,16 @@ fn editing_the_same_field_is_deterministic_and_the_loser_stays_visible() {
     let d = defect("B1-0101", "leak", 1, at(0));
     a.add_defect(&d).unwrap();
     sync(&mut a, &mut b);
-    a.edit_defect(
-        d.id,
-        &DefectEdit::Spot("north wall".into()),
-        event_id(at(2)),
-        &"insp-a".into(),
-        at(2),
-        RoundNo(1),
-    )
-    .unwrap();
-    b.edit_defect(
-        d.id,
-        &DefectEdit::Spot("south wall".into()),
-        event_id(at(3)),
-        &"insp-b".into(),
-        at(3),
-        RoundNo(1),
-    )
-    .unwrap();
+    a.edit_defect(d.id, &DefectEdit::Spot("north wall".into()), event_id(at(2)), &"insp-a".into(), at(2), RoundNo(1))
+        .unwrap();
+    b.edit_defect(d.id, &DefectEdit::Spot("south wall".into()), event_id(at(3)), &"insp-b".into(), at(3), RoundNo(1))
+        .unwrap();
     // Merge in both directions: the same winner either way.
     let mut a2 = UnitDoc::load(&a.save()).unwrap();
     let mut b2 = UnitDoc::load(&b.save()).unwrap();
     a.merge(&mut b2).unwrap();
     b.merge(&mut a2).unwrap();
-    let (sa, sb) = (
-        a.read_defect(d.id).unwrap().spot,
-        b.read_defect(d.id).unwrap().spot,
-    );
+    let (sa, sb) = (a.read_defect(d.id).unwrap().spot, b.read_defect(d.id).unwrap().spot);
     assert_eq!(sa, sb);
     // Both values are still there: as a visible conflict on the field…
     let mut values = a.field_values(d.id, "spot").unwrap();
@@ -228,19 +182,11 @@ fn editing_the_same_field_is_deterministic_and_the_loser_stays_visible() {
         .events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Edited { field, value } if field == "spot" => {
-                Some((e.by.0.clone(), value.clone()))
-            }
+            EventKind::Edited { field, value } if field == "spot" => Some((e.by.0.clone(), value.clone())),
             _ => None,
         })
         .collect();
-    assert_eq!(
-        edits,
-        [
-            ("insp-a".into(), "north wall".into()),
-            ("insp-b".into(), "south wall".into())
-        ]
-    );
+    assert_eq!(edits, [("insp-a".into(), "north wall".into()), ("insp-b".into(), "south wall".into())]);
 }
 
 #[test]
@@ -252,9 +198,7 @@ fn recheck_and_fixed_report_crossing_keep_both_events() {
     tablet.add_defect(&d).unwrap();
     sync(&mut tablet, &mut server);
     server.add_event(d.id, &fixed(790, 1)).unwrap();
-    tablet
-        .add_event(d.id, &recheck(800, 2, false, Some(848)))
-        .unwrap();
+    tablet.add_event(d.id, &recheck(800, 2, false, Some(848))).unwrap();
     sync(&mut tablet, &mut server);
     let got = tablet.read_defect(d.id).unwrap();
     assert_eq!(got.events.len(), 3, "no event lost");
@@ -270,37 +214,12 @@ fn recheck_and_fixed_report_crossing_keep_both_events() {
 #[test]
 fn concurrent_results_for_one_item_keep_author_and_time_together() {
     let (mut a, mut b) = two_tablets();
-    let key = ResultKey {
-        room: "kit".into(),
-        item: "KIT-01".into(),
-    };
-    a.record_result(
-        RoundNo(1),
-        &key,
-        Outcome::Pass,
-        &"insp-a".into(),
-        at(1),
-        None,
-    )
-    .unwrap();
-    b.record_result(
-        RoundNo(1),
-        &key,
-        Outcome::Fail,
-        &"insp-b".into(),
-        at(2),
-        None,
-    )
-    .unwrap();
+    let key = ResultKey { room: "kit".into(), item: "KIT-01".into() };
+    a.record_result(RoundNo(1), &key, Outcome::Pass, &"insp-a".into(), at(1), None).unwrap();
+    b.record_result(RoundNo(1), &key, Outcome::Fail, &"insp-b".into(), at(2), None).unwrap();
     sync(&mut a, &mut b);
     let r = a.read().unwrap().results[&(RoundNo(1), key)].clone();
-    assert!(
-        matches!(
-            (r.outcome, r.by.as_str()),
-            (Outcome::Pass, "insp-a") | (Outcome::Fail, "insp-b")
-        ),
-        "{r:?}"
-    );
+    assert!(matches!((r.outcome, r.by.as_str()), (Outcome::Pass, "insp-a") | (Outcome::Fail, "insp-b")), "{r:?}");
     assert_eq!(b.read().unwrap().results, a.read().unwrap().results);
 }
 
@@ -314,30 +233,19 @@ fn marks_are_vectors_added_and_removed_concurrently() {
     let first = *d.photos[&hash].marks.keys().next().unwrap();
     let new_mark = Mark {
         id: MarkId::from_parts(2, [9; 10]),
-        shape: Shape::Label {
-            at: Point { x: 0.2, y: 0.2 },
-            text: "空鼓".into(),
-        },
+        shape: Shape::Label { at: Point { x: 0.2, y: 0.2 }, text: "空鼓".into() },
     };
-    a.put_mark(d.id, &hash, &new_mark, &"insp-a".into(), at(5))
-        .unwrap();
-    b.delete_mark(d.id, &hash, first, &"insp-b".into(), at(6))
-        .unwrap();
+    a.put_mark(d.id, &hash, &new_mark, &"insp-a".into(), at(5)).unwrap();
+    b.delete_mark(d.id, &hash, first, &"insp-b".into(), at(6)).unwrap();
     sync(&mut a, &mut b);
     let marks = &a.read_defect(d.id).unwrap().photos[&hash].marks;
     assert_eq!(marks.len(), 3);
     assert!(marks.contains_key(&new_mark.id) && !marks.contains_key(&first));
     let bad = Mark {
         id: MarkId::from_parts(3, [1; 10]),
-        shape: Shape::Circle {
-            center: Point { x: 1.5, y: 0.5 },
-            radius: 0.1,
-        },
+        shape: Shape::Circle { center: Point { x: 1.5, y: 0.5 }, radius: 0.1 },
     };
-    let err = a
-        .put_mark(d.id, &hash, &bad, &"insp-a".into(), at(7))
-        .unwrap_err()
-        .to_string();
+    let err = a.put_mark(d.id, &hash, &bad, &"insp-a".into(), at(7)).unwrap_err().to_string();
     assert!(err.contains("not a valid shape"), "{err}");
 }
 
@@ -349,48 +257,16 @@ fn unit_status_from_the_document() {
     let status = |d: &UnitDoc, r: u32| d.read().unwrap().status(&p, RoundNo(r));
     assert_eq!(status(&a, 1), UnitStatus::NotStarted);
     let keys: Vec<ResultKey> = p.checklist(&unit).iter().map(|e| e.key()).collect();
-    a.record_result(
-        RoundNo(1),
-        &keys[0],
-        Outcome::Pass,
-        &"insp-a".into(),
-        at(1),
-        None,
-    )
-    .unwrap();
+    a.record_result(RoundNo(1), &keys[0], Outcome::Pass, &"insp-a".into(), at(1), None).unwrap();
     assert_eq!(status(&a, 1), UnitStatus::InProgress);
-    a.record_result(
-        RoundNo(1),
-        &keys[1],
-        Outcome::NotApplicable,
-        &"insp-a".into(),
-        at(1),
-        None,
-    )
-    .unwrap();
-    a.record_result(
-        RoundNo(1),
-        &keys[2],
-        Outcome::Fail,
-        &"insp-a".into(),
-        at(1),
-        None,
-    )
-    .unwrap();
+    a.record_result(RoundNo(1), &keys[1], Outcome::NotApplicable, &"insp-a".into(), at(1), None).unwrap();
+    a.record_result(RoundNo(1), &keys[2], Outcome::Fail, &"insp-a".into(), at(1), None).unwrap();
     let d = defect("B1-0101", "leak", 1, at(1));
     a.add_defect(&d).unwrap();
     assert_eq!(status(&a, 1), UnitStatus::DoneWithOpenDefects);
     // Round 2 must recheck the open defect before the unit is done.
     for k in &keys {
-        a.record_result(
-            RoundNo(2),
-            k,
-            Outcome::Pass,
-            &"insp-a".into(),
-            at(800),
-            None,
-        )
-        .unwrap();
+        a.record_result(RoundNo(2), k, Outcome::Pass, &"insp-a".into(), at(800), None).unwrap();
     }
     assert_eq!(status(&a, 2), UnitStatus::InProgress);
     a.add_event(d.id, &recheck(801, 2, true, None)).unwrap();
@@ -413,37 +289,34 @@ fn project_edits_merge_field_by_field() {
     let mut b = ProjectDoc::load(&a.save()).unwrap();
     // One admin changes a category's deadline, another renames it and adds a building.
     let mut pa = p.clone();
-    pa.categories
-        .get_mut(&CategoryId::from("leak"))
-        .unwrap()
-        .deadline_hours = 24;
+    pa.categories.get_mut(&CategoryId::from("leak")).unwrap().deadline_hours = 24;
     a.write(&pa, &"cs".into(), at(1)).unwrap();
     let mut pb = p.clone();
-    pb.categories
-        .get_mut(&CategoryId::from("leak"))
-        .unwrap()
-        .name
-        .en = "Water leak".into();
-    pb.buildings.insert(
-        "B3".into(),
-        Building {
-            id: "B3".into(),
-            name: i18n("B3"),
-            floors: 5,
-            engineer: None,
-        },
-    );
+    pb.categories.get_mut(&CategoryId::from("leak")).unwrap().name.en = "Water leak".into();
+    pb.buildings.insert("B3".into(), Building { id: "B3".into(), name: i18n("B3"), floors: 5, engineer: None });
     b.write(&pb, &"cs".into(), at(2)).unwrap();
     a.merge(&mut b).unwrap();
     let merged = a.read().unwrap();
     let leak = &merged.categories[&CategoryId::from("leak")];
-    assert_eq!(
-        (leak.deadline_hours, leak.name.en.as_str()),
-        (24, "Water leak")
-    );
+    assert_eq!((leak.deadline_hours, leak.name.en.as_str()), (24, "Water leak"));
     assert!(merged.buildings.contains_key(&BuildingId::from("B3")));
     // Writing an unchanged project makes no change at all.
     let heads = a.heads();
     a.write(&merged, &"cs".into(), at(3)).unwrap();
     assert_eq!(a.heads(), heads);
+}
+
+#[test]
+fn reading_one_round_sees_only_its_results_and_every_defect() {
+    let (mut a, _) = two_tablets();
+    for round in [1, 2, 3, 10, 30] {
+        let key = ResultKey { room: "kit".into(), item: "KIT-01".into() };
+        a.record_result(RoundNo(round), &key, Outcome::Pass, &"insp-a".into(), at(round.into()), None).unwrap();
+    }
+    a.add_defect(&defect("B1-0101", "leak", 1, at(0))).unwrap();
+    let r3 = a.read_round(RoundNo(3)).unwrap();
+    assert_eq!(r3.results.keys().map(|(r, _)| r.0).collect::<Vec<_>>(), [3]);
+    assert_eq!(r3.defects.len(), 1);
+    assert_eq!(a.read_round(RoundNo(1)).unwrap().results.len(), 1);
+    assert_eq!(a.read().unwrap().results.len(), 5);
 }

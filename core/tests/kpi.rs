@@ -58,14 +58,7 @@ fn row(r: R) -> DefectRow {
     }
 }
 
-fn unit(
-    unit: &str,
-    building: &str,
-    status: UnitStatus,
-    checked: u32,
-    passed: u32,
-    failed: u32,
-) -> UnitRoundRow {
+fn unit(unit: &str, building: &str, status: UnitStatus, checked: u32, passed: u32, failed: u32) -> UnitRoundRow {
     UnitRoundRow {
         unit: unit.into(),
         building: building.into(),
@@ -79,12 +72,7 @@ fn unit(
 }
 
 fn rc(n: u8, h: i64, passed: bool) -> RecheckRow {
-    RecheckRow {
-        defect: id(n),
-        round: RoundNo(2),
-        at: at(h),
-        passed,
-    }
+    RecheckRow { defect: id(n), round: RoundNo(2), at: at(h), passed }
 }
 
 fn fixture() -> (Vec<DefectRow>, Vec<RecheckRow>, Vec<UnitRoundRow>) {
@@ -110,13 +98,7 @@ fn fixture() -> (Vec<DefectRow>, Vec<RecheckRow>, Vec<UnitRoundRow>) {
     };
     let rows = vec![
         // d1: leak fixed at 30 within 49, verified in round 2 → closed in time.
-        row(R {
-            n: 1,
-            completed: Some(30),
-            closed: Some(800),
-            status: Verified,
-            ..base
-        }),
+        row(R { n: 1, completed: Some(30), closed: Some(800), status: Verified, ..base }),
         // d2: tile fixed at 200 after its 121 deadline, verified → closed, late.
         row(R {
             n: 2,
@@ -131,13 +113,7 @@ fn fixture() -> (Vec<DefectRow>, Vec<RecheckRow>, Vec<UnitRoundRow>) {
             ..base
         }),
         // d3: leak failed recheck in round 2, new deadline 868 → open, overdue at 1000.
-        row(R {
-            n: 3,
-            unit: "U2",
-            current_deadline: Some(868),
-            status: FailedRecheck,
-            ..base
-        }),
+        row(R { n: 3, unit: "U2", current_deadline: Some(868), status: FailedRecheck, ..base }),
         // d4: round 2, paint with a design-defect root cause, due 973 → open, overdue.
         row(R {
             n: 4,
@@ -171,21 +147,9 @@ fn fixture() -> (Vec<DefectRow>, Vec<RecheckRow>, Vec<UnitRoundRow>) {
             ..base
         }),
         // d6: withdrawn → in no figure.
-        row(R {
-            n: 6,
-            round: 2,
-            found: 807,
-            withdrawn: Some(811),
-            status: Withdrawn,
-            ..base
-        }),
+        row(R { n: 6, round: 2, found: 807, withdrawn: Some(811), status: Withdrawn, ..base }),
         // d7: found in round 3 → not in the round-2 report.
-        row(R {
-            n: 7,
-            round: 3,
-            found: 1500,
-            ..base
-        }),
+        row(R { n: 7, round: 3, found: 1500, ..base }),
         // d8: sales promise, never assigned → open, no deadline, not due.
         row(R {
             n: 8,
@@ -197,21 +161,9 @@ fn fixture() -> (Vec<DefectRow>, Vec<RecheckRow>, Vec<UnitRoundRow>) {
             ..base
         }),
         // d9: leak failed twice in round 2, deadline 948 → open, overdue.
-        row(R {
-            n: 9,
-            unit: "U2",
-            current_deadline: Some(948),
-            status: FailedRecheck,
-            ..base
-        }),
+        row(R { n: 9, unit: "U2", current_deadline: Some(948), status: FailedRecheck, ..base }),
     ];
-    let rechecks = vec![
-        rc(1, 800, true),
-        rc(2, 810, true),
-        rc(3, 820, false),
-        rc(9, 815, false),
-        rc(9, 900, false),
-    ];
+    let rechecks = vec![rc(1, 800, true), rc(2, 810, true), rc(3, 820, false), rc(9, 815, false), rc(9, 900, false)];
     let units = vec![
         unit("U1", "B1", UnitStatus::Done, 3, 3, 0),
         unit("U2", "B1", UnitStatus::DoneWithOpenDefects, 3, 2, 1),
@@ -224,12 +176,7 @@ fn fixture() -> (Vec<DefectRow>, Vec<RecheckRow>, Vec<UnitRoundRow>) {
 fn kpis() -> RoundKpis {
     let (rows, rechecks, units) = fixture();
     round_kpis(
-        &ReportInput {
-            units_total: 4,
-            defects: &rows,
-            rechecks: &rechecks,
-            units: &units,
-        },
+        &ReportInput { units_total: 4, defects: &rows, rechecks: &rechecks, units: &units },
         RoundNo(2),
         at(1000),
     )
@@ -242,21 +189,10 @@ fn rate(num: u32, den: u32) -> Rate {
 #[test]
 fn summary() {
     let s = kpis().summary;
-    assert_eq!(
-        (
-            s.units_total,
-            s.units_inspected,
-            s.units_done,
-            s.units_done_with_open_defects
-        ),
-        (4, 3, 1, 1)
-    );
+    assert_eq!((s.units_total, s.units_inspected, s.units_done, s.units_done_with_open_defects), (4, 3, 1, 1));
     assert_eq!(s.unit_pass_rate, rate(1, 2));
     assert_eq!(s.item_pass_rate, rate(6, 7));
-    assert_eq!(
-        (s.defects_found_in_round, s.defects_to_date, s.open_defects),
-        (2, 7, 4)
-    );
+    assert_eq!((s.defects_found_in_round, s.defects_to_date, s.open_defects), (2, 7, 4));
     assert_eq!(format!("{:.2}", s.defects_per_100_units.unwrap()), "66.67");
 }
 
@@ -278,13 +214,7 @@ fn by_building() {
             )
         })
         .collect();
-    assert_eq!(
-        b,
-        [
-            ("B1", 2, 2, rate(1, 2), rate(5, 6), 0, 3),
-            ("B2", 2, 1, rate(0, 0), rate(1, 1), 2, 1)
-        ]
-    );
+    assert_eq!(b, [("B1", 2, 2, rate(1, 2), rate(5, 6), 0, 3), ("B2", 2, 1, rate(0, 0), rate(1, 1), 2, 1)]);
 }
 
 #[test]
@@ -292,55 +222,27 @@ fn sources_are_kept_apart() {
     let k = kpis();
     let own = &k.found[&Source::OwnInspection];
     let owner = &k.found[&Source::OwnerReported];
-    assert_eq!(
-        (own.total, own.by_category.get("paint").copied()),
-        (1, Some(1))
-    );
-    assert_eq!(
-        (owner.total, owner.by_category.get("tile").copied()),
-        (1, Some(1))
-    );
+    assert_eq!((own.total, own.by_category.get("paint").copied()), (1, Some(1)));
+    assert_eq!((owner.total, owner.by_category.get("tile").copied()), (1, Some(1)));
     let oc = &k.completion[&Source::OwnerReported].overall;
-    assert_eq!(
-        (oc.total, oc.closed, oc.due, oc.closed_in_time),
-        (1, 1, 1, 0)
-    );
+    assert_eq!((oc.total, oc.closed, oc.due, oc.closed_in_time), (1, 1, 1, 0));
 }
 
 #[test]
 fn hard_three() {
-    let got: Vec<_> = kpis()
-        .hard_three
-        .iter()
-        .map(|h| (h.kind.unwrap(), h.found_in_round, h.to_date, h.open))
-        .collect();
+    let got: Vec<_> =
+        kpis().hard_three.iter().map(|h| (h.kind.unwrap(), h.found_in_round, h.to_date, h.open)).collect();
     assert_eq!(
         got,
-        [
-            (HardKind::SalesPromise, 0, 1, 1),
-            (HardKind::Leakage, 0, 3, 2),
-            (HardKind::DesignDefect, 1, 1, 1)
-        ]
+        [(HardKind::SalesPromise, 0, 1, 1), (HardKind::Leakage, 0, 3, 2), (HardKind::DesignDefect, 1, 1, 1)]
     );
 }
 
 #[test]
 fn recheck_outcomes() {
     let r = kpis().rechecks;
-    assert_eq!(
-        (
-            r.due,
-            r.done,
-            r.passed,
-            r.failed_again,
-            r.failed_twice_or_more
-        ),
-        (5, 4, 2, 2, 1)
-    );
-    assert_eq!(
-        r.failed_twice_or_more_by_contractor.get("c-water"),
-        Some(&1)
-    );
+    assert_eq!((r.due, r.done, r.passed, r.failed_again, r.failed_twice_or_more), (5, 4, 2, 2, 1));
+    assert_eq!(r.failed_twice_or_more_by_contractor.get("c-water"), Some(&1));
 }
 
 #[test]
@@ -349,30 +251,14 @@ fn completion_and_timely_completion_differ() {
     let own = &k.completion[&Source::OwnInspection];
     let o = &own.overall;
     assert_eq!(
-        (
-            o.total,
-            o.closed,
-            o.due,
-            o.closed_in_time,
-            o.open,
-            o.overdue,
-            o.failed_twice_or_more
-        ),
+        (o.total, o.closed, o.due, o.closed_in_time, o.open, o.overdue, o.failed_twice_or_more),
         (6, 2, 5, 1, 4, 3, 1)
     );
     assert_eq!(o.closed_rate, rate(2, 6));
     assert_eq!(o.timely_rate, rate(1, 5));
     let c = |k: &str| {
         let c = &own.by_contractor[k];
-        (
-            c.total,
-            c.closed,
-            c.due,
-            c.closed_in_time,
-            c.open,
-            c.overdue,
-            c.failed_twice_or_more,
-        )
+        (c.total, c.closed, c.due, c.closed_in_time, c.open, c.overdue, c.failed_twice_or_more)
     };
     assert_eq!(c("c-water"), (3, 1, 3, 1, 2, 2, 1));
     assert_eq!(c("c-tile"), (1, 1, 1, 0, 0, 0, 0));
@@ -387,21 +273,13 @@ fn completion_and_timely_completion_differ() {
 #[test]
 fn closing_late_items_in_bulk_does_not_raise_timely_completion() {
     let (mut rows, rechecks, units) = fixture();
-    for r in rows
-        .iter_mut()
-        .filter(|r| matches!(r.id, x if x == id(3) || x == id(9)))
-    {
+    for r in rows.iter_mut().filter(|r| matches!(r.id, x if x == id(3) || x == id(9))) {
         r.completed_at = Some(at(990));
         r.closed_at = Some(at(995));
         r.status = DefectStatus::Verified;
     }
     let k = round_kpis(
-        &ReportInput {
-            units_total: 4,
-            defects: &rows,
-            rechecks: &rechecks,
-            units: &units,
-        },
+        &ReportInput { units_total: 4, defects: &rows, rechecks: &rechecks, units: &units },
         RoundNo(2),
         at(1000),
     );
@@ -414,12 +292,7 @@ fn closing_late_items_in_bulk_does_not_raise_timely_completion() {
 fn as_of_an_earlier_date_sees_less() {
     let (rows, rechecks, units) = fixture();
     let k = round_kpis(
-        &ReportInput {
-            units_total: 4,
-            defects: &rows,
-            rechecks: &rechecks,
-            units: &units,
-        },
+        &ReportInput { units_total: 4, defects: &rows, rechecks: &rechecks, units: &units },
         RoundNo(2),
         at(805),
     );
@@ -447,14 +320,8 @@ fn rows_from_a_defect_carry_the_fold_and_the_root_cause() {
     assert_eq!(r.engineer.unwrap().as_str(), "eng-2");
     assert_eq!(r.room_kind, RoomKind::Bathroom);
     assert_eq!(r.hard_kinds, [HardKind::Leakage]);
-    assert_eq!(
-        (r.status, r.failed_rechecks),
-        (DefectStatus::FailedRecheck, 2)
-    );
-    assert_eq!(
-        (r.first_deadline, r.current_deadline),
-        (Some(at(169)), Some(at(1648)))
-    );
+    assert_eq!((r.status, r.failed_rechecks), (DefectStatus::FailedRecheck, 2));
+    assert_eq!((r.first_deadline, r.current_deadline), (Some(at(169)), Some(at(1648))));
     assert_eq!(RecheckRow::from_defect(&d).len(), 2);
     assert_eq!(rate(1, 3).percent(), "33.3%");
     assert_eq!(rate(0, 0).percent(), "—");

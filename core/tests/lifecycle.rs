@@ -8,9 +8,7 @@ use walkthrough_core::defect::*;
 /// Summarise a lifecycle as `status attempts=N fails=N closed=H done=H timely=bool`
 /// with times as hours after t0.
 fn summary(lc: &Lifecycle) -> String {
-    let h = |t: Option<walkthrough_core::Time>| {
-        t.map_or("-".to_owned(), |t| ((t - t0()).num_hours()).to_string())
-    };
+    let h = |t: Option<walkthrough_core::Time>| t.map_or("-".to_owned(), |t| ((t - t0()).num_hours()).to_string());
     format!(
         "{} attempts={} fails={} closed={} done={} timely={} deadline={}",
         lc.status.as_str(),
@@ -34,28 +32,18 @@ fn check(events: Vec<DefectEvent>, expected: &str) {
 
 #[test]
 fn just_recorded_is_open_without_deadline() {
-    check(
-        vec![],
-        "open attempts=0 fails=0 closed=- done=- timely=false deadline=-",
-    );
+    check(vec![], "open attempts=0 fails=0 closed=- done=- timely=false deadline=-");
 }
 
 #[test]
 fn assigned_runs_its_deadline() {
-    check(
-        vec![assigned(1, "c-water", 49, 1)],
-        "assigned attempts=1 fails=0 closed=- done=- timely=false deadline=49",
-    );
+    check(vec![assigned(1, "c-water", 49, 1)], "assigned attempts=1 fails=0 closed=- done=- timely=false deadline=49");
 }
 
 #[test]
 fn fixed_in_time_then_passed_is_timely() {
     check(
-        vec![
-            assigned(1, "c-water", 49, 1),
-            fixed(30, 1),
-            recheck(800, 2, true, None),
-        ],
+        vec![assigned(1, "c-water", 49, 1), fixed(30, 1), recheck(800, 2, true, None)],
         "verified attempts=1 fails=0 closed=800 done=30 timely=true deadline=-",
     );
 }
@@ -63,11 +51,7 @@ fn fixed_in_time_then_passed_is_timely() {
 #[test]
 fn fixed_late_then_passed_is_closed_but_not_timely() {
     check(
-        vec![
-            assigned(1, "c-water", 49, 1),
-            fixed(60, 1),
-            recheck(800, 2, true, None),
-        ],
+        vec![assigned(1, "c-water", 49, 1), fixed(60, 1), recheck(800, 2, true, None)],
         "verified attempts=1 fails=0 closed=800 done=60 timely=false deadline=-",
     );
 }
@@ -75,11 +59,7 @@ fn fixed_late_then_passed_is_closed_but_not_timely() {
 #[test]
 fn failed_recheck_opens_a_second_attempt_with_the_new_deadline() {
     check(
-        vec![
-            assigned(1, "c-water", 49, 1),
-            fixed(30, 1),
-            recheck(800, 2, false, Some(848)),
-        ],
+        vec![assigned(1, "c-water", 49, 1), fixed(30, 1), recheck(800, 2, false, Some(848))],
         "failed_recheck attempts=2 fails=1 closed=- done=- timely=false deadline=848",
     );
 }
@@ -106,14 +86,7 @@ fn retracted_report_is_no_report() {
         vec![
             assigned(1, "c-water", 49, 1),
             fixed(30, 1),
-            event(
-                at(31),
-                "c-water",
-                1,
-                EventKind::FixRetracted {
-                    note: "wrong unit".into(),
-                },
-            ),
+            event(at(31), "c-water", 1, EventKind::FixRetracted { note: "wrong unit".into() }),
         ],
         "assigned attempts=1 fails=0 closed=- done=- timely=false deadline=49",
     );
@@ -137,10 +110,7 @@ fn accepted_risk_is_closed_and_later_events_are_kept_but_ignored() {
         "cs",
         1,
         EventKind::AcceptedRisk {
-            unified_answer: walkthrough_core::model::I18nText::new(
-                "层高符合设计",
-                "Height is per design",
-            ),
+            unified_answer: walkthrough_core::model::I18nText::new("层高符合设计", "Height is per design"),
             contingency_plan: "explain at handover".into(),
         },
     );
@@ -160,14 +130,7 @@ fn withdrawn_is_terminal_and_not_closed() {
     check(
         vec![
             assigned(1, "c-water", 49, 1),
-            event(
-                at(2),
-                "insp-a",
-                1,
-                EventKind::Withdrawn {
-                    reason: "wrong unit".into(),
-                },
-            ),
+            event(at(2), "insp-a", 1, EventKind::Withdrawn { reason: "wrong unit".into() }),
         ],
         "withdrawn attempts=1 fails=0 closed=- done=- timely=false deadline=-",
     );
@@ -179,11 +142,7 @@ fn withdrawn_is_terminal_and_not_closed() {
 #[test]
 fn fixed_report_before_a_crossing_failed_recheck_stays_with_the_failed_attempt() {
     check(
-        vec![
-            assigned(1, "c-water", 49, 1),
-            fixed(790, 1),
-            recheck(800, 2, false, Some(848)),
-        ],
+        vec![assigned(1, "c-water", 49, 1), fixed(790, 1), recheck(800, 2, false, Some(848))],
         "failed_recheck attempts=2 fails=1 closed=- done=- timely=false deadline=848",
     );
 }
@@ -191,11 +150,7 @@ fn fixed_report_before_a_crossing_failed_recheck_stays_with_the_failed_attempt()
 #[test]
 fn fixed_report_after_a_crossing_failed_recheck_belongs_to_the_new_attempt() {
     check(
-        vec![
-            assigned(1, "c-water", 49, 1),
-            recheck(800, 2, false, Some(848)),
-            fixed(810, 2),
-        ],
+        vec![assigned(1, "c-water", 49, 1), recheck(800, 2, false, Some(848)), fixed(810, 2)],
         "reported_fixed attempts=2 fails=1 closed=- done=- timely=false deadline=848",
     );
 }
@@ -205,11 +160,7 @@ fn fixed_report_after_a_crossing_passed_recheck_is_kept_and_ignored() {
     let mut d = defect("B1-0101", "leak", 1, at(0));
     let late = fixed(810, 2);
     let late_id = late.id;
-    d.events = vec![
-        assigned(1, "c-water", 49, 1),
-        recheck(800, 2, true, None),
-        late,
-    ];
+    d.events = vec![assigned(1, "c-water", 49, 1), recheck(800, 2, true, None), late];
     d.sort_events();
     let lc = d.lifecycle();
     assert_eq!(lc.status, DefectStatus::Verified);
@@ -228,11 +179,7 @@ fn recheck_of_a_never_assigned_defect_still_counts() {
 #[test]
 fn lifecycle_at_a_date_ignores_later_events() {
     let mut d = defect("B1-0101", "leak", 1, at(0));
-    d.events = vec![
-        assigned(1, "c-water", 49, 1),
-        fixed(30, 1),
-        recheck(800, 2, true, None),
-    ];
+    d.events = vec![assigned(1, "c-water", 49, 1), fixed(30, 1), recheck(800, 2, true, None)];
     d.sort_events();
     assert_eq!(d.lifecycle_at(at(500)).status, DefectStatus::ReportedFixed);
     assert_eq!(d.lifecycle_at(at(900)).status, DefectStatus::Verified);
@@ -257,11 +204,7 @@ fn attempt_timeliness() {
         (a(None, None), 10, Timeliness::NoDeadline),
     ];
     for (attempt, now, expected) in cases {
-        assert_eq!(
-            attempt.timeliness(at(now)),
-            expected,
-            "{attempt:?} at {now}"
-        );
+        assert_eq!(attempt.timeliness(at(now)), expected, "{attempt:?} at {now}");
     }
 }
 
@@ -276,9 +219,5 @@ fn overdue_excludes_reported_fixed_and_closed() {
     assert!(mk(vec![assigned(1, "c-water", 49, 1)]).is_overdue(at(50)));
     assert!(!mk(vec![assigned(1, "c-water", 49, 1)]).is_overdue(at(48)));
     assert!(!mk(vec![assigned(1, "c-water", 49, 1), fixed(60, 1)]).is_overdue(at(100)));
-    assert!(!mk(vec![
-        assigned(1, "c-water", 49, 1),
-        recheck(60, 2, true, None)
-    ])
-    .is_overdue(at(100)));
+    assert!(!mk(vec![assigned(1, "c-water", 49, 1), recheck(60, 2, true, None)]).is_overdue(at(100)));
 }

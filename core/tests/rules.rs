@@ -13,11 +13,7 @@ use walkthrough_core::*;
 fn deadline_comes_from_the_category() {
     let p = project();
     for (cat, hours) in [("leak", 48), ("fitting", 72), ("tile", 120), ("paint", 168)] {
-        assert_eq!(
-            deadline_for(&p.categories[&CategoryId::from(cat)], at(0)),
-            at(hours),
-            "{cat}"
-        );
+        assert_eq!(deadline_for(&p.categories[&CategoryId::from(cat)], at(0)), at(hours), "{cat}");
     }
 }
 
@@ -34,11 +30,7 @@ fn routing_prefers_the_material_supplier_then_the_building_then_the_project() {
     ];
     for (unit, element, trade, expected) in cases {
         let got = route_contractor(&p, &unit.into(), &element.into(), &trade.into());
-        assert_eq!(
-            got.as_ref().map(|c| c.as_str()),
-            expected,
-            "{unit} {element} {trade}"
-        );
+        assert_eq!(got.as_ref().map(|c| c.as_str()), expected, "{unit} {element} {trade}");
     }
 }
 
@@ -65,26 +57,17 @@ fn other_needs_a_written_reason() {
         ("nope", Some("whatever reason"), false),
     ];
     for (cat, reason, ok) in cases {
-        assert_eq!(
-            check_category(&p, &cat.into(), reason).is_ok(),
-            ok,
-            "{cat} {reason:?}"
-        );
+        assert_eq!(check_category(&p, &cat.into(), reason).is_ok(), ok, "{cat} {reason:?}");
     }
-    let msg = check_category(&p, &"other".into(), None)
-        .unwrap_err()
-        .to_string();
+    let msg = check_category(&p, &"other".into(), None).unwrap_err().to_string();
     assert!(msg.contains("written reason"), "{msg}");
 }
 
 #[test]
 fn checklist_is_rooms_times_items_and_skips_retired() {
     let mut p = project();
-    let keys: Vec<String> = p
-        .checklist(&"B1-0101".into())
-        .iter()
-        .map(|e| format!("{}/{}", e.room.id, e.item.code))
-        .collect();
+    let keys: Vec<String> =
+        p.checklist(&"B1-0101".into()).iter().map(|e| format!("{}/{}", e.room.id, e.item.code)).collect();
     assert_eq!(keys, ["kit/KIT-01", "kit/KIT-02", "bath/BTH-01"]);
     p.templates.get_mut(&TemplateId::from("std")).unwrap().items[1].retired = true;
     assert_eq!(p.checklist(&"B1-0101".into()).len(), 2);
@@ -102,37 +85,11 @@ fn with_events(round: u32, events: Vec<DefectEvent>) -> Defect {
 fn recheck_queue_holds_every_open_defect_from_earlier_rounds() {
     let open_r1 = with_events(1, vec![assigned(1, "c-water", 49, 1)]);
     let fixed_r1 = with_events(1, vec![assigned(1, "c-water", 49, 1), fixed(30, 1)]);
-    let verified_r1_in_r2 = with_events(
-        1,
-        vec![assigned(1, "c-water", 49, 1), recheck(800, 2, true, None)],
-    );
-    let failed_r1_in_r2 = with_events(
-        1,
-        vec![
-            assigned(1, "c-water", 49, 1),
-            recheck(800, 2, false, Some(848)),
-        ],
-    );
+    let verified_r1_in_r2 = with_events(1, vec![assigned(1, "c-water", 49, 1), recheck(800, 2, true, None)]);
+    let failed_r1_in_r2 = with_events(1, vec![assigned(1, "c-water", 49, 1), recheck(800, 2, false, Some(848))]);
     let open_r2 = with_events(2, vec![assigned(801, "c-water", 849, 2)]);
-    let withdrawn = with_events(
-        1,
-        vec![event(
-            at(2),
-            "cs",
-            1,
-            EventKind::Withdrawn {
-                reason: "dup".into(),
-            },
-        )],
-    );
-    let all = [
-        &open_r1,
-        &fixed_r1,
-        &verified_r1_in_r2,
-        &failed_r1_in_r2,
-        &open_r2,
-        &withdrawn,
-    ];
+    let withdrawn = with_events(1, vec![event(at(2), "cs", 1, EventKind::Withdrawn { reason: "dup".into() })]);
+    let all = [&open_r1, &fixed_r1, &verified_r1_in_r2, &failed_r1_in_r2, &open_r2, &withdrawn];
 
     let q2 = recheck_queue(all.iter().copied(), RoundNo(2));
     let got: BTreeMap<DefectId, Option<bool>> = q2.iter().map(|e| (e.defect, e.done)).collect();
@@ -147,10 +104,7 @@ fn recheck_queue_holds_every_open_defect_from_earlier_rounds() {
 
     // Round 3: everything still open from rounds 1 and 2; the one verified
     // in round 2 is gone, the one that failed in round 2 is back.
-    let q3: Vec<DefectId> = recheck_queue(all.iter().copied(), RoundNo(3))
-        .iter()
-        .map(|e| e.defect)
-        .collect();
+    let q3: Vec<DefectId> = recheck_queue(all.iter().copied(), RoundNo(3)).iter().map(|e| e.defect).collect();
     let mut expected3 = vec![open_r1.id, fixed_r1.id, failed_r1_in_r2.id, open_r2.id];
     expected3.sort_by_key(|id| (if *id == open_r2.id { 2 } else { 1 }, *id));
     assert_eq!(q3, expected3);
@@ -159,25 +113,9 @@ fn recheck_queue_holds_every_open_defect_from_earlier_rounds() {
 
 #[test]
 fn unit_status_cases() {
-    let keys: Vec<ResultKey> = ["a", "b"]
-        .iter()
-        .map(|i| ResultKey {
-            room: "kit".into(),
-            item: (*i).into(),
-        })
-        .collect();
+    let keys: Vec<ResultKey> = ["a", "b"].iter().map(|i| ResultKey { room: "kit".into(), item: (*i).into() }).collect();
     let outcomes = |v: &[(&str, Outcome)]| -> BTreeMap<ResultKey, Outcome> {
-        v.iter()
-            .map(|(i, o)| {
-                (
-                    ResultKey {
-                        room: "kit".into(),
-                        item: (*i).into(),
-                    },
-                    *o,
-                )
-            })
-            .collect()
+        v.iter().map(|(i, o)| (ResultKey { room: "kit".into(), item: (*i).into() }, *o)).collect()
     };
     let entry = |done: Option<bool>| RecheckEntry {
         defect: defect_id(at(0)),
@@ -188,49 +126,14 @@ fn unit_status_cases() {
     use Outcome::*;
     let cases = [
         (outcomes(&[]), vec![], 0, UnitStatus::NotStarted),
-        (
-            outcomes(&[("a", NotChecked)]),
-            vec![],
-            0,
-            UnitStatus::NotStarted,
-        ),
+        (outcomes(&[("a", NotChecked)]), vec![], 0, UnitStatus::NotStarted),
         (outcomes(&[("a", Pass)]), vec![], 0, UnitStatus::InProgress),
-        (
-            outcomes(&[("a", Pass), ("b", NotApplicable)]),
-            vec![],
-            0,
-            UnitStatus::Done,
-        ),
-        (
-            outcomes(&[("a", Pass), ("b", Fail)]),
-            vec![],
-            1,
-            UnitStatus::DoneWithOpenDefects,
-        ),
-        (
-            outcomes(&[("a", Pass), ("b", Pass)]),
-            vec![entry(None)],
-            1,
-            UnitStatus::InProgress,
-        ),
-        (
-            outcomes(&[]),
-            vec![entry(Some(true))],
-            0,
-            UnitStatus::InProgress,
-        ),
-        (
-            outcomes(&[("a", Pass), ("b", Pass)]),
-            vec![entry(Some(false))],
-            1,
-            UnitStatus::DoneWithOpenDefects,
-        ),
-        (
-            outcomes(&[("a", Pass), ("b", Pass)]),
-            vec![entry(Some(true))],
-            0,
-            UnitStatus::Done,
-        ),
+        (outcomes(&[("a", Pass), ("b", NotApplicable)]), vec![], 0, UnitStatus::Done),
+        (outcomes(&[("a", Pass), ("b", Fail)]), vec![], 1, UnitStatus::DoneWithOpenDefects),
+        (outcomes(&[("a", Pass), ("b", Pass)]), vec![entry(None)], 1, UnitStatus::InProgress),
+        (outcomes(&[]), vec![entry(Some(true))], 0, UnitStatus::InProgress),
+        (outcomes(&[("a", Pass), ("b", Pass)]), vec![entry(Some(false))], 1, UnitStatus::DoneWithOpenDefects),
+        (outcomes(&[("a", Pass), ("b", Pass)]), vec![entry(Some(true))], 0, UnitStatus::Done),
     ];
     for (i, (o, q, open, expected)) in cases.into_iter().enumerate() {
         assert_eq!(unit_status(&keys, &o, &q, open), expected, "case {i}");
@@ -241,26 +144,12 @@ fn unit_status_cases() {
 fn repeat_failures_per_contractor_count_items_failed_twice_or_more() {
     let twice = with_events(
         1,
-        vec![
-            assigned(1, "c-water", 49, 1),
-            recheck(800, 2, false, Some(848)),
-            recheck(1600, 3, false, Some(1648)),
-        ],
+        vec![assigned(1, "c-water", 49, 1), recheck(800, 2, false, Some(848)), recheck(1600, 3, false, Some(1648))],
     );
-    let once = with_events(
-        1,
-        vec![
-            assigned(1, "c-water", 49, 1),
-            recheck(800, 2, false, Some(848)),
-        ],
-    );
+    let once = with_events(1, vec![assigned(1, "c-water", 49, 1), recheck(800, 2, false, Some(848))]);
     let mut tile_twice = with_events(
         1,
-        vec![
-            assigned(1, "c-tile", 121, 1),
-            recheck(800, 2, false, Some(920)),
-            recheck(1600, 3, false, Some(1720)),
-        ],
+        vec![assigned(1, "c-tile", 121, 1), recheck(800, 2, false, Some(920)), recheck(1600, 3, false, Some(1720))],
     );
     tile_twice.responsible = Some("c-tile".into());
     let all = [&twice, &once, &tile_twice];
@@ -268,12 +157,7 @@ fn repeat_failures_per_contractor_count_items_failed_twice_or_more() {
     let expected: BTreeMap<Option<ContractorId>, u32> =
         [(Some("c-water".into()), 1), (Some("c-tile".into()), 1)].into();
     assert_eq!(got, expected);
-    assert_eq!(
-        repeat_failures_by_contractor(all.iter().copied(), 1)
-            .values()
-            .sum::<u32>(),
-        3
-    );
+    assert_eq!(repeat_failures_by_contractor(all.iter().copied(), 1).values().sum::<u32>(), 3);
 }
 
 #[test]
@@ -284,23 +168,15 @@ fn repeat_spots_find_the_drain_that_keeps_failing() {
     elsewhere.element = "wall".into();
     let spots = repeat_spots([&a, &b, &elsewhere]);
     assert_eq!(spots.len(), 1);
-    assert_eq!(
-        (spots[0].element.as_str(), spots[0].defects),
-        ("floor_drain", 2)
-    );
+    assert_eq!((spots[0].element.as_str(), spots[0].defects), ("floor_drain", 2));
 }
 
 #[test]
 fn validate_reports_every_broken_reference() {
     let mut p = project();
     p.units.get_mut(&UnitId::from("B1-0101")).unwrap().unit_type = "X".into();
-    p.rounds.get_mut(&RoundNo(2)).unwrap().due =
-        chrono::NaiveDate::from_ymd_opt(2026, 8, 1).unwrap();
-    p.trade_assignments.push(TradeAssignment {
-        trade: "tiling".into(),
-        building: None,
-        contractor: "ghost".into(),
-    });
+    p.rounds.get_mut(&RoundNo(2)).unwrap().due = chrono::NaiveDate::from_ymd_opt(2026, 8, 1).unwrap();
+    p.trade_assignments.push(TradeAssignment { trade: "tiling".into(), building: None, contractor: "ghost".into() });
     let msg = p.validate().unwrap_err().to_string();
     for needle in [
         "unit B1-0101: unit type `X` does not exist",
@@ -318,23 +194,30 @@ fn plan_warnings_flag_too_few_rounds_and_uncovered_units() {
     p.rounds.remove(&RoundNo(3));
     p.rounds.get_mut(&RoundNo(1)).unwrap().assignments.pop();
     let w = p.plan_warnings();
-    assert_eq!(
-        w,
-        [
-            "only 2 round(s) planned; at least 3 are required",
-            "round 1: 3 unit(s) have no inspector"
-        ]
-    );
+    assert_eq!(w, ["only 2 round(s) planned; at least 3 are required", "round 1: 3 unit(s) have no inspector"]);
 }
 
 #[test]
 fn assigned_units_follow_the_round_plan() {
     let p = project();
-    let a: Vec<String> = p
-        .assigned_units(RoundNo(1), &"insp-a".into())
-        .into_iter()
-        .map(|u| u.0)
-        .collect();
+    let a: Vec<String> = p.assigned_units(RoundNo(1), &"insp-a".into()).into_iter().map(|u| u.0).collect();
     assert_eq!(a, ["B1-0101", "B1-0201", "B1-0301"]);
     assert!(overlapping_assignments(&p, RoundNo(1)).is_empty());
+}
+
+#[test]
+fn validate_rejects_ids_that_would_break_document_keys_and_wrong_roles() {
+    let mut p = project();
+    p.unit_types.get_mut(&UnitTypeId::from("T")).unwrap().rooms[0].id = "kit/1".into();
+    p.buildings.get_mut(&BuildingId::from("B1")).unwrap().engineer = Some("insp-a".into());
+    p.unit_types.get_mut(&UnitTypeId::from("T")).unwrap().rooms[1].plan_area =
+        Some(Rect { x: 0.5, y: 0.0, w: 0.6, h: 1.0 });
+    let msg = p.validate().unwrap_err().to_string();
+    for needle in [
+        "room id \"kit/1\" must be non-empty, without '/'",
+        "engineer `insp-a` is not a person with the engineer role",
+        "room bath is outlined outside the floor plan",
+    ] {
+        assert!(msg.contains(needle), "missing {needle:?} in:\n{msg}");
+    }
 }

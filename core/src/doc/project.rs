@@ -13,9 +13,7 @@ use crate::ids::*;
 use crate::model::Project;
 use crate::time::Time;
 use automerge::transaction::Transactable;
-use automerge::{
-    AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, ScalarValueRef, ValueRef, ROOT,
-};
+use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, ScalarValueRef, ValueRef, ROOT};
 use serde_json::{Map, Number, Value as Json};
 
 /// Marks a map that stands for a list of entities keyed by id.
@@ -23,17 +21,8 @@ const KEYED: &str = "_keyed";
 /// The position of an entity within its list.
 const ORDER: &str = "_order";
 const KEY_FIELDS: [&str; 4] = ["id", "code", "no", "element"];
-const COLLECTIONS: [&str; 9] = [
-    "buildings",
-    "unit_types",
-    "units",
-    "templates",
-    "categories",
-    "trades",
-    "contractors",
-    "people",
-    "rounds",
-];
+const COLLECTIONS: [&str; 9] =
+    ["buildings", "unit_types", "units", "templates", "categories", "trades", "contractors", "people", "rounds"];
 const RESERVED: [&str; 3] = ["schema", "kind", "project"];
 
 pub struct ProjectDoc {
@@ -51,11 +40,7 @@ impl ProjectDoc {
             let obj = get_obj(&doc, &ROOT, c).expect("genesis map");
             doc.put(&obj, KEYED, true).expect("put on a fresh doc");
         }
-        doc.commit_with(
-            automerge::transaction::CommitOptions::default()
-                .with_time(0)
-                .with_message("genesis lists"),
-        );
+        doc.commit_with(automerge::transaction::CommitOptions::default().with_time(0).with_message("genesis lists"));
         doc.set_actor(automerge::ActorId::random());
         Self { doc }
     }
@@ -95,16 +80,11 @@ impl ProjectDoc {
     /// holds, entity by entity and field by field, as one change.
     pub fn write(&mut self, project: &Project, by: &UserId, at: Time) -> Result<()> {
         let json = serde_json::to_value(project)?;
-        let Json::Object(fields) = json else {
-            unreachable!("a project serialises to an object")
-        };
+        let Json::Object(fields) = json else { unreachable!("a project serialises to an object") };
         for (k, v) in fields {
             if COLLECTIONS.contains(&k.as_str()) {
-                let obj = get_obj(&self.doc, &ROOT, &k)
-                    .ok_or_else(|| Error::BadField { path: k.clone() })?;
-                let Json::Array(items) = v else {
-                    unreachable!("collections serialise as arrays")
-                };
+                let obj = get_obj(&self.doc, &ROOT, &k).ok_or_else(|| Error::BadField { path: k.clone() })?;
+                let Json::Array(items) = v else { unreachable!("collections serialise as arrays") };
                 write_keyed_items(&mut self.doc, &obj, items)?;
             } else {
                 write_field(&mut self.doc, &ROOT, &k, v)?;
@@ -140,17 +120,12 @@ fn write_keyed_items(doc: &mut AutoCommit, obj: &ObjId, items: Vec<Json>) -> Res
     let mut keep = std::collections::BTreeSet::new();
     for (i, item) in items.into_iter().enumerate() {
         let key = key_of(&item).expect("caller checked every item has a key");
-        let Json::Object(mut fields) = item else {
-            unreachable!()
-        };
+        let Json::Object(mut fields) = item else { unreachable!() };
         fields.insert(ORDER.to_owned(), Json::from(i as u64));
         write_field(doc, obj, &key, Json::Object(fields))?;
         keep.insert(key);
     }
-    let gone: Vec<String> = doc
-        .keys(obj)
-        .filter(|k| k != KEYED && !keep.contains(k))
-        .collect();
+    let gone: Vec<String> = doc.keys(obj).filter(|k| k != KEYED && !keep.contains(k)).collect();
     for k in gone {
         doc.delete(obj, k)?;
     }
@@ -166,10 +141,7 @@ fn write_field(doc: &mut AutoCommit, obj: &ObjId, key: &str, value: Json) -> Res
                 Some(c) => c,
                 None => doc.put_object(obj, key, ObjType::Map)?,
             };
-            let present: Vec<String> = doc
-                .keys(&child)
-                .filter(|k| !fields.contains_key(k))
-                .collect();
+            let present: Vec<String> = doc.keys(&child).filter(|k| !fields.contains_key(k)).collect();
             for k in present {
                 doc.delete(&child, k)?;
             }
@@ -237,9 +209,7 @@ fn from_scalar(s: &ScalarValueRef<'_>) -> Json {
         ScalarValueRef::Boolean(b) => Json::Bool(*b),
         ScalarValueRef::Str(s) => Json::String(s.to_string()),
         ScalarValueRef::Uint(u) => Json::from(*u),
-        ScalarValueRef::Int(i) | ScalarValueRef::Counter(i) | ScalarValueRef::Timestamp(i) => {
-            Json::from(*i)
-        }
+        ScalarValueRef::Int(i) | ScalarValueRef::Counter(i) | ScalarValueRef::Timestamp(i) => Json::from(*i),
         ScalarValueRef::F64(f) => Number::from_f64(*f).map_or(Json::Null, Json::Number),
         _ => Json::Null,
     }
@@ -290,11 +260,7 @@ fn read_map(doc: &AutoCommit, obj: &ObjId) -> Json {
     let mut items: Vec<(u64, Json)> = out
         .into_iter()
         .map(|(_, mut v)| {
-            let order = v
-                .as_object_mut()
-                .and_then(|o| o.remove(ORDER))
-                .and_then(|o| o.as_u64())
-                .unwrap_or(u64::MAX);
+            let order = v.as_object_mut().and_then(|o| o.remove(ORDER)).and_then(|o| o.as_u64()).unwrap_or(u64::MAX);
             (order, v)
         })
         .collect();
@@ -306,9 +272,7 @@ fn read_list(doc: &AutoCommit, obj: &ObjId) -> Json {
     Json::Array(
         doc.list_range(obj, ..)
             .map(|item| match &item.value {
-                ValueRef::Scalar(ScalarValueRef::Str(s))
-                    if s.starts_with('{') || s.starts_with('[') =>
-                {
+                ValueRef::Scalar(ScalarValueRef::Str(s)) if s.starts_with('{') || s.starts_with('[') => {
                     serde_json::from_str(s).unwrap_or_else(|_| Json::String(s.to_string()))
                 }
                 ValueRef::Scalar(s) => from_scalar(s),

@@ -25,11 +25,7 @@ fn cat(id: &str, hours: u32, hard: Option<HardKind>, other: bool) -> Category {
     Category {
         id: id.into(),
         name: i18n(id),
-        severity: if hours <= 48 {
-            Severity::Critical
-        } else {
-            Severity::Minor
-        },
+        severity: if hours <= 48 { Severity::Critical } else { Severity::Minor },
         deadline_hours: hours,
         hard_kind: hard,
         is_other: other,
@@ -66,14 +62,8 @@ pub fn project() -> Project {
     let mut p = Project {
         id: "P".into(),
         name: i18n("Test project"),
-        group: OrgNode {
-            id: "G".into(),
-            name: i18n("Group"),
-        },
-        company: OrgNode {
-            id: "C".into(),
-            name: i18n("Company"),
-        },
+        group: OrgNode { id: "G".into(), name: i18n("Group") },
+        company: OrgNode { id: "C".into(), name: i18n("Company") },
         handover_date: NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
         buildings: BTreeMap::new(),
         unit_types: BTreeMap::new(),
@@ -87,15 +77,7 @@ pub fn project() -> Project {
         rounds: BTreeMap::new(),
     };
     for (b, eng) in [("B1", "eng-1"), ("B2", "eng-2")] {
-        p.buildings.insert(
-            b.into(),
-            Building {
-                id: b.into(),
-                name: i18n(b),
-                floors: 3,
-                engineer: Some(eng.into()),
-            },
-        );
+        p.buildings.insert(b.into(), Building { id: b.into(), name: i18n(b), floors: 3, engineer: Some(eng.into()) });
     }
     p.unit_types.insert(
         "T".into(),
@@ -110,23 +92,13 @@ pub fn project() -> Project {
                     id: "kit".into(),
                     kind: RoomKind::Kitchen,
                     name: i18n("kitchen"),
-                    plan_area: Some(Rect {
-                        x: 0.0,
-                        y: 0.0,
-                        w: 0.5,
-                        h: 1.0,
-                    }),
+                    plan_area: Some(Rect { x: 0.0, y: 0.0, w: 0.5, h: 1.0 }),
                 },
                 Room {
                     id: "bath".into(),
                     kind: RoomKind::Bathroom,
                     name: i18n("bath"),
-                    plan_area: Some(Rect {
-                        x: 0.5,
-                        y: 0.0,
-                        w: 0.5,
-                        h: 1.0,
-                    }),
+                    plan_area: Some(Rect { x: 0.5, y: 0.0, w: 0.5, h: 1.0 }),
                 },
             ],
             materials: vec![Material {
@@ -145,13 +117,7 @@ pub fn project() -> Project {
             items: vec![
                 item("KIT-01", RoomKind::Kitchen, "cabinet", "fitting", "kitchen"),
                 item("KIT-02", RoomKind::Kitchen, "floor_tiles", "tile", "tiling"),
-                item(
-                    "BTH-01",
-                    RoomKind::Bathroom,
-                    "floor_drain",
-                    "leak",
-                    "waterproofing",
-                ),
+                item("BTH-01", RoomKind::Bathroom, "floor_drain", "leak", "waterproofing"),
             ],
         },
     );
@@ -167,13 +133,7 @@ pub fn project() -> Project {
         p.categories.insert(c.id.clone(), c);
     }
     for t in ["kitchen", "tiling", "waterproofing", "painting"] {
-        p.trades.insert(
-            t.into(),
-            Trade {
-                id: t.into(),
-                name: i18n(t),
-            },
-        );
+        p.trades.insert(t.into(), Trade { id: t.into(), name: i18n(t) });
     }
     for c in [
         contractor("c-water", ContractorKind::Contractor, &["waterproofing"]),
@@ -184,26 +144,10 @@ pub fn project() -> Project {
         p.contractors.insert(c.id.clone(), c);
     }
     p.trade_assignments = vec![
-        TradeAssignment {
-            trade: "waterproofing".into(),
-            building: None,
-            contractor: "c-water".into(),
-        },
-        TradeAssignment {
-            trade: "tiling".into(),
-            building: None,
-            contractor: "c-tile".into(),
-        },
-        TradeAssignment {
-            trade: "tiling".into(),
-            building: Some("B2".into()),
-            contractor: "c-tile-b2".into(),
-        },
-        TradeAssignment {
-            trade: "kitchen".into(),
-            building: None,
-            contractor: "s-cab".into(),
-        },
+        TradeAssignment { trade: "waterproofing".into(), building: None, contractor: "c-water".into() },
+        TradeAssignment { trade: "tiling".into(), building: None, contractor: "c-tile".into() },
+        TradeAssignment { trade: "tiling".into(), building: Some("B2".into()), contractor: "c-tile-b2".into() },
+        TradeAssignment { trade: "kitchen".into(), building: None, contractor: "s-cab".into() },
     ];
     for (id, role) in [
         ("insp-a", Role::Inspector),
@@ -212,16 +156,8 @@ pub fn project() -> Project {
         ("eng-1", Role::Engineer),
         ("eng-2", Role::Engineer),
     ] {
-        p.people.insert(
-            id.into(),
-            Person {
-                id: id.into(),
-                name: id.into(),
-                role,
-                org: String::new(),
-                contractor: None,
-            },
-        );
+        p.people
+            .insert(id.into(), Person { id: id.into(), name: id.into(), role, org: String::new(), contractor: None });
     }
     for b in ["B1", "B2"] {
         for n in 1..=3 {
@@ -239,11 +175,7 @@ pub fn project() -> Project {
         }
     }
     let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
-    for (no, start, due) in [
-        (1, d(7, 20), d(7, 31)),
-        (2, d(8, 24), d(9, 4)),
-        (3, d(9, 28), d(10, 9)),
-    ] {
+    for (no, start, due) in [(1, d(7, 20), d(7, 31)), (2, d(8, 24), d(9, 4)), (3, d(9, 28), d(10, 9))] {
         p.rounds.insert(
             RoundNo(no),
             RoundPlan {
@@ -251,16 +183,8 @@ pub fn project() -> Project {
                 start,
                 due,
                 assignments: vec![
-                    RoundAssignment {
-                        inspector: "insp-a".into(),
-                        buildings: vec!["B1".into()],
-                        units: vec![],
-                    },
-                    RoundAssignment {
-                        inspector: "insp-b".into(),
-                        buildings: vec!["B2".into()],
-                        units: vec![],
-                    },
+                    RoundAssignment { inspector: "insp-a".into(), buildings: vec!["B1".into()], units: vec![] },
+                    RoundAssignment { inspector: "insp-b".into(), buildings: vec!["B2".into()], units: vec![] },
                 ],
                 notes: String::new(),
             },
@@ -314,47 +238,20 @@ pub fn defect(unit: &str, category: &str, round: u32, found_at: Time) -> Defect 
 }
 
 pub fn event(at: Time, by: &str, round: u32, kind: EventKind) -> DefectEvent {
-    DefectEvent {
-        id: event_id(at),
-        at,
-        by: by.into(),
-        round: RoundNo(round),
-        kind,
-    }
+    DefectEvent { id: event_id(at), at, by: by.into(), round: RoundNo(round), kind }
 }
 
 pub fn assigned(h: i64, contractor: &str, deadline_h: i64, round: u32) -> DefectEvent {
-    event(
-        at(h),
-        "cs",
-        round,
-        EventKind::Assigned {
-            contractor: contractor.into(),
-            deadline: at(deadline_h),
-        },
-    )
+    event(at(h), "cs", round, EventKind::Assigned { contractor: contractor.into(), deadline: at(deadline_h) })
 }
 pub fn fixed(h: i64, round: u32) -> DefectEvent {
-    event(
-        at(h),
-        "c-water",
-        round,
-        EventKind::ReportedFixed {
-            note: "fixed".into(),
-            photo: None,
-        },
-    )
+    event(at(h), "c-water", round, EventKind::ReportedFixed { note: "fixed".into(), photo: None })
 }
 pub fn recheck(h: i64, round: u32, passed: bool, new_deadline_h: Option<i64>) -> DefectEvent {
     event(
         at(h),
         "insp-a",
         round,
-        EventKind::Rechecked {
-            passed,
-            note: String::new(),
-            photo: None,
-            new_deadline: new_deadline_h.map(at),
-        },
+        EventKind::Rechecked { passed, note: String::new(), photo: None, new_deadline: new_deadline_h.map(at) },
     )
 }
