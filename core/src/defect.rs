@@ -223,6 +223,29 @@ pub struct Attempt {
     pub deadline: Option<Time>,
     pub reported_fixed_at: Option<Time>,
     pub outcome: Option<AttemptOutcome>,
+    /// The round whose failed recheck opened this attempt (none for the first).
+    pub opened_by_recheck_in: Option<RoundNo>,
+}
+
+impl Attempt {
+    /// When the attempt ended (its recheck), if it has.
+    pub fn ended_at(&self) -> Option<Time> {
+        match self.outcome {
+            Some(AttemptOutcome::Passed { at, .. } | AttemptOutcome::Failed { at, .. }) => Some(at),
+            None => None,
+        }
+    }
+}
+
+/// A recheck that counted (duplicates and rechecks after closure do not).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CountedRecheck {
+    pub event: EventId,
+    pub round: RoundNo,
+    pub at: Time,
+    pub passed: bool,
+    /// The contractor of the attempt the recheck judged.
+    pub contractor: Option<ContractorId>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -285,9 +308,12 @@ pub struct Lifecycle {
     pub completed_at: Option<Time>,
     /// The contractor currently (or last) responsible for the repair.
     pub contractor: Option<ContractorId>,
-    /// Events that arrived after the defect was closed. They stay in the
-    /// history and are shown, but change nothing.
+    /// Events that change nothing: anything after the defect was closed, and
+    /// a second failed recheck of the same unrepaired attempt in the same
+    /// round (two tablets rechecking one item). They stay in the history.
     pub ignored_events: Vec<EventId>,
+    /// The rechecks that counted, in order.
+    pub rechecks: Vec<CountedRecheck>,
 }
 
 impl Lifecycle {
@@ -302,12 +328,25 @@ impl Lifecycle {
         }
         self.attempts.last().and_then(|a| a.deadline)
     }
-    /// Closed, and done by the first deadline (及时完结).
+    /// Rectified and verified, with the work done by the first deadline
+    /// (及时完结). An accepted risk is closed but never "in time": accepting a
+    /// risk must not improve the timeliness figure.
     pub fn closed_in_time(&self) -> bool {
-        match (self.status.is_closed(), self.completed_at, self.first_deadline()) {
-            (true, Some(done), Some(deadline)) => done <= deadline,
+        match (self.status, self.completed_at, self.first_deadline()) {
+            (DefectStatus::Verified, Some(done), Some(deadline)) => done <= deadline,
             _ => false,
         }
+    }
+
+    /// Failed rechecks per contractor of the failed attempt.
+    pub fn failures_by_contractor(&self) -> BTreeMap<Option<ContractorId>, u32> {
+        let mut out = BTreeMap::new();
+        for a in &self.attempts {
+            if matches!(a.outcome, Some(AttemptOutcome::Failed { .. })) {
+                *out.entry(a.contractor.clone()).or_insert(0) += 1;
+            }
+        }
+        out
     }
     /// Open with a deadline that has passed at `now`.
     pub fn is_overdue(&self, now: Time) -> bool {
@@ -347,6 +386,9 @@ impl Defect {
 /// - Events are applied in (time, id) order, whatever order they arrived in.
 /// - Once Verified, AcceptedRisk or Withdrawn, later events change nothing but
 ///   are kept and listed in `ignored_events`.
+/// - A failed recheck of an attempt that was itself opened by a failed
+///   recheck in the same round, with no repair reported since, is the same
+///   finding twice (two tablets, or a retry): kept, ignored, not counted.
 /// - A failed recheck closes the current attempt as failed and opens the
 ///   next one (same contractor, the deadline carried by the recheck event).
 ///   A "fixed" report timed before that recheck stays with the failed
@@ -363,6 +405,7 @@ pub fn fold_events<'a>(events: impl Iterator<Item = &'a DefectEvent>) -> Lifecyc
         completed_at: None,
         contractor: None,
         ignored_events: Vec::new(),
+        rechecks: Vec::new(),
     };
     let mut terminal = false;
     for ev in events {
@@ -387,6 +430,7 @@ pub fn fold_events<'a>(events: impl Iterator<Item = &'a DefectEvent>) -> Lifecyc
                         deadline: Some(*deadline),
                         reported_fixed_at: None,
                         outcome: None,
+                        opened_by_recheck_in: None,
                     }),
                 }
             }
@@ -402,16 +446,34 @@ pub fn fold_events<'a>(events: impl Iterator<Item = &'a DefectEvent>) -> Lifecyc
                 }
             }
             EventKind::Rechecked { passed, new_deadline, .. } => {
-                let a = current_attempt(&mut lc, ev.at);
+                let duplicate = !*passed
+                    && lc.attempts.last().is_some_and(|a| {
+                        a.outcome.is_none() && a.reported_fixed_at.is_none() && a.opened_by_recheck_in == Some(ev.round)
+                    });
+                if duplicate {
+                    // Nothing was repaired since the last failure this round:
+                    // the same finding twice, not a second failed repair.
+                    lc.ignored_events.push(ev.id);
+                    continue;
+                }
+                let contractor = current_attempt(&mut lc, ev.at).contractor.clone();
+                lc.rechecks.push(CountedRecheck {
+                    event: ev.id,
+                    round: ev.round,
+                    at: ev.at,
+                    passed: *passed,
+                    contractor: contractor.clone(),
+                });
                 if *passed {
+                    let a = lc.attempts.last_mut().expect("current attempt");
                     a.outcome = Some(AttemptOutcome::Passed { at: ev.at, round: ev.round });
                     lc.completed_at = a.done_at();
                     lc.closed_at = Some(ev.at);
                     lc.status = DefectStatus::Verified;
                     terminal = true;
                 } else {
-                    a.outcome = Some(AttemptOutcome::Failed { at: ev.at, round: ev.round });
-                    let contractor = a.contractor.clone();
+                    lc.attempts.last_mut().expect("current attempt").outcome =
+                        Some(AttemptOutcome::Failed { at: ev.at, round: ev.round });
                     lc.failed_rechecks += 1;
                     lc.attempts.push(Attempt {
                         number: lc.attempts.len() as u32 + 1,
@@ -420,6 +482,7 @@ pub fn fold_events<'a>(events: impl Iterator<Item = &'a DefectEvent>) -> Lifecyc
                         deadline: *new_deadline,
                         reported_fixed_at: None,
                         outcome: None,
+                        opened_by_recheck_in: Some(ev.round),
                     });
                 }
             }
@@ -459,6 +522,7 @@ fn current_attempt(lc: &mut Lifecycle, at: Time) -> &mut Attempt {
             deadline: None,
             reported_fixed_at: None,
             outcome: None,
+            opened_by_recheck_in: None,
         });
     }
     lc.attempts.last_mut().expect("just ensured")

@@ -16,8 +16,8 @@
 //! - Defect events are immutable and keyed by UUIDv7: concurrent events are
 //!   all kept, and the defect's state is folded from them (see `defect`).
 //!
-//! Reading goes straight through `map_range`, without a generic hydrate, so
-//! a unit with 50 defects converts to the model well under a millisecond.
+//! Reading is one sequential scan of two flat maps, without a generic
+//! hydrate (see BENCHMARKS.md for the figures).
 
 pub mod project;
 pub use project::ProjectDoc;
@@ -36,6 +36,54 @@ use std::collections::BTreeMap;
 /// The schema version written into every document.
 pub const SCHEMA_VERSION: i64 = 1;
 const GENESIS_ACTOR: &[u8] = b"walkthrough-genesis";
+
+/// Which document: a project's, or one of its units'. Its string form is
+/// the key documents are stored and synced under.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DocKey {
+    Project(ProjectId),
+    Unit(ProjectId, UnitId),
+}
+
+impl DocKey {
+    pub fn project(&self) -> &ProjectId {
+        match self {
+            DocKey::Project(p) | DocKey::Unit(p, _) => p,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        let mut it = s.splitn(3, '/');
+        let project = ProjectId::new(it.next().filter(|p| !p.is_empty())?);
+        match (it.next()?, it.next()) {
+            ("project", None) => Some(DocKey::Project(project)),
+            ("unit", Some(u)) if !u.is_empty() && !u.contains('/') => Some(DocKey::Unit(project, UnitId::new(u))),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for DocKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DocKey::Project(p) => write!(f, "{p}/project"),
+            DocKey::Unit(p, u) => write!(f, "{p}/unit/{u}"),
+        }
+    }
+}
+
+impl Serialize for DocKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for DocKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        DocKey::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("{s:?} is not a document key")))
+    }
+}
 
 /// A unit's recorded result for one checklist line in one round (the round
 /// and line are its key in `UnitRecord::results`).
@@ -65,13 +113,14 @@ impl UnitRecord {
         rules::recheck_queue(self.defects.values(), round)
     }
 
-    pub fn open_defects(&self) -> usize {
-        self.defects.values().filter(|d| d.lifecycle().status.is_open()).count()
+    /// Defects found up to `round` that are still open.
+    pub fn open_defects(&self, round: RoundNo) -> usize {
+        self.defects.values().filter(|d| d.found_round <= round && d.lifecycle().status.is_open()).count()
     }
 
     pub fn status(&self, project: &Project, round: RoundNo) -> UnitStatus {
         let checklist: Vec<ResultKey> = project.checklist(&self.unit).iter().map(|e| e.key()).collect();
-        rules::unit_status(&checklist, &self.outcomes(round), &self.recheck_queue(round), self.open_defects())
+        rules::unit_status(&checklist, &self.outcomes(round), &self.recheck_queue(round), self.open_defects(round))
     }
 }
 
@@ -158,6 +207,28 @@ fn decode_result(s: &str) -> Option<(Outcome, UserId, Time, Option<String>)> {
     let by = UserId::new(it.next()?);
     let at = time::from_millis(it.next()?.parse().ok()?);
     Some((outcome, by, at, it.next().map(str::to_owned)))
+}
+
+/// Two values that must change together, as one stored string.
+fn join2(a: &str, b: Option<&str>) -> String {
+    match b {
+        Some(b) => format!("{a}{SEP}{}", b.replace(SEP, "")),
+        None => a.to_owned(),
+    }
+}
+
+fn split2(s: String) -> (String, Option<String>) {
+    match s.split_once(SEP) {
+        Some((a, b)) => (a.to_owned(), Some(b.to_owned())),
+        None => (s, None),
+    }
+}
+
+fn root_cause_string(root_cause: Option<&CategoryId>, note: Option<&str>) -> Option<String> {
+    match (root_cause, note) {
+        (None, None) => None,
+        (rc, note) => Some(join2(rc.map_or("", |c| c.as_str()), note)),
+    }
 }
 
 fn pin_string(p: Point) -> String {
@@ -255,13 +326,22 @@ impl UnitDoc {
 
     /// Add a new defect with its photos and initial events, as one change.
     pub fn add_defect(&mut self, d: &Defect) -> Result<()> {
+        if d.pin.is_some_and(|p| !p.is_normalised()) {
+            return Err(Error::Invalid("a floor-plan pin must lie within the plan (0–1 across and down)".into()));
+        }
+        if let Some(m) = d.photos.values().flat_map(|p| p.marks.values()).find(|m| !m.shape.is_valid()) {
+            return Err(Error::Invalid(format!(
+                "mark {} must lie within the photo (a label needs 1–40 characters)",
+                m.id
+            )));
+        }
         let m = self.defects()?;
         if self.doc.get(&m, defect_key(d.id, "found_by"))?.is_some() {
             // A retried create is harmless: the defect is already here.
             return Err(Error::DuplicateDefect(d.id));
         }
         let s = |v: &str| v.to_owned();
-        let fields: [(&str, Option<String>); 16] = [
+        let fields: [(&str, Option<String>); 14] = [
             ("unit", Some(s(d.unit.as_str()))),
             ("room", Some(s(d.room.as_str()))),
             ("item", d.item.as_ref().map(|i| s(i.as_str()))),
@@ -269,10 +349,8 @@ impl UnitDoc {
             ("spot", Some(d.spot.clone())),
             ("pin", d.pin.map(pin_string)),
             ("description", Some(d.description.clone())),
-            ("category", Some(s(d.category.as_str()))),
-            ("other_reason", d.other_reason.clone()),
-            ("root_cause", d.root_cause.as_ref().map(|c| s(c.as_str()))),
-            ("root_cause_note", d.root_cause_note.clone()),
+            ("category", Some(join2(d.category.as_str(), d.other_reason.as_deref()))),
+            ("root_cause", root_cause_string(d.root_cause.as_ref(), d.root_cause_note.as_deref())),
             ("severity", Some(s(d.severity.as_str()))),
             ("source", Some(s(d.source.as_str()))),
             ("trade", Some(s(d.trade.as_str()))),
@@ -315,47 +393,44 @@ impl UnitDoc {
         round: RoundNo,
     ) -> Result<()> {
         let m = self.defect_map(defect)?;
+        let current = self.read_defect(defect)?.lifecycle().status;
+        if current.is_terminal() {
+            return Err(Error::DefectClosed(defect, current.as_str()));
+        }
         let owned = |v: &str| Some(v.to_owned());
-        let (puts, shown): (Vec<(&str, Option<String>)>, (&str, String)) = match edit {
-            DefectEdit::Room(v) => (vec![("room", owned(v.as_str()))], ("room", v.0.clone())),
-            DefectEdit::Element(v) => (vec![("element", owned(v.as_str()))], ("element", v.0.clone())),
-            DefectEdit::Spot(v) => (vec![("spot", owned(v))], ("spot", v.clone())),
+        // Each edit writes one key; values that must agree share one key.
+        let (field, value): (&str, Option<String>) = match edit {
+            DefectEdit::Room(v) => ("room", owned(v.as_str())),
+            DefectEdit::Element(v) => ("element", owned(v.as_str())),
+            DefectEdit::Spot(v) => ("spot", owned(v)),
             DefectEdit::Pin(p) => {
                 if p.is_some_and(|p| !p.is_normalised()) {
                     return Err(Error::Invalid(
                         "a floor-plan pin must lie within the plan (0–1 across and down)".into(),
                     ));
                 }
-                let v = p.map(pin_string);
-                (vec![("pin", v.clone())], ("pin", v.unwrap_or_default()))
+                ("pin", p.map(pin_string))
             }
-            DefectEdit::Description(v) => (vec![("description", owned(v))], ("description", v.clone())),
-            DefectEdit::Category { category, other_reason } => (
-                vec![("category", owned(category.as_str())), ("other_reason", other_reason.clone())],
-                ("category", category.0.clone()),
-            ),
+            DefectEdit::Description(v) => ("description", owned(v)),
+            DefectEdit::Category { category, other_reason } => {
+                ("category", Some(join2(category.as_str(), other_reason.as_deref())))
+            }
             DefectEdit::RootCause { root_cause, note } => {
-                let rc = root_cause.as_ref().map(|c| c.0.clone());
-                (
-                    vec![("root_cause", rc.clone()), ("root_cause_note", note.clone())],
-                    ("root_cause", rc.unwrap_or_default()),
-                )
+                ("root_cause", root_cause_string(root_cause.as_ref(), note.as_deref()))
             }
-            DefectEdit::Severity(v) => (vec![("severity", owned(v.as_str()))], ("severity", v.as_str().to_owned())),
-            DefectEdit::Trade(v) => (vec![("trade", owned(v.as_str()))], ("trade", v.0.clone())),
-            DefectEdit::Responsible(v) => {
-                let c = v.as_ref().map(|c| c.0.clone());
-                (vec![("responsible", c.clone())], ("responsible", c.unwrap_or_default()))
-            }
+            DefectEdit::Severity(v) => ("severity", owned(v.as_str())),
+            DefectEdit::Trade(v) => ("trade", owned(v.as_str())),
+            DefectEdit::Responsible(v) => ("responsible", v.as_ref().map(|c| c.0.clone())),
         };
-        for (field, value) in puts {
-            let key = defect_key(defect, field);
-            match value {
-                Some(v) => self.doc.put(&m, key, v)?,
-                None if self.doc.get(&m, key.as_str())?.is_some() => self.doc.delete(&m, key)?,
-                None => {}
-            }
+        let key = defect_key(defect, field);
+        match &value {
+            Some(v) => self.doc.put(&m, key, v.as_str())?,
+            None if self.doc.get(&m, key.as_str())?.is_some() => self.doc.delete(&m, key)?,
+            None => {}
         }
+        // The event carries the stored value exactly, so that a conflict on
+        // the field resolves to the latest edit in the history (see `read`).
+        let shown = (field, value.unwrap_or_default());
         let event = DefectEvent {
             id: event_id,
             at,
@@ -428,6 +503,19 @@ impl UnitDoc {
         Ok(all.into_iter().rev().filter_map(|(v, _)| v.as_str().map(str::to_owned)).collect())
     }
 
+    /// Every result recorded concurrently for one line, latest first (one
+    /// unless inspectors disagreed offline).
+    pub fn result_values(&self, round: RoundNo, key: &ResultKey) -> Result<Vec<ItemResult>> {
+        let all = self.doc.get_all(&self.map("results")?, result_key_string(round, key))?;
+        let mut out: Vec<ItemResult> = all
+            .into_iter()
+            .filter_map(|(v, _)| v.as_str().and_then(decode_result))
+            .map(|(outcome, by, at, note)| ItemResult { outcome, by, at, note })
+            .collect();
+        out.sort_by(|a, b| (b.at, &b.by).cmp(&(a.at, &a.by)));
+        Ok(out)
+    }
+
     /// Read the whole unit into the model.
     pub fn read(&self) -> Result<UnitRecord> {
         self.read_results_in(..)
@@ -452,27 +540,37 @@ impl UnitDoc {
             let automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(v)) = &item.value else {
                 continue;
             };
-            if let Some((outcome, by, at, note)) = decode_result(v) {
-                results.insert((round, key), ItemResult { outcome, by, at, note });
+            let result = if item.conflict {
+                // Two inspectors recorded this line concurrently: the later
+                // inspection is shown (both stay visible in `result_values`).
+                self.result_values(round, &key)?.into_iter().next()
+            } else {
+                decode_result(v).map(|(outcome, by, at, note)| ItemResult { outcome, by, at, note })
+            };
+            if let Some(r) = result {
+                results.insert((round, key), r);
             }
         }
         // Keys sort by defect id, so each defect's entries are contiguous.
         let mut defects = BTreeMap::new();
         let mut current: Option<(String, DefectId, DefectParts)> = None;
-        for item in self.doc.map_range(&self.defects()?, ..) {
+        let dmap = self.defects()?;
+        for item in self.doc.map_range(&dmap, ..) {
             let Some((id, rest)) = item.key.split_once('/') else { continue };
             if current.as_ref().is_none_or(|(cur, _, _)| cur != id) {
-                if let Some((_, cur, parts)) = current.take() {
+                if let Some((_, cur, mut parts)) = current.take() {
+                    parts.resolve_conflicts(&self.doc, &dmap, cur)?;
                     defects.insert(cur, parts.finish(cur)?);
                 }
                 let Some(parsed) = DefectId::parse(id) else { continue };
                 current = Some((id.to_owned(), parsed, DefectParts::default()));
             }
             if let Some((_, _, parts)) = current.as_mut() {
-                parts.feed(rest, &item.value);
+                parts.feed(rest, &item.value, item.conflict);
             }
         }
-        if let Some((_, cur, parts)) = current.take() {
+        if let Some((_, cur, mut parts)) = current.take() {
+            parts.resolve_conflicts(&self.doc, &dmap, cur)?;
             defects.insert(cur, parts.finish(cur)?);
         }
         Ok(UnitRecord { project, unit, results, defects })
@@ -484,9 +582,10 @@ impl UnitDoc {
         // '0' is the character after '/', so this range is exactly "<id>/…".
         for item in self.doc.map_range(&m, format!("{id}/")..format!("{id}0")) {
             if let Some((_, rest)) = item.key.split_once('/') {
-                parts.feed(rest, &item.value);
+                parts.feed(rest, &item.value, item.conflict);
             }
         }
+        parts.resolve_conflicts(&self.doc, &m, id)?;
         parts.finish(id)
     }
 }
@@ -516,7 +615,7 @@ fn put_photo(doc: &mut AutoCommit, m: &ObjId, id: DefectId, p: &Photo) -> Result
 }
 
 /// A defect's string-valued fields as stored in the document.
-const STRING_FIELDS: [&str; 16] = [
+const STRING_FIELDS: [&str; 14] = [
     "unit",
     "room",
     "item",
@@ -525,9 +624,7 @@ const STRING_FIELDS: [&str; 16] = [
     "pin",
     "description",
     "category",
-    "other_reason",
     "root_cause",
-    "root_cause_note",
     "severity",
     "source",
     "trade",
@@ -539,7 +636,9 @@ const STRING_FIELDS: [&str; 16] = [
 #[derive(Default)]
 struct DefectParts {
     /// The string fields, in the order of `STRING_FIELDS`.
-    fields: [Option<String>; 16],
+    fields: [Option<String>; 14],
+    /// Fields whose value is in conflict between concurrent edits.
+    conflicted: Vec<&'static str>,
     found_round: Option<RoundNo>,
     found_at: Option<Time>,
     photos: BTreeMap<PhotoHash, Photo>,
@@ -548,7 +647,7 @@ struct DefectParts {
 }
 
 impl DefectParts {
-    fn feed(&mut self, rest: &str, value: &automerge::ValueRef<'_>) {
+    fn feed(&mut self, rest: &str, value: &automerge::ValueRef<'_>, conflict: bool) {
         use automerge::ScalarValueRef as S;
         let automerge::ValueRef::Scalar(v) = value else { return };
         match (rest, v) {
@@ -577,10 +676,41 @@ impl DefectParts {
                     }
                 } else if let Some(i) = STRING_FIELDS.iter().position(|f| *f == rest) {
                     self.fields[i] = Some(s.to_string());
+                    if conflict {
+                        self.conflicted.push(STRING_FIELDS[i]);
+                    }
                 }
             }
             _ => {}
         }
+    }
+
+    /// Concurrent edits of one field: show the value of the latest edit in
+    /// the defect's history (time, then event id), so that what is shown and
+    /// what the history says agree on every replica. Automerge's own winner
+    /// (by actor) is the fallback when no edit event matches.
+    fn resolve_conflicts(&mut self, doc: &AutoCommit, map: &ObjId, id: DefectId) -> Result<()> {
+        for field in std::mem::take(&mut self.conflicted) {
+            let values: Vec<String> = doc
+                .get_all(map, defect_key(id, field))?
+                .into_iter()
+                .filter_map(|(v, _)| v.as_str().map(str::to_owned))
+                .collect();
+            let latest = self
+                .events
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    EventKind::Edited { field: f, value } if f == field && values.contains(value) => {
+                        Some((e.at, e.id, value))
+                    }
+                    _ => None,
+                })
+                .max();
+            if let (Some((_, _, value)), Some(i)) = (latest, STRING_FIELDS.iter().position(|f| *f == field)) {
+                self.fields[i] = Some(value.clone());
+            }
+        }
+        Ok(())
     }
 
     fn finish(mut self, id: DefectId) -> Result<Defect> {
@@ -591,6 +721,14 @@ impl DefectParts {
             }
         }
         let mut take = |k: &str| STRING_FIELDS.iter().position(|f| *f == k).and_then(|i| self.fields[i].take());
+        let (category, other_reason) = split2(take("category").ok_or_else(|| bad("category"))?);
+        let (root_cause, root_cause_note) = match take("root_cause") {
+            Some(v) => {
+                let (c, n) = split2(v);
+                (Some(c), n)
+            }
+            None => (None, None),
+        };
         let mut d = Defect {
             id,
             unit: UnitId::new(take("unit").ok_or_else(|| bad("unit"))?),
@@ -600,10 +738,10 @@ impl DefectParts {
             spot: take("spot").unwrap_or_default(),
             pin: take("pin").as_deref().and_then(parse_pin),
             description: take("description").unwrap_or_default(),
-            category: CategoryId::new(take("category").ok_or_else(|| bad("category"))?),
-            other_reason: take("other_reason"),
-            root_cause: take("root_cause").map(CategoryId::new),
-            root_cause_note: take("root_cause_note"),
+            category: CategoryId::new(category),
+            other_reason,
+            root_cause: root_cause.filter(|c| !c.is_empty()).map(CategoryId::new),
+            root_cause_note,
             severity: take("severity").as_deref().and_then(Severity::parse).ok_or_else(|| bad("severity"))?,
             source: take("source").as_deref().and_then(Source::parse).ok_or_else(|| bad("source"))?,
             trade: TradeId::new(take("trade").ok_or_else(|| bad("trade"))?),

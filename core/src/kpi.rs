@@ -5,7 +5,7 @@
 //! builds the same rows from its own store. One function, one definition of
 //! every rate.
 
-use crate::defect::{Defect, DefectStatus, EventKind, Source};
+use crate::defect::{Defect, DefectStatus, Source};
 use crate::ids::*;
 use crate::model::{HardKind, Project, RoomKind, Severity};
 use crate::rules::UnitStatus;
@@ -28,26 +28,44 @@ pub struct DefectRow {
     pub severity: Severity,
     pub source: Source,
     pub trade: TradeId,
+    /// The contractor holding the repair now (or last).
     pub contractor: Option<ContractorId>,
     pub engineer: Option<UserId>,
     pub found_round: RoundNo,
     pub found_at: Time,
     pub status: DefectStatus,
     pub failed_rechecks: u32,
+    /// The customer's deadline: the first attempt's, or, for a defect never
+    /// dispatched, the category's deadline counted from when it was found
+    /// (a slow dispatch must not take items out of the timeliness figure).
     pub first_deadline: Option<Time>,
     pub current_deadline: Option<Time>,
     pub completed_at: Option<Time>,
     pub closed_at: Option<Time>,
     pub withdrawn_at: Option<Time>,
+    /// Every repair attempt, so that figures "as of" a past date are exact.
+    pub attempts: Vec<AttemptRow>,
 }
 
-/// One recheck as the read model stores it.
+/// One repair attempt as the read model stores it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttemptRow {
+    pub opened_at: Time,
+    pub deadline: Option<Time>,
+    pub done_at: Option<Time>,
+    pub ended_at: Option<Time>,
+}
+
+/// One recheck that counted, as the read model stores it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RecheckRow {
     pub defect: DefectId,
     pub round: RoundNo,
     pub at: Time,
     pub passed: bool,
+    /// The contractor whose repair was judged.
+    pub contractor: Option<ContractorId>,
+    pub source: Source,
 }
 
 /// A unit's progress in one round as the read model stores it.
@@ -61,6 +79,8 @@ pub struct UnitRoundRow {
     pub items_checked: u32,
     pub items_passed: u32,
     pub items_failed: u32,
+    /// Earlier defects that failed their recheck in this round.
+    pub rechecks_failed: u32,
 }
 
 /// The hard kinds a defect counts under: its category's and its root cause's.
@@ -76,11 +96,16 @@ pub fn hard_kinds(project: &Project, category: &CategoryId, root_cause: Option<&
 
 impl DefectRow {
     pub fn from_defect(project: &Project, d: &Defect) -> Self {
-        let lc = d.lifecycle();
+        Self::from_lifecycle(project, d, &d.lifecycle())
+    }
+
+    pub fn from_lifecycle(project: &Project, d: &Defect, lc: &crate::defect::Lifecycle) -> Self {
         let unit = project.units.get(&d.unit);
         let building = unit.map(|u| u.building.clone()).unwrap_or_else(|| BuildingId::new("?"));
         let room_kind =
             project.unit_type_of(&d.unit).and_then(|ut| ut.room(&d.room)).map(|r| r.kind).unwrap_or(RoomKind::Other);
+        let undispatched_deadline =
+            || project.categories.get(&d.category).map(|c| crate::rules::deadline_for(c, d.found_at));
         DefectRow {
             id: d.id,
             engineer: project.buildings.get(&building).and_then(|b| b.engineer.clone()),
@@ -99,24 +124,58 @@ impl DefectRow {
             found_at: d.found_at,
             status: lc.status,
             failed_rechecks: lc.failed_rechecks,
-            first_deadline: lc.first_deadline(),
+            first_deadline: lc.first_deadline().or_else(undispatched_deadline),
             current_deadline: lc.current_deadline(),
             completed_at: lc.completed_at,
             closed_at: lc.closed_at,
             withdrawn_at: lc.withdrawn_at,
+            attempts: lc
+                .attempts
+                .iter()
+                .map(|a| AttemptRow {
+                    opened_at: a.opened_at,
+                    deadline: a.deadline,
+                    done_at: a.done_at(),
+                    ended_at: a.ended_at(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Open at `as_of` and past the deadline then running, with no repair
+    /// reported by then.
+    pub fn overdue_at(&self, as_of: Time) -> bool {
+        if self.closed_at.is_some_and(|t| t <= as_of) || self.withdrawn_at.is_some_and(|t| t <= as_of) {
+            return false;
+        }
+        let active = self.attempts.iter().rev().find(|a| a.opened_at <= as_of);
+        match active {
+            Some(a) => {
+                let ended = a.ended_at.is_some_and(|t| t <= as_of);
+                let reported = a.done_at.is_some_and(|t| t <= as_of);
+                !ended && !reported && a.deadline.is_some_and(|d| d < as_of)
+            }
+            // Never dispatched: its deadline runs from discovery.
+            None => self.first_deadline.is_some_and(|d| d < as_of),
         }
     }
 }
 
 impl RecheckRow {
     pub fn from_defect(d: &Defect) -> Vec<RecheckRow> {
-        d.events
+        Self::from_lifecycle(d, &d.lifecycle())
+    }
+
+    pub fn from_lifecycle(d: &Defect, lc: &crate::defect::Lifecycle) -> Vec<RecheckRow> {
+        lc.rechecks
             .iter()
-            .filter_map(|e| match e.kind {
-                EventKind::Rechecked { passed, .. } => {
-                    Some(RecheckRow { defect: d.id, round: e.round, at: e.at, passed })
-                }
-                _ => None,
+            .map(|r| RecheckRow {
+                defect: d.id,
+                round: r.round,
+                at: r.at,
+                passed: r.passed,
+                contractor: r.contractor.clone(),
+                source: d.source,
             })
             .collect()
     }
@@ -145,19 +204,21 @@ impl Rate {
 pub struct Completion {
     /// Recorded by the date and not withdrawn.
     pub total: u32,
+    /// Verified or accepted as a risk by the date.
     pub closed: u32,
     /// 完结率: closed / total.
     pub closed_rate: Rate,
     /// Defects whose first deadline has passed, or that are closed.
     pub due: u32,
-    /// Closed, with the work done by the first deadline.
+    /// Verified, with the repair done by the first deadline.
     pub closed_in_time: u32,
     /// 及时完结率: closed in time / due.
     pub timely_rate: Rate,
     pub open: u32,
-    /// Open past their current deadline (not counting those reported fixed).
+    /// Open and past the deadline running at the date, no repair reported.
     pub overdue: u32,
-    /// Failed recheck twice or more (as of the round).
+    /// Defects whose repairs by this group's contractor failed recheck twice
+    /// or more (as of the round).
     pub failed_twice_or_more: u32,
 }
 
@@ -169,15 +230,17 @@ impl Completion {
             self.closed += 1;
         } else {
             self.open += 1;
-            if row.status != DefectStatus::ReportedFixed && row.current_deadline.is_some_and(|d| d < as_of) {
-                self.overdue += 1;
-            }
         }
-        let due = row.first_deadline.is_some_and(|d| d <= as_of);
-        if due || closed {
+        if row.overdue_at(as_of) {
+            self.overdue += 1;
+        }
+        if row.first_deadline.is_some_and(|d| d <= as_of) || closed {
             self.due += 1;
         }
-        if closed && matches!((row.completed_at, row.first_deadline), (Some(c), Some(d)) if c <= d) {
+        let verified_in_time = closed
+            && row.status == DefectStatus::Verified
+            && matches!((row.completed_at, row.first_deadline), (Some(c), Some(d)) if c <= d);
+        if verified_in_time {
             self.closed_in_time += 1;
         }
         if failures >= 2 {
@@ -195,15 +258,20 @@ pub struct Summary {
     pub units_inspected: u32,
     pub units_done: u32,
     pub units_done_with_open_defects: u32,
-    /// Units inspected in full with no failed item in the round.
+    /// Units inspected in full with no failed item and no failed recheck.
     pub unit_pass_rate: Rate,
     /// Passed lines over checked lines (not applicable excluded).
     pub item_pass_rate: Rate,
+    /// Found by the developer's own inspection in the round.
     pub defects_found_in_round: u32,
     pub defects_to_date: u32,
-    /// Defects found in the round per 100 inspected units.
+    /// Own-inspection defects found in the round per 100 inspected units.
     pub defects_per_100_units: Option<f64>,
     pub open_defects: u32,
+    /// Owner-reported defects, counted apart.
+    pub owner_reported_in_round: u32,
+    pub owner_reported_to_date: u32,
+    pub owner_reported_open: u32,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -213,6 +281,7 @@ pub struct BuildingKpi {
     pub units_inspected: u32,
     pub unit_pass_rate: Rate,
     pub item_pass_rate: Rate,
+    /// Own-inspection defects.
     pub defects_found_in_round: u32,
     pub open_defects: u32,
 }
@@ -223,6 +292,7 @@ pub struct Breakdowns {
     pub total: u32,
     pub by_building: BTreeMap<String, u32>,
     pub by_room_kind: BTreeMap<String, u32>,
+    pub by_room: BTreeMap<String, u32>,
     pub by_category: BTreeMap<String, u32>,
     pub by_trade: BTreeMap<String, u32>,
     pub by_contractor: BTreeMap<String, u32>,
@@ -234,6 +304,7 @@ impl Breakdowns {
         self.total += 1;
         *self.by_building.entry(r.building.0.clone()).or_default() += 1;
         *self.by_room_kind.entry(r.room_kind.as_str().to_owned()).or_default() += 1;
+        *self.by_room.entry(r.room.0.clone()).or_default() += 1;
         *self.by_category.entry(r.category.0.clone()).or_default() += 1;
         *self.by_trade.entry(r.trade.0.clone()).or_default() += 1;
         *self.by_contractor.entry(contractor_key(&r.contractor)).or_default() += 1;
@@ -266,6 +337,9 @@ pub struct RecheckKpi {
     pub failed_again: u32,
     /// Defects that have now failed recheck twice or more.
     pub failed_twice_or_more: u32,
+    /// Per contractor: defects whose repairs by that contractor failed
+    /// recheck twice or more (a failure counts against the contractor whose
+    /// repair failed, even if the item moved on).
     pub failed_twice_or_more_by_contractor: BTreeMap<String, u32>,
 }
 
@@ -283,15 +357,22 @@ pub struct RoundKpis {
     pub as_of: Time,
     pub summary: Summary,
     pub by_building: Vec<BuildingKpi>,
-    /// Found in the round, kept apart by source.
+    /// Everything below is kept apart by source: easy self-found items must
+    /// not dilute owner-reported ones.
     pub found: BTreeMap<Source, Breakdowns>,
-    /// The three hard kinds (own inspection and owner-reported together:
-    /// they are counted apart from everything else precisely because any of
-    /// them matters whoever found it).
-    pub hard_three: Vec<HardCount>,
-    pub rechecks: RecheckKpi,
-    /// Cumulative to the round, kept apart by source.
+    pub hard_three: BTreeMap<Source, Vec<HardCount>>,
+    pub rechecks: BTreeMap<Source, RecheckKpi>,
+    /// Cumulative to the round.
     pub completion: BTreeMap<Source, CompletionTables>,
+    /// Spots with two or more defects, or a defect failed twice or more.
+    pub repeat_spots: Vec<crate::rules::RepeatSpot>,
+}
+
+impl RoundKpis {
+    /// The own-inspection figures (the default view of a round report).
+    pub fn own_rechecks(&self) -> RecheckKpi {
+        self.rechecks.get(&Source::OwnInspection).cloned().unwrap_or_default()
+    }
 }
 
 pub struct ReportInput<'a> {
@@ -307,39 +388,40 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
     let live =
         |r: &&DefectRow| r.found_round <= round && r.found_at <= as_of && !r.withdrawn_at.is_some_and(|t| t <= as_of);
     let to_date: Vec<&DefectRow> = input.defects.iter().filter(live).collect();
-    let in_round: Vec<&DefectRow> = to_date.iter().copied().filter(|r| r.found_round == round).collect();
     let is_open = |r: &DefectRow| !r.closed_at.is_some_and(|t| t <= as_of);
+    let own = |r: &&&DefectRow| r.source == Source::OwnInspection;
 
-    // Failed rechecks per defect up to and including this round.
-    let mut failures: BTreeMap<DefectId, u32> = BTreeMap::new();
+    // Counted rechecks up to and including this round.
+    let mut failures: BTreeMap<(DefectId, String), u32> = BTreeMap::new();
     let mut verified_before: BTreeSet<DefectId> = BTreeSet::new();
     let mut rechecked_now: BTreeMap<DefectId, bool> = BTreeMap::new();
     for rc in input.rechecks.iter().filter(|rc| rc.round <= round && rc.at <= as_of) {
         if !rc.passed {
-            *failures.entry(rc.defect).or_default() += 1;
+            *failures.entry((rc.defect, contractor_key(&rc.contractor))).or_default() += 1;
         }
         if rc.round < round && rc.passed {
             verified_before.insert(rc.defect);
         }
         if rc.round == round {
-            // The last recheck of the round decides.
+            // The last counted recheck of the round decides.
             rechecked_now.insert(rc.defect, rc.passed);
         }
     }
-    let fails = |id: &DefectId| failures.get(id).copied().unwrap_or(0);
+    let total_failures = |id: &DefectId| {
+        failures.range((*id, String::new())..).take_while(|((d, _), _)| d == id).map(|(_, n)| *n).sum::<u32>()
+    };
+    let failures_by =
+        |id: &DefectId, c: &Option<ContractorId>| failures.get(&(*id, contractor_key(c))).copied().unwrap_or(0);
 
     // Units.
-    let unit_rows: Vec<&UnitRoundRow> = input.units.iter().filter(|u| u.round == round).collect();
     let mut summary = Summary { units_total: input.units_total, ..Default::default() };
     let mut buildings: BTreeMap<BuildingId, BuildingKpi> = BTreeMap::new();
-    for u in &unit_rows {
+    for u in input.units.iter().filter(|u| u.round == round) {
         let b = buildings
             .entry(u.building.clone())
             .or_insert_with(|| BuildingKpi { building: u.building.clone(), ..Default::default() });
         b.units += 1;
-        let inspected = u.status != UnitStatus::NotStarted;
-        let complete = matches!(u.status, UnitStatus::Done | UnitStatus::DoneWithOpenDefects);
-        if inspected {
+        if u.status != UnitStatus::NotStarted {
             summary.units_inspected += 1;
             b.units_inspected += 1;
         }
@@ -348,8 +430,8 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
             UnitStatus::DoneWithOpenDefects => summary.units_done_with_open_defects += 1,
             _ => {}
         }
-        if complete {
-            let passed = u32::from(u.items_failed == 0);
+        if matches!(u.status, UnitStatus::Done | UnitStatus::DoneWithOpenDefects) {
+            let passed = u32::from(u.items_failed == 0 && u.rechecks_failed == 0);
             summary.unit_pass_rate.den += 1;
             summary.unit_pass_rate.num += passed;
             b.unit_pass_rate.den += 1;
@@ -361,7 +443,7 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
         b.item_pass_rate.den += applicable;
         b.item_pass_rate.num += u.items_passed;
     }
-    for r in &to_date {
+    for r in to_date.iter().filter(own) {
         let b = buildings
             .entry(r.building.clone())
             .or_insert_with(|| BuildingKpi { building: r.building.clone(), ..Default::default() });
@@ -372,66 +454,99 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
             b.open_defects += 1;
         }
     }
-    summary.defects_found_in_round = in_round.len() as u32;
-    summary.defects_to_date = to_date.len() as u32;
-    summary.open_defects = to_date.iter().filter(|r| is_open(r)).count() as u32;
+    for r in &to_date {
+        let in_round = r.found_round == round;
+        let open = is_open(r);
+        match r.source {
+            Source::OwnInspection => {
+                summary.defects_to_date += 1;
+                summary.defects_found_in_round += u32::from(in_round);
+                summary.open_defects += u32::from(open);
+            }
+            Source::OwnerReported => {
+                summary.owner_reported_to_date += 1;
+                summary.owner_reported_in_round += u32::from(in_round);
+                summary.owner_reported_open += u32::from(open);
+            }
+        }
+    }
     summary.defects_per_100_units = (summary.units_inspected > 0)
         .then(|| f64::from(summary.defects_found_in_round) * 100.0 / f64::from(summary.units_inspected));
 
-    // What happened, by source.
     let mut found: BTreeMap<Source, Breakdowns> = BTreeMap::new();
-    for r in &in_round {
-        found.entry(r.source).or_default().add(r);
-    }
-
-    // The hard three, then everything flagged by none of them.
-    let hard_three = HardKind::ALL
-        .iter()
-        .map(|k| {
-            let has = |r: &&&DefectRow| r.hard_kinds.contains(k);
-            HardCount {
-                kind: Some(*k),
-                found_in_round: in_round.iter().filter(has).count() as u32,
-                to_date: to_date.iter().filter(|r| r.hard_kinds.contains(k)).count() as u32,
-                open: to_date.iter().filter(|r| r.hard_kinds.contains(k) && is_open(r)).count() as u32,
-            }
-        })
-        .collect();
-
-    // Why: rechecks.
-    let mut rechecks = RecheckKpi::default();
-    for r in to_date.iter().filter(|r| r.found_round < round) {
-        let gone = matches!(r.status, DefectStatus::AcceptedRisk) && r.closed_at.is_some_and(|t| t <= as_of);
-        if verified_before.contains(&r.id) || gone {
+    let mut hard_three: BTreeMap<Source, Vec<HardCount>> = BTreeMap::new();
+    let mut rechecks: BTreeMap<Source, RecheckKpi> = BTreeMap::new();
+    let mut completion: BTreeMap<Source, CompletionTables> = BTreeMap::new();
+    for source in [Source::OwnInspection, Source::OwnerReported] {
+        let rows: Vec<&DefectRow> = to_date.iter().copied().filter(|r| r.source == source).collect();
+        if rows.is_empty() {
             continue;
         }
-        rechecks.due += 1;
-        if let Some(passed) = rechecked_now.get(&r.id) {
-            rechecks.done += 1;
-            if *passed {
-                rechecks.passed += 1
-            } else {
-                rechecks.failed_again += 1
+        // What happened.
+        let b = found.entry(source).or_default();
+        for r in rows.iter().filter(|r| r.found_round == round) {
+            b.add(r);
+        }
+        hard_three.insert(
+            source,
+            HardKind::ALL
+                .iter()
+                .map(|k| {
+                    let with_kind = || rows.iter().filter(|r| r.hard_kinds.contains(k));
+                    HardCount {
+                        kind: Some(*k),
+                        found_in_round: with_kind().filter(|r| r.found_round == round).count() as u32,
+                        to_date: with_kind().count() as u32,
+                        open: with_kind().filter(|r| is_open(r)).count() as u32,
+                    }
+                })
+                .collect(),
+        );
+        // Why: rechecks.
+        let rk = rechecks.entry(source).or_default();
+        for r in rows.iter().filter(|r| r.found_round < round) {
+            let risk_accepted = r.status == DefectStatus::AcceptedRisk && r.closed_at.is_some_and(|t| t <= as_of);
+            if verified_before.contains(&r.id) || risk_accepted {
+                continue;
+            }
+            rk.due += 1;
+            if let Some(passed) = rechecked_now.get(&r.id) {
+                rk.done += 1;
+                if *passed {
+                    rk.passed += 1
+                } else {
+                    rk.failed_again += 1
+                }
             }
         }
-    }
-    for r in &to_date {
-        if fails(&r.id) >= 2 {
-            rechecks.failed_twice_or_more += 1;
-            *rechecks.failed_twice_or_more_by_contractor.entry(contractor_key(&r.contractor)).or_default() += 1;
+        for r in &rows {
+            if total_failures(&r.id) >= 2 {
+                rk.failed_twice_or_more += 1;
+            }
+            for ((_, c), n) in failures.range((r.id, String::new())..).take_while(|((d, _), _)| *d == r.id) {
+                if *n >= 2 {
+                    *rk.failed_twice_or_more_by_contractor.entry(c.clone()).or_default() += 1;
+                }
+            }
+        }
+        // What next: completion.
+        let t = completion.entry(source).or_default();
+        for r in &rows {
+            t.overall.add(r, as_of, total_failures(&r.id));
+            t.by_contractor.entry(contractor_key(&r.contractor)).or_default().add(
+                r,
+                as_of,
+                failures_by(&r.id, &r.contractor),
+            );
+            let eng = r.engineer.as_ref().map_or_else(|| "(none)".to_owned(), |e| e.0.clone());
+            t.by_engineer.entry(eng).or_default().add(r, as_of, total_failures(&r.id));
         }
     }
 
-    // What next: completion, by source.
-    let mut completion: BTreeMap<Source, CompletionTables> = BTreeMap::new();
-    for r in &to_date {
-        let t = completion.entry(r.source).or_default();
-        let f = fails(&r.id);
-        t.overall.add(r, as_of, f);
-        t.by_contractor.entry(contractor_key(&r.contractor)).or_default().add(r, as_of, f);
-        let eng = r.engineer.as_ref().map_or_else(|| "(none)".to_owned(), |e| e.0.clone());
-        t.by_engineer.entry(eng).or_default().add(r, as_of, f);
-    }
+    // Repeats: the same spot failing again means the root cause was missed.
+    let repeat_spots = crate::rules::group_repeat_spots(
+        to_date.iter().map(|r| ((r.unit.clone(), r.room.clone(), r.element.clone()), total_failures(&r.id))),
+    );
 
     RoundKpis {
         round,
@@ -442,5 +557,44 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
         hard_three,
         rechecks,
         completion,
+        repeat_spots,
     }
+}
+
+/// Every read-model row of one unit, derived from its document. A store
+/// replaces a unit's rows with these in the same transaction as the document
+/// change, so lists and reports never hydrate documents.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct UnitRows {
+    pub defects: Vec<DefectRow>,
+    pub rechecks: Vec<RecheckRow>,
+    pub rounds: Vec<UnitRoundRow>,
+}
+
+pub fn unit_rows(project: &Project, record: &crate::doc::UnitRecord) -> UnitRows {
+    use crate::rules::Outcome;
+    let building = project.units.get(&record.unit).map(|u| u.building.clone()).unwrap_or_default();
+    let checklist: Vec<crate::model::ResultKey> = project.checklist(&record.unit).iter().map(|e| e.key()).collect();
+    let mut rows = UnitRows::default();
+    for d in record.defects.values() {
+        let lc = d.lifecycle();
+        rows.defects.push(DefectRow::from_lifecycle(project, d, &lc));
+        rows.rechecks.extend(RecheckRow::from_lifecycle(d, &lc));
+    }
+    for round in project.rounds.keys() {
+        let outcomes = record.outcomes(*round);
+        let count = |o: Outcome| checklist.iter().filter(|k| outcomes.get(*k) == Some(&o)).count() as u32;
+        rows.rounds.push(UnitRoundRow {
+            unit: record.unit.clone(),
+            building: building.clone(),
+            round: *round,
+            status: record.status(project, *round),
+            items_total: checklist.len() as u32,
+            items_checked: checklist.iter().filter(|k| outcomes.get(*k).is_some_and(|o| o.is_checked())).count() as u32,
+            items_passed: count(Outcome::Pass),
+            items_failed: count(Outcome::Fail),
+            rechecks_failed: rows.rechecks.iter().filter(|r| r.round == *round && !r.passed).count() as u32,
+        });
+    }
+    rows
 }

@@ -228,6 +228,15 @@ pub struct Material {
     #[serde(default)]
     pub spec: String,
     pub supplier: ContractorId,
+    /// The supplier also installs it (cabinets, doors, windows, sanitary
+    /// ware): defects on the element go to the supplier. When false (tiles,
+    /// paint) the supplier only delivers and the laying trade is responsible.
+    #[serde(default = "supplier_installs_default")]
+    pub supplier_installs: bool,
+}
+
+fn supplier_installs_default() -> bool {
+    true
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -600,7 +609,12 @@ impl Project {
         if self.categories.values().filter(|c| c.is_other).count() > 1 {
             err("more than one category is marked as \"other\"".into());
         }
+        let mut assigned = BTreeSet::new();
         for a in &self.trade_assignments {
+            if !assigned.insert((&a.building, &a.trade)) {
+                let scope = a.building.as_ref().map_or("the project".to_owned(), |b| format!("building {b}"));
+                err(format!("trade `{}` is assigned twice for {scope}", a.trade));
+            }
             if !self.trades.contains_key(&a.trade) {
                 err(format!("trade assignment: unknown trade `{}`", a.trade));
             }
@@ -630,7 +644,14 @@ impl Project {
             if plan.due > self.handover_date {
                 err(format!("round {no}: due date {} is after the handover date {}", plan.due, self.handover_date));
             }
+            let mut inspectors = BTreeSet::new();
             for a in &plan.assignments {
+                if !inspectors.insert(&a.inspector) {
+                    err(format!(
+                        "round {no}: inspector `{}` has more than one assignment; merge them into one",
+                        a.inspector
+                    ));
+                }
                 match self.people.get(&a.inspector) {
                     None => err(format!("round {no}: inspector `{}` is not a known person", a.inspector)),
                     Some(p) if p.role != Role::Inspector && p.role != Role::CsAdmin => {
@@ -673,7 +694,7 @@ impl Project {
         for plan in self.rounds.values() {
             let covered: BTreeSet<UnitId> =
                 plan.assignments.iter().flat_map(|a| self.assigned_units(plan.no, &a.inspector)).collect();
-            let missing = self.units.len() - covered.len();
+            let missing = self.units.len().saturating_sub(covered.len());
             if missing > 0 {
                 w.push(format!("round {}: {missing} unit(s) have no inspector", plan.no));
             }

@@ -23,9 +23,11 @@ pub fn check_category(project: &Project, category: &CategoryId, other_reason: Op
 }
 
 /// The contractor responsible for work on `element` of a given trade in a unit:
-/// the supplier of that element's material in the unit type first (a kitchen
-/// cabinet goes to the cabinet supplier), then the trade's contractor for the
-/// unit's building, then the project-wide one.
+/// the supplier of that element's material in the unit type when the
+/// supplier installs it (a kitchen cabinet goes to the cabinet supplier),
+/// otherwise the trade's contractor for the unit's building, then the
+/// project-wide one (hollow floor tiles are the tiler's, not the tile
+/// supplier's).
 pub fn route_contractor(
     project: &Project,
     unit: &UnitId,
@@ -34,7 +36,9 @@ pub fn route_contractor(
 ) -> Option<ContractorId> {
     let u = project.units.get(unit)?;
     if let Some(m) = project.unit_types.get(&u.unit_type).and_then(|ut| ut.material(element)) {
-        return Some(m.supplier.clone());
+        if m.supplier_installs {
+            return Some(m.supplier.clone());
+        }
     }
     let for_building =
         project.trade_assignments.iter().find(|a| &a.trade == trade && a.building.as_ref() == Some(&u.building));
@@ -176,8 +180,10 @@ pub fn unit_status(
     }
 }
 
-/// Defects that failed recheck `min_failures` times or more, per contractor
-/// (the figure sent to the project department for rewards and penalties).
+/// Per contractor, the defects whose repairs *by that contractor* failed
+/// recheck `min_failures` times or more (the figure sent to the project
+/// department for rewards and penalties). A failure counts against the
+/// contractor of the attempt that failed, not whoever holds the item now.
 pub fn repeat_failures_by_contractor<'a>(
     defects: impl IntoIterator<Item = &'a Defect>,
     min_failures: u32,
@@ -185,11 +191,53 @@ pub fn repeat_failures_by_contractor<'a>(
     let mut out = BTreeMap::new();
     for d in defects {
         let lc = d.lifecycle();
-        if lc.status != DefectStatus::Withdrawn && lc.failed_rechecks >= min_failures {
-            *out.entry(lc.contractor.or_else(|| d.responsible.clone())).or_insert(0) += 1;
+        if lc.status == DefectStatus::Withdrawn {
+            continue;
+        }
+        for (contractor, failures) in lc.failures_by_contractor() {
+            if failures >= min_failures {
+                *out.entry(contractor.or_else(|| d.responsible.clone())).or_insert(0) += 1;
+            }
         }
     }
     out
+}
+
+/// Everything wrong with a defect before it is recorded, in words: unknown
+/// unit, room, category, root cause, trade or contractor, "other" without a
+/// reason, a pin or mark outside the picture.
+pub fn check_defect(project: &Project, d: &Defect) -> crate::Result<()> {
+    let invalid = |s: String| Err(crate::Error::Invalid(s));
+    let Some(ut) = project.unit_type_of(&d.unit) else {
+        return invalid(format!("unit {} is not in this project", d.unit));
+    };
+    if ut.room(&d.room).is_none() {
+        return invalid(format!("room `{}` is not in unit type {}", d.room, ut.id));
+    }
+    check_category(project, &d.category, d.other_reason.as_deref())?;
+    if let Some(rc) = &d.root_cause {
+        if !project.categories.contains_key(rc) {
+            return Err(crate::Error::UnknownCategory(rc.clone()));
+        }
+    }
+    if !project.trades.contains_key(&d.trade) {
+        return invalid(format!("trade `{}` is not in this project", d.trade));
+    }
+    if let Some(c) = &d.responsible {
+        if !project.contractors.contains_key(c) {
+            return invalid(format!("contractor `{c}` is not in this project"));
+        }
+    }
+    if d.description.trim().is_empty() {
+        return invalid("a defect needs a description".into());
+    }
+    if d.pin.is_some_and(|p| !p.is_normalised()) {
+        return invalid("the floor-plan pin must lie within the plan".into());
+    }
+    if let Some(m) = d.photos.values().flat_map(|p| p.marks.values()).find(|m| !m.shape.is_valid()) {
+        return invalid(format!("mark {} must lie within the photo (a label needs 1–40 characters)", m.id));
+    }
+    Ok(())
 }
 
 /// A spot (unit, room, element) that has had more than one defect: the same
@@ -208,15 +256,21 @@ pub struct RepeatSpot {
 /// Spots where defects repeat: two or more defects, or one defect that failed
 /// recheck twice or more.
 pub fn repeat_spots<'a>(defects: impl IntoIterator<Item = &'a Defect>) -> Vec<RepeatSpot> {
-    let mut spots: BTreeMap<(UnitId, RoomId, ElementId), (u32, u32)> = BTreeMap::new();
-    for d in defects {
+    group_repeat_spots(defects.into_iter().filter_map(|d| {
         let lc = d.lifecycle();
-        if lc.status == DefectStatus::Withdrawn {
-            continue;
-        }
-        let e = spots.entry((d.unit.clone(), d.room.clone(), d.element.clone())).or_default();
+        (lc.status != DefectStatus::Withdrawn)
+            .then(|| ((d.unit.clone(), d.room.clone(), d.element.clone()), lc.failed_rechecks))
+    }))
+}
+
+/// Group (spot, failed rechecks) per defect into repeat spots, most repeated
+/// first. Shared by `repeat_spots` and the round KPIs.
+pub fn group_repeat_spots(defects: impl Iterator<Item = ((UnitId, RoomId, ElementId), u32)>) -> Vec<RepeatSpot> {
+    let mut spots: BTreeMap<(UnitId, RoomId, ElementId), (u32, u32)> = BTreeMap::new();
+    for (spot, failures) in defects {
+        let e = spots.entry(spot).or_default();
         e.0 += 1;
-        e.1 += lc.failed_rechecks;
+        e.1 += failures;
     }
     let mut out: Vec<RepeatSpot> = spots
         .into_iter()

@@ -122,7 +122,9 @@ fn accepted_risk_is_closed_and_later_events_are_kept_but_ignored() {
     let lc = d.lifecycle();
     assert_eq!(lc.status, DefectStatus::AcceptedRisk);
     assert_eq!(lc.ignored_events, vec![late_id]);
-    assert!(lc.closed_in_time());
+    assert!(lc.status.is_closed());
+    // Accepting a risk is not a repair: never "closed in time".
+    assert!(!lc.closed_in_time());
 }
 
 #[test]
@@ -194,6 +196,7 @@ fn attempt_timeliness() {
         deadline: deadline.map(at),
         reported_fixed_at: reported.map(at),
         outcome: None,
+        opened_by_recheck_in: None,
     };
     let cases = [
         (a(Some(48), Some(40)), 100, Timeliness::Met),
@@ -220,4 +223,55 @@ fn overdue_excludes_reported_fixed_and_closed() {
     assert!(!mk(vec![assigned(1, "c-water", 49, 1)]).is_overdue(at(48)));
     assert!(!mk(vec![assigned(1, "c-water", 49, 1), fixed(60, 1)]).is_overdue(at(100)));
     assert!(!mk(vec![assigned(1, "c-water", 49, 1), recheck(60, 2, true, None)]).is_overdue(at(100)));
+}
+
+#[test]
+fn a_second_failed_recheck_of_the_same_unrepaired_attempt_in_a_round_is_one_failure() {
+    check(
+        vec![assigned(1, "c-water", 49, 1), recheck(800, 2, false, Some(848)), recheck(805, 2, false, Some(853))],
+        "failed_recheck attempts=2 fails=1 closed=- done=- timely=false deadline=848",
+    );
+}
+
+#[test]
+fn a_failed_repair_within_the_same_round_is_a_second_failure() {
+    check(
+        vec![
+            assigned(1, "c-water", 49, 1),
+            recheck(800, 2, false, Some(848)),
+            fixed(820, 2),
+            recheck(830, 2, false, Some(878)),
+        ],
+        "failed_recheck attempts=3 fails=2 closed=- done=- timely=false deadline=878",
+    );
+}
+
+#[test]
+fn doing_nothing_for_a_whole_round_is_another_failure() {
+    check(
+        vec![assigned(1, "c-water", 49, 1), recheck(800, 2, false, Some(848)), recheck(1600, 3, false, Some(1648))],
+        "failed_recheck attempts=3 fails=2 closed=- done=- timely=false deadline=1648",
+    );
+}
+
+#[test]
+fn failures_count_against_the_contractor_whose_repair_failed() {
+    let mut d = defect("B1-0101", "tile", 1, at(0));
+    d.events = vec![
+        assigned(1, "c-tile", 121, 1),
+        recheck(800, 2, false, Some(920)),
+        event(at(805), "cs", 2, EventKind::Assigned { contractor: "c-tile-b2".into(), deadline: at(9999) }),
+        fixed(810, 2),
+        recheck(830, 2, false, Some(950)),
+    ];
+    d.sort_events();
+    let lc = d.lifecycle();
+    let by: Vec<(String, u32)> = lc.failures_by_contractor().into_iter().map(|(c, n)| (c.unwrap().0, n)).collect();
+    assert_eq!(by, [("c-tile".to_owned(), 1), ("c-tile-b2".to_owned(), 1)]);
+    // The reassignment kept attempt 2's deadline from the recheck.
+    assert_eq!(lc.attempts[1].deadline, Some(at(920)));
+    assert_eq!(
+        lc.rechecks.iter().map(|r| r.contractor.clone().unwrap().0).collect::<Vec<_>>(),
+        ["c-tile", "c-tile-b2"]
+    );
 }

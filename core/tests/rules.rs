@@ -22,6 +22,7 @@ fn routing_prefers_the_material_supplier_then_the_building_then_the_project() {
     let p = project();
     let cases = [
         ("B1-0101", "cabinet", "kitchen", Some("s-cab")),
+        ("B1-0101", "sink", "kitchen", Some("c-fitout")),
         ("B1-0101", "floor_tiles", "tiling", Some("c-tile")),
         ("B2-0101", "floor_tiles", "tiling", Some("c-tile-b2")),
         ("B2-0101", "floor_drain", "waterproofing", Some("c-water")),
@@ -220,4 +221,45 @@ fn validate_rejects_ids_that_would_break_document_keys_and_wrong_roles() {
     ] {
         assert!(msg.contains(needle), "missing {needle:?} in:\n{msg}");
     }
+}
+
+#[test]
+fn check_defect_refuses_what_the_cs_center_would_refuse() {
+    let p = project();
+    let ok = defect("B1-0101", "leak", 1, at(0));
+    assert!(check_defect(&p, &ok).is_ok());
+    let cases: Vec<(&str, Box<dyn Fn(&mut walkthrough_core::defect::Defect)>)> = vec![
+        ("is not in this project", Box::new(|d| d.unit = "X-1".into())),
+        ("room `garage` is not in unit type T", Box::new(|d| d.room = "garage".into())),
+        ("a written reason is required", Box::new(|d| d.category = "other".into())),
+        ("not in this project's category list", Box::new(|d| d.root_cause = Some("nope".into()))),
+        ("trade `masonry` is not in this project", Box::new(|d| d.trade = "masonry".into())),
+        ("needs a description", Box::new(|d| d.description = "  ".into())),
+        ("pin must lie within the plan", Box::new(|d| d.pin = Some(Point { x: 1.2, y: 0.5 }))),
+    ];
+    for (needle, change) in cases {
+        let mut d = ok.clone();
+        change(&mut d);
+        let msg = check_defect(&p, &d).unwrap_err().to_string();
+        assert!(msg.contains(needle), "expected {needle:?}, got {msg:?}");
+    }
+    let mut other = ok.clone();
+    other.category = "other".into();
+    other.other_reason = Some("管道井门无法关闭".into());
+    assert!(check_defect(&p, &other).is_ok());
+}
+
+#[test]
+fn validate_refuses_duplicate_assignments() {
+    let mut p = project();
+    p.trade_assignments.push(TradeAssignment {
+        trade: "tiling".into(),
+        building: Some("B2".into()),
+        contractor: "c-tile".into(),
+    });
+    let plan = p.rounds.get_mut(&RoundNo(1)).unwrap();
+    plan.assignments.push(RoundAssignment { inspector: "insp-a".into(), buildings: vec![], units: vec![] });
+    let msg = p.validate().unwrap_err().to_string();
+    assert!(msg.contains("trade `tiling` is assigned twice for building B2"), "{msg}");
+    assert!(msg.contains("inspector `insp-a` has more than one assignment"), "{msg}");
 }

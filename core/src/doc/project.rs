@@ -1,11 +1,15 @@
 //! The project document: structure, unit types, templates, categories,
 //! trades, contractors, people and round plans.
 //!
-//! The model is mapped generically from its serde form: objects become maps
-//! (so concurrent edits to different fields both survive), arrays of entities
-//! that carry an id (`id`, `code`, `no`, `element`) become maps keyed by that
-//! id with an `_order` field (never positional lists), and other arrays
-//! (a contractor's list of trades) become small lists.
+//! The model is mapped generically from its serde form, never as positional
+//! lists (two admins adding to one list offline must both be kept):
+//! - objects become maps, so concurrent edits to different fields survive;
+//! - arrays of entities become maps keyed by the entity's id (`id`, `code`,
+//!   `no`, `element`, `inspector`, or building + trade for a trade
+//!   assignment), each with an `_order` field;
+//! - arrays of strings (a contractor's trades) become sets: maps from the
+//!   string to its position;
+//! - an empty array is an empty keyed map, ready for either.
 
 use super::{check_kind, commit, genesis_doc};
 use crate::error::{Error, Result};
@@ -20,7 +24,9 @@ use serde_json::{Map, Number, Value as Json};
 const KEYED: &str = "_keyed";
 /// The position of an entity within its list.
 const ORDER: &str = "_order";
-const KEY_FIELDS: [&str; 4] = ["id", "code", "no", "element"];
+/// Fields that identify an entity in an array, tried in order; a composite
+/// key joins its fields' values with `|` (a missing one is `*`).
+const KEY_FIELDS: [&[&str]; 6] = [&["id"], &["code"], &["no"], &["element"], &["inspector"], &["building", "trade"]];
 const COLLECTIONS: [&str; 9] =
     ["buildings", "unit_types", "units", "templates", "categories", "trades", "contractors", "people", "rounds"];
 const RESERVED: [&str; 3] = ["schema", "kind", "project"];
@@ -54,9 +60,16 @@ impl ProjectDoc {
     }
 
     pub fn load(bytes: &[u8]) -> Result<Self> {
-        let doc = AutoCommit::load(bytes)?;
+        Self::from_automerge(AutoCommit::load(bytes)?)
+    }
+
+    pub fn from_automerge(doc: AutoCommit) -> Result<Self> {
         check_kind(&doc, "project")?;
         Ok(Self { doc })
+    }
+
+    pub fn into_automerge(self) -> AutoCommit {
+        self.doc
     }
 
     pub fn save(&mut self) -> Vec<u8> {
@@ -76,9 +89,18 @@ impl ProjectDoc {
         Ok(())
     }
 
-    /// Write every part of `project` that differs from what the document
-    /// holds, entity by entity and field by field, as one change.
-    pub fn write(&mut self, project: &Project, by: &UserId, at: Time) -> Result<()> {
+    /// Change the project: `change` edits the model as this document holds
+    /// it now, and only what it changed is written, field by field, as one
+    /// change. (Never write a model read earlier: anything merged in since
+    /// would be taken as deleted.)
+    pub fn edit(&mut self, by: &UserId, at: Time, change: impl FnOnce(&mut Project)) -> Result<()> {
+        let mut project = self.read()?;
+        change(&mut project);
+        project.validate()?;
+        self.write(&project, by, at)
+    }
+
+    fn write(&mut self, project: &Project, by: &UserId, at: Time) -> Result<()> {
         let json = serde_json::to_value(project)?;
         let Json::Object(fields) = json else { unreachable!("a project serialises to an object") };
         for (k, v) in fields {
@@ -109,21 +131,60 @@ impl ProjectDoc {
 
 fn key_of(item: &Json) -> Option<String> {
     let obj = item.as_object()?;
-    KEY_FIELDS.iter().find_map(|f| match obj.get(*f)? {
+    let part = |f: &str| match obj.get(f)? {
         Json::String(s) => Some(s.clone()),
         Json::Number(n) => Some(n.to_string()),
+        Json::Null => Some("*".to_owned()),
         _ => None,
+    };
+    KEY_FIELDS.iter().find_map(|fields| {
+        if !fields.iter().all(|f| obj.contains_key(*f)) {
+            return None;
+        }
+        let parts: Option<Vec<String>> = fields.iter().map(|f| part(f)).collect();
+        parts.map(|p| p.join("|"))
     })
+}
+
+/// How an array is stored.
+enum ArrayShape {
+    /// Entities with ids, or empty.
+    Keyed,
+    /// Distinct strings.
+    Set,
+    /// Anything else: a plain list (no such array in the model today).
+    List,
+}
+
+fn shape_of(items: &[Json]) -> ArrayShape {
+    if items.iter().all(|i| key_of(i).is_some()) {
+        ArrayShape::Keyed
+    } else if items.iter().all(Json::is_string)
+        && items.iter().map(|i| i.as_str()).collect::<std::collections::BTreeSet<_>>().len() == items.len()
+    {
+        ArrayShape::Set
+    } else {
+        ArrayShape::List
+    }
 }
 
 fn write_keyed_items(doc: &mut AutoCommit, obj: &ObjId, items: Vec<Json>) -> Result<()> {
     let mut keep = std::collections::BTreeSet::new();
     for (i, item) in items.into_iter().enumerate() {
-        let key = key_of(&item).expect("caller checked every item has a key");
-        let Json::Object(mut fields) = item else { unreachable!() };
-        fields.insert(ORDER.to_owned(), Json::from(i as u64));
-        write_field(doc, obj, &key, Json::Object(fields))?;
-        keep.insert(key);
+        match item {
+            Json::String(member) => {
+                // A set member: its position is its value.
+                write_field(doc, obj, &member, Json::from(i as u64))?;
+                keep.insert(member);
+            }
+            item => {
+                let key = key_of(&item).expect("caller checked every item has a key");
+                let Json::Object(mut fields) = item else { unreachable!("keyed items are objects") };
+                fields.insert(ORDER.to_owned(), Json::from(i as u64));
+                write_field(doc, obj, &key, Json::Object(fields))?;
+                keep.insert(key);
+            }
+        }
     }
     let gone: Vec<String> = doc.keys(obj).filter(|k| k != KEYED && !keep.contains(k)).collect();
     for k in gone {
@@ -149,7 +210,7 @@ fn write_field(doc: &mut AutoCommit, obj: &ObjId, key: &str, value: Json) -> Res
                 write_field(doc, &child, &k, v)?;
             }
         }
-        Json::Array(items) if !items.is_empty() && items.iter().all(|i| key_of(i).is_some()) => {
+        Json::Array(items) if !matches!(shape_of(&items), ArrayShape::List) => {
             let child = match get_obj_of_type(doc, obj, key, ObjType::Map) {
                 Some(c) => c,
                 None => doc.put_object(obj, key, ObjType::Map)?,
@@ -259,9 +320,10 @@ fn read_map(doc: &AutoCommit, obj: &ObjId) -> Json {
     }
     let mut items: Vec<(u64, Json)> = out
         .into_iter()
-        .map(|(_, mut v)| {
-            let order = v.as_object_mut().and_then(|o| o.remove(ORDER)).and_then(|o| o.as_u64()).unwrap_or(u64::MAX);
-            (order, v)
+        .map(|(k, mut v)| match v.as_object_mut() {
+            Some(o) => (o.remove(ORDER).and_then(|o| o.as_u64()).unwrap_or(u64::MAX), v),
+            // A set member: the key is the value, the value its position.
+            None => (v.as_u64().unwrap_or(u64::MAX), Json::String(k)),
         })
         .collect();
     items.sort_by_key(|(o, _)| *o);

@@ -101,12 +101,24 @@ pub fn project() -> Project {
                     plan_area: Some(Rect { x: 0.5, y: 0.0, w: 0.5, h: 1.0 }),
                 },
             ],
-            materials: vec![Material {
-                element: "cabinet".into(),
-                name: i18n("cabinet"),
-                spec: String::new(),
-                supplier: "s-cab".into(),
-            }],
+            materials: vec![
+                // The cabinet supplier installs its cabinets…
+                Material {
+                    element: "cabinet".into(),
+                    name: i18n("cabinet"),
+                    spec: String::new(),
+                    supplier: "s-cab".into(),
+                    supplier_installs: true,
+                },
+                // …the tile supplier only delivers; the tiler lays them.
+                Material {
+                    element: "floor_tiles".into(),
+                    name: i18n("tiles"),
+                    spec: String::new(),
+                    supplier: "s-tile".into(),
+                    supplier_installs: false,
+                },
+            ],
         },
     );
     p.templates.insert(
@@ -140,6 +152,8 @@ pub fn project() -> Project {
         contractor("c-tile", ContractorKind::Contractor, &["tiling"]),
         contractor("c-tile-b2", ContractorKind::Contractor, &["tiling"]),
         contractor("s-cab", ContractorKind::Supplier, &["kitchen"]),
+        contractor("s-tile", ContractorKind::Supplier, &["tiling"]),
+        contractor("c-fitout", ContractorKind::Contractor, &["kitchen"]),
     ] {
         p.contractors.insert(c.id.clone(), c);
     }
@@ -147,7 +161,7 @@ pub fn project() -> Project {
         TradeAssignment { trade: "waterproofing".into(), building: None, contractor: "c-water".into() },
         TradeAssignment { trade: "tiling".into(), building: None, contractor: "c-tile".into() },
         TradeAssignment { trade: "tiling".into(), building: Some("B2".into()), contractor: "c-tile-b2".into() },
-        TradeAssignment { trade: "kitchen".into(), building: None, contractor: "s-cab".into() },
+        TradeAssignment { trade: "kitchen".into(), building: None, contractor: "c-fitout".into() },
     ];
     for (id, role) in [
         ("insp-a", Role::Inspector),
