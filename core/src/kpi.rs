@@ -11,7 +11,7 @@ use crate::model::{HardKind, Project, RoomKind, Severity};
 use crate::rules::UnitStatus;
 use crate::time::Time;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One defect as the read model stores it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -392,12 +392,15 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
     let own = |r: &&&DefectRow| r.source == Source::OwnInspection;
 
     // Counted rechecks up to and including this round.
-    let mut failures: BTreeMap<(DefectId, String), u32> = BTreeMap::new();
+    // Failed rechecks per defect, and per (defect, contractor of the repair).
+    let mut failures: HashMap<DefectId, u32> = HashMap::new();
+    let mut failures_of: HashMap<(DefectId, Option<&ContractorId>), u32> = HashMap::new();
     let mut verified_before: BTreeSet<DefectId> = BTreeSet::new();
     let mut rechecked_now: BTreeMap<DefectId, bool> = BTreeMap::new();
     for rc in input.rechecks.iter().filter(|rc| rc.round <= round && rc.at <= as_of) {
         if !rc.passed {
-            *failures.entry((rc.defect, contractor_key(&rc.contractor))).or_default() += 1;
+            *failures.entry(rc.defect).or_default() += 1;
+            *failures_of.entry((rc.defect, rc.contractor.as_ref())).or_default() += 1;
         }
         if rc.round < round && rc.passed {
             verified_before.insert(rc.defect);
@@ -407,11 +410,17 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
             rechecked_now.insert(rc.defect, rc.passed);
         }
     }
-    let total_failures = |id: &DefectId| {
-        failures.range((*id, String::new())..).take_while(|((d, _), _)| d == id).map(|(_, n)| *n).sum::<u32>()
-    };
+    let total_failures = |id: &DefectId| failures.get(id).copied().unwrap_or(0);
     let failures_by =
-        |id: &DefectId, c: &Option<ContractorId>| failures.get(&(*id, contractor_key(c))).copied().unwrap_or(0);
+        |id: &DefectId, c: &Option<ContractorId>| failures_of.get(&(*id, c.as_ref())).copied().unwrap_or(0);
+    // Per contractor: defects whose repairs by that contractor failed twice or more.
+    let mut repeat_by_contractor: BTreeMap<(Source, String), u32> = BTreeMap::new();
+    let source_of: HashMap<DefectId, Source> = to_date.iter().map(|r| (r.id, r.source)).collect();
+    for ((defect, contractor), n) in &failures_of {
+        if let (true, Some(source)) = (*n >= 2, source_of.get(defect)) {
+            *repeat_by_contractor.entry((*source, contractor_key(&contractor.cloned()))).or_default() += 1;
+        }
+    }
 
     // Units.
     let mut summary = Summary { units_total: input.units_total, ..Default::default() };
@@ -523,11 +532,10 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
             if total_failures(&r.id) >= 2 {
                 rk.failed_twice_or_more += 1;
             }
-            for ((_, c), n) in failures.range((r.id, String::new())..).take_while(|((d, _), _)| *d == r.id) {
-                if *n >= 2 {
-                    *rk.failed_twice_or_more_by_contractor.entry(c.clone()).or_default() += 1;
-                }
-            }
+        }
+        for ((_, c), n) in repeat_by_contractor.range((source, String::new())..).take_while(|((s, _), _)| *s == source)
+        {
+            rk.failed_twice_or_more_by_contractor.insert(c.clone(), *n);
         }
         // What next: completion.
         let t = completion.entry(source).or_default();
@@ -545,7 +553,7 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
 
     // Repeats: the same spot failing again means the root cause was missed.
     let repeat_spots = crate::rules::group_repeat_spots(
-        to_date.iter().map(|r| ((r.unit.clone(), r.room.clone(), r.element.clone()), total_failures(&r.id))),
+        to_date.iter().map(|r| ((&r.unit, &r.room, &r.element), total_failures(&r.id))),
     );
 
     RoundKpis {

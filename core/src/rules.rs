@@ -6,7 +6,7 @@ use crate::ids::*;
 use crate::model::{Category, ChecklistItem, Project, ResultKey};
 use crate::time::{self, Time};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The rectification deadline of an attempt opened at `opened_at`.
 pub fn deadline_for(category: &Category, opened_at: Time) -> Time {
@@ -256,17 +256,22 @@ pub struct RepeatSpot {
 /// Spots where defects repeat: two or more defects, or one defect that failed
 /// recheck twice or more.
 pub fn repeat_spots<'a>(defects: impl IntoIterator<Item = &'a Defect>) -> Vec<RepeatSpot> {
-    group_repeat_spots(defects.into_iter().filter_map(|d| {
-        let lc = d.lifecycle();
-        (lc.status != DefectStatus::Withdrawn)
-            .then(|| ((d.unit.clone(), d.room.clone(), d.element.clone()), lc.failed_rechecks))
-    }))
+    let counted: Vec<(&Defect, u32)> = defects
+        .into_iter()
+        .filter_map(|d| {
+            let lc = d.lifecycle();
+            (lc.status != DefectStatus::Withdrawn).then_some((d, lc.failed_rechecks))
+        })
+        .collect();
+    group_repeat_spots(counted.iter().map(|(d, f)| ((&d.unit, &d.room, &d.element), *f)))
 }
 
 /// Group (spot, failed rechecks) per defect into repeat spots, most repeated
 /// first. Shared by `repeat_spots` and the round KPIs.
-pub fn group_repeat_spots(defects: impl Iterator<Item = ((UnitId, RoomId, ElementId), u32)>) -> Vec<RepeatSpot> {
-    let mut spots: BTreeMap<(UnitId, RoomId, ElementId), (u32, u32)> = BTreeMap::new();
+pub fn group_repeat_spots<'a>(
+    defects: impl Iterator<Item = ((&'a UnitId, &'a RoomId, &'a ElementId), u32)>,
+) -> Vec<RepeatSpot> {
+    let mut spots: HashMap<(&UnitId, &RoomId, &ElementId), (u32, u32)> = HashMap::new();
     for (spot, failures) in defects {
         let e = spots.entry(spot).or_default();
         e.0 += 1;
@@ -276,9 +281,9 @@ pub fn group_repeat_spots(defects: impl Iterator<Item = ((UnitId, RoomId, Elemen
         .into_iter()
         .filter(|(_, (n, f))| *n >= 2 || *f >= 2)
         .map(|((unit, room, element), (defects, failed_rechecks))| RepeatSpot {
-            unit,
-            room,
-            element,
+            unit: unit.clone(),
+            room: room.clone(),
+            element: element.clone(),
             defects,
             failed_rechecks,
         })
