@@ -96,6 +96,33 @@ pub enum Shape {
 }
 
 impl Shape {
+    /// The stored form: `circle x y r`, `arrow x1 y1 x2 y2`, `label x y text`
+    /// (space separated; the label's text is the rest of the line). Compact
+    /// and quick to parse: a unit can carry hundreds of marks.
+    pub fn encode(&self) -> String {
+        match self {
+            Shape::Circle { center, radius } => format!("circle {} {} {}", center.x, center.y, radius),
+            Shape::Arrow { from, to } => format!("arrow {} {} {} {}", from.x, from.y, to.x, to.y),
+            Shape::Label { at, text } => format!("label {} {} {}", at.x, at.y, text),
+        }
+    }
+
+    pub fn decode(s: &str) -> Option<Shape> {
+        let (kind, rest) = s.split_once(' ')?;
+        let mut nums = rest.splitn(if kind == "label" { 3 } else { 4 }, ' ');
+        let mut num = || nums.next()?.parse::<f64>().ok();
+        let shape = match kind {
+            "circle" => Shape::Circle { center: Point { x: num()?, y: num()? }, radius: num()? },
+            "arrow" => Shape::Arrow { from: Point { x: num()?, y: num()? }, to: Point { x: num()?, y: num()? } },
+            "label" => {
+                let at = Point { x: num()?, y: num()? };
+                Shape::Label { at, text: nums.next()?.to_owned() }
+            }
+            _ => return None,
+        };
+        Some(shape)
+    }
+
     pub fn is_valid(&self) -> bool {
         match self {
             Shape::Circle { center, radius } => center.is_normalised() && *radius > 0.0 && *radius <= 1.0,

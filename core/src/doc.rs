@@ -463,7 +463,7 @@ impl UnitDoc {
             )));
         }
         let m = self.photo_map(defect, photo)?;
-        self.doc.put(&m, mark_key(defect, photo, mark.id), serde_json::to_string(&mark.shape)?)?;
+        self.doc.put(&m, mark_key(defect, photo, mark.id), mark.shape.encode())?;
         commit(&mut self.doc, "mark", by, at);
         Ok(())
     }
@@ -556,7 +556,7 @@ impl UnitDoc {
         let mut current: Option<(String, DefectId, DefectParts)> = None;
         let dmap = self.defects()?;
         for item in self.doc.map_range(&dmap, ..) {
-            let Some((id, rest)) = item.key.split_once('/') else { continue };
+            let Some((id, rest)) = split_defect_key(&item.key) else { continue };
             if current.as_ref().is_none_or(|(cur, _, _)| cur != id) {
                 if let Some((_, cur, mut parts)) = current.take() {
                     parts.resolve_conflicts(&self.doc, &dmap, cur)?;
@@ -581,12 +581,20 @@ impl UnitDoc {
         let mut parts = DefectParts::default();
         // '0' is the character after '/', so this range is exactly "<id>/…".
         for item in self.doc.map_range(&m, format!("{id}/")..format!("{id}0")) {
-            if let Some((_, rest)) = item.key.split_once('/') {
+            if let Some((_, rest)) = split_defect_key(&item.key) {
                 parts.feed(rest, &item.value, item.conflict);
             }
         }
         parts.resolve_conflicts(&self.doc, &m, id)?;
         parts.finish(id)
+    }
+}
+
+/// Split `<defect id>/<rest>`; ids are hyphenated UUIDs, 36 characters.
+fn split_defect_key(key: &str) -> Option<(&str, &str)> {
+    match (key.get(..36), key.as_bytes().get(36), key.get(37..)) {
+        (Some(id), Some(b'/'), Some(rest)) => Some((id, rest)),
+        _ => None,
     }
 }
 
@@ -609,7 +617,7 @@ fn mark_key(id: DefectId, photo: &PhotoHash, mark: MarkId) -> String {
 fn put_photo(doc: &mut AutoCommit, m: &ObjId, id: DefectId, p: &Photo) -> Result<()> {
     doc.put(m, photo_key(id, &p.hash), format!("{}{SEP}{}", p.added_by, p.added_at.timestamp_millis()))?;
     for mark in p.marks.values() {
-        doc.put(m, mark_key(id, &p.hash, mark.id), serde_json::to_string(&mark.shape)?)?;
+        doc.put(m, mark_key(id, &p.hash, mark.id), mark.shape.encode())?;
     }
     Ok(())
 }
@@ -669,7 +677,7 @@ impl DefectParts {
                         Photo { hash, added_by: UserId::new(by), added_at, marks: BTreeMap::new() },
                     );
                 } else if let Some(m) = rest.strip_prefix("mark/") {
-                    if let (Some((hash, id)), Ok(shape)) = (m.split_once('/'), serde_json::from_str::<Shape>(s)) {
+                    if let (Some((hash, id)), Some(shape)) = (m.split_once('/'), Shape::decode(s)) {
                         if let Some(id) = MarkId::parse(id) {
                             self.marks.push((PhotoHash::new(hash), Mark { id, shape }));
                         }

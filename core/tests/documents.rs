@@ -551,3 +551,17 @@ fn the_latest_edit_wins_even_against_automerges_own_choice() {
     assert_eq!(a.read_defect(d.id).unwrap().spot, "north wall");
     assert_eq!(b.read().unwrap().defects[&d.id].spot, "north wall");
 }
+
+#[test]
+fn marks_survive_their_stored_form() {
+    let shapes = [
+        Shape::Circle { center: Point { x: 0.5, y: 0.25 }, radius: 0.125 },
+        Shape::Arrow { from: Point { x: 0.0, y: 1.0 }, to: Point { x: 0.3333333333333333, y: 0.1 } },
+        Shape::Label { at: Point { x: 0.9, y: 0.05 }, text: "空鼓 2 处 / hollow x2".into() },
+    ];
+    for s in shapes {
+        assert_eq!(Shape::decode(&s.encode()), Some(s.clone()), "{}", s.encode());
+    }
+    assert_eq!(Shape::decode("circle 0.5"), None);
+    assert_eq!(Shape::decode("square 1 2 3"), None);
+}
