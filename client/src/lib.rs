@@ -5,6 +5,7 @@
 pub mod error;
 pub mod photos;
 pub mod store;
+pub mod sync;
 
 pub use error::{Error, Result};
 pub use store::Store;

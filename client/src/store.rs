@@ -342,6 +342,28 @@ impl Store {
         Ok(rows)
     }
 
+    /// Record a photo taken into the photo directory; it waits for upload.
+    pub fn record_photo(&self, p: &crate::photos::Ingested) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO photos (hash, mime, width, height, bytes, uploaded, added_at) VALUES (?1, ?2, ?3, ?4, ?5, 0, datetime('now'))",
+            params![p.hash.as_str(), p.mime, p.width, p.height, p.bytes as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Photos not yet on the server.
+    pub fn pending_photos(&self) -> Result<Vec<PhotoHash>> {
+        let mut stmt =
+            self.conn.prepare_cached("SELECT hash FROM photos WHERE uploaded = 0 ORDER BY added_at, hash")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows.into_iter().map(PhotoHash::new).collect())
+    }
+
+    pub fn mark_photo_uploaded(&self, hash: &PhotoHash) -> Result<()> {
+        self.conn.execute("UPDATE photos SET uploaded = 1 WHERE hash = ?1", [hash.as_str()])?;
+        Ok(())
+    }
+
     /// Count of stored chunks (for tests of compaction).
     pub fn chunk_count(&self, key: &DocKey) -> Result<i64> {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM doc_chunks WHERE doc = ?1", [key.to_string()], |r| r.get(0))?)

@@ -15,6 +15,7 @@ pub mod listmap;
 pub mod model;
 pub mod rules;
 pub mod time;
+pub mod wire;
 
 pub use error::{Error, Result};
 pub use ids::*;

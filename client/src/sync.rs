@@ -1,0 +1,284 @@
+//! The sync client: a manifest first (unchanged documents cost nothing),
+//! then one batched exchange for the documents that differ; gzip both ways;
+//! retried with backoff; safe to repeat at any point, because applying a
+//! change twice is a no-op and the cursor moves only after everything landed.
+
+use crate::photos::{PhotoDir, Variant};
+use crate::store::Store;
+use automerge::ChangeHash;
+use flate2::write::GzEncoder;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::io::Write;
+use std::time::Duration;
+use walkthrough_core::doc::DocKey;
+use walkthrough_core::wire::*;
+use walkthrough_core::*;
+
+/// Documents per exchange request, and changes per request in bytes.
+const BATCH_DOCS: usize = 500;
+const BATCH_BYTES: usize = 8 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("the server cannot be reached ({0}); your work is kept on this tablet and will sync later")]
+    Offline(String),
+    #[error("{message}")]
+    Rejected { status: u16, message: String },
+    #[error(transparent)]
+    Store(#[from] crate::Error),
+    #[error("the server's answer was not understood: {0}")]
+    Protocol(String),
+}
+
+/// What a sync did, for the progress bar and the summary.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SyncReport {
+    pub round_trips: u32,
+    pub docs_sent: usize,
+    pub docs_received: usize,
+    pub bytes_up: usize,
+    pub bytes_down: usize,
+    pub photos_uploaded: usize,
+}
+
+/// Progress as documents (or photos) done out of a total.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub bytes: usize,
+}
+
+pub struct SyncClient {
+    http: reqwest::blocking::Client,
+    base: String,
+    token: Option<String>,
+    /// Attempts per request when the network or the server fails.
+    pub attempts: u32,
+    pub backoff: Duration,
+}
+
+impl SyncClient {
+    pub fn new(base_url: &str) -> Self {
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .expect("an HTTP client");
+        Self {
+            http,
+            base: base_url.trim_end_matches('/').to_owned(),
+            token: None,
+            attempts: 5,
+            backoff: Duration::from_millis(200),
+        }
+    }
+
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    pub fn login(&mut self, username: &str, password: &str) -> Result<LoginResponse, SyncError> {
+        let mut report = SyncReport::default();
+        let resp: LoginResponse = self.post(
+            "/auth/login",
+            &LoginRequest { username: username.into(), password: password.into() },
+            &mut report,
+        )?;
+        self.token = Some(resp.token.clone());
+        Ok(resp)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{API}{path}", self.base)
+    }
+
+    /// Send with retries: network failures and 5xx are retried with
+    /// exponential backoff; a 4xx is the server's considered answer.
+    fn send(
+        &self,
+        build: impl Fn() -> reqwest::blocking::RequestBuilder,
+        report: &mut SyncReport,
+    ) -> Result<Vec<u8>, SyncError> {
+        let mut last = String::new();
+        for attempt in 0..self.attempts.max(1) {
+            if attempt > 0 {
+                std::thread::sleep(self.backoff * 2u32.pow(attempt - 1));
+            }
+            let mut req = build();
+            if let Some(t) = &self.token {
+                req = req.bearer_auth(t);
+            }
+            match req.send() {
+                Err(e) => last = e.to_string(),
+                Ok(resp) => {
+                    let status = resp.status();
+                    let body = resp.bytes().map_err(|e| SyncError::Offline(e.to_string()));
+                    let body = match body {
+                        Ok(b) => b.to_vec(),
+                        Err(e) => {
+                            last = e.to_string();
+                            continue;
+                        }
+                    };
+                    report.round_trips += 1;
+                    report.bytes_down += body.len();
+                    if status.is_server_error() {
+                        last = format!("server error {status}");
+                        continue;
+                    }
+                    if !status.is_success() {
+                        let message = serde_json::from_slice::<ErrorBody>(&body)
+                            .map(|e| e.error)
+                            .unwrap_or_else(|_| format!("the server refused the request ({status})"));
+                        return Err(SyncError::Rejected { status: status.as_u16(), message });
+                    }
+                    return Ok(body);
+                }
+            }
+        }
+        Err(SyncError::Offline(last))
+    }
+
+    fn post<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &Req,
+        report: &mut SyncReport,
+    ) -> Result<Resp, SyncError> {
+        let json = serde_json::to_vec(body).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&json).and_then(|_| Ok(())).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let gz = gz.finish().map_err(|e| SyncError::Protocol(e.to_string()))?;
+        report.bytes_up += gz.len();
+        let url = self.url(path);
+        let bytes = self.send(
+            || {
+                self.http
+                    .post(&url)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .header(reqwest::header::CONTENT_ENCODING, "gzip")
+                    .body(gz.clone())
+            },
+            report,
+        )?;
+        serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+
+    /// Bring the tablet and the server to the same state for `project`.
+    pub fn sync(
+        &self,
+        store: &mut Store,
+        project: &ProjectId,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<SyncReport, SyncError> {
+        let mut report = SyncReport::default();
+        let cursor_key = format!("cursor:{project}");
+        let cursor: u64 = store.meta(&cursor_key)?.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let manifest: ManifestResponse =
+            self.post("/sync/manifest", &ManifestRequest { project: project.clone(), cursor }, &mut report)?;
+
+        // The documents to exchange: ours with changes the server lacks, and
+        // the server's whose heads differ from ours. The project document
+        // goes first so that unit rows can be computed on arrival.
+        let mut todo: Vec<(DocKey, Vec<ChangeHash>)> = Vec::new();
+        for d in &manifest.docs {
+            let server_heads: Vec<ChangeHash> = d.heads.iter().filter_map(|h| h.parse().ok()).collect();
+            let local = if store.has_doc(&d.doc)? { store.heads(&d.doc)? } else { Vec::new() };
+            if local != server_heads {
+                todo.push((d.doc.clone(), server_heads));
+            }
+        }
+        for key in store.dirty_docs(project)? {
+            if !todo.iter().any(|(k, _)| k == &key) {
+                let known = store.sync_info(&key)?.map(|i| i.server_heads).unwrap_or_default();
+                todo.push((key, known));
+            }
+        }
+        todo.sort_by_key(|(k, _)| !matches!(k, DocKey::Project(_)));
+        let total = todo.len();
+        let mut done = 0;
+        progress(Progress { done, total, bytes: report.bytes_up + report.bytes_down });
+
+        let mut batch: Vec<DocPush> = Vec::new();
+        let mut batch_bytes = 0;
+        let mut iter = todo.into_iter().peekable();
+        while let Some((key, server_heads)) = iter.next() {
+            let local = store.has_doc(&key)?;
+            let dirty = local && store.sync_info(&key)?.is_some_and(|i| i.dirty);
+            let have = if local { store.heads(&key)? } else { Vec::new() };
+            // Changes after the heads the server is known to have (all of it
+            // if we cannot tell): sending too much is harmless, too little not.
+            let changes = if dirty { store.changes_since(&key, &server_heads)? } else { Vec::new() };
+            batch_bytes += changes.len();
+            report.docs_sent += usize::from(!changes.is_empty());
+            batch.push(DocPush { doc: key, have: have.iter().map(|h| h.to_string()).collect(), changes });
+            let full = batch.len() >= BATCH_DOCS || batch_bytes >= BATCH_BYTES;
+            if full || iter.peek().is_none() {
+                let req = ExchangeRequest { project: project.clone(), docs: std::mem::take(&mut batch) };
+                batch_bytes = 0;
+                let resp: ExchangeResponse = self.post("/sync/exchange", &req, &mut report)?;
+                for reply in resp.docs {
+                    let heads: Vec<ChangeHash> = reply.heads.iter().filter_map(|h| h.parse().ok()).collect();
+                    if reply.changes.is_empty() {
+                        if store.has_doc(&reply.doc)? {
+                            store.mark_synced(&reply.doc, &heads)?;
+                        }
+                    } else {
+                        report.docs_received += 1;
+                        store.apply_remote(&reply.doc, &reply.changes, &heads)?;
+                    }
+                    done += 1;
+                }
+                progress(Progress { done, total, bytes: report.bytes_up + report.bytes_down });
+            }
+        }
+        // Only now: a crash before this point repeats the exchange, harmlessly.
+        store.set_meta(&cursor_key, &manifest.cursor.to_string())?;
+        Ok(report)
+    }
+
+    /// Upload the photos the server does not have yet (PUT by hash: the
+    /// server verifies the hash, and a repeat is harmless).
+    pub fn upload_photos(
+        &self,
+        store: &Store,
+        photos: &PhotoDir,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<SyncReport, SyncError> {
+        let mut report = SyncReport::default();
+        let pending = store.pending_photos()?;
+        let total = pending.len();
+        for (i, hash) in pending.iter().enumerate() {
+            let bytes = photos.read(hash, Variant::Original)?;
+            report.bytes_up += bytes.len();
+            let url = self.url(&format!("/blobs/{hash}"));
+            self.send(|| self.http.put(&url).body(bytes.clone()), &mut report)?;
+            store.mark_photo_uploaded(hash)?;
+            report.photos_uploaded += 1;
+            progress(Progress { done: i + 1, total, bytes: report.bytes_up });
+        }
+        Ok(report)
+    }
+
+    /// Fetch a photo (for a tablet that did not take it).
+    pub fn download_photo(&self, photos: &PhotoDir, hash: &PhotoHash) -> Result<(), SyncError> {
+        if photos.has(hash) {
+            return Ok(());
+        }
+        let mut report = SyncReport::default();
+        let url = self.url(&format!("/blobs/{hash}"));
+        let bytes = self.send(|| self.http.get(&url), &mut report)?;
+        if &crate::photos::hash_bytes(&bytes) != hash {
+            return Err(SyncError::Protocol(format!("photo {hash} arrived damaged")));
+        }
+        photos.ingest(&bytes)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,341 @@
+//! Tablets and the real server over real HTTP on 127.0.0.1:0.
+
+use std::sync::Arc;
+use walkthrough_client::photos::PhotoDir;
+use walkthrough_client::sync::{SyncClient, SyncError};
+use walkthrough_client::Store;
+use walkthrough_core::defect::*;
+use walkthrough_core::doc::{DefectEdit, DocKey};
+use walkthrough_core::model::*;
+use walkthrough_core::rules::Outcome;
+use walkthrough_core::*;
+use walkthrough_server::store::{SqliteStore, Store as _};
+
+/// The server on a free port, stopped when dropped.
+struct TestServer {
+    url: String,
+    store: Arc<SqliteStore>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open(&dir.path().join("server.sqlite")).unwrap());
+        walkthrough_server::seed::import_project(store.as_ref(), &walkthrough_fixtures::demo_project(), "demo")
+            .unwrap();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let mut settings = walkthrough_server::config::Settings::default();
+        settings.max_body_bytes = 4 * 1024 * 1024;
+        let state = walkthrough_server::AppState::new(store.clone(), settings);
+        let thread = std::thread::spawn(move || {
+            rt.block_on(walkthrough_server::serve(listener, state, async {
+                let _ = rx.await;
+            }))
+            .unwrap();
+        });
+        Self { url, store, stop: Some(tx), thread: Some(thread), _dir: dir }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.stop.take().map(|s| s.send(()));
+        let _ = self.thread.take().map(|t| t.join());
+    }
+}
+
+struct Tablet {
+    store: Store,
+    client: SyncClient,
+    _dir: tempfile::TempDir,
+}
+
+fn tablet(server: &TestServer, user: &str) -> Tablet {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("tablet.sqlite")).unwrap();
+    let mut client = SyncClient::new(&server.url);
+    client.attempts = 2;
+    client.login(user, "demo").unwrap();
+    Tablet { store, client, _dir: dir }
+}
+
+fn project_id() -> ProjectId {
+    ProjectId::new("hj-lanting")
+}
+
+fn sync(t: &mut Tablet) -> walkthrough_client::sync::SyncReport {
+    t.client.sync(&mut t.store, &project_id(), &mut |_| {}).unwrap()
+}
+
+fn at(h: i64) -> Time {
+    time::parse("2026-07-21T09:00:00Z") + chrono::Duration::hours(h)
+}
+
+fn new_defect(p: &Project, unit: &UnitId, line: usize, by: &str, seed: u8) -> Defect {
+    let entry = &p.checklist(unit)[line];
+    let pre = walkthrough_core::rules::prefill(p, unit, entry.item);
+    Defect {
+        id: DefectId::from_parts(at(0).timestamp_millis() as u64 + u64::from(seed), [seed; 10]),
+        unit: unit.clone(),
+        room: entry.room.id.clone(),
+        item: Some(entry.item.code.clone()),
+        element: pre.element,
+        spot: "窗台下方".into(),
+        pin: None,
+        description: format!("{}：不符合要求", entry.item.title.zh),
+        category: pre.category,
+        other_reason: None,
+        root_cause: None,
+        root_cause_note: None,
+        severity: pre.severity,
+        source: Source::OwnInspection,
+        trade: pre.trade,
+        responsible: pre.responsible,
+        found_round: RoundNo(1),
+        found_by: by.into(),
+        found_at: at(i64::from(seed)),
+        photos: Default::default(),
+        events: vec![],
+    }
+}
+
+/// Two inspectors offline for three days on the same unit, then syncing in
+/// either order: identical state everywhere, nothing lost or duplicated.
+#[test]
+fn two_tablets_offline_on_one_unit_converge_in_either_order() {
+    for a_first in [true, false] {
+        let server = TestServer::start();
+        let mut a = tablet(&server, "u-insp-li");
+        let mut b = tablet(&server, "u-insp-liu");
+        sync(&mut a);
+        sync(&mut b);
+        let p = a.store.project(&project_id()).unwrap();
+        let unit = UnitId::new("B1-0301");
+        let lines: Vec<ResultKey> = p.checklist(&unit).iter().map(|e| e.key()).collect();
+        // A shared defect both will edit, synced before going offline.
+        let shared = new_defect(&p, &unit, 0, "u-insp-li", 1);
+        a.store.edit_unit(&p.id, &unit, |d| d.add_defect(&shared)).unwrap();
+        sync(&mut a);
+        sync(&mut b);
+
+        // Offline: each records results, a defect, and edits the shared one.
+        for (i, line) in lines.iter().enumerate().take(20) {
+            a.store
+                .edit_unit(&p.id, &unit, |d| {
+                    d.record_result(RoundNo(1), line, Outcome::Pass, &"u-insp-li".into(), at(24 + i as i64), None)
+                })
+                .unwrap();
+        }
+        for (i, line) in lines.iter().enumerate().skip(20).take(20) {
+            b.store
+                .edit_unit(&p.id, &unit, |d| {
+                    d.record_result(RoundNo(1), line, Outcome::Pass, &"u-insp-liu".into(), at(30 + i as i64), None)
+                })
+                .unwrap();
+        }
+        let da = new_defect(&p, &unit, 5, "u-insp-li", 2);
+        let db = new_defect(&p, &unit, 25, "u-insp-liu", 3);
+        a.store.edit_unit(&p.id, &unit, |d| d.add_defect(&da)).unwrap();
+        b.store.edit_unit(&p.id, &unit, |d| d.add_defect(&db)).unwrap();
+        a.store
+            .edit_unit(&p.id, &unit, |d| {
+                d.edit_defect(
+                    shared.id,
+                    &DefectEdit::Description("裂缝长约30cm".into()),
+                    EventId::from_parts(1, [1; 10]),
+                    &"u-insp-li".into(),
+                    at(50),
+                    RoundNo(1),
+                )
+            })
+            .unwrap();
+        b.store
+            .edit_unit(&p.id, &unit, |d| {
+                d.edit_defect(
+                    shared.id,
+                    &DefectEdit::Severity(Severity::Critical),
+                    EventId::from_parts(2, [2; 10]),
+                    &"u-insp-liu".into(),
+                    at(60),
+                    RoundNo(1),
+                )
+            })
+            .unwrap();
+
+        let (first, second) = if a_first { (&mut a, &mut b) } else { (&mut b, &mut a) };
+        sync(first);
+        sync(second);
+        sync(first);
+
+        let ra = a.store.unit(&p.id, &unit).unwrap();
+        let rb = b.store.unit(&p.id, &unit).unwrap();
+        assert_eq!(ra, rb, "a_first={a_first}");
+        assert_eq!(ra.defects.len(), 3);
+        assert_eq!(ra.results.len(), 40);
+        let s = &ra.defects[&shared.id];
+        assert_eq!((s.description.as_str(), s.severity), ("裂缝长约30cm", Severity::Critical));
+        // The server's read model has each defect exactly once.
+        let rows = server.store.defect_rows(&p.id).unwrap();
+        assert_eq!(rows.len(), 3);
+        // Nothing left to send, and a repeat sync moves nothing.
+        assert!(a.store.dirty_docs(&p.id).unwrap().is_empty() && b.store.dirty_docs(&p.id).unwrap().is_empty());
+        let again = sync(&mut a);
+        assert_eq!((again.round_trips, again.docs_sent, again.docs_received), (1, 0, 0), "{again:?}");
+    }
+}
+
+#[test]
+fn a_repeated_exchange_never_duplicates() {
+    let server = TestServer::start();
+    let mut a = tablet(&server, "u-insp-li");
+    sync(&mut a);
+    let p = a.store.project(&project_id()).unwrap();
+    let unit = UnitId::new("B1-0101");
+    let d = new_defect(&p, &unit, 0, "u-insp-li", 9);
+    a.store.edit_unit(&p.id, &unit, |doc| doc.add_defect(&d)).unwrap();
+    // Send the same exchange twice by hand, as a retry after a lost answer would.
+    let key = DocKey::Unit(p.id.clone(), unit.clone());
+    let changes = a.store.changes_since(&key, &[]).unwrap();
+    let req = walkthrough_core::wire::ExchangeRequest {
+        project: p.id.clone(),
+        docs: vec![walkthrough_core::wire::DocPush { doc: key.clone(), have: vec![], changes }],
+    };
+    let http = reqwest::blocking::Client::new();
+    for _ in 0..2 {
+        let r = http
+            .post(format!("{}/api/v1/sync/exchange", server.url))
+            .bearer_auth(a.client.token().unwrap())
+            .json(&req)
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    sync(&mut a);
+    assert_eq!(server.store.defect_rows(&p.id).unwrap().len(), 1);
+    assert_eq!(a.store.unit(&p.id, &unit).unwrap().defects.len(), 1);
+}
+
+#[test]
+fn photos_upload_once_and_the_server_checks_them() {
+    let server = TestServer::start();
+    let a = tablet(&server, "u-insp-li");
+    let dir = tempfile::tempdir().unwrap();
+    let photos = PhotoDir::new(dir.path()).unwrap();
+    let bytes = std::fs::read(walkthrough_fixtures::demo_dir().join("photos/wall_crack.jpg")).unwrap();
+    let got = photos.ingest(&bytes).unwrap();
+    a.store.record_photo(&got).unwrap();
+    let r = a.client.upload_photos(&a.store, &photos, &mut |_| {}).unwrap();
+    assert_eq!(r.photos_uploaded, 1);
+    assert!(a.store.pending_photos().unwrap().is_empty());
+    let http = reqwest::blocking::Client::new();
+    let token = a.client.token().unwrap().to_owned();
+    let put = |hash: &str, body: Vec<u8>| {
+        http.put(format!("{}/api/v1/blobs/{hash}", server.url)).bearer_auth(&token).body(body).send().unwrap()
+    };
+    // Again: already there.
+    assert_eq!(put(got.hash.as_str(), bytes.clone()).status(), 200);
+    let back = http.get(format!("{}/api/v1/blobs/{}", server.url, got.hash)).bearer_auth(&token).send().unwrap();
+    assert_eq!(back.bytes().unwrap().to_vec(), bytes);
+    // The wrong bytes for a hash, and bytes that are no image.
+    let wrong = put(got.hash.as_str(), bytes[..bytes.len() / 2].to_vec());
+    assert_eq!(wrong.status(), 400);
+    assert!(wrong.text().unwrap().contains("does not match"));
+    let text = b"not a photo at all".to_vec();
+    let not_image = put(walkthrough_client::photos::hash_bytes(&text).as_str(), text);
+    assert_eq!(not_image.status(), 415);
+    assert!(not_image.text().unwrap().contains("not an image"));
+    // Another tablet gets the photo by hash.
+    let other = tempfile::tempdir().unwrap();
+    let other_photos = PhotoDir::new(other.path()).unwrap();
+    a.client.download_photo(&other_photos, &got.hash).unwrap();
+    assert!(other_photos.has(&got.hash));
+}
+
+#[test]
+fn bad_requests_get_clear_4xx_and_store_nothing() {
+    let server = TestServer::start();
+    let http = reqwest::blocking::Client::new();
+    let url = |p: &str| format!("{}/api/v1{p}", server.url);
+    let error_of = |r: reqwest::blocking::Response| -> (u16, String) {
+        let status = r.status().as_u16();
+        let body: walkthrough_core::wire::ErrorBody = r.json().unwrap();
+        (status, body.error)
+    };
+
+    // Sign-in.
+    let mut c = SyncClient::new(&server.url);
+    c.attempts = 1;
+    match c.login("u-insp-li", "wrong") {
+        Err(SyncError::Rejected { status: 401, message }) => assert_eq!(message, "wrong username or password"),
+        other => panic!("{other:?}"),
+    }
+    let manifest = serde_json::json!({ "project": "hj-lanting", "cursor": 0 });
+    assert_eq!(error_of(http.post(url("/sync/manifest")).json(&manifest).send().unwrap()).0, 401);
+    let (s, m) = error_of(http.post(url("/sync/manifest")).bearer_auth("f00d").json(&manifest).send().unwrap());
+    assert_eq!((s, m.as_str()), (401, "your sign-in is not valid; sign in again"));
+
+    let mut insp = tablet(&server, "u-insp-li");
+    let token = insp.client.token().unwrap().to_owned();
+    let post = |path: &str, body: &serde_json::Value| {
+        error_of(http.post(url(path)).bearer_auth(&token).json(body).send().unwrap())
+    };
+
+    // Out of scope: another project, a unit that does not exist, the project's setup.
+    let (s, m) = post("/sync/manifest", &serde_json::json!({ "project": "other", "cursor": 0 }));
+    assert_eq!((s, m.as_str()), (403, "you are not assigned to project other"));
+    let unit_doc = walkthrough_core::doc::UnitDoc::genesis(&project_id(), &"B9-9999".into()).save();
+    let push = |doc: &str, changes: &[u8]| {
+        use base64::Engine;
+        serde_json::json!({ "project": "hj-lanting", "docs": [{ "doc": doc, "have": [], "changes": base64::engine::general_purpose::STANDARD.encode(changes) }] })
+    };
+    let (s, m) = post("/sync/exchange", &push("hj-lanting/unit/B9-9999", &unit_doc));
+    assert_eq!((s, m.as_str()), (403, "unit B9-9999 is not in project hj-lanting"));
+    sync(&mut insp);
+    let key = DocKey::Project(project_id());
+    let project_changes = insp.store.changes_since(&key, &[]).unwrap();
+    let (s, m) = post("/sync/exchange", &push("hj-lanting/project", &project_changes));
+    assert_eq!((s, m.as_str()), (403, "only the CS center can change a project's setup"));
+    // A unit document whose content is another unit's.
+    let wrong = walkthrough_core::doc::UnitDoc::genesis(&project_id(), &"B1-0101".into()).save();
+    let (s, m) = post("/sync/exchange", &push("hj-lanting/unit/B1-0201", &wrong));
+    assert_eq!(s, 422);
+    assert!(m.contains("its content is for unit B1-0101"), "{m}");
+    // Garbage where Automerge data belongs.
+    let (s, m) = post("/sync/exchange", &push("hj-lanting/unit/B1-0201", b"not automerge"));
+    assert_eq!(s, 400);
+    assert!(m.contains("not valid Automerge data"), "{m}");
+    assert!(server.store.load_doc(&DocKey::Unit(project_id(), "B1-0201".into())).unwrap().is_none(), "nothing stored");
+    assert!(server.store.load_doc(&DocKey::Unit(project_id(), "B9-9999".into())).unwrap().is_none(), "nothing stored");
+
+    // Malformed, truncated, oversized bodies.
+    let raw = |body: Vec<u8>, gzip: bool| {
+        let mut r = http.post(url("/sync/exchange")).bearer_auth(&token).header("content-type", "application/json");
+        if gzip {
+            r = r.header("content-encoding", "gzip");
+        }
+        error_of(r.body(body).send().unwrap())
+    };
+    let (s, m) = raw(b"{\"project\": \"hj-lanting\", \"docs\": [".to_vec(), false);
+    assert_eq!(s, 400);
+    assert!(m.starts_with("the request body is not valid"), "{m}");
+    assert_eq!(raw(vec![0x1f, 0x8b, 8, 0, 0, 0], true).0, 400);
+    let (s, _) = raw(vec![b' '; 5 * 1024 * 1024], false);
+    assert_eq!(s, 413);
+
+    // Contractors do not sync.
+    let con = tablet(&server, "u-con-qian");
+    let r = http.post(url("/sync/manifest")).bearer_auth(con.client.token().unwrap()).json(&manifest).send().unwrap();
+    let (s, m) = error_of(r);
+    assert_eq!(s, 403);
+    assert!(m.contains("contractor accounts do not sync"), "{m}");
+
+    // And the server still serves.
+    assert_eq!(http.get(url("/health")).send().unwrap().status(), 200);
+    assert_eq!(sync(&mut insp).round_trips, 1);
+}

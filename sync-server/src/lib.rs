@@ -1,0 +1,162 @@
+//! The Walkthrough server: sign-in, batched document sync, photo blobs, and
+//! the relational read model kept from the documents for dispatch and
+//! reports. Generic over its storage (`Store`).
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod seed;
+pub mod store;
+pub mod sync;
+
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use error::ApiError;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use store::Store;
+use walkthrough_core::model::Project;
+use walkthrough_core::wire::*;
+use walkthrough_core::*;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub settings: Arc<config::Settings>,
+    /// Project models read from their documents, until those change.
+    pub projects: Arc<RwLock<HashMap<ProjectId, Arc<Project>>>>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, settings: config::Settings) -> Self {
+        Self { store, settings: Arc::new(settings), projects: Arc::default() }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let max_body = state.settings.max_body_bytes;
+    let api = Router::new()
+        .route("/health", get(health))
+        .route("/auth/login", post(login))
+        .route("/sync/manifest", post(sync::manifest))
+        .route("/sync/exchange", post(sync::exchange))
+        .route("/blobs/{hash}", put(put_blob).get(get_blob));
+    Router::new()
+        .nest(API, api)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(tower_http::decompression::RequestDecompressionLayer::new())
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serve until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
+    Ok(())
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// A JSON body, with a clear error when it is not what was expected.
+pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::TooLarge("the request is too large; send fewer documents at once".into()))
+            }
+            Err(e) => Err(ApiError::BadRequest(format!("the request body is not valid: {}", e.body_text()))),
+        }
+    }
+}
+
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.into()))?
+}
+
+async fn login(
+    State(st): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    let ttl = st.settings.token_ttl_hours;
+    blocking(move || {
+        let user = st.store.user_by_name(req.username.trim())?;
+        // The same answer for an unknown user and a wrong password.
+        let Some(user) = user.filter(|u| auth::verify_password(&req.password, &u.password_hash)) else {
+            return Err(ApiError::Unauthorized("wrong username or password".into()));
+        };
+        if user.disabled {
+            return Err(ApiError::Forbidden("this account is disabled; ask the CS center".into()));
+        }
+        let token = auth::new_token()?;
+        let expires = chrono::Utc::now() + chrono::Duration::hours(ttl);
+        st.store.insert_token(&auth::hash_token(&token), &user.id, expires.timestamp())?;
+        let projects = st.store.user_projects(&user.id)?;
+        Ok(Json(LoginResponse {
+            token,
+            expires_at: expires.to_rfc3339(),
+            user: UserInfo { id: user.id, name: user.name, role: user.role, projects },
+        }))
+    })
+    .await
+}
+
+fn parse_hash(hash: &str) -> Result<PhotoHash, ApiError> {
+    if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        Ok(PhotoHash::new(hash))
+    } else {
+        Err(ApiError::BadRequest(format!("{hash:?} is not a photo hash (64 lowercase hex characters)")))
+    }
+}
+
+async fn put_blob(
+    State(st): State<AppState>,
+    _user: auth::AuthUser,
+    Path(hash): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let hash = parse_hash(&hash)?;
+    if body.len() > st.settings.max_blob_bytes {
+        return Err(ApiError::TooLarge(format!("photos up to {} MB are accepted", st.settings.max_blob_bytes >> 20)));
+    }
+    blocking(move || {
+        let actual = walkthrough_client::photos::hash_bytes(&body);
+        if actual != hash {
+            return Err(ApiError::BadRequest(format!(
+                "the photo's content does not match its name: expected {hash}, the bytes hash to {actual}"
+            )));
+        }
+        let (_, mime, _, _) =
+            walkthrough_client::photos::validate(&body).map_err(|e| ApiError::Unsupported(e.to_string()))?;
+        let created = st.store.put_blob(&hash, mime, &body)?;
+        Ok(if created { StatusCode::CREATED } else { StatusCode::OK })
+    })
+    .await
+}
+
+async fn get_blob(
+    State(st): State<AppState>,
+    _user: auth::AuthUser,
+    Path(hash): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let hash = parse_hash(&hash)?;
+    let found = blocking(move || Ok(st.store.get_blob(&hash)?)).await?;
+    let (mime, bytes) = found.ok_or_else(|| ApiError::NotFound("no photo with that hash on the server".into()))?;
+    Ok(([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "private, max-age=31536000, immutable".into())], bytes))
+}

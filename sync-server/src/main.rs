@@ -1,0 +1,80 @@
+//! `walkthrough-server`: serve, or set up projects and accounts.
+//!
+//!   walkthrough-server serve [--config FILE]
+//!   walkthrough-server seed-demo [--config FILE]      the demo project, accounts with password "demo"
+//!   walkthrough-server import PROJECT.json [--config FILE] [--password P]
+
+use anyhow::{bail, Context};
+use std::path::PathBuf;
+use std::sync::Arc;
+use walkthrough_server::{config::Settings, seed, store::SqliteStore, AppState};
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=info".into()),
+        )
+        .init();
+    let mut args = std::env::args().skip(1);
+    let command = args.next().unwrap_or_else(|| "help".into());
+    let mut config: Option<PathBuf> = std::env::var_os("WALKTHROUGH_CONFIG").map(PathBuf::from);
+    let mut password = seed::DEMO_PASSWORD.to_owned();
+    let mut positional = Vec::new();
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--config" => config = Some(args.next().context("--config needs a file")?.into()),
+            "--password" => password = args.next().context("--password needs a value")?,
+            _ if a.starts_with("--") => bail!("unknown option {a}; see `walkthrough-server help`"),
+            _ => positional.push(a),
+        }
+    }
+    let settings = Settings::load(config.as_deref())?;
+    let open = || -> anyhow::Result<SqliteStore> {
+        SqliteStore::open(&settings.database)
+            .with_context(|| format!("cannot open the database {}", settings.database.display()))
+    };
+    match command.as_str() {
+        "serve" => {
+            let store = Arc::new(open()?);
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(async {
+                let listener = tokio::net::TcpListener::bind(settings.listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {}", settings.listen))?;
+                tracing::info!("listening on http://{}", listener.local_addr()?);
+                let state = AppState::new(store, settings.clone());
+                walkthrough_server::serve(listener, state, async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+            })
+        }
+        "seed-demo" => {
+            let store = open()?;
+            let project = walkthrough_fixtures::demo_project();
+            let new = seed::import_project(&store, &project, &password)?;
+            println!(
+                "{} {} ({} units); accounts: {} (password {password:?})",
+                if new { "imported" } else { "already present:" },
+                project.id,
+                project.units.len(),
+                project.people.keys().map(|p| p.0.as_str()).collect::<Vec<_>>().join(", ")
+            );
+            Ok(())
+        }
+        "import" => {
+            let file = positional.first().context("import needs a project file (fixtures format)")?;
+            let dir = std::path::Path::new(file).parent().unwrap_or(std::path::Path::new("."));
+            let project = walkthrough_fixtures::load_project_file(std::path::Path::new(file))
+                .or_else(|_| walkthrough_fixtures::load_project(dir))?;
+            let store = open()?;
+            let new = seed::import_project(&store, &project, &password)?;
+            println!("{} {}", if new { "imported" } else { "already present:" }, project.id);
+            Ok(())
+        }
+        _ => {
+            println!("usage: walkthrough-server serve|seed-demo|import FILE [--config FILE] [--password P]");
+            Ok(())
+        }
+    }
+}

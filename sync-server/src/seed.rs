@@ -1,0 +1,39 @@
+//! Putting a project on the server: its document from the fixtures format,
+//! and accounts for its people. Used by `walkthrough-server seed-demo` and
+//! `import`, and by tests.
+
+use crate::auth::hash_password;
+use crate::store::{DocWrite, Store, User};
+use walkthrough_core::doc::{DocKey, ProjectDoc};
+use walkthrough_core::model::Project;
+use walkthrough_core::*;
+
+/// The password every demo account gets.
+pub const DEMO_PASSWORD: &str = "demo";
+
+/// Store `project` (if the server does not have it yet) and an account for
+/// each of its people with `password`. Returns whether the project was new.
+pub fn import_project(store: &dyn Store, project: &Project, password: &str) -> anyhow::Result<bool> {
+    project.validate()?;
+    let key = DocKey::Project(project.id.clone());
+    let new = store.load_doc(&key)?.is_none();
+    if new {
+        let mut doc = ProjectDoc::import(project, &UserId::new("import"), chrono::Utc::now())?;
+        let heads = doc.heads().iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",");
+        store.write_doc(&DocWrite { key: &key, bytes: &doc.save(), is_new: true, heads: &heads, rows: None })?;
+    }
+    let hash = hash_password(password)?;
+    for person in project.people.values() {
+        let user = User {
+            id: person.id.clone(),
+            username: person.id.0.clone(),
+            name: person.name.clone(),
+            role: person.role,
+            company: project.company.id.0.clone(),
+            password_hash: hash.clone(),
+            disabled: false,
+        };
+        store.create_user(&user, std::slice::from_ref(&project.id))?;
+    }
+    Ok(new)
+}

@@ -1,0 +1,330 @@
+//! Storage behind a small trait. The SQLite implementation is the embedded
+//! default; a PostgreSQL one (a later issue) implements the same trait, and
+//! nothing backend-specific leaks into the handlers.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::Path;
+use std::sync::Mutex;
+use walkthrough_core::doc::DocKey;
+use walkthrough_core::kpi::UnitRows;
+use walkthrough_core::model::Role;
+use walkthrough_core::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database: {0}")]
+    Other(String),
+}
+
+pub type StoreResult<T> = std::result::Result<T, StoreError>;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub name: String,
+    pub role: Role,
+    pub company: String,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+/// A stored document: its snapshot and the chunks appended since.
+pub struct StoredDoc {
+    pub snapshot: Vec<u8>,
+    pub chunks: Vec<Vec<u8>>,
+}
+
+/// What one accepted document change writes, all in one transaction.
+pub struct DocWrite<'a> {
+    pub key: &'a DocKey,
+    /// New document: its full bytes; existing: the incremental chunk.
+    pub bytes: &'a [u8],
+    pub is_new: bool,
+    pub heads: &'a str,
+    /// Replace the unit's read-model rows with these.
+    pub rows: Option<&'a UnitRows>,
+}
+
+pub trait Store: Send + Sync + 'static {
+    fn create_user(&self, user: &User, projects: &[ProjectId]) -> StoreResult<()>;
+    fn user_by_name(&self, username: &str) -> StoreResult<Option<User>>;
+    fn user_by_id(&self, id: &UserId) -> StoreResult<Option<User>>;
+    fn user_projects(&self, id: &UserId) -> StoreResult<Vec<ProjectId>>;
+    fn insert_token(&self, token_hash: &str, user: &UserId, expires_at: i64) -> StoreResult<()>;
+    /// The user of a token, with its expiry.
+    fn token_user(&self, token_hash: &str) -> StoreResult<Option<(UserId, i64)>>;
+
+    fn load_doc(&self, key: &DocKey) -> StoreResult<Option<StoredDoc>>;
+    /// Store a document change; returns the project's new change counter.
+    fn write_doc(&self, write: &DocWrite<'_>) -> StoreResult<u64>;
+    /// Replace a document by a compacted snapshot (same content).
+    fn compact_doc(&self, key: &DocKey, snapshot: &[u8]) -> StoreResult<()>;
+    /// Documents of a project changed after `cursor`, with their heads, and
+    /// the project's counter now.
+    fn changed_since(&self, project: &ProjectId, cursor: u64) -> StoreResult<(u64, Vec<(DocKey, String)>)>;
+    fn projects(&self) -> StoreResult<Vec<ProjectId>>;
+
+    fn put_blob(&self, hash: &PhotoHash, mime: &str, bytes: &[u8]) -> StoreResult<bool>;
+    fn get_blob(&self, hash: &PhotoHash) -> StoreResult<Option<(String, Vec<u8>)>>;
+
+    /// Read-model rows of a project (for reports and dispatch).
+    fn defect_rows(&self, project: &ProjectId) -> StoreResult<Vec<walkthrough_core::kpi::DefectRow>>;
+}
+
+const MIGRATIONS: &[(&str, &str)] = &[("0001_initial", include_str!("../migrations/0001_initial.sql"))];
+
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Other(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")?;
+        for (name, sql) in MIGRATIONS {
+            let done =
+                conn.query_row("SELECT 1 FROM migrations WHERE name = ?1", [name], |_| Ok(())).optional()?.is_some();
+            if !done {
+                let tx = conn.transaction()?;
+                tx.execute_batch(sql)?;
+                tx.execute("INSERT INTO migrations (name, applied_at) VALUES (?1, datetime('now'))", [name])?;
+                tx.commit()?;
+            }
+        }
+        Ok(Self { conn: Mutex::new(conn) })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (every
+        // write is a transaction), so a poisoned lock is safe to reuse.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn role_str(r: Role) -> &'static str {
+    match r {
+        Role::CsAdmin => "cs_admin",
+        Role::Inspector => "inspector",
+        Role::Engineer => "engineer",
+        Role::Contractor => "contractor",
+    }
+}
+
+fn parse_role(s: &str) -> Role {
+    match s {
+        "cs_admin" => Role::CsAdmin,
+        "inspector" => Role::Inspector,
+        "engineer" => Role::Engineer,
+        _ => Role::Contractor,
+    }
+}
+
+fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: UserId::new(r.get::<_, String>(0)?),
+        username: r.get(1)?,
+        name: r.get(2)?,
+        role: parse_role(&r.get::<_, String>(3)?),
+        company: r.get(4)?,
+        password_hash: r.get(5)?,
+        disabled: r.get(6)?,
+    })
+}
+
+impl Store for SqliteStore {
+    fn create_user(&self, u: &User, projects: &[ProjectId]) -> StoreResult<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO users (id, username, name, role, company, password_hash, disabled) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT(id) DO UPDATE SET username = excluded.username, name = excluded.name, role = excluded.role,
+               company = excluded.company, password_hash = excluded.password_hash, disabled = excluded.disabled",
+            params![u.id.as_str(), u.username, u.name, role_str(u.role), u.company, u.password_hash, u.disabled],
+        )?;
+        for p in projects {
+            tx.execute(
+                "INSERT OR IGNORE INTO user_projects (user_id, project) VALUES (?1, ?2)",
+                [u.id.as_str(), p.as_str()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn user_by_name(&self, username: &str) -> StoreResult<Option<User>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, username, name, role, company, password_hash, disabled FROM users WHERE username = ?1",
+                [username],
+                user_from_row,
+            )
+            .optional()?)
+    }
+
+    fn user_by_id(&self, id: &UserId) -> StoreResult<Option<User>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, username, name, role, company, password_hash, disabled FROM users WHERE id = ?1",
+                [id.as_str()],
+                user_from_row,
+            )
+            .optional()?)
+    }
+
+    fn user_projects(&self, id: &UserId) -> StoreResult<Vec<ProjectId>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT project FROM user_projects WHERE user_id = ?1 ORDER BY project")?;
+        let rows = stmt.query_map([id.as_str()], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?.into_iter().map(ProjectId::new).collect())
+    }
+
+    fn insert_token(&self, token_hash: &str, user: &UserId, expires_at: i64) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT INTO tokens (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+            params![token_hash, user.as_str(), expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn token_user(&self, token_hash: &str) -> StoreResult<Option<(UserId, i64)>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT user_id, expires_at FROM tokens WHERE token_hash = ?1", [token_hash], |r| {
+                Ok((UserId::new(r.get::<_, String>(0)?), r.get(1)?))
+            })
+            .optional()?)
+    }
+
+    fn load_doc(&self, key: &DocKey) -> StoreResult<Option<StoredDoc>> {
+        let conn = self.conn();
+        let snapshot: Option<Vec<u8>> =
+            conn.query_row("SELECT snapshot FROM docs WHERE doc = ?1", [key.to_string()], |r| r.get(0)).optional()?;
+        let Some(snapshot) = snapshot else { return Ok(None) };
+        let mut stmt = conn.prepare_cached("SELECT bytes FROM doc_chunks WHERE doc = ?1 ORDER BY seq")?;
+        let chunks =
+            stmt.query_map([key.to_string()], |r| r.get::<_, Vec<u8>>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Some(StoredDoc { snapshot, chunks }))
+    }
+
+    fn write_doc(&self, w: &DocWrite<'_>) -> StoreResult<u64> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let project = w.key.project().as_str();
+        tx.execute(
+            "INSERT INTO project_seq (project, seq) VALUES (?1, 1) ON CONFLICT(project) DO UPDATE SET seq = seq + 1",
+            [project],
+        )?;
+        let seq: i64 = tx.query_row("SELECT seq FROM project_seq WHERE project = ?1", [project], |r| r.get(0))?;
+        let key = w.key.to_string();
+        if w.is_new {
+            let kind = if matches!(w.key, DocKey::Project(_)) { "project" } else { "unit" };
+            tx.execute(
+                "INSERT INTO docs (doc, project, kind, snapshot, heads, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![key, project, kind, w.bytes, w.heads, seq],
+            )?;
+        } else {
+            tx.execute("INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, ?2, ?3)", params![key, seq, w.bytes])?;
+            tx.execute("UPDATE docs SET heads = ?2, seq = ?3 WHERE doc = ?1", params![key, w.heads, seq])?;
+        }
+        if let (Some(rows), DocKey::Unit(p, u)) = (w.rows, w.key) {
+            let (p, u) = (p.as_str(), u.as_str());
+            tx.execute("DELETE FROM rm_defects WHERE project = ?1 AND unit = ?2", [p, u])?;
+            tx.execute("DELETE FROM rm_rechecks WHERE project = ?1 AND unit = ?2", [p, u])?;
+            tx.execute("DELETE FROM rm_unit_rounds WHERE project = ?1 AND unit = ?2", [p, u])?;
+            for d in &rows.defects {
+                tx.execute(
+                    "INSERT INTO rm_defects (project, unit, id, status, contractor, found_round, row) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![p, u, d.id.to_string(), d.status.as_str(), d.contractor.as_ref().map(|c| c.as_str()), d.found_round.0, to_json(d)],
+                )?;
+            }
+            for r in &rows.rechecks {
+                tx.execute(
+                    "INSERT INTO rm_rechecks (project, unit, defect, round, row) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![p, u, r.defect.to_string(), r.round.0, to_json(r)],
+                )?;
+            }
+            for r in &rows.rounds {
+                tx.execute(
+                    "INSERT INTO rm_unit_rounds (project, unit, round, status, row) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![p, u, r.round.0, r.status.as_str(), to_json(r)],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(seq as u64)
+    }
+
+    fn compact_doc(&self, key: &DocKey, snapshot: &[u8]) -> StoreResult<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute("UPDATE docs SET snapshot = ?2 WHERE doc = ?1", params![key.to_string(), snapshot])?;
+        tx.execute("DELETE FROM doc_chunks WHERE doc = ?1", [key.to_string()])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn changed_since(&self, project: &ProjectId, cursor: u64) -> StoreResult<(u64, Vec<(DocKey, String)>)> {
+        let conn = self.conn();
+        let now: i64 = conn
+            .query_row("SELECT seq FROM project_seq WHERE project = ?1", [project.as_str()], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0);
+        let mut stmt =
+            conn.prepare_cached("SELECT doc, heads FROM docs WHERE project = ?1 AND seq > ?2 ORDER BY doc")?;
+        let rows = stmt
+            .query_map(params![project.as_str(), cursor as i64], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .filter_map(|(k, h)| DocKey::parse(&k).map(|k| (k, h)))
+            .collect();
+        Ok((now as u64, rows))
+    }
+
+    fn projects(&self) -> StoreResult<Vec<ProjectId>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT project FROM docs WHERE kind = 'project' ORDER BY project")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows.into_iter().map(ProjectId::new).collect())
+    }
+
+    fn put_blob(&self, hash: &PhotoHash, mime: &str, bytes: &[u8]) -> StoreResult<bool> {
+        let n = self.conn().execute(
+            "INSERT OR IGNORE INTO blobs (hash, mime, bytes, created_at) VALUES (?1, ?2, ?3, strftime('%s','now'))",
+            params![hash.as_str(), mime, bytes],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn get_blob(&self, hash: &PhotoHash) -> StoreResult<Option<(String, Vec<u8>)>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT mime, bytes FROM blobs WHERE hash = ?1", [hash.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    fn defect_rows(&self, project: &ProjectId) -> StoreResult<Vec<walkthrough_core::kpi::DefectRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT row FROM rm_defects WHERE project = ?1 ORDER BY unit, id")?;
+        let rows =
+            stmt.query_map([project.as_str()], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.iter().map(|r| serde_json::from_str(r).map_err(|e| StoreError::Other(e.to_string()))).collect()
+    }
+}
+
+fn to_json<T: serde::Serialize>(row: &T) -> String {
+    serde_json::to_string(row).expect("read-model rows serialise")
+}

@@ -1,0 +1,175 @@
+//! The two sync requests (see `walkthrough_core::wire` for the protocol).
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::store::{DocWrite, StoredDoc};
+use crate::{blocking, ApiJson, AppState};
+use automerge::{AutoCommit, ChangeHash};
+use axum::extract::State;
+use axum::Json;
+use std::sync::Arc;
+use walkthrough_core::doc::{DocKey, ProjectDoc, UnitDoc};
+use walkthrough_core::model::{Project, Role};
+use walkthrough_core::wire::*;
+use walkthrough_core::*;
+
+/// Chunks appended to a stored document before it is compacted.
+const COMPACT_AFTER: usize = 64;
+
+pub async fn manifest(
+    State(st): State<AppState>,
+    user: AuthUser,
+    ApiJson(req): ApiJson<ManifestRequest>,
+) -> Result<Json<ManifestResponse>, ApiError> {
+    user.require_sync(&req.project)?;
+    blocking(move || {
+        let (cursor, docs) = st.store.changed_since(&req.project, req.cursor)?;
+        let docs = docs
+            .into_iter()
+            .map(|(doc, heads)| DocHeads {
+                doc,
+                heads: heads.split(',').filter(|h| !h.is_empty()).map(str::to_owned).collect(),
+            })
+            .collect();
+        Ok(Json(ManifestResponse { cursor, docs }))
+    })
+    .await
+}
+
+pub async fn exchange(
+    State(st): State<AppState>,
+    user: AuthUser,
+    ApiJson(req): ApiJson<ExchangeRequest>,
+) -> Result<Json<ExchangeResponse>, ApiError> {
+    user.require_sync(&req.project)?;
+    // Every document is checked before anything is stored: a request that
+    // reaches outside the user's scope stores nothing.
+    for d in &req.docs {
+        if d.doc.project() != &req.project {
+            return Err(ApiError::Forbidden(format!("document {} does not belong to project {}", d.doc, req.project)));
+        }
+        if matches!(d.doc, DocKey::Project(_)) && !d.changes.is_empty() && user.user.role != Role::CsAdmin {
+            return Err(ApiError::Forbidden("only the CS center can change a project's setup".into()));
+        }
+    }
+    blocking(move || {
+        let project = project_model(&st, &req.project)?;
+        if let Some(project) = &project {
+            for d in &req.docs {
+                if let DocKey::Unit(_, u) = &d.doc {
+                    if !project.units.contains_key(u) {
+                        return Err(ApiError::Forbidden(format!("unit {u} is not in project {}", req.project)));
+                    }
+                }
+            }
+        } else if req.docs.iter().any(|d| matches!(d.doc, DocKey::Unit(..))) {
+            return Err(ApiError::NotFound(format!("project {} does not exist on this server", req.project)));
+        }
+        let mut replies = Vec::with_capacity(req.docs.len());
+        for push in req.docs {
+            replies.push(exchange_doc(&st, project.as_deref(), push)?);
+        }
+        Ok(Json(ExchangeResponse { docs: replies }))
+    })
+    .await
+}
+
+fn project_model(st: &AppState, id: &ProjectId) -> Result<Option<Arc<Project>>, ApiError> {
+    if let Some(p) = st.projects.read().unwrap_or_else(|e| e.into_inner()).get(id) {
+        return Ok(Some(p.clone()));
+    }
+    let Some(stored) = st.store.load_doc(&DocKey::Project(id.clone()))? else { return Ok(None) };
+    let doc = load(stored).map_err(ApiError::Internal)?;
+    let project =
+        Arc::new(ProjectDoc::from_automerge(doc).and_then(|d| d.read()).map_err(|e| ApiError::Internal(e.into()))?);
+    st.projects.write().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), project.clone());
+    Ok(Some(project))
+}
+
+fn load(stored: StoredDoc) -> anyhow::Result<AutoCommit> {
+    // Our own storage: hashes were verified when the changes arrived.
+    let mut doc = AutoCommit::load_unverified_heads(&stored.snapshot)?;
+    for c in &stored.chunks {
+        doc.load_incremental(c)?;
+    }
+    Ok(doc)
+}
+
+pub fn heads_hex(heads: &[ChangeHash]) -> Vec<String> {
+    heads.iter().map(|h| h.to_string()).collect()
+}
+
+fn parse_heads(doc: &DocKey, heads: &[String]) -> Result<Vec<ChangeHash>, ApiError> {
+    heads
+        .iter()
+        .map(|h| h.parse().map_err(|_| ApiError::BadRequest(format!("document {doc}: {h:?} is not a change hash"))))
+        .collect()
+}
+
+fn exchange_doc(st: &AppState, project: Option<&Project>, push: DocPush) -> Result<DocReply, ApiError> {
+    let key = push.doc;
+    let have = parse_heads(&key, &push.have)?;
+    let stored = st.store.load_doc(&key)?;
+    let chunks = stored.as_ref().map_or(0, |s| s.chunks.len());
+    let is_new = stored.is_none();
+    let mut doc = match stored {
+        Some(s) => load(s).map_err(ApiError::Internal)?,
+        None => AutoCommit::new(),
+    };
+    let before = doc.get_heads();
+    let mut rows = None;
+    if !push.changes.is_empty() {
+        let mut candidate = doc.clone();
+        candidate
+            .load_incremental(&push.changes)
+            .map_err(|e| ApiError::BadRequest(format!("the changes for {key} are not valid Automerge data: {e}")))?;
+        // What is stored must still be a readable document of the right kind
+        // and identity; anything else is refused and nothing of it is kept.
+        let refuse = |what: String| ApiError::Unprocessable(format!("document {key} was refused: {what}"));
+        match &key {
+            DocKey::Unit(p, u) => {
+                let rec = UnitDoc::from_automerge(candidate.clone())
+                    .and_then(|d| d.read())
+                    .map_err(|e| refuse(e.to_string()))?;
+                if &rec.unit != u || &rec.project != p {
+                    return Err(refuse(format!("its content is for unit {} of project {}", rec.unit, rec.project)));
+                }
+                if let Some(project) = project {
+                    rows = Some(walkthrough_core::kpi::unit_rows(project, &rec));
+                }
+            }
+            DocKey::Project(p) => {
+                let model = ProjectDoc::from_automerge(candidate.clone())
+                    .and_then(|d| d.read())
+                    .map_err(|e| refuse(e.to_string()))?;
+                if &model.id != p {
+                    return Err(refuse(format!("its content is for project {}", model.id)));
+                }
+            }
+        }
+        doc = candidate;
+    }
+    let after = doc.get_heads();
+    if after != before {
+        let bytes = if is_new { doc.save() } else { doc.save_after(&before) };
+        let heads = heads_hex(&after).join(",");
+        st.store.write_doc(&DocWrite { key: &key, bytes: &bytes, is_new, heads: &heads, rows: rows.as_ref() })?;
+        if chunks + 1 >= COMPACT_AFTER {
+            st.store.compact_doc(&key, &doc.save())?;
+        }
+        if let DocKey::Project(p) = &key {
+            st.projects.write().unwrap_or_else(|e| e.into_inner()).remove(p);
+        }
+    }
+    // What the client lacks: everything after its heads, or the whole
+    // document when it has none (or heads this server never saw).
+    let known = !have.is_empty() && have.iter().all(|h| doc.get_change_by_hash(h).is_some());
+    let changes = if known {
+        doc.save_after(&have)
+    } else if after.is_empty() {
+        Vec::new()
+    } else {
+        doc.save()
+    };
+    Ok(DocReply { doc: key, heads: heads_hex(&after), changes })
+}
