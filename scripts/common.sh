@@ -38,5 +38,6 @@ ensure_rust() {
         fi
     fi
     command -v cc >/dev/null 2>&1 || apt_install build-essential pkg-config
+    command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates
     say "using $(cargo --version); build cache in $CARGO_TARGET_DIR"
 }

@@ -8,6 +8,7 @@ use automerge::{ActorId, AutoCommit, ChangeHash};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use walkthrough_core::doc::{DocKey, ProjectDoc, UnitDoc};
 use walkthrough_core::kpi::{unit_rows, UnitRows};
 use walkthrough_core::model::Project;
@@ -23,7 +24,7 @@ pub struct Store {
     actor: ActorId,
     /// Documents loaded in this process, by key.
     cache: HashMap<DocKey, AutoCommit>,
-    projects: HashMap<ProjectId, Project>,
+    projects: HashMap<ProjectId, Arc<Project>>,
 }
 
 /// What the sync client needs to know about one local document.
@@ -119,7 +120,7 @@ impl Store {
     }
 
     /// The project, read from its document (cached until it changes).
-    pub fn project(&mut self, id: &ProjectId) -> Result<Project> {
+    pub fn project(&mut self, id: &ProjectId) -> Result<Arc<Project>> {
         if let Some(p) = self.projects.get(id) {
             return Ok(p.clone());
         }
@@ -128,7 +129,7 @@ impl Store {
             return Err(Error::NoProject(id.clone()));
         }
         let doc = self.doc(&key)?.clone();
-        let project = ProjectDoc::from_automerge(doc)?.read()?;
+        let project = Arc::new(ProjectDoc::from_automerge(doc)?.read()?);
         self.projects.insert(id.clone(), project.clone());
         Ok(project)
     }
@@ -136,15 +137,18 @@ impl Store {
     /// Read a unit into the model.
     pub fn unit(&mut self, project: &ProjectId, unit: &UnitId) -> Result<walkthrough_core::doc::UnitRecord> {
         let key = DocKey::Unit(project.clone(), unit.clone());
-        let doc = self.unit_doc(&key)?;
-        Ok(doc.read()?)
+        self.with_unit_doc(&key, |d| d.read())?.map_err(Error::from)
     }
 
-    fn unit_doc(&mut self, key: &DocKey) -> Result<UnitDoc> {
-        // UnitDoc owns its AutoCommit; reading through a clone keeps the cache
-        // the single owner. Cloning a small document is cheap next to IO.
-        let doc = self.doc(key)?.clone();
-        Ok(UnitDoc::from_automerge(doc)?)
+    /// Lend the cached document to `f` as a `UnitDoc`: moved out of the cache
+    /// and back, never copied.
+    fn with_unit_doc<T>(&mut self, key: &DocKey, f: impl FnOnce(&mut UnitDoc) -> T) -> Result<T> {
+        self.doc(key)?;
+        let doc = self.cache.remove(key).expect("loaded by doc()");
+        let mut unit_doc = UnitDoc::from_automerge(doc)?;
+        let value = f(&mut unit_doc);
+        self.cache.insert(key.clone(), unit_doc.into_automerge());
+        Ok(value)
     }
 
     /// Change a unit's document: `edit` runs on the document, then the new
@@ -167,10 +171,13 @@ impl Store {
             tx.commit()?;
         }
         let project_model = self.project(project)?;
-        let mut unit_doc = self.unit_doc(&key)?;
+        self.doc(&key)?;
+        let mut unit_doc = UnitDoc::from_automerge(self.cache.remove(&key).expect("loaded by doc()"))?;
+        // On failure the document is dropped from the cache, so the next use
+        // reloads it from disk as it was: a failed edit leaves no trace.
         let value = edit(&mut unit_doc)?;
+        let rows = unit_rows(&project_model, &unit_doc.read()?);
         let mut doc = unit_doc.into_automerge();
-        let rows = unit_rows(&project_model, &UnitDoc::from_automerge(doc.clone())?.read()?);
         let chunk = doc.save_incremental();
         let tx = self.conn.transaction()?;
         append_chunk(&tx, &key, &chunk, &doc.get_heads(), true)?;
@@ -185,8 +192,14 @@ impl Store {
     /// a saved document or changes after some heads) into a document, and
     /// store it with its read model. Applying the same bytes twice is a no-op.
     pub fn apply_remote(&mut self, key: &DocKey, bytes: &[u8], server_heads: &[ChangeHash]) -> Result<()> {
-        let mut doc = if self.has_doc(key)? { self.doc(key)?.clone() } else { AutoCommit::new() };
+        let mut doc = if self.has_doc(key)? {
+            self.doc(key)?;
+            self.cache.remove(key).expect("loaded by doc()")
+        } else {
+            AutoCommit::new()
+        };
         let before = doc.get_heads();
+        // On failure the document is not put back: the next use reloads it.
         doc.load_incremental(bytes).map_err(|e| Error::Damaged { doc: key.clone(), detail: e.to_string() })?;
         let after = doc.get_heads();
         let mut local_heads_known = true;
@@ -205,10 +218,11 @@ impl Store {
         } else if before != after {
             append_chunk(&tx, key, &chunk, &after, dirty)?;
         }
-        tx.execute(
-            "UPDATE docs SET server_heads = ?2, dirty = ?3 WHERE doc = ?1",
-            params![key.to_string(), heads_to_string(server_heads), dirty],
-        )?;
+        tx.prepare_cached("UPDATE docs SET server_heads = ?2, dirty = ?3 WHERE doc = ?1")?.execute(params![
+            key.to_string(),
+            heads_to_string(server_heads),
+            dirty
+        ])?;
         match key {
             DocKey::Project(p) => {
                 self.projects.remove(p);
@@ -216,8 +230,12 @@ impl Store {
             DocKey::Unit(p, u) => {
                 // The project may not be here yet on a first sync; rows are
                 // then written when it arrives (see `rebuild_read_model`).
-                if let Some(project) = read_project_in(&tx, p)? {
-                    let rows = unit_rows(&project, &UnitDoc::from_automerge(doc.clone())?.read()?);
+                if let Some(project) =
+                    self.projects.get(p).cloned().map(Ok).or_else(|| read_project_in(&tx, p).transpose()).transpose()?
+                {
+                    let unit_doc = UnitDoc::from_automerge(doc)?;
+                    let rows = unit_rows(&project, &unit_doc.read()?);
+                    doc = unit_doc.into_automerge();
                     write_rows(&tx, p, u, &rows)?;
                 }
             }
@@ -239,7 +257,7 @@ impl Store {
         let mut all = Vec::new();
         for key in &units {
             let DocKey::Unit(_, u) = key else { continue };
-            let rec = self.unit_doc(key)?.read()?;
+            let rec = self.with_unit_doc(key, |d| d.read())??;
             all.push((u.clone(), unit_rows(&model, &rec)));
         }
         let tx = self.conn.transaction()?;
@@ -306,8 +324,8 @@ impl Store {
         let doc = self.doc(key)?;
         let bytes = doc.save();
         let tx = self.conn.transaction()?;
-        tx.execute("UPDATE docs SET snapshot = ?2 WHERE doc = ?1", params![key.to_string(), bytes])?;
-        tx.execute("DELETE FROM doc_chunks WHERE doc = ?1", [key.to_string()])?;
+        tx.prepare_cached("UPDATE docs SET snapshot = ?2 WHERE doc = ?1")?.execute(params![key.to_string(), bytes])?;
+        tx.prepare_cached("DELETE FROM doc_chunks WHERE doc = ?1")?.execute([key.to_string()])?;
         tx.commit()?;
         Ok(())
     }
@@ -321,6 +339,20 @@ impl Store {
             .map(|r| Ok(serde_json::from_str(&r?)?))
             .collect::<Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// Every read-model row of a project: what reports are computed from.
+    pub fn report_rows(&self, project: &ProjectId) -> Result<UnitRows> {
+        fn all<T: serde::de::DeserializeOwned>(conn: &Connection, sql: &str, project: &ProjectId) -> Result<Vec<T>> {
+            let mut stmt = conn.prepare_cached(sql)?;
+            let rows = stmt.query_map([project.as_str()], |r| r.get::<_, String>(0))?;
+            rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+        }
+        Ok(UnitRows {
+            defects: all(&self.conn, "SELECT row FROM rm_defects WHERE project = ?1 ORDER BY unit, id", project)?,
+            rechecks: all(&self.conn, "SELECT row FROM rm_rechecks WHERE project = ?1 ORDER BY unit, defect", project)?,
+            rounds: all(&self.conn, "SELECT row FROM rm_unit_rounds WHERE project = ?1 ORDER BY unit, round", project)?,
+        })
     }
 
     /// Status of every unit of a project in a round, from the read model.
@@ -383,7 +415,8 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         if !done {
             let tx = conn.transaction()?;
             tx.execute_batch(sql)?;
-            tx.execute("INSERT INTO migrations (name, applied_at) VALUES (?1, datetime('now'))", [name])?;
+            tx.prepare_cached("INSERT INTO migrations (name, applied_at) VALUES (?1, datetime('now'))")?
+                .execute([name])?;
             tx.commit()?;
         }
     }
@@ -415,8 +448,7 @@ fn insert_doc(tx: &Transaction<'_>, key: &DocKey, snapshot: &[u8], heads: &[Chan
         DocKey::Project(_) => "project",
         DocKey::Unit(..) => "unit",
     };
-    tx.execute(
-        "INSERT INTO docs (doc, project, kind, snapshot, heads, server_heads, dirty) VALUES (?1, ?2, ?3, ?4, ?5, '', 0)",
+    tx.prepare_cached("INSERT INTO docs (doc, project, kind, snapshot, heads, server_heads, dirty) VALUES (?1, ?2, ?3, ?4, ?5, '', 0)")?.execute(
         params![key.to_string(), key.project().as_str(), kind, snapshot, heads_to_string(heads)],
     )?;
     Ok(())
@@ -424,15 +456,12 @@ fn insert_doc(tx: &Transaction<'_>, key: &DocKey, snapshot: &[u8], heads: &[Chan
 
 fn append_chunk(tx: &Transaction<'_>, key: &DocKey, chunk: &[u8], heads: &[ChangeHash], dirty: bool) -> Result<()> {
     if !chunk.is_empty() {
-        tx.execute(
-            "INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM doc_chunks WHERE doc = ?1), ?2)",
+        tx.prepare_cached("INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM doc_chunks WHERE doc = ?1), ?2)")?.execute(
             params![key.to_string(), chunk],
         )?;
     }
-    tx.execute(
-        "UPDATE docs SET heads = ?2, dirty = CASE WHEN ?3 THEN 1 ELSE dirty END WHERE doc = ?1",
-        params![key.to_string(), heads_to_string(heads), dirty],
-    )?;
+    tx.prepare_cached("UPDATE docs SET heads = ?2, dirty = CASE WHEN ?3 THEN 1 ELSE dirty END WHERE doc = ?1")?
+        .execute(params![key.to_string(), heads_to_string(heads), dirty])?;
     Ok(())
 }
 
@@ -451,19 +480,19 @@ fn load_doc(conn: &Connection, key: &DocKey) -> Result<Option<AutoCommit>> {
     Ok(Some(doc))
 }
 
-fn read_project_in(tx: &Transaction<'_>, project: &ProjectId) -> Result<Option<Project>> {
+fn read_project_in(tx: &Transaction<'_>, project: &ProjectId) -> Result<Option<Arc<Project>>> {
     let key = DocKey::Project(project.clone());
     match load_doc(tx, &key)? {
-        Some(doc) => Ok(Some(ProjectDoc::from_automerge(doc)?.read()?)),
+        Some(doc) => Ok(Some(Arc::new(ProjectDoc::from_automerge(doc)?.read()?))),
         None => Ok(None),
     }
 }
 
 fn write_rows(tx: &Transaction<'_>, project: &ProjectId, unit: &UnitId, rows: &UnitRows) -> Result<()> {
     let (p, u) = (project.as_str(), unit.as_str());
-    tx.execute("DELETE FROM rm_defects WHERE project = ?1 AND unit = ?2", [p, u])?;
-    tx.execute("DELETE FROM rm_rechecks WHERE project = ?1 AND unit = ?2", [p, u])?;
-    tx.execute("DELETE FROM rm_unit_rounds WHERE project = ?1 AND unit = ?2", [p, u])?;
+    tx.prepare_cached("DELETE FROM rm_defects WHERE project = ?1 AND unit = ?2")?.execute([p, u])?;
+    tx.prepare_cached("DELETE FROM rm_rechecks WHERE project = ?1 AND unit = ?2")?.execute([p, u])?;
+    tx.prepare_cached("DELETE FROM rm_unit_rounds WHERE project = ?1 AND unit = ?2")?.execute([p, u])?;
     let mut ins = tx.prepare_cached(
         "INSERT INTO rm_defects (project, unit, id, status, contractor, found_round, row) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;

@@ -1,6 +1,8 @@
 //! Tablets and the real server over real HTTP on 127.0.0.1:0.
 
-use std::sync::Arc;
+mod common;
+use common::TestServer;
+
 use walkthrough_client::photos::PhotoDir;
 use walkthrough_client::sync::{SyncClient, SyncError};
 use walkthrough_client::Store;
@@ -9,46 +11,7 @@ use walkthrough_core::doc::{DefectEdit, DocKey};
 use walkthrough_core::model::*;
 use walkthrough_core::rules::Outcome;
 use walkthrough_core::*;
-use walkthrough_server::store::{SqliteStore, Store as _};
-
-/// The server on a free port, stopped when dropped.
-struct TestServer {
-    url: String,
-    store: Arc<SqliteStore>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-    _dir: tempfile::TempDir,
-}
-
-impl TestServer {
-    fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(SqliteStore::open(&dir.path().join("server.sqlite")).unwrap());
-        walkthrough_server::seed::import_project(store.as_ref(), &walkthrough_fixtures::demo_project(), "demo")
-            .unwrap();
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let mut settings = walkthrough_server::config::Settings::default();
-        settings.max_body_bytes = 4 * 1024 * 1024;
-        let state = walkthrough_server::AppState::new(store.clone(), settings);
-        let thread = std::thread::spawn(move || {
-            rt.block_on(walkthrough_server::serve(listener, state, async {
-                let _ = rx.await;
-            }))
-            .unwrap();
-        });
-        Self { url, store, stop: Some(tx), thread: Some(thread), _dir: dir }
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        let _ = self.stop.take().map(|s| s.send(()));
-        let _ = self.thread.take().map(|t| t.join());
-    }
-}
+use walkthrough_server::store::Store as _;
 
 struct Tablet {
     store: Store,

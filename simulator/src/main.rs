@@ -1,0 +1,290 @@
+//! `walkthrough-sim`: headless tablets against a real server.
+//!
+//! Every inspector of the project's round plan gets a tablet (its own store,
+//! photo folder and sign-in). Each round the tablets work at the same time
+//! on their assigned units (pairs overlap), entirely offline; one tries to
+//! sync while the network is down and keeps its work; then all sync and
+//! upload their photos. The office (a CS-center account) dispatches and the
+//! contractors report fixes; the next round rechecks everything open. At the
+//! end every replica must agree with the server, or the exit code is 1.
+//!
+//!   walkthrough-sim --server http://127.0.0.1:8080 [--project hj-lanting]
+//!                   [--password demo] [--rounds 3] [--seed 7] [--lang zh-CN|en]
+
+use anyhow::{bail, Context};
+use std::collections::BTreeMap;
+use walkthrough_client::photos::PhotoDir;
+use walkthrough_client::sync::{SyncClient, SyncError, SyncReport};
+use walkthrough_client::Store;
+use walkthrough_core::doc::{DocKey, UnitDoc, UnitRecord};
+use walkthrough_core::kpi::{round_kpis, ReportInput};
+use walkthrough_core::model::{Lang, Project, Role};
+use walkthrough_core::*;
+use walkthrough_fixtures::simulate::{Behaviour, Simulation, Units};
+
+struct Tablet {
+    user: UserId,
+    store: Store,
+    client: SyncClient,
+    photos: PhotoDir,
+    report: SyncReport,
+}
+
+/// A tablet's store as the simulation's unit documents.
+struct TabletUnits<'a> {
+    store: &'a mut Store,
+    project: ProjectId,
+    units: Vec<UnitId>,
+}
+
+fn core_err(e: walkthrough_client::Error) -> walkthrough_core::Error {
+    match e {
+        walkthrough_client::Error::Core(e) => e,
+        other => walkthrough_core::Error::Invalid(other.to_string()),
+    }
+}
+
+impl Units for TabletUnits<'_> {
+    fn unit_ids(&self) -> Vec<UnitId> {
+        self.units.clone()
+    }
+    fn read(&mut self, unit: &UnitId) -> walkthrough_core::Result<UnitRecord> {
+        let key = DocKey::Unit(self.project.clone(), unit.clone());
+        if !self.store.has_doc(&key).map_err(core_err)? {
+            return UnitDoc::genesis(&self.project, unit).read();
+        }
+        self.store.unit(&self.project, unit).map_err(core_err)
+    }
+    fn edit(
+        &mut self,
+        unit: &UnitId,
+        action: &mut dyn FnMut(&mut UnitDoc) -> walkthrough_core::Result<()>,
+    ) -> walkthrough_core::Result<()> {
+        self.store.edit_unit(&self.project, unit, |doc| action(doc)).map_err(core_err)
+    }
+}
+
+fn add(total: &mut SyncReport, r: &SyncReport) {
+    total.round_trips += r.round_trips;
+    total.docs_sent += r.docs_sent;
+    total.docs_received += r.docs_received;
+    total.bytes_up += r.bytes_up;
+    total.bytes_down += r.bytes_down;
+    total.photos_uploaded += r.photos_uploaded;
+}
+
+impl Tablet {
+    fn open(dir: &std::path::Path, server: &str, user: &UserId, password: &str) -> anyhow::Result<Self> {
+        let root = dir.join(user.as_str());
+        std::fs::create_dir_all(&root)?;
+        let store = Store::open(&root.join("tablet.sqlite"))?;
+        let mut client = SyncClient::new(server);
+        client.login(user.as_str(), password).with_context(|| format!("{user} cannot sign in"))?;
+        Ok(Self {
+            user: user.clone(),
+            store,
+            client,
+            photos: PhotoDir::new(root.join("photos"))?,
+            report: SyncReport::default(),
+        })
+    }
+
+    fn sync(&mut self, project: &ProjectId) -> anyhow::Result<()> {
+        let r = self.client.sync(&mut self.store, project, &mut |_| {})?;
+        add(&mut self.report, &r);
+        let r = self.client.upload_photos(&self.store, &self.photos, &mut |_| {})?;
+        add(&mut self.report, &r);
+        Ok(())
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let (mut server, mut project_id, mut password, mut rounds, mut seed) =
+        (None, ProjectId::new("hj-lanting"), "demo".to_owned(), 3u32, 7u64);
+    let mut lang = if std::env::var("LANG").unwrap_or_default().starts_with("zh") { Lang::Zh } else { Lang::En };
+    while let Some(a) = args.next() {
+        let mut v = || args.next().with_context(|| format!("{a} needs a value"));
+        match a.as_str() {
+            "--server" => server = Some(v()?),
+            "--project" => project_id = ProjectId::new(v()?),
+            "--password" => password = v()?,
+            "--rounds" => rounds = v()?.parse().context("--rounds must be a number")?,
+            "--seed" => seed = v()?.parse().context("--seed must be a number")?,
+            "--lang" => lang = if v()?.starts_with("zh") { Lang::Zh } else { Lang::En },
+            other => bail!("unknown option {other:?}; see the header of simulator/src/main.rs"),
+        }
+    }
+    let server = server.context("--server URL is required, e.g. --server http://127.0.0.1:8080")?;
+    let t = |zh: &'static str, en: &'static str| if lang == Lang::Zh { zh } else { en };
+    let dir = tempfile::tempdir()?;
+
+    // The office first: it learns the project and who inspects.
+    let office_user = UserId::new("u-cs-wang");
+    let mut office = Tablet::open(dir.path(), &server, &office_user, &password)?;
+    office.sync(&project_id)?;
+    let project: Project = (*office.store.project(&project_id)?).clone();
+    let inspectors: Vec<UserId> = project
+        .people
+        .values()
+        .filter(|p| {
+            p.role == Role::Inspector
+                && project.rounds.values().any(|r| r.assignments.iter().any(|a| a.inspector == p.id))
+        })
+        .map(|p| p.id.clone())
+        .collect();
+    println!(
+        "{} — {} {} {}",
+        project.name.get(lang),
+        inspectors.len(),
+        t("台平板", "tablets"),
+        t("开始模拟验房", "start the mock inspection")
+    );
+    let mut tablets: Vec<Tablet> =
+        inspectors.iter().map(|u| Tablet::open(dir.path(), &server, u, &password)).collect::<anyhow::Result<_>>()?;
+    let photo_files = walkthrough_fixtures::demo_photos()?;
+    for tab in &mut tablets {
+        tab.sync(&project_id)?;
+        for (_, path) in &photo_files {
+            let ingested = tab.photos.ingest(&std::fs::read(path)?)?;
+            tab.store.record_photo(&ingested)?;
+        }
+    }
+    let photo_hashes: Vec<PhotoHash> = photo_files.iter().map(|(h, _)| h.clone()).collect();
+
+    for round in (1..=rounds).map(RoundNo).filter(|r| project.rounds.contains_key(r)) {
+        // All tablets at once, offline while they work.
+        let results: Vec<anyhow::Result<(Tablet, u64)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = tablets
+                .drain(..)
+                .enumerate()
+                .map(|(i, mut tab)| {
+                    let (project, photos, pid) = (&project, photo_hashes.clone(), project_id.clone());
+                    scope.spawn(move || -> anyhow::Result<(Tablet, u64)> {
+                        let units: Vec<UnitId> = project.assigned_units(round, &tab.user).into_iter().collect();
+                        let behaviour = Behaviour { photos, office: false, ..Behaviour::default() };
+                        let store_units = TabletUnits { store: &mut tab.store, project: pid.clone(), units };
+                        let mut sim = Simulation::with_units(
+                            project,
+                            store_units,
+                            seed + i as u64 * 1000 + u64::from(round.0),
+                            behaviour,
+                        );
+                        sim.play_round_as(round, Some(&tab.user))?;
+                        let defects = sim.counters().defects;
+                        // Still in the basement: the sync fails, the work stays.
+                        let offline = SyncClient::new("http://127.0.0.1:9").with_token("none");
+                        let mut offline = offline;
+                        offline.attempts = 1;
+                        match offline.sync(&mut tab.store, &pid, &mut |_| {}) {
+                            Err(SyncError::Offline(_)) => {}
+                            other => bail!("expected to be offline, got {other:?}"),
+                        }
+                        tab.sync(&pid)?;
+                        Ok((tab, defects))
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("tablet thread")).collect()
+        });
+        let mut found = 0;
+        for r in results {
+            let (tab, n) = r?;
+            found += n;
+            tablets.push(tab);
+        }
+        // The office dispatches; contractors report; everyone syncs.
+        office.sync(&project_id)?;
+        let office_units = TabletUnits {
+            store: &mut office.store,
+            project: project_id.clone(),
+            units: project.units.keys().cloned().collect(),
+        };
+        let mut sim =
+            Simulation::with_units(&project, office_units, seed + 99 + u64::from(round.0), Behaviour::default());
+        sim.office_round(round)?;
+        office.sync(&project_id)?;
+        for tab in &mut tablets {
+            tab.sync(&project_id)?;
+        }
+        let rows = office.store.report_rows(&project_id)?;
+        let input = ReportInput {
+            units_total: project.units.len() as u32,
+            defects: &rows.defects,
+            rechecks: &rows.rechecks,
+            units: &rows.rounds,
+        };
+        let k = round_kpis(&input, round, chrono::Utc::now());
+        let own = k.own_rechecks();
+        println!(
+            "{}: {} {} {}; {} {} / {} {} / {} {}",
+            if lang == Lang::Zh { format!("第{round}轮") } else { format!("Round {round}") },
+            found,
+            t("个新问题, 已查", "new defects, units inspected"),
+            k.summary.units_inspected,
+            t("复查通过", "rechecks passed"),
+            own.passed,
+            t("仍不合格", "failed again"),
+            own.failed_again,
+            t("未关闭", "open"),
+            k.summary.open_defects
+        );
+    }
+
+    // Everyone syncs once more, then every replica must match the office,
+    // which holds the server's state.
+    office.sync(&project_id)?;
+    for tab in &mut tablets {
+        tab.sync(&project_id)?;
+    }
+    let mut disagreements = 0;
+    let mut office_units: BTreeMap<UnitId, UnitRecord> = BTreeMap::new();
+    for key in office.store.doc_keys(&project_id)? {
+        if let DocKey::Unit(_, u) = key {
+            office_units.insert(u.clone(), office.store.unit(&project_id, &u)?);
+        }
+    }
+    for tab in &mut tablets {
+        for key in tab.store.doc_keys(&project_id)? {
+            let DocKey::Unit(_, u) = &key else { continue };
+            if office_units.get(u) != Some(&tab.store.unit(&project_id, u)?) {
+                eprintln!("{}: unit {u} differs from the server", tab.user);
+                disagreements += 1;
+            }
+        }
+        if !tab.store.dirty_docs(&project_id)?.is_empty() || !tab.store.pending_photos()?.is_empty() {
+            eprintln!("{}: unsynced work left", tab.user);
+            disagreements += 1;
+        }
+    }
+    let mut total = office.report.clone();
+    for tab in &tablets {
+        add(&mut total, &tab.report);
+    }
+    let defects: usize = office_units.values().map(|u| u.defects.len()).sum();
+    let photos: usize = office_units.values().flat_map(|u| u.defects.values()).map(|d| d.photos.len()).sum();
+    println!(
+        "{}: {} {}, {} {}, {} {}; {} {}, {} KB {}, {} KB {}, {} {}",
+        t("汇总", "Summary"),
+        office_units.len(),
+        t("个户文档", "unit documents"),
+        defects,
+        t("个问题", "defects"),
+        photos,
+        t("张标注照片", "marked photos"),
+        total.photos_uploaded,
+        t("次照片上传", "photo uploads"),
+        total.bytes_up / 1024,
+        t("上行", "up"),
+        total.bytes_down / 1024,
+        t("下行", "down"),
+        total.round_trips,
+        t("次往返", "round trips")
+    );
+    if disagreements > 0 {
+        eprintln!("{disagreements} replica(s) disagree with the server");
+        std::process::exit(1);
+    }
+    println!("{}", t("所有平板与服务器一致。", "Every tablet agrees with the server."));
+    Ok(())
+}
