@@ -50,9 +50,76 @@ pub struct Progress {
     pub bytes: usize,
 }
 
-pub struct SyncClient {
+/// One request to the server API (`path` is after `/api/v1`).
+#[derive(Clone, Debug)]
+pub struct ApiRequest {
+    pub method: Method,
+    pub path: String,
+    pub token: Option<String>,
+    /// The body is gzip-compressed JSON.
+    pub gzip_json: bool,
+    pub body: Vec<u8>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+}
+
+/// How requests reach the server: HTTP in the product; tests put a
+/// transport in between that drops, repeats and delays messages.
+pub trait Transport: Send + Sync {
+    /// The status and body, or why nothing came back.
+    fn call(&self, req: &ApiRequest) -> Result<(u16, Vec<u8>), String>;
+}
+
+/// The product's transport: HTTP with `reqwest`.
+pub struct HttpTransport {
     http: reqwest::blocking::Client,
     base: String,
+}
+
+impl HttpTransport {
+    pub fn new(base_url: &str) -> Self {
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .expect("an HTTP client");
+        Self { http, base: base_url.trim_end_matches('/').to_owned() }
+    }
+}
+
+impl Transport for HttpTransport {
+    fn call(&self, req: &ApiRequest) -> Result<(u16, Vec<u8>), String> {
+        let url = format!("{}{API}{}", self.base, req.path);
+        let mut r = match req.method {
+            Method::Get => self.http.get(&url),
+            Method::Post => self.http.post(&url),
+            Method::Put => self.http.put(&url),
+        };
+        if let Some(t) = &req.token {
+            r = r.bearer_auth(t);
+        }
+        if req.gzip_json {
+            r = r
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .header(reqwest::header::CONTENT_ENCODING, "gzip");
+        }
+        if req.method != Method::Get {
+            r = r.body(req.body.clone());
+        }
+        let resp = r.send().map_err(|e| e.to_string())?;
+        let status = resp.status().as_u16();
+        let body = resp.bytes().map_err(|e| e.to_string())?;
+        Ok((status, body.to_vec()))
+    }
+}
+
+pub struct SyncClient {
+    transport: Box<dyn Transport>,
     token: Option<String>,
     /// Attempts per request when the network or the server fails.
     pub attempts: u32,
@@ -61,18 +128,11 @@ pub struct SyncClient {
 
 impl SyncClient {
     pub fn new(base_url: &str) -> Self {
-        let http = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(120))
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .expect("an HTTP client");
-        Self {
-            http,
-            base: base_url.trim_end_matches('/').to_owned(),
-            token: None,
-            attempts: 5,
-            backoff: Duration::from_millis(200),
-        }
+        Self::with_transport(Box::new(HttpTransport::new(base_url)))
+    }
+
+    pub fn with_transport(transport: Box<dyn Transport>) -> Self {
+        Self { transport, token: None, attempts: 5, backoff: Duration::from_millis(200) }
     }
 
     pub fn with_token(mut self, token: impl Into<String>) -> Self {
@@ -95,53 +155,35 @@ impl SyncClient {
         Ok(resp)
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{API}{path}", self.base)
-    }
-
     /// Send with retries: network failures and 5xx are retried with
     /// exponential backoff; a 4xx is the server's considered answer.
-    fn send(
-        &self,
-        build: impl Fn() -> reqwest::blocking::RequestBuilder,
-        report: &mut SyncReport,
-    ) -> Result<Vec<u8>, SyncError> {
+    fn send(&self, mut req: ApiRequest, report: &mut SyncReport) -> Result<Vec<u8>, SyncError> {
+        req.token = self.token.clone();
         let mut last = String::new();
         for attempt in 0..self.attempts.max(1) {
             if attempt > 0 {
                 std::thread::sleep(self.backoff * 2u32.pow(attempt - 1));
             }
-            let mut req = build();
-            if let Some(t) = &self.token {
-                req = req.bearer_auth(t);
-            }
-            match req.send() {
-                Err(e) => last = e.to_string(),
-                Ok(resp) => {
-                    let status = resp.status();
-                    let body = resp.bytes().map_err(|e| SyncError::Offline(e.to_string()));
-                    let body = match body {
-                        Ok(b) => b.to_vec(),
-                        Err(e) => {
-                            last = e.to_string();
-                            continue;
-                        }
-                    };
-                    report.round_trips += 1;
-                    report.bytes_down += body.len();
-                    if status.is_server_error() {
-                        last = format!("server error {status}");
-                        continue;
-                    }
-                    if !status.is_success() {
-                        let message = serde_json::from_slice::<ErrorBody>(&body)
-                            .map(|e| e.error)
-                            .unwrap_or_else(|_| format!("the server refused the request ({status})"));
-                        return Err(SyncError::Rejected { status: status.as_u16(), message });
-                    }
-                    return Ok(body);
+            let (status, body) = match self.transport.call(&req) {
+                Ok(r) => r,
+                Err(e) => {
+                    last = e;
+                    continue;
                 }
+            };
+            report.round_trips += 1;
+            report.bytes_down += body.len();
+            if status >= 500 {
+                last = format!("server error {status}");
+                continue;
             }
+            if !(200..300).contains(&status) {
+                let message = serde_json::from_slice::<ErrorBody>(&body)
+                    .map(|e| e.error)
+                    .unwrap_or_else(|_| format!("the server refused the request ({status})"));
+                return Err(SyncError::Rejected { status, message });
+            }
+            return Ok(body);
         }
         Err(SyncError::Offline(last))
     }
@@ -154,20 +196,11 @@ impl SyncClient {
     ) -> Result<Resp, SyncError> {
         let json = serde_json::to_vec(body).map_err(|e| SyncError::Protocol(e.to_string()))?;
         let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(&json).and_then(|_| Ok(())).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        gz.write_all(&json).map_err(|e| SyncError::Protocol(e.to_string()))?;
         let gz = gz.finish().map_err(|e| SyncError::Protocol(e.to_string()))?;
         report.bytes_up += gz.len();
-        let url = self.url(path);
-        let bytes = self.send(
-            || {
-                self.http
-                    .post(&url)
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .header(reqwest::header::CONTENT_ENCODING, "gzip")
-                    .body(gz.clone())
-            },
-            report,
-        )?;
+        let req = ApiRequest { method: Method::Post, path: path.to_owned(), token: None, gzip_json: true, body: gz };
+        let bytes = self.send(req, report)?;
         serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))
     }
 
@@ -258,8 +291,14 @@ impl SyncClient {
         for (i, hash) in pending.iter().enumerate() {
             let bytes = photos.read(hash, Variant::Original)?;
             report.bytes_up += bytes.len();
-            let url = self.url(&format!("/blobs/{hash}"));
-            self.send(|| self.http.put(&url).body(bytes.clone()), &mut report)?;
+            let req = ApiRequest {
+                method: Method::Put,
+                path: format!("/blobs/{hash}"),
+                token: None,
+                gzip_json: false,
+                body: bytes,
+            };
+            self.send(req, &mut report)?;
             store.mark_photo_uploaded(hash)?;
             report.photos_uploaded += 1;
             progress(Progress { done: i + 1, total, bytes: report.bytes_up });
@@ -273,8 +312,14 @@ impl SyncClient {
             return Ok(());
         }
         let mut report = SyncReport::default();
-        let url = self.url(&format!("/blobs/{hash}"));
-        let bytes = self.send(|| self.http.get(&url), &mut report)?;
+        let req = ApiRequest {
+            method: Method::Get,
+            path: format!("/blobs/{hash}"),
+            token: None,
+            gzip_json: false,
+            body: Vec::new(),
+        };
+        let bytes = self.send(req, &mut report)?;
         if &crate::photos::hash_bytes(&bytes) != hash {
             return Err(SyncError::Protocol(format!("photo {hash} arrived damaged")));
         }

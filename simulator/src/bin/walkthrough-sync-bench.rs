@@ -1,0 +1,138 @@
+//! Sync and photo benchmarks. Prints a Markdown table for BENCHMARKS.md.
+//!
+//!   cargo run --release -p walkthrough-sim --bin walkthrough-sync-bench
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use walkthrough_client::photos::PhotoDir;
+use walkthrough_client::sync::{SyncClient, SyncReport};
+use walkthrough_client::Store;
+use walkthrough_core::doc::DocKey;
+use walkthrough_core::rules::Outcome;
+use walkthrough_core::*;
+use walkthrough_fixtures::simulate::{Behaviour, Simulation};
+use walkthrough_server::store::{DocWrite, SqliteStore, Store as _};
+
+fn row(what: &str, target: &str, value: String) {
+    println!("| {what} | {target} | {value} |");
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+fn kb(n: usize) -> String {
+    format!("{:.1} KB", n as f64 / 1024.0)
+}
+
+fn main() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    // A 1,000-unit project with about 20k defects over three rounds, written
+    // straight into the server's database.
+    let base = walkthrough_fixtures::demo_project();
+    let project = walkthrough_fixtures::generate::synthetic_project(&base, 1000);
+    let store = Arc::new(SqliteStore::open(&dir.path().join("server.sqlite"))?);
+    walkthrough_server::seed::import_project(store.as_ref(), &project, "demo")?;
+    let f = Behaviour::default().later_round_factor;
+    let mut sim = Simulation::new(
+        &project,
+        5,
+        Behaviour { defects_per_unit_round1: 20.0 / (1.0 + f + f * f), ..Behaviour::default() },
+    );
+    for r in 1..=3 {
+        sim.play_round(RoundNo(r))?;
+    }
+    let defects = sim.counters().defects;
+    for (unit, doc) in sim.units.iter_mut() {
+        let rows = walkthrough_core::kpi::unit_rows(&project, &doc.read()?);
+        let heads = doc.heads().iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",");
+        let key = DocKey::Unit(project.id.clone(), unit.clone());
+        store.write_doc(&DocWrite { key: &key, bytes: &doc.save(), is_new: true, heads: &heads, rows: Some(&rows) })?;
+    }
+
+    // The server, in process, on loopback.
+    let rt = tokio::runtime::Runtime::new()?;
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let state = walkthrough_server::AppState::new(store.clone(), walkthrough_server::config::Settings::default());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = std::thread::spawn(move || {
+        rt.block_on(walkthrough_server::serve(listener, state, async {
+            let _ = rx.await;
+        }))
+    });
+
+    println!("| measure ({} units, {defects} defects) | target | result |", project.units.len());
+    println!("| --- | --- | --- |");
+    let mut tablet = Store::open(&dir.path().join("tablet.sqlite"))?;
+    let mut client = SyncClient::new(&url);
+    client.login("u-insp-li", "demo")?;
+    let t = Instant::now();
+    let fresh: SyncReport = client.sync(&mut tablet, &project.id, &mut |_| {})?;
+    let fresh_time = t.elapsed();
+    let t = Instant::now();
+    let statuses = tablet.unit_statuses(&project.id, RoundNo(1))?;
+    let grid = t.elapsed();
+    row(
+        &format!(
+            "fresh tablet: download everything ({} round trips, {} down)",
+            fresh.round_trips,
+            kb(fresh.bytes_down)
+        ),
+        "usable < 10 s",
+        secs(fresh_time + grid),
+    );
+    let t = Instant::now();
+    let nochange = client.sync(&mut tablet, &project.id, &mut |_| {})?;
+    row(
+        &format!(
+            "no-change sync check ({} request, {} up, {} down)",
+            nochange.round_trips,
+            kb(nochange.bytes_up),
+            kb(nochange.bytes_down)
+        ),
+        "one request < 50 KB",
+        secs(t.elapsed()),
+    );
+    // 1,000 offline edits, one on each unit.
+    let units: Vec<UnitId> = statuses.keys().cloned().collect();
+    for (i, unit) in units.iter().enumerate() {
+        let line = project.checklist(unit)[i % 50].key();
+        let at = time::parse("2026-10-20T09:00:00Z") + chrono::Duration::seconds(i as i64);
+        tablet.edit_unit(&project.id, unit, |d| {
+            d.record_result(RoundNo(3), &line, Outcome::Pass, &"u-insp-li".into(), at, None)
+        })?;
+    }
+    let t = Instant::now();
+    let edits = client.sync(&mut tablet, &project.id, &mut |_| {})?;
+    row(
+        &format!("1,000 offline edits across units ({} round trips, {} up)", edits.round_trips, kb(edits.bytes_up)),
+        "≤ 3 round trips, < 500 KB, < 3 s",
+        secs(t.elapsed()),
+    );
+
+    // A 12-megapixel camera JPEG through the photo pipeline.
+    let img = image::RgbImage::from_fn(4000, 3000, |x, y| {
+        let n = (x.wrapping_mul(2654435761) ^ y.wrapping_mul(40503)) % 37;
+        image::Rgb([(x / 16 % 200 + n) as u8, (y / 12 % 200 + n) as u8, ((x + y) / 30 % 200) as u8])
+    });
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(&img)?;
+    let mut times = Vec::new();
+    for i in 0..5 {
+        let photos = PhotoDir::new(dir.path().join(format!("photos{i}")))?;
+        let t = Instant::now();
+        photos.ingest(&jpeg)?;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    row(
+        &format!("12 MP JPEG ({}): original + thumbnail + preview + hash", kb(jpeg.len())),
+        "< 300 ms",
+        format!("{:.0} ms", times[2].as_secs_f64() * 1000.0),
+    );
+
+    let _ = tx.send(());
+    let _ = server.join();
+    Ok(())
+}
