@@ -131,8 +131,10 @@ impl PhotoDir {
         let hash = hash_bytes(bytes);
         let img = decode(bytes)?;
         let (width, height) = (img.width(), img.height());
-        let thumb = img.thumbnail(THUMB_EDGE, THUMB_EDGE);
+        // The preview from the full image, the thumbnail from the preview:
+        // one pass over 12 megapixels instead of two.
         let preview = if width.max(height) > PREVIEW_EDGE { img.thumbnail(PREVIEW_EDGE, PREVIEW_EDGE) } else { img };
+        let thumb = preview.thumbnail(THUMB_EDGE, THUMB_EDGE);
         self.write_atomic(&self.path(&hash, Variant::Thumb), &encode_jpeg(&thumb, 80)?)?;
         self.write_atomic(&self.path(&hash, Variant::Preview), &encode_jpeg(&preview, 85)?)?;
         // The original last: its presence means the photo is complete.

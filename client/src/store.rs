@@ -27,6 +27,15 @@ pub struct Store {
     projects: HashMap<ProjectId, Arc<Project>>,
 }
 
+/// One document's answer from the server: changes for us (possibly none)
+/// and the heads the server now has.
+#[derive(Clone, Debug)]
+pub struct RemoteReply {
+    pub key: DocKey,
+    pub changes: Vec<u8>,
+    pub server_heads: Vec<ChangeHash>,
+}
+
 /// What the sync client needs to know about one local document.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SyncInfo {
@@ -192,60 +201,123 @@ impl Store {
     /// a saved document or changes after some heads) into a document, and
     /// store it with its read model. Applying the same bytes twice is a no-op.
     pub fn apply_remote(&mut self, key: &DocKey, bytes: &[u8], server_heads: &[ChangeHash]) -> Result<()> {
-        let mut doc = if self.has_doc(key)? {
-            self.doc(key)?;
-            self.cache.remove(key).expect("loaded by doc()")
-        } else {
-            AutoCommit::new()
-        };
-        let before = doc.get_heads();
-        // On failure the document is not put back: the next use reloads it.
-        doc.load_incremental(bytes).map_err(|e| Error::Damaged { doc: key.clone(), detail: e.to_string() })?;
-        let after = doc.get_heads();
-        let mut local_heads_known = true;
-        for h in &after {
-            if !server_heads.contains(h) {
-                local_heads_known = false;
-            }
+        self.apply_replies(&[RemoteReply {
+            key: key.clone(),
+            changes: bytes.to_vec(),
+            server_heads: server_heads.to_vec(),
+        }])
+    }
+
+    /// Apply a batch of server replies (changes, possibly empty, and the
+    /// server's heads) in one transaction: documents, read model and sync
+    /// state together. On failure nothing is stored and the affected
+    /// documents are reloaded from disk on next use.
+    pub fn apply_replies(&mut self, replies: &[RemoteReply]) -> Result<()> {
+        struct Prepared {
+            key: DocKey,
+            doc: AutoCommit,
+            write: Option<(bool, Vec<u8>)>,
+            heads: Vec<ChangeHash>,
+            server_heads: Vec<ChangeHash>,
+            dirty: bool,
+            rows: Option<UnitRows>,
         }
-        let dirty_before = self.sync_info(key)?.is_some_and(|i| i.dirty);
-        // Still dirty if we hold changes the server did not list as its heads.
-        let dirty = dirty_before && !local_heads_known;
-        let chunk = doc.save_incremental();
-        let tx = self.conn.transaction()?;
-        if before.is_empty() && !self_has(&tx, key)? {
-            insert_doc(&tx, key, &doc.save(), &after)?;
-        } else if before != after {
-            append_chunk(&tx, key, &chunk, &after, dirty)?;
-        }
-        tx.prepare_cached("UPDATE docs SET server_heads = ?2, dirty = ?3 WHERE doc = ?1")?.execute(params![
-            key.to_string(),
-            heads_to_string(server_heads),
-            dirty
-        ])?;
-        match key {
-            DocKey::Project(p) => {
-                self.projects.remove(p);
-            }
-            DocKey::Unit(p, u) => {
-                // The project may not be here yet on a first sync; rows are
-                // then written when it arrives (see `rebuild_read_model`).
-                if let Some(project) =
-                    self.projects.get(p).cloned().map(Ok).or_else(|| read_project_in(&tx, p).transpose()).transpose()?
-                {
-                    let unit_doc = UnitDoc::from_automerge(doc)?;
-                    let rows = unit_rows(&project, &unit_doc.read()?);
-                    doc = unit_doc.into_automerge();
-                    write_rows(&tx, p, u, &rows)?;
+        let mut prepared: Vec<Prepared> = Vec::with_capacity(replies.len());
+        let mut projects_changed = Vec::new();
+        let result =
+            (|| -> Result<()> {
+                for r in replies {
+                    let key = &r.key;
+                    let present = self.has_doc(key)?;
+                    if !present && r.changes.is_empty() {
+                        continue; // nothing here and nothing sent: nothing to record
+                    }
+                    let mut doc = if present {
+                        self.doc(key)?;
+                        self.cache.remove(key).expect("loaded by doc()")
+                    } else {
+                        AutoCommit::new()
+                    };
+                    let before = doc.get_heads();
+                    if !r.changes.is_empty() {
+                        if let Err(e) = doc.load_incremental(&r.changes) {
+                            return Err(Error::Damaged { doc: key.clone(), detail: e.to_string() });
+                        }
+                    }
+                    let heads = doc.get_heads();
+                    let dirty_before = self.sync_info(key)?.is_some_and(|i| i.dirty);
+                    // Still dirty if we hold changes the server did not list.
+                    let dirty = dirty_before && !heads.iter().all(|h| r.server_heads.contains(h));
+                    let write = if !present {
+                        Some((true, doc.save()))
+                    } else if before != heads {
+                        Some((false, doc.save_incremental()))
+                    } else {
+                        None
+                    };
+                    let mut rows = None;
+                    match key {
+                        DocKey::Project(p) if write.is_some() => {
+                            // Later units of this batch are computed against it.
+                            let model = ProjectDoc::from_automerge(doc.clone())?.read()?;
+                            self.projects.insert(p.clone(), Arc::new(model));
+                            projects_changed.push(p.clone());
+                        }
+                        DocKey::Unit(p, _) if write.is_some() => {
+                            // The project may not be here yet on a first sync; the
+                            // rows are then written when it arrives.
+                            if let Ok(project) = self.project(p) {
+                                let unit_doc = UnitDoc::from_automerge(doc)?;
+                                rows = Some(unit_rows(&project, &unit_doc.read()?));
+                                doc = unit_doc.into_automerge();
+                            }
+                        }
+                        _ => {}
+                    }
+                    prepared.push(Prepared {
+                        key: key.clone(),
+                        doc,
+                        write,
+                        heads,
+                        server_heads: r.server_heads.clone(),
+                        dirty,
+                        rows,
+                    });
                 }
+                let tx = self.conn.transaction()?;
+                for p in &prepared {
+                    match &p.write {
+                        Some((true, bytes)) => insert_doc(&tx, &p.key, bytes, &p.heads)?,
+                        Some((false, chunk)) => append_chunk(&tx, &p.key, chunk, &p.heads, false)?,
+                        None => {}
+                    }
+                    tx.prepare_cached("UPDATE docs SET server_heads = ?2, dirty = ?3 WHERE doc = ?1")?
+                        .execute(params![p.key.to_string(), heads_to_string(&p.server_heads), p.dirty])?;
+                    if let (Some(rows), DocKey::Unit(project, unit)) = (&p.rows, &p.key) {
+                        write_rows(&tx, project, unit, rows)?;
+                    }
+                }
+                tx.commit()?;
+                Ok(())
+            })();
+        if let Err(e) = result {
+            // Drop what was half-applied in memory; disk is as it was.
+            for p in prepared {
+                self.cache.remove(&p.key);
             }
+            self.projects.clear();
+            return Err(e);
         }
-        tx.commit()?;
-        self.cache.insert(key.clone(), doc);
-        if let DocKey::Project(p) = key {
-            self.rebuild_read_model(p)?;
+        let keys: Vec<DocKey> = prepared.iter().filter(|p| p.write.is_some()).map(|p| p.key.clone()).collect();
+        for p in prepared {
+            self.cache.insert(p.key, p.doc);
         }
-        self.maybe_compact(key)?;
+        for p in projects_changed {
+            self.rebuild_read_model(&p)?;
+        }
+        for key in keys {
+            self.maybe_compact(&key)?;
+        }
         Ok(())
     }
 
@@ -270,13 +342,11 @@ impl Store {
 
     /// Record that the server has confirmed these heads for a document.
     pub fn mark_synced(&mut self, key: &DocKey, server_heads: &[ChangeHash]) -> Result<()> {
-        let local = self.doc(key)?.get_heads();
-        let clean = local.iter().all(|h| server_heads.contains(h));
-        self.conn.execute(
-            "UPDATE docs SET server_heads = ?2, dirty = CASE WHEN ?3 THEN 0 ELSE dirty END WHERE doc = ?1",
-            params![key.to_string(), heads_to_string(server_heads), clean],
-        )?;
-        Ok(())
+        self.apply_replies(&[RemoteReply {
+            key: key.clone(),
+            changes: Vec::new(),
+            server_heads: server_heads.to_vec(),
+        }])
     }
 
     pub fn sync_info(&self, key: &DocKey) -> Result<Option<SyncInfo>> {
@@ -439,10 +509,6 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
     (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok())).collect()
 }
 
-fn self_has(tx: &Transaction<'_>, key: &DocKey) -> Result<bool> {
-    Ok(tx.query_row("SELECT 1 FROM docs WHERE doc = ?1", [key.to_string()], |_| Ok(())).optional()?.is_some())
-}
-
 fn insert_doc(tx: &Transaction<'_>, key: &DocKey, snapshot: &[u8], heads: &[ChangeHash]) -> Result<()> {
     let kind = match key {
         DocKey::Project(_) => "project",
@@ -478,14 +544,6 @@ fn load_doc(conn: &Connection, key: &DocKey) -> Result<Option<AutoCommit>> {
         doc.load_incremental(&chunk?).map_err(damaged)?;
     }
     Ok(Some(doc))
-}
-
-fn read_project_in(tx: &Transaction<'_>, project: &ProjectId) -> Result<Option<Arc<Project>>> {
-    let key = DocKey::Project(project.clone());
-    match load_doc(tx, &key)? {
-        Some(doc) => Ok(Some(Arc::new(ProjectDoc::from_automerge(doc)?.read()?))),
-        None => Ok(None),
-    }
 }
 
 fn write_rows(tx: &Transaction<'_>, project: &ProjectId, unit: &UnitId, rows: &UnitRows) -> Result<()> {

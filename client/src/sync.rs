@@ -257,18 +257,18 @@ impl SyncClient {
                 let req = ExchangeRequest { project: project.clone(), docs: std::mem::take(&mut batch) };
                 batch_bytes = 0;
                 let resp: ExchangeResponse = self.post("/sync/exchange", &req, &mut report)?;
-                for reply in resp.docs {
-                    let heads: Vec<ChangeHash> = reply.heads.iter().filter_map(|h| h.parse().ok()).collect();
-                    if reply.changes.is_empty() {
-                        if store.has_doc(&reply.doc)? {
-                            store.mark_synced(&reply.doc, &heads)?;
-                        }
-                    } else {
-                        report.docs_received += 1;
-                        store.apply_remote(&reply.doc, &reply.changes, &heads)?;
-                    }
-                    done += 1;
-                }
+                let replies: Vec<crate::store::RemoteReply> = resp
+                    .docs
+                    .into_iter()
+                    .map(|reply| crate::store::RemoteReply {
+                        server_heads: reply.heads.iter().filter_map(|h| h.parse().ok()).collect(),
+                        key: reply.doc,
+                        changes: reply.changes,
+                    })
+                    .collect();
+                report.docs_received += replies.iter().filter(|r| !r.changes.is_empty()).count();
+                done += replies.len();
+                store.apply_replies(&replies)?;
                 progress(Progress { done, total, bytes: report.bytes_up + report.bytes_down });
             }
         }

@@ -59,7 +59,12 @@ pub trait Store: Send + Sync + 'static {
 
     fn load_doc(&self, key: &DocKey) -> StoreResult<Option<StoredDoc>>;
     /// Store a document change; returns the project's new change counter.
-    fn write_doc(&self, write: &DocWrite<'_>) -> StoreResult<u64>;
+    fn write_doc(&self, write: &DocWrite<'_>) -> StoreResult<u64> {
+        self.write_docs(std::slice::from_ref(write))
+    }
+    /// Store several document changes in one transaction (one sync request:
+    /// all of it or none of it); returns the project's new change counter.
+    fn write_docs(&self, writes: &[DocWrite<'_>]) -> StoreResult<u64>;
     /// Replace a document by a compacted snapshot (same content).
     fn compact_doc(&self, key: &DocKey, snapshot: &[u8]) -> StoreResult<()>;
     /// Documents of a project changed after `cursor`, with their heads, and
@@ -218,52 +223,15 @@ impl Store for SqliteStore {
         Ok(Some(StoredDoc { snapshot, chunks }))
     }
 
-    fn write_doc(&self, w: &DocWrite<'_>) -> StoreResult<u64> {
+    fn write_docs(&self, writes: &[DocWrite<'_>]) -> StoreResult<u64> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let project = w.key.project().as_str();
-        tx.execute(
-            "INSERT INTO project_seq (project, seq) VALUES (?1, 1) ON CONFLICT(project) DO UPDATE SET seq = seq + 1",
-            [project],
-        )?;
-        let seq: i64 = tx.query_row("SELECT seq FROM project_seq WHERE project = ?1", [project], |r| r.get(0))?;
-        let key = w.key.to_string();
-        if w.is_new {
-            let kind = if matches!(w.key, DocKey::Project(_)) { "project" } else { "unit" };
-            tx.execute(
-                "INSERT INTO docs (doc, project, kind, snapshot, heads, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![key, project, kind, w.bytes, w.heads, seq],
-            )?;
-        } else {
-            tx.execute("INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, ?2, ?3)", params![key, seq, w.bytes])?;
-            tx.execute("UPDATE docs SET heads = ?2, seq = ?3 WHERE doc = ?1", params![key, w.heads, seq])?;
-        }
-        if let (Some(rows), DocKey::Unit(p, u)) = (w.rows, w.key) {
-            let (p, u) = (p.as_str(), u.as_str());
-            tx.execute("DELETE FROM rm_defects WHERE project = ?1 AND unit = ?2", [p, u])?;
-            tx.execute("DELETE FROM rm_rechecks WHERE project = ?1 AND unit = ?2", [p, u])?;
-            tx.execute("DELETE FROM rm_unit_rounds WHERE project = ?1 AND unit = ?2", [p, u])?;
-            for d in &rows.defects {
-                tx.execute(
-                    "INSERT INTO rm_defects (project, unit, id, status, contractor, found_round, row) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![p, u, d.id.to_string(), d.status.as_str(), d.contractor.as_ref().map(|c| c.as_str()), d.found_round.0, to_json(d)],
-                )?;
-            }
-            for r in &rows.rechecks {
-                tx.execute(
-                    "INSERT INTO rm_rechecks (project, unit, defect, round, row) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![p, u, r.defect.to_string(), r.round.0, to_json(r)],
-                )?;
-            }
-            for r in &rows.rounds {
-                tx.execute(
-                    "INSERT INTO rm_unit_rounds (project, unit, round, status, row) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![p, u, r.round.0, r.status.as_str(), to_json(r)],
-                )?;
-            }
+        let mut seq = 0;
+        for w in writes {
+            seq = write_in(&tx, w)?;
         }
         tx.commit()?;
-        Ok(seq as u64)
+        Ok(seq)
     }
 
     fn compact_doc(&self, key: &DocKey, snapshot: &[u8]) -> StoreResult<()> {
@@ -323,6 +291,52 @@ impl Store for SqliteStore {
             stmt.query_map([project.as_str()], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
         rows.iter().map(|r| serde_json::from_str(r).map_err(|e| StoreError::Other(e.to_string()))).collect()
     }
+}
+
+fn write_in(tx: &rusqlite::Transaction<'_>, w: &DocWrite<'_>) -> StoreResult<u64> {
+    let project = w.key.project().as_str();
+
+    tx.execute(
+        "INSERT INTO project_seq (project, seq) VALUES (?1, 1) ON CONFLICT(project) DO UPDATE SET seq = seq + 1",
+        [project],
+    )?;
+    let seq: i64 = tx.query_row("SELECT seq FROM project_seq WHERE project = ?1", [project], |r| r.get(0))?;
+    let key = w.key.to_string();
+    if w.is_new {
+        let kind = if matches!(w.key, DocKey::Project(_)) { "project" } else { "unit" };
+        tx.execute(
+            "INSERT INTO docs (doc, project, kind, snapshot, heads, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![key, project, kind, w.bytes, w.heads, seq],
+        )?;
+    } else {
+        tx.execute("INSERT INTO doc_chunks (doc, seq, bytes) VALUES (?1, ?2, ?3)", params![key, seq, w.bytes])?;
+        tx.execute("UPDATE docs SET heads = ?2, seq = ?3 WHERE doc = ?1", params![key, w.heads, seq])?;
+    }
+    if let (Some(rows), DocKey::Unit(p, u)) = (w.rows, w.key) {
+        let (p, u) = (p.as_str(), u.as_str());
+        tx.execute("DELETE FROM rm_defects WHERE project = ?1 AND unit = ?2", [p, u])?;
+        tx.execute("DELETE FROM rm_rechecks WHERE project = ?1 AND unit = ?2", [p, u])?;
+        tx.execute("DELETE FROM rm_unit_rounds WHERE project = ?1 AND unit = ?2", [p, u])?;
+        for d in &rows.defects {
+            tx.execute(
+                "INSERT INTO rm_defects (project, unit, id, status, contractor, found_round, row) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![p, u, d.id.to_string(), d.status.as_str(), d.contractor.as_ref().map(|c| c.as_str()), d.found_round.0, to_json(d)],
+            )?;
+        }
+        for r in &rows.rechecks {
+            tx.execute(
+                "INSERT INTO rm_rechecks (project, unit, defect, round, row) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![p, u, r.defect.to_string(), r.round.0, to_json(r)],
+            )?;
+        }
+        for r in &rows.rounds {
+            tx.execute(
+                "INSERT INTO rm_unit_rounds (project, unit, round, status, row) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![p, u, r.round.0, r.status.as_str(), to_json(r)],
+            )?;
+        }
+    }
+    Ok(seq as u64)
 }
 
 fn to_json<T: serde::Serialize>(row: &T) -> String {

@@ -44,7 +44,11 @@ pub async fn exchange(
     user.require_sync(&req.project)?;
     // Every document is checked before anything is stored: a request that
     // reaches outside the user's scope stores nothing.
+    let mut seen = std::collections::HashSet::new();
     for d in &req.docs {
+        if !seen.insert(&d.doc) {
+            return Err(ApiError::BadRequest(format!("document {} appears twice in one request", d.doc)));
+        }
         if d.doc.project() != &req.project {
             return Err(ApiError::Forbidden(format!("document {} does not belong to project {}", d.doc, req.project)));
         }
@@ -66,8 +70,34 @@ pub async fn exchange(
             return Err(ApiError::NotFound(format!("project {} does not exist on this server", req.project)));
         }
         let mut replies = Vec::with_capacity(req.docs.len());
+        let mut pending = Vec::new();
         for push in req.docs {
-            replies.push(exchange_doc(&st, project.as_deref(), push)?);
+            let (reply, write) = exchange_doc(&st, project.as_deref(), push)?;
+            replies.push(reply);
+            pending.extend(write);
+        }
+        // Everything the request changed, in one transaction, before any
+        // answer: an acknowledged change is a stored change.
+        let writes: Vec<DocWrite<'_>> = pending
+            .iter()
+            .map(|p| DocWrite {
+                key: &p.key,
+                bytes: &p.bytes,
+                is_new: p.is_new,
+                heads: &p.heads,
+                rows: p.rows.as_ref(),
+            })
+            .collect();
+        if !writes.is_empty() {
+            st.store.write_docs(&writes)?;
+        }
+        for p in &pending {
+            if let Some(snapshot) = &p.compacted {
+                st.store.compact_doc(&p.key, snapshot)?;
+            }
+            if let DocKey::Project(id) = &p.key {
+                st.projects.write().unwrap_or_else(|e| e.into_inner()).remove(id);
+            }
         }
         Ok(Json(ExchangeResponse { docs: replies }))
     })
@@ -106,7 +136,22 @@ fn parse_heads(doc: &DocKey, heads: &[String]) -> Result<Vec<ChangeHash>, ApiErr
         .collect()
 }
 
-fn exchange_doc(st: &AppState, project: Option<&Project>, push: DocPush) -> Result<DocReply, ApiError> {
+/// A document change waiting to be stored with the rest of its request.
+struct PendingWrite {
+    key: DocKey,
+    bytes: Vec<u8>,
+    is_new: bool,
+    heads: String,
+    rows: Option<walkthrough_core::kpi::UnitRows>,
+    /// A compacted snapshot to store after the change, when chunks pile up.
+    compacted: Option<Vec<u8>>,
+}
+
+fn exchange_doc(
+    st: &AppState,
+    project: Option<&Project>,
+    push: DocPush,
+) -> Result<(DocReply, Option<PendingWrite>), ApiError> {
     let key = push.doc;
     let have = parse_heads(&key, &push.have)?;
     let stored = st.store.load_doc(&key)?;
@@ -150,16 +195,12 @@ fn exchange_doc(st: &AppState, project: Option<&Project>, push: DocPush) -> Resu
         doc = candidate;
     }
     let after = doc.get_heads();
+    let mut write = None;
     if after != before {
         let bytes = if is_new { doc.save() } else { doc.save_after(&before) };
         let heads = heads_hex(&after).join(",");
-        st.store.write_doc(&DocWrite { key: &key, bytes: &bytes, is_new, heads: &heads, rows: rows.as_ref() })?;
-        if chunks + 1 >= COMPACT_AFTER {
-            st.store.compact_doc(&key, &doc.save())?;
-        }
-        if let DocKey::Project(p) = &key {
-            st.projects.write().unwrap_or_else(|e| e.into_inner()).remove(p);
-        }
+        let compacted = (chunks + 1 >= COMPACT_AFTER).then(|| doc.save());
+        write = Some(PendingWrite { key: key.clone(), bytes, is_new, heads, rows, compacted });
     }
     // What the client lacks: everything after its heads, or the whole
     // document when it has none (or heads this server never saw).
@@ -171,5 +212,5 @@ fn exchange_doc(st: &AppState, project: Option<&Project>, push: DocPush) -> Resu
     } else {
         doc.save()
     };
-    Ok(DocReply { doc: key, heads: heads_hex(&after), changes })
+    Ok((DocReply { doc: key, heads: heads_hex(&after), changes }, write))
 }
