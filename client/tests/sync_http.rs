@@ -302,3 +302,38 @@ fn bad_requests_get_clear_4xx_and_store_nothing() {
     assert_eq!(http.get(url("/health")).send().unwrap().status(), 200);
     assert_eq!(sync(&mut insp).round_trips, 1);
 }
+
+/// Two tablets syncing the same unit at the same moment, again and again:
+/// afterwards each has the other's changes.
+#[test]
+fn concurrent_syncs_of_one_unit_converge() {
+    let server = TestServer::start();
+    let mut a = tablet(&server, "u-insp-li");
+    let mut b = tablet(&server, "u-insp-liu");
+    sync(&mut a);
+    sync(&mut b);
+    let p = a.store.project(&project_id()).unwrap();
+    let unit = UnitId::new("B1-0101");
+    for round in 0..6u8 {
+        let da = new_defect(&p, &unit, round as usize, "u-insp-li", 10 + round);
+        let db = new_defect(&p, &unit, round as usize + 10, "u-insp-liu", 100 + round);
+        a.store.edit_unit(&p.id, &unit, |d| d.add_defect(&da)).unwrap();
+        b.store.edit_unit(&p.id, &unit, |d| d.add_defect(&db)).unwrap();
+        let barrier = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                barrier.wait();
+                sync(&mut a);
+            });
+            s.spawn(|| {
+                barrier.wait();
+                sync(&mut b);
+            });
+        });
+        // One more sync each, one after the other: now both must have all.
+        sync(&mut a);
+        sync(&mut b);
+        assert_eq!(a.store.unit(&p.id, &unit).unwrap(), b.store.unit(&p.id, &unit).unwrap(), "round {round}");
+        assert_eq!(a.store.unit(&p.id, &unit).unwrap().defects.len(), 2 * (round as usize + 1));
+    }
+}

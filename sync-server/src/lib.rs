@@ -28,11 +28,17 @@ pub struct AppState {
     pub settings: Arc<config::Settings>,
     /// Project models read from their documents, until those change.
     pub projects: Arc<RwLock<HashMap<ProjectId, Arc<Project>>>>,
+    /// Held while an exchange loads, merges and stores documents: two
+    /// tablets syncing one unit at once must not both merge into the same
+    /// stored version (the second would record heads without the first's
+    /// change, and a tablet could then be told it is up to date when it is
+    /// not).
+    pub exchange_lock: Arc<std::sync::Mutex<()>>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, settings: config::Settings) -> Self {
-        Self { store, settings: Arc::new(settings), projects: Arc::default() }
+        Self { store, settings: Arc::new(settings), projects: Arc::default(), exchange_lock: Arc::default() }
     }
 }
 

@@ -57,6 +57,7 @@ pub async fn exchange(
         }
     }
     blocking(move || {
+        let _serialised = st.exchange_lock.lock().unwrap_or_else(|e| e.into_inner());
         let project = project_model(&st, &req.project)?;
         if let Some(project) = &project {
             for d in &req.docs {
