@@ -40,6 +40,9 @@ pub struct SyncReport {
     pub bytes_up: usize,
     pub bytes_down: usize,
     pub photos_uploaded: usize,
+    /// Documents the server refused, with its reason. They stay on the
+    /// tablet, marked unsynced; everything else synced.
+    pub rejected: Vec<(DocKey, String)>,
 }
 
 /// Progress as documents (or photos) done out of a total.
@@ -257,8 +260,15 @@ impl SyncClient {
                 let req = ExchangeRequest { project: project.clone(), docs: std::mem::take(&mut batch) };
                 batch_bytes = 0;
                 let resp: ExchangeResponse = self.post("/sync/exchange", &req, &mut report)?;
-                let replies: Vec<crate::store::RemoteReply> = resp
-                    .docs
+                done += resp.docs.len();
+                let mut accepted = Vec::with_capacity(resp.docs.len());
+                for reply in resp.docs {
+                    match reply.error {
+                        Some(reason) => report.rejected.push((reply.doc, reason)),
+                        None => accepted.push(reply),
+                    }
+                }
+                let replies: Vec<crate::store::RemoteReply> = accepted
                     .into_iter()
                     .map(|reply| crate::store::RemoteReply {
                         server_heads: reply.heads.iter().filter_map(|h| h.parse().ok()).collect(),
@@ -267,7 +277,6 @@ impl SyncClient {
                     })
                     .collect();
                 report.docs_received += replies.iter().filter(|r| !r.changes.is_empty()).count();
-                done += replies.len();
                 store.apply_replies(&replies)?;
                 progress(Progress { done, total, bytes: report.bytes_up + report.bytes_down });
             }

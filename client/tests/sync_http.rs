@@ -257,8 +257,14 @@ fn bad_requests_get_clear_4xx_and_store_nothing() {
         use base64::Engine;
         serde_json::json!({ "project": "hj-lanting", "docs": [{ "doc": doc, "have": [], "changes": base64::engine::general_purpose::STANDARD.encode(changes) }] })
     };
-    let (s, m) = post("/sync/exchange", &push("hj-lanting/unit/B9-9999", &unit_doc));
-    assert_eq!((s, m.as_str()), (403, "unit B9-9999 is not in project hj-lanting"));
+    // A document refused for what it is: refused alone, with the reason.
+    let refused = |body: &serde_json::Value| -> String {
+        let r = http.post(url("/sync/exchange")).bearer_auth(&token).json(body).send().unwrap();
+        assert_eq!(r.status(), 200);
+        let reply: walkthrough_core::wire::ExchangeResponse = r.json().unwrap();
+        reply.docs[0].error.clone().expect("refused")
+    };
+    assert_eq!(refused(&push("hj-lanting/unit/B9-9999", &unit_doc)), "unit B9-9999 is not in project hj-lanting");
     sync(&mut insp);
     let key = DocKey::Project(project_id());
     let project_changes = insp.store.changes_since(&key, &[]).unwrap();
@@ -266,12 +272,10 @@ fn bad_requests_get_clear_4xx_and_store_nothing() {
     assert_eq!((s, m.as_str()), (403, "only the CS center can change a project's setup"));
     // A unit document whose content is another unit's.
     let wrong = walkthrough_core::doc::UnitDoc::genesis(&project_id(), &"B1-0101".into()).save();
-    let (s, m) = post("/sync/exchange", &push("hj-lanting/unit/B1-0201", &wrong));
-    assert_eq!(s, 422);
+    let m = refused(&push("hj-lanting/unit/B1-0201", &wrong));
     assert!(m.contains("its content is for unit B1-0101"), "{m}");
     // Garbage where Automerge data belongs.
-    let (s, m) = post("/sync/exchange", &push("hj-lanting/unit/B1-0201", b"not automerge"));
-    assert_eq!(s, 400);
+    let m = refused(&push("hj-lanting/unit/B1-0201", b"not automerge"));
     assert!(m.contains("not valid Automerge data"), "{m}");
     assert!(server.store.load_doc(&DocKey::Unit(project_id(), "B1-0201".into())).unwrap().is_none(), "nothing stored");
     assert!(server.store.load_doc(&DocKey::Unit(project_id(), "B9-9999".into())).unwrap().is_none(), "nothing stored");
@@ -336,4 +340,33 @@ fn concurrent_syncs_of_one_unit_converge() {
         assert_eq!(a.store.unit(&p.id, &unit).unwrap(), b.store.unit(&p.id, &unit).unwrap(), "round {round}");
         assert_eq!(a.store.unit(&p.id, &unit).unwrap().defects.len(), 2 * (round as usize + 1));
     }
+}
+
+/// A document the server refuses (here: a unit that is not in the project)
+/// is reported and kept on the tablet; everything else still syncs.
+#[test]
+fn one_refused_document_does_not_block_the_rest() {
+    let server = TestServer::start();
+    let mut a = tablet(&server, "u-insp-li");
+    sync(&mut a);
+    let p = a.store.project(&project_id()).unwrap();
+    let good = UnitId::new("B1-0101");
+    let d = new_defect(&p, &good, 0, "u-insp-li", 1);
+    a.store.edit_unit(&p.id, &good, |doc| doc.add_defect(&d)).unwrap();
+    let ghost = UnitId::new("B7-0101");
+    let mut g = new_defect(&p, &good, 1, "u-insp-li", 2);
+    g.unit = ghost.clone();
+    a.store.edit_unit(&p.id, &ghost, |doc| doc.add_defect(&g)).unwrap();
+    let report = sync(&mut a);
+    assert_eq!(report.rejected.len(), 1, "{report:?}");
+    assert_eq!(report.rejected[0].1, "unit B7-0101 is not in project hj-lanting");
+    assert_eq!(server.store.defect_rows(&p.id).unwrap().len(), 1, "the good unit synced");
+    assert_eq!(
+        a.store.dirty_docs(&p.id).unwrap(),
+        [DocKey::Unit(p.id.clone(), ghost.clone())],
+        "the refused one is kept"
+    );
+    // And the next sync is not blocked either.
+    let again = sync(&mut a);
+    assert_eq!(again.rejected.len(), 1);
 }

@@ -89,6 +89,10 @@ pub struct DocReply {
     /// Changes for the client, possibly empty.
     #[serde(with = "b64")]
     pub changes: Vec<u8>,
+    /// Why this document was refused (nothing of it was stored); the rest of
+    /// the request went through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// Every error response: a sentence for a person.

@@ -59,23 +59,26 @@ pub async fn exchange(
     blocking(move || {
         let _serialised = st.exchange_lock.lock().unwrap_or_else(|e| e.into_inner());
         let project = project_model(&st, &req.project)?;
-        if let Some(project) = &project {
-            for d in &req.docs {
-                if let DocKey::Unit(_, u) = &d.doc {
-                    if !project.units.contains_key(u) {
-                        return Err(ApiError::Forbidden(format!("unit {u} is not in project {}", req.project)));
-                    }
-                }
-            }
-        } else if req.docs.iter().any(|d| matches!(d.doc, DocKey::Unit(..))) {
+        if project.is_none() && req.docs.iter().any(|d| matches!(d.doc, DocKey::Unit(..))) {
             return Err(ApiError::NotFound(format!("project {} does not exist on this server", req.project)));
         }
         let mut replies = Vec::with_capacity(req.docs.len());
         let mut pending = Vec::new();
         for push in req.docs {
-            let (reply, write) = exchange_doc(&st, project.as_deref(), push)?;
-            replies.push(reply);
-            pending.extend(write);
+            let key = push.doc.clone();
+            // A document refused for what it is (not in the project, not a
+            // valid document) is refused alone, with the reason: one bad
+            // document must not stop a tablet's whole project from syncing.
+            match exchange_doc(&st, project.as_deref(), push) {
+                Ok((reply, write)) => {
+                    replies.push(reply);
+                    pending.extend(write);
+                }
+                Err(ApiError::Forbidden(m) | ApiError::Unprocessable(m) | ApiError::BadRequest(m)) => {
+                    replies.push(DocReply { doc: key, heads: Vec::new(), changes: Vec::new(), error: Some(m) })
+                }
+                Err(e) => return Err(e),
+            }
         }
         // Everything the request changed, in one transaction, before any
         // answer: an acknowledged change is a stored change.
@@ -154,6 +157,11 @@ fn exchange_doc(
     push: DocPush,
 ) -> Result<(DocReply, Option<PendingWrite>), ApiError> {
     let key = push.doc;
+    if let (DocKey::Unit(p, u), Some(project)) = (&key, project) {
+        if !project.units.contains_key(u) {
+            return Err(ApiError::Forbidden(format!("unit {u} is not in project {p}")));
+        }
+    }
     let have = parse_heads(&key, &push.have)?;
     let stored = st.store.load_doc(&key)?;
     let chunks = stored.as_ref().map_or(0, |s| s.chunks.len());
@@ -213,5 +221,5 @@ fn exchange_doc(
     } else {
         doc.save()
     };
-    Ok((DocReply { doc: key, heads: heads_hex(&after), changes }, write))
+    Ok((DocReply { doc: key, heads: heads_hex(&after), changes, error: None }, write))
 }
