@@ -370,3 +370,41 @@ fn one_refused_document_does_not_block_the_rest() {
     let again = sync(&mut a);
     assert_eq!(again.rejected.len(), 1);
 }
+
+/// The CS center sees every project of its company without being assigned;
+/// a CS account of another company does not.
+#[test]
+fn cs_center_scope_is_its_company() {
+    use walkthrough_server::store::User;
+    let server = TestServer::start();
+    let hash = walkthrough_server::auth::hash_password("secret").unwrap();
+    for (id, company) in [("cs-same", "huajing-suzhou"), ("cs-other", "other-co")] {
+        let user = User {
+            id: id.into(),
+            username: id.into(),
+            name: id.into(),
+            role: walkthrough_core::model::Role::CsAdmin,
+            company: company.into(),
+            password_hash: hash.clone(),
+            disabled: false,
+        };
+        server.store.create_user(&user, &[]).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("cs.sqlite")).unwrap();
+    let mut same = SyncClient::new(&server.url);
+    let login = same.login("cs-same", "secret").unwrap();
+    assert_eq!(login.user.projects, [project_id()]);
+    same.sync(&mut store, &project_id(), &mut |_| {}).unwrap();
+    assert_eq!(store.project(&project_id()).unwrap().units.len(), 69);
+
+    let mut other = SyncClient::new(&server.url);
+    other.attempts = 1;
+    assert!(other.login("cs-other", "secret").unwrap().user.projects.is_empty());
+    match other.sync(&mut store, &project_id(), &mut |_| {}) {
+        Err(SyncError::Rejected { status: 403, message }) => {
+            assert_eq!(message, "you are not assigned to project hj-lanting")
+        }
+        r => panic!("{r:?}"),
+    }
+}

@@ -37,6 +37,18 @@ pub fn new_token() -> anyhow::Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// The projects a user may see: those assigned to them, and for the CS
+/// center every project of their company.
+pub fn scope(store: &dyn crate::store::Store, user: &User) -> Result<Vec<ProjectId>, ApiError> {
+    let mut projects = store.user_projects(&user.id)?;
+    if user.role == Role::CsAdmin && !user.company.is_empty() {
+        projects.extend(store.company_projects(&user.company)?);
+        projects.sort();
+        projects.dedup();
+    }
+    Ok(projects)
+}
+
 /// The signed-in user of a request, with the projects they may see.
 #[derive(Clone, Debug)]
 pub struct AuthUser {
@@ -76,8 +88,9 @@ impl FromRequestParts<AppState> for AuthUser {
         let found = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
             let Some((user_id, expires_at)) = store.token_user(&hash)? else { return Ok(None) };
             let user = store.user_by_id(&user_id)?;
-            let projects = store.user_projects(&user_id)?;
-            Ok(user.map(|u| (u, projects, expires_at)))
+            let Some(user) = user else { return Ok(None) };
+            let projects = scope(store.as_ref(), &user)?;
+            Ok(Some((user, projects, expires_at)))
         })
         .await
         .map_err(|e| ApiError::Internal(e.into()))??;

@@ -113,7 +113,7 @@ async fn login(
         let token = auth::new_token()?;
         let expires = chrono::Utc::now() + chrono::Duration::hours(ttl);
         st.store.insert_token(&auth::hash_token(&token), &user.id, expires.timestamp())?;
-        let projects = st.store.user_projects(&user.id)?;
+        let projects = auth::scope(st.store.as_ref(), &user)?;
         Ok(Json(LoginResponse {
             token,
             expires_at: expires.to_rfc3339(),

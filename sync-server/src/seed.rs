@@ -22,6 +22,7 @@ pub fn import_project(store: &dyn Store, project: &Project, password: &str) -> a
         let heads = doc.heads().iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",");
         store.write_doc(&DocWrite { key: &key, bytes: &doc.save(), is_new: true, heads: &heads, rows: None })?;
     }
+    store.set_project_company(&project.id, &project.company.id)?;
     let hash = hash_password(password)?;
     for person in project.people.values() {
         let user = User {

@@ -71,6 +71,8 @@ pub trait Store: Send + Sync + 'static {
     /// the project's counter now.
     fn changed_since(&self, project: &ProjectId, cursor: u64) -> StoreResult<(u64, Vec<(DocKey, String)>)>;
     fn projects(&self) -> StoreResult<Vec<ProjectId>>;
+    fn set_project_company(&self, project: &ProjectId, company: &CompanyId) -> StoreResult<()>;
+    fn company_projects(&self, company: &str) -> StoreResult<Vec<ProjectId>>;
 
     fn put_blob(&self, hash: &PhotoHash, mime: &str, bytes: &[u8]) -> StoreResult<bool>;
     fn get_blob(&self, hash: &PhotoHash) -> StoreResult<Option<(String, Vec<u8>)>>;
@@ -79,7 +81,10 @@ pub trait Store: Send + Sync + 'static {
     fn defect_rows(&self, project: &ProjectId) -> StoreResult<Vec<walkthrough_core::kpi::DefectRow>>;
 }
 
-const MIGRATIONS: &[(&str, &str)] = &[("0001_initial", include_str!("../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_initial", include_str!("../migrations/0001_initial.sql")),
+    ("0002_project_company", include_str!("../migrations/0002_project_company.sql")),
+];
 
 pub struct SqliteStore {
     conn: Mutex<Connection>,
@@ -266,6 +271,21 @@ impl Store for SqliteStore {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached("SELECT project FROM docs WHERE kind = 'project' ORDER BY project")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows.into_iter().map(ProjectId::new).collect())
+    }
+
+    fn set_project_company(&self, project: &ProjectId, company: &CompanyId) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT INTO projects (project, company) VALUES (?1, ?2) ON CONFLICT(project) DO UPDATE SET company = excluded.company",
+            [project.as_str(), company.as_str()],
+        )?;
+        Ok(())
+    }
+
+    fn company_projects(&self, company: &str) -> StoreResult<Vec<ProjectId>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT project FROM projects WHERE company = ?1 ORDER BY project")?;
+        let rows = stmt.query_map([company], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows.into_iter().map(ProjectId::new).collect())
     }
 
