@@ -408,3 +408,37 @@ fn cs_center_scope_is_its_company() {
         r => panic!("{r:?}"),
     }
 }
+
+/// The CS center imports a unit list over HTTP; inspectors may not; tablets
+/// receive the new units by sync.
+#[test]
+fn unit_lists_are_imported_by_the_cs_center_and_reach_tablets() {
+    let server = TestServer::start();
+    let mut insp = tablet(&server, "u-insp-li");
+    sync(&mut insp);
+    let cs = tablet(&server, "u-cs-wang");
+    let http = reqwest::blocking::Client::new();
+    let url = format!("{}/api/v1/projects/hj-lanting/units", server.url);
+    let csv = "building,floor,number,unit_type\nB1,12,1201,A\nB1,12,1202,B\n";
+    let r = http.post(&url).bearer_auth(insp.client.token().unwrap()).body(csv).send().unwrap();
+    assert_eq!(r.status(), 403);
+    let bad = http
+        .post(&url)
+        .bearer_auth(cs.client.token().unwrap())
+        .body("building,floor,number,unit_type\nB1,0,0001,A\n")
+        .send()
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().unwrap().contains("row 2: floor 0 must be 1 or more"));
+    let r = http.post(&url).bearer_auth(cs.client.token().unwrap()).body(csv).send().unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<serde_json::Value>().unwrap()["added"], 2);
+    sync(&mut insp);
+    let p = insp.store.project(&project_id()).unwrap();
+    assert_eq!(p.units.len(), 71);
+    assert!(p.units.contains_key(&UnitId::new("B1-1202")));
+    // And the new unit can be inspected and synced at once.
+    let d = new_defect(&p, &UnitId::new("B1-1202"), 0, "u-insp-li", 42);
+    insp.store.edit_unit(&p.id, &UnitId::new("B1-1202"), |doc| doc.add_defect(&d)).unwrap();
+    assert!(sync(&mut insp).rejected.is_empty());
+}

@@ -72,8 +72,19 @@ fn main() -> anyhow::Result<()> {
             println!("{} {}", if new { "imported" } else { "already present:" }, project.id);
             Ok(())
         }
+        "import-units" => {
+            let (Some(project), Some(file)) = (positional.first(), positional.get(1)) else {
+                bail!("usage: walkthrough-server import-units PROJECT FILE.csv|FILE.xlsx");
+            };
+            let bytes = std::fs::read(file).with_context(|| format!("cannot read {file}"))?;
+            let store = open()?;
+            let project = walkthrough_core::ProjectId::new(project.as_str());
+            let added = walkthrough_server::import::import_units(&store, &project, &bytes, &"import".into())?;
+            println!("imported {added} unit(s) into {project}");
+            Ok(())
+        }
         _ => {
-            println!("usage: walkthrough-server serve|seed-demo|import FILE [--config FILE] [--password P]");
+            println!("usage: walkthrough-server serve|seed-demo|import FILE|import-units PROJECT FILE [--config FILE] [--password P]");
             Ok(())
         }
     }

@@ -120,7 +120,7 @@ fn project_model(st: &AppState, id: &ProjectId) -> Result<Option<Arc<Project>>, 
     Ok(Some(project))
 }
 
-fn load(stored: StoredDoc) -> anyhow::Result<AutoCommit> {
+pub(crate) fn load(stored: StoredDoc) -> anyhow::Result<AutoCommit> {
     // Our own storage: hashes were verified when the changes arrived.
     let mut doc = AutoCommit::load_unverified_heads(&stored.snapshot)?;
     for c in &stored.chunks {
