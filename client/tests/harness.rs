@@ -126,30 +126,11 @@ fn network(seed: u64, dir: &std::path::Path) -> (Arc<Network>, Arc<SqliteStore>)
 
 fn new_defect(p: &Project, unit: &UnitId, n: u64, by: &str) -> Defect {
     let entry = &p.checklist(unit)[(n % 20) as usize];
-    let pre = walkthrough_core::rules::prefill(p, unit, entry.item);
-    Defect {
-        id: DefectId::from_parts(1_000 + n, [n as u8; 10]),
-        unit: unit.clone(),
-        room: entry.room.id.clone(),
-        item: Some(entry.item.code.clone()),
-        element: pre.element,
-        spot: String::new(),
-        pin: None,
-        description: format!("defect {n}"),
-        category: pre.category,
-        other_reason: None,
-        root_cause: None,
-        root_cause_note: None,
-        severity: pre.severity,
-        source: Source::OwnInspection,
-        trade: pre.trade,
-        responsible: pre.responsible,
-        found_round: RoundNo(1),
-        found_by: by.into(),
-        found_at: time::parse("2026-07-21T09:00:00Z") + chrono::Duration::minutes(n as i64),
-        photos: Default::default(),
-        events: vec![],
-    }
+    let at = time::parse("2026-07-21T09:00:00Z") + chrono::Duration::minutes(n as i64);
+    let id = DefectId::from_parts(1_000 + n, [n as u8; 10]);
+    let mut d = walkthrough_core::rules::draft_defect(p, unit, entry, id, &by.into(), at, RoundNo(1));
+    d.description = format!("defect {n}");
+    d
 }
 
 #[test]

@@ -28,31 +28,12 @@ fn store_with_project(path: &std::path::Path) -> (Store, Project) {
 
 fn new_defect(p: &Project, unit: &UnitId, n: u8) -> Defect {
     let entry = &p.checklist(unit)[n as usize];
-    let item = entry.item;
-    let pre = walkthrough_core::rules::prefill(p, unit, item);
-    Defect {
-        id: DefectId::from_parts(t(1).timestamp_millis() as u64, [n; 10]),
-        unit: unit.clone(),
-        room: entry.room.id.clone(),
-        item: Some(item.code.clone()),
-        element: pre.element,
-        spot: "门口左侧".into(),
-        pin: Some(Point { x: 0.3, y: 0.4 }),
-        description: format!("{} 不合格", item.title.zh),
-        category: pre.category,
-        other_reason: None,
-        root_cause: None,
-        root_cause_note: None,
-        severity: pre.severity,
-        source: Source::OwnInspection,
-        trade: pre.trade,
-        responsible: pre.responsible,
-        found_round: RoundNo(1),
-        found_by: "u-insp-li".into(),
-        found_at: t(1),
-        photos: Default::default(),
-        events: vec![],
-    }
+    let id = DefectId::from_parts(t(1).timestamp_millis() as u64, [n; 10]);
+    let mut d = walkthrough_core::rules::draft_defect(p, unit, entry, id, &"u-insp-li".into(), t(1), RoundNo(1));
+    d.spot = "门口左侧".into();
+    d.pin = Some(Point { x: 0.3, y: 0.4 });
+    d.description = format!("{} 不合格", entry.item.title.zh);
+    d
 }
 
 #[test]

@@ -42,30 +42,11 @@ fn at(h: i64) -> Time {
 
 fn new_defect(p: &Project, unit: &UnitId, line: usize, by: &str, seed: u8) -> Defect {
     let entry = &p.checklist(unit)[line];
-    let pre = walkthrough_core::rules::prefill(p, unit, entry.item);
-    Defect {
-        id: DefectId::from_parts(at(0).timestamp_millis() as u64 + u64::from(seed), [seed; 10]),
-        unit: unit.clone(),
-        room: entry.room.id.clone(),
-        item: Some(entry.item.code.clone()),
-        element: pre.element,
-        spot: "窗台下方".into(),
-        pin: None,
-        description: format!("{}：不符合要求", entry.item.title.zh),
-        category: pre.category,
-        other_reason: None,
-        root_cause: None,
-        root_cause_note: None,
-        severity: pre.severity,
-        source: Source::OwnInspection,
-        trade: pre.trade,
-        responsible: pre.responsible,
-        found_round: RoundNo(1),
-        found_by: by.into(),
-        found_at: at(i64::from(seed)),
-        photos: Default::default(),
-        events: vec![],
-    }
+    let id = DefectId::from_parts(at(0).timestamp_millis() as u64 + u64::from(seed), [seed; 10]);
+    let mut d = walkthrough_core::rules::draft_defect(p, unit, entry, id, &by.into(), at(i64::from(seed)), RoundNo(1));
+    d.spot = "窗台下方".into();
+    d.description = format!("{}：不符合要求", entry.item.title.zh);
+    d
 }
 
 /// Two inspectors offline for three days on the same unit, then syncing in

@@ -333,3 +333,42 @@ pub fn overlapping_assignments(project: &Project, round: RoundNo) -> BTreeSet<Un
     }
     dup
 }
+
+/// A new defect for a failed checklist line, as the defect form opens:
+/// room, item, element, category, severity, trade and contractor prefilled
+/// from the item and the routing; spot and description left to the
+/// inspector.
+pub fn draft_defect(
+    project: &Project,
+    unit: &UnitId,
+    entry: &crate::model::ChecklistEntry<'_>,
+    id: DefectId,
+    by: &UserId,
+    at: Time,
+    round: RoundNo,
+) -> Defect {
+    let pre = prefill(project, unit, entry.item);
+    Defect {
+        id,
+        unit: unit.clone(),
+        room: entry.room.id.clone(),
+        item: Some(entry.item.code.clone()),
+        element: pre.element,
+        spot: String::new(),
+        pin: None,
+        description: String::new(),
+        category: pre.category,
+        other_reason: None,
+        root_cause: None,
+        root_cause_note: None,
+        severity: pre.severity,
+        source: crate::defect::Source::OwnInspection,
+        trade: pre.trade,
+        responsible: pre.responsible,
+        found_round: round,
+        found_by: by.clone(),
+        found_at: at,
+        photos: Default::default(),
+        events: Vec::new(),
+    }
+}

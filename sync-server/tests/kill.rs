@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use walkthrough_client::sync::SyncClient;
 use walkthrough_client::Store;
-use walkthrough_core::defect::{Defect, Source};
+use walkthrough_core::defect::Defect;
 use walkthrough_core::*;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_walkthrough-server");
@@ -34,30 +34,18 @@ fn start(db: &std::path::Path, port: u16) -> Child {
 
 fn defect(p: &walkthrough_core::model::Project, unit: &UnitId, n: u64) -> Defect {
     let entry = &p.checklist(unit)[0];
-    let pre = walkthrough_core::rules::prefill(p, unit, entry.item);
-    Defect {
-        id: DefectId::from_parts(n, [3; 10]),
-        unit: unit.clone(),
-        room: entry.room.id.clone(),
-        item: Some(entry.item.code.clone()),
-        element: pre.element,
-        spot: String::new(),
-        pin: None,
-        description: format!("defect {n}"),
-        category: pre.category,
-        other_reason: None,
-        root_cause: None,
-        root_cause_note: None,
-        severity: pre.severity,
-        source: Source::OwnInspection,
-        trade: pre.trade,
-        responsible: pre.responsible,
-        found_round: RoundNo(1),
-        found_by: "u-insp-li".into(),
-        found_at: time::parse("2026-07-21T09:00:00Z"),
-        photos: Default::default(),
-        events: vec![],
-    }
+    let at = time::parse("2026-07-21T09:00:00Z");
+    let mut d = walkthrough_core::rules::draft_defect(
+        p,
+        unit,
+        entry,
+        DefectId::from_parts(n, [3; 10]),
+        &"u-insp-li".into(),
+        at,
+        RoundNo(1),
+    );
+    d.description = format!("defect {n}");
+    d
 }
 
 #[test]

@@ -8,7 +8,6 @@
 use std::io::Write;
 use walkthrough_client::sync::SyncClient;
 use walkthrough_client::Store;
-use walkthrough_core::defect::{Defect, Source};
 use walkthrough_core::doc::{DocKey, ProjectDoc};
 use walkthrough_core::*;
 
@@ -34,33 +33,20 @@ fn main() -> anyhow::Result<()> {
         }
     };
     let entry = project.checklist(&unit)[0].clone();
-    let pre = walkthrough_core::rules::prefill(&project, &unit, entry.item);
     let out = std::io::stdout();
     for i in start..start + count {
         let at = time::parse("2026-07-21T09:00:00Z") + chrono::Duration::seconds(i as i64);
-        let d = Defect {
-            id: DefectId::from_parts(i, [7; 10]),
-            unit: unit.clone(),
-            room: entry.room.id.clone(),
-            item: Some(entry.item.code.clone()),
-            element: pre.element.clone(),
-            spot: format!("spot {i}"),
-            pin: None,
-            description: format!("defect {i}"),
-            category: pre.category.clone(),
-            other_reason: None,
-            root_cause: None,
-            root_cause_note: None,
-            severity: pre.severity,
-            source: Source::OwnInspection,
-            trade: pre.trade.clone(),
-            responsible: pre.responsible.clone(),
-            found_round: RoundNo(1),
-            found_by: "u-insp-li".into(),
-            found_at: at,
-            photos: Default::default(),
-            events: vec![],
-        };
+        let mut d = walkthrough_core::rules::draft_defect(
+            &project,
+            &unit,
+            &entry,
+            DefectId::from_parts(i, [7; 10]),
+            &"u-insp-li".into(),
+            at,
+            RoundNo(1),
+        );
+        d.spot = format!("spot {i}");
+        d.description = format!("defect {i}");
         store.edit_unit(&project.id, &unit, |doc| doc.add_defect(&d))?;
         writeln!(out.lock(), "committed {i}")?;
         if let Some(c) = &client {
