@@ -41,3 +41,24 @@ ensure_rust() {
     command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates
     say "using $(cargo --version); build cache in $CARGO_TARGET_DIR"
 }
+
+# Node.js and the UI's npm packages (TypeScript, playwright-core), then the
+# compiled front ends in ui/dist. npm ci only when package-lock.json changed.
+ensure_ui() {
+    command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+    local stamp="$ROOT/ui/node_modules/.walkthrough-lock"
+    if [ ! -f "$stamp" ] || ! cmp -s "$ROOT/ui/package-lock.json" "$stamp"; then
+        say "installing the UI's npm packages (npm ci in ui/)"
+        (cd "$ROOT/ui" && npm ci --no-audit --no-fund --loglevel=error)
+        cp "$ROOT/ui/package-lock.json" "$stamp"
+    fi
+    say "building the web front ends (TypeScript → ui/dist)"
+    (cd "$ROOT/ui" && npm run --silent build)
+}
+
+# Debian's Chromium for the browser tests (playwright-core drives it; no
+# browser download). WALKTHROUGH_CHROMIUM tells the tests where it is.
+ensure_chromium() {
+    apt_install chromium fonts-noto-cjk
+    export WALKTHROUGH_CHROMIUM="${WALKTHROUGH_CHROMIUM:-/usr/bin/chromium}"
+}
