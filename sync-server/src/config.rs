@@ -17,6 +17,9 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// The largest photo.
     pub max_blob_bytes: usize,
+    /// The compiled web front ends (`ui/dist`: console, contractor page),
+    /// served under `/ui/`.
+    pub ui_dir: PathBuf,
 }
 
 impl Default for Settings {
@@ -27,6 +30,7 @@ impl Default for Settings {
             token_ttl_hours: 24 * 30,
             max_body_bytes: 64 * 1024 * 1024,
             max_blob_bytes: walkthrough_client::photos::MAX_BYTES,
+            ui_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/dist")),
         }
     }
 }
@@ -49,6 +53,9 @@ impl Settings {
         }
         if let Some(v) = var("DATABASE") {
             s.database = v.into();
+        }
+        if let Some(v) = var("UI_DIR") {
+            s.ui_dir = v.into();
         }
         if let Some(v) = var("TOKEN_TTL_HOURS") {
             s.token_ttl_hours = v.parse().map_err(|e| anyhow::anyhow!("WALKTHROUGH_TOKEN_TTL_HOURS={v:?}: {e}"))?;

@@ -52,8 +52,11 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/exchange", post(sync::exchange))
         .route("/blobs/{hash}", put(put_blob).get(get_blob))
         .route("/projects/{project}/units", post(import_units));
+    let ui = tower_http::services::ServeDir::new(&state.settings.ui_dir);
     Router::new()
         .nest(API, api)
+        .nest_service("/ui", ui)
+        .route("/", get(|| async { axum::response::Redirect::to("/ui/console/") }))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
         .layer(tower_http::compression::CompressionLayer::new())

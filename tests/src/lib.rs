@@ -1,0 +1,118 @@
+//! What the end-to-end tests share: the real server on a free port of
+//! 127.0.0.1 with the demo project, and the browser scripts in `ui/e2e/`
+//! (playwright-core driving Debian's Chromium).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use walkthrough_server::store::SqliteStore;
+
+/// The repository's root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the repository").to_path_buf()
+}
+
+/// Where tests leave what a person may want to look at (screenshots, PDFs).
+pub fn artefacts() -> PathBuf {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+        .join("e2e-artefacts");
+    std::fs::create_dir_all(&dir).expect("artefacts directory");
+    dir
+}
+
+/// The real server, stopped when dropped. Its data lives in `dir`, so a
+/// test can stop it and start it again on the same data.
+pub struct Server {
+    pub url: String,
+    pub store: Arc<SqliteStore>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    /// A fresh server with the demo project (every demo account's password is "demo").
+    pub fn demo(dir: &Path) -> Self {
+        let store = Arc::new(SqliteStore::open(&dir.join("server.sqlite")).expect("server database"));
+        walkthrough_server::seed::import_project(store.as_ref(), &walkthrough_fixtures::demo_project(), "demo")
+            .expect("demo project");
+        Self::start(dir, "127.0.0.1:0", store)
+    }
+
+    /// The server on the data already in `dir`, listening on `addr`.
+    pub fn start(dir: &Path, addr: &str, store: Arc<SqliteStore>) -> Self {
+        let _ = dir;
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let listener = rt.block_on(tokio::net::TcpListener::bind(addr)).expect("listen");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let mut settings = walkthrough_server::config::Settings::default();
+        settings.ui_dir = ui_dist();
+        let state = walkthrough_server::AppState::new(store.clone(), settings);
+        let thread = std::thread::spawn(move || {
+            rt.block_on(walkthrough_server::serve(listener, state, async {
+                let _ = rx.await;
+            }))
+            .expect("server");
+        });
+        Self { url, store, stop: Some(tx), thread: Some(thread) }
+    }
+
+    /// Stop answering (a tablet "in the basement" sees connection refused).
+    pub fn stop(mut self) -> Arc<SqliteStore> {
+        self.shutdown();
+        self.store.clone()
+    }
+
+    fn shutdown(&mut self) {
+        let _ = self.stop.take().map(|s| s.send(()));
+        let _ = self.thread.take().map(|t| t.join());
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// The compiled front ends. `scripts/test` builds them first.
+pub fn ui_dist() -> PathBuf {
+    let dist = root().join("ui/dist");
+    assert!(
+        dist.join("shared").is_dir(),
+        "{} is missing: build the UI first (scripts/test does: npm ci && npm run build in ui/)",
+        dist.display()
+    );
+    dist
+}
+
+/// Debian's Chromium (`WALKTHROUGH_CHROMIUM` overrides).
+pub fn chromium() -> PathBuf {
+    let path =
+        std::env::var_os("WALKTHROUGH_CHROMIUM").map(PathBuf::from).unwrap_or_else(|| "/usr/bin/chromium".into());
+    assert!(path.exists(), "{} is missing: install Debian's chromium (scripts/test does)", path.display());
+    path
+}
+
+/// Run a browser script from `ui/e2e/` with Node, passing `args`; the
+/// script gets `WALKTHROUGH_CHROMIUM` and `WALKTHROUGH_ARTEFACTS` in its
+/// environment. Panics with the script's output when it fails. Returns
+/// its standard output (scripts print JSON for the test to check).
+pub fn run_browser_script(script: &str, args: &[&str]) -> String {
+    let path = root().join("ui/e2e").join(script);
+    assert!(root().join("ui/node_modules/playwright-core").is_dir(), "ui/node_modules is missing: run npm ci in ui/");
+    let out = Command::new("node")
+        .arg(&path)
+        .args(args)
+        .env("WALKTHROUGH_CHROMIUM", chromium())
+        .env("WALKTHROUGH_ARTEFACTS", artefacts())
+        .current_dir(root().join("ui"))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run node {}: {e}", path.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{script} failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}", out.status);
+    stdout
+}
