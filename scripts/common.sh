@@ -62,3 +62,16 @@ ensure_chromium() {
     apt_install chromium fonts-noto-cjk
     export WALKTHROUGH_CHROMIUM="${WALKTHROUGH_CHROMIUM:-/usr/bin/chromium}"
 }
+
+# What the tablet app (Tauri 2 on WebKitGTK) needs to build, and what its
+# end-to-end test needs to drive it: Xvfb, WebKitWebDriver, tauri-driver,
+# ImageMagick for screenshots.
+ensure_tauri() {
+    apt_install build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev \
+        libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev \
+        libxdo-dev xvfb xauth webkit2gtk-driver imagemagick fonts-noto-cjk
+    if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+        say "installing tauri-driver (cargo install tauri-driver --locked --version ^2)"
+        cargo install tauri-driver --locked --version '^2'
+    fi
+}

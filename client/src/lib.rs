@@ -2,6 +2,7 @@
 //! sync state, photos), the photo pipeline and the sync client. Used by the
 //! Tauri app, the simulator and the tests.
 
+pub mod app;
 pub mod error;
 pub mod photos;
 pub mod store;

@@ -444,6 +444,18 @@ impl Store {
         Ok(rows)
     }
 
+    /// Defects still open per unit, among those found up to `round`.
+    pub fn open_defect_counts(&self, project: &ProjectId, round: RoundNo) -> Result<HashMap<UnitId, u32>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT unit, count(*) FROM rm_defects WHERE project = ?1 AND found_round <= ?2 \
+             AND status NOT IN ('verified', 'accepted_risk', 'withdrawn') GROUP BY unit",
+        )?;
+        let rows = stmt
+            .query_map(params![project.as_str(), round.0], |r| Ok((UnitId::new(r.get::<_, String>(0)?), r.get(1)?)))?
+            .collect::<rusqlite::Result<HashMap<_, _>>>()?;
+        Ok(rows)
+    }
+
     /// Record a photo taken into the photo directory; it waits for upload.
     pub fn record_photo(&self, p: &crate::photos::Ingested) -> Result<()> {
         self.conn.execute(

@@ -36,6 +36,33 @@ impl TestServer {
     }
 }
 
+impl TestServer {
+    /// Stop answering: tablets now find the server unreachable.
+    pub fn stop(&mut self) {
+        let _ = self.stop.take().map(|s| s.send(()));
+        let _ = self.thread.take().map(|t| t.join());
+    }
+
+    /// Serve again on the same address and data (after `stop`).
+    pub fn restart(&mut self) {
+        self.stop();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let addr = self.url.trim_start_matches("http://").to_owned();
+        let listener = rt.block_on(tokio::net::TcpListener::bind(&addr)).unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let mut settings = walkthrough_server::config::Settings::default();
+        settings.max_body_bytes = 4 * 1024 * 1024;
+        let state = walkthrough_server::AppState::new(self.store.clone(), settings);
+        self.thread = Some(std::thread::spawn(move || {
+            rt.block_on(walkthrough_server::serve(listener, state, async {
+                let _ = rx.await;
+            }))
+            .unwrap();
+        }));
+        self.stop = Some(tx);
+    }
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         let _ = self.stop.take().map(|s| s.send(()));

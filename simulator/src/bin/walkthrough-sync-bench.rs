@@ -25,6 +25,9 @@ fn kb(n: usize) -> String {
     format!("{:.1} KB", n as f64 / 1024.0)
 }
 
+use base64::Engine as _;
+use walkthrough_client::app::App;
+
 fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     // A 1,000-unit project with about 20k defects over three rounds, written
@@ -130,6 +133,62 @@ fn main() -> anyhow::Result<()> {
         &format!("12 MP JPEG ({}): original + thumbnail + preview + hash", kb(jpeg.len())),
         "< 300 ms",
         format!("{:.0} ms", times[2].as_secs_f64() * 1000.0),
+    );
+
+    // The tablet app (the Rust side of each screen) on the same project.
+    let app_dir = dir.path().join("app");
+    {
+        let mut app = App::open(&app_dir).map_err(|e| anyhow::anyhow!(e.message))?;
+        app.sign_in(url.clone(), "u-insp-li".into(), "demo".into()).map_err(|e| anyhow::anyhow!(e.message))?;
+    }
+    let mut cold = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let mut app = App::open(&app_dir).map_err(|e| anyhow::anyhow!(e.message))?;
+        let status = app.status().map_err(|e| anyhow::anyhow!(e.message))?;
+        let round = status.session.as_ref().and_then(|s| s.projects.first()).and_then(|p| p.current_round).unwrap_or(3);
+        let grid = app.unit_grid(project.id.to_string(), round).map_err(|e| anyhow::anyhow!(e.message))?;
+        assert_eq!(grid.buildings.iter().flat_map(|b| &b.floors).map(|f| f.units.len()).sum::<usize>(), 1000);
+        cold.push(t.elapsed());
+    }
+    cold.sort();
+    row(
+        "app: open the tablet's data to the unit grid (1,000 units; store, project, statuses, counts)",
+        "< 1.5 s",
+        format!("{:.0} ms", cold[2].as_secs_f64() * 1000.0),
+    );
+    let mut app = App::open(&app_dir).map_err(|e| anyhow::anyhow!(e.message))?;
+    let mut opens = Vec::new();
+    for unit in units.iter().take(50) {
+        let t = Instant::now();
+        let view =
+            app.open_unit(project.id.to_string(), unit.to_string(), 3).map_err(|e| anyhow::anyhow!(e.message))?;
+        opens.push((t.elapsed(), view.defects.len()));
+    }
+    opens.sort();
+    let most = opens.iter().map(|o| o.1).max().unwrap_or(0);
+    row(
+        &format!(
+            "app: open a unit (checklist, results, up to {most} defects with history, recheck queue), median of 50"
+        ),
+        "< 100 ms",
+        format!("{:.1} ms (slowest {:.1} ms)", opens[25].0.as_secs_f64() * 1000.0, opens[49].0.as_secs_f64() * 1000.0),
+    );
+    let b64 = format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(&jpeg));
+    let mut shots = Vec::new();
+    for i in 0..5 {
+        let mut app = App::open(&dir.path().join(format!("shot{i}"))).map_err(|e| anyhow::anyhow!(e.message))?;
+        let t = Instant::now();
+        let hash = app.take_photo(b64.clone()).map_err(|e| anyhow::anyhow!(e.message))?;
+        let thumb = app.photo(hash, "thumb".into()).map_err(|e| anyhow::anyhow!(e.message))?;
+        assert!(thumb.is_some());
+        shots.push(t.elapsed());
+    }
+    shots.sort();
+    row(
+        "app: 12 MP photo taken to its thumbnail (base64 in, stored, thumbnail out as a data URL)",
+        "< 0.5 s",
+        format!("{:.0} ms", shots[2].as_secs_f64() * 1000.0),
     );
 
     let _ = tx.send(());

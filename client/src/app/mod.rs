@@ -1,0 +1,911 @@
+//! The tablet app without its window: every operation the inspector's
+//! screens offer, over the store, the photo pipeline and the sync client.
+//!
+//! The Tauri app passes each call from the UI to [`App::call`] by name; the
+//! same list of commands (the `commands!` invocation below) generates the
+//! dispatch and the typed TypeScript functions in `ui/app/bindings.ts`
+//! ([`bindings`]), so a renamed argument or changed type breaks the build or
+//! the bindings test, never a tablet in the field.
+//!
+//! Everything an inspector records is committed to SQLite before the call
+//! returns; nothing waits for a network.
+
+pub mod view;
+
+use crate::photos::{PhotoDir, Variant};
+use crate::sync::{Progress, SyncClient, SyncError};
+use crate::Store;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use ts_rs::TS;
+use view::*;
+use walkthrough_core::defect::{DefectEvent, EventKind, Mark, Photo};
+use walkthrough_core::doc::DefectEdit;
+use walkthrough_core::model::{Point, Project, ResultKey, Severity};
+use walkthrough_core::rules::{self, Outcome};
+use walkthrough_core::time::Time;
+use walkthrough_core::wire::LoginResponse;
+use walkthrough_core::*;
+
+/// An error as the UI shows it: a kind the UI translates, and the detail in
+/// words. Never a stack trace; the form being filled stays open.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, thiserror::Error)]
+#[error("{message}")]
+pub struct AppError {
+    /// offline, auth, photo, invalid, not_signed_in, internal.
+    pub kind: String,
+    pub message: String,
+}
+
+impl AppError {
+    fn new(kind: &str, message: impl Into<String>) -> Self {
+        Self { kind: kind.into(), message: message.into() }
+    }
+    fn invalid(message: impl Into<String>) -> Self {
+        Self::new("invalid", message)
+    }
+}
+
+impl From<crate::Error> for AppError {
+    fn from(e: crate::Error) -> Self {
+        match e {
+            crate::Error::Photo(m) => AppError::new("photo", m),
+            crate::Error::Core(walkthrough_core::Error::Invalid(m)) => AppError::invalid(m),
+            crate::Error::Core(e) => AppError::invalid(e.to_string()),
+            e => AppError::new("internal", e.to_string()),
+        }
+    }
+}
+
+impl From<walkthrough_core::Error> for AppError {
+    fn from(e: walkthrough_core::Error) -> Self {
+        crate::Error::from(e).into()
+    }
+}
+
+impl From<SyncError> for AppError {
+    fn from(e: SyncError) -> Self {
+        match e {
+            SyncError::Offline(_) => AppError::new("offline", e.to_string()),
+            SyncError::Rejected { status: 401 | 403, message } => AppError::new("auth", message),
+            SyncError::Store(e) => e.into(),
+            e => AppError::new("internal", e.to_string()),
+        }
+    }
+}
+
+type Res<T> = std::result::Result<T, AppError>;
+
+/// The sign-in this tablet keeps (in its store, so it survives restarts).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct SessionRecord {
+    server: String,
+    login: LoginResponse,
+}
+
+/// The tablet: its store, photos and sign-in.
+pub struct App {
+    store: Store,
+    photos: PhotoDir,
+    clock: Arc<dyn Fn() -> Time + Send + Sync>,
+    sync: SyncState,
+    progress: Arc<dyn Fn(SyncProgress) + Send + Sync>,
+}
+
+/// Declares the commands the UI may call: generates [`App::call`] (dispatch
+/// by name with JSON arguments) and the TypeScript functions.
+macro_rules! commands {
+    ($( $(#[doc = $doc:literal])* $name:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty; )*) => {
+        impl App {
+            /// Run the command `name` with its arguments as a JSON object.
+            pub fn call(&mut self, name: &str, args: serde_json::Value) -> Res<serde_json::Value> {
+                match name {
+                    $(stringify!($name) => {
+                        #[derive(Deserialize)]
+                        #[allow(non_camel_case_types)]
+                        struct $name { $( $arg: $ty ),* }
+                        #[allow(unused_variables)]
+                        let a: $name = serde_json::from_value(args)
+                            .map_err(|e| AppError::invalid(format!("{}: {e}", stringify!($name))))?;
+                        let out: $ret = self.$name($( a.$arg ),*)?;
+                        serde_json::to_value(out).map_err(|e| AppError::new("internal", e.to_string()))
+                    })*
+                    other => Err(AppError::invalid(format!("there is no command {other:?}"))),
+                }
+            }
+        }
+
+        /// The TypeScript function of each command.
+        fn command_bindings(cfg: &ts_rs::Config) -> String {
+            let mut out = String::new();
+            $(
+                let docs: &[&str] = &[$($doc),*];
+                if !docs.is_empty() {
+                    out.push_str("/**");
+                    for d in docs { out.push_str("\n *"); out.push_str(d); }
+                    out.push_str("\n */\n");
+                }
+                let params: Vec<String> = vec![$( format!("{}: {}", stringify!($arg), <$ty as TS>::name(cfg)) ),*];
+                let names: Vec<&str> = vec![$( stringify!($arg) ),*];
+                out.push_str(&format!(
+                    "export function {}({}): Promise<{}> {{\n  return call('{}', {{ {} }});\n}}\n\n",
+                    camel(stringify!($name)), params.join(", "), <$ret as TS>::name(cfg), stringify!($name), names.join(", ")
+                ));
+            )*
+            out
+        }
+    };
+}
+
+commands! {
+    /// Who is signed in, the projects, and the state of sync.
+    status() -> AppStatus;
+    /// Sign in against a server (once; the tablet then works offline) and sync.
+    sign_in(server: String, username: String, password: String) -> AppStatus;
+    /// Forget the sign-in. Refused while work is not synced.
+    sign_out() -> AppStatus;
+    /// The units of a project in a round, by building and floor.
+    unit_grid(project: String, round: u32) -> UnitGrid;
+    /// One unit in one round: rooms, checklist, defects, recheck queue.
+    open_unit(project: String, unit: String, round: u32) -> UnitView;
+    /// Pass, fail or not applicable for one checklist line (none clears it).
+    set_result(project: String, unit: String, round: u32, room: String, item: String, outcome: Option<String>) -> UnitView;
+    /// A new defect for a checklist line, prefilled from the item and routing.
+    draft_defect(project: String, unit: String, round: u32, room: String, item: Option<String>) -> DefectForm;
+    /// Record a new defect or save changes to one. Returns its id.
+    save_defect(project: String, unit: String, round: u32, form: DefectForm) -> String;
+    /// Take a photo (JPEG or PNG, base64): stored, thumbnailed and queued for
+    /// upload at once. Returns its hash, for a defect form or a recheck.
+    take_photo(data: String) -> String;
+    /// A photo as a data URL: "thumb", "preview" or "original".
+    photo(hash: String, variant: String) -> Option<String>;
+    /// Recheck an earlier defect: passed, or failed again with a note (and a photo).
+    /// `photo` is the hash of a photo taken with `take_photo`.
+    recheck(project: String, unit: String, round: u32, defect: String, passed: bool, note: String, photo: Option<String>) -> UnitView;
+    /// Sync now: documents both ways, then photos up.
+    sync_now() -> AppStatus;
+}
+
+fn camel(snake: &str) -> String {
+    let mut out = String::new();
+    let mut up = false;
+    for c in snake.chars() {
+        if c == '_' {
+            up = true;
+        } else if up {
+            out.extend(c.to_uppercase());
+            up = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `ui/app/bindings.ts`: the view types and one typed function per command.
+pub fn bindings() -> String {
+    let cfg = ts_rs::Config::default();
+    let mut out = String::from(
+        "// Generated from client/src/app (cargo test -p walkthrough-client --test bindings).\n\
+         // Do not edit: change the Rust types, then run with WALKTHROUGH_UPDATE_BINDINGS=1.\n\n\
+         import { call } from './ipc.js';\n\n",
+    );
+    macro_rules! decls {
+        ($($t:ty),*) => {$(
+            out.push_str("export ");
+            out.push_str(&<$t as TS>::decl(&cfg));
+            out.push_str("\n\n");
+        )*};
+    }
+    decls!(
+        AppError,
+        Text,
+        Session,
+        ProjectSummary,
+        RoundSummary,
+        SyncState,
+        AppStatus,
+        SyncProgress,
+        UnitGrid,
+        BuildingGrid,
+        FloorRow,
+        UnitCell,
+        StatusCounts,
+        UnitView,
+        RoomView,
+        Area,
+        ItemView,
+        RecheckItem,
+        Choices,
+        Choice,
+        DefectView,
+        Pin,
+        PhotoView,
+        MarkView,
+        ShapeView,
+        HistoryEntry,
+        DefectForm
+    );
+    out.push_str(&command_bindings(&cfg));
+    out
+}
+
+impl App {
+    /// Open (or create) the tablet's data in `dir`.
+    pub fn open(dir: &Path) -> Res<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| AppError::new("internal", format!("{}: {e}", dir.display())))?;
+        let store = Store::open(&dir.join("tablet.sqlite"))?;
+        let photos = PhotoDir::new(dir.join("photos"))?;
+        let mut app = Self {
+            store,
+            photos,
+            clock: Arc::new(chrono::Utc::now),
+            sync: SyncState::default(),
+            progress: Arc::new(|_| {}),
+        };
+        if let Some(ms) = app.store.meta("last_sync_ms")? {
+            app.sync.last_sync_ms = ms.parse().ok();
+        }
+        Ok(app)
+    }
+
+    /// Where sync progress goes (the Tauri app sends it to the window).
+    pub fn on_progress(&mut self, f: impl Fn(SyncProgress) + Send + Sync + 'static) {
+        self.progress = Arc::new(f);
+    }
+
+    /// Use another clock (tests).
+    pub fn set_clock(&mut self, f: impl Fn() -> Time + Send + Sync + 'static) {
+        self.clock = Arc::new(f);
+    }
+
+    pub fn store(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    fn now(&self) -> Time {
+        (self.clock)()
+    }
+
+    fn session(&self) -> Res<Option<SessionRecord>> {
+        match self.store.meta("session")? {
+            Some(json) => Ok(serde_json::from_str(&json).ok()),
+            None => Ok(None),
+        }
+    }
+
+    fn me(&self) -> Res<UserId> {
+        self.session()?
+            .map(|s| s.login.user.id)
+            .ok_or_else(|| AppError::new("not_signed_in", "sign in first: this tablet has no inspector"))
+    }
+
+    fn project(&mut self, id: &str) -> Res<Arc<Project>> {
+        Ok(self.store.project(&ProjectId::new(id))?)
+    }
+
+    pub fn status(&mut self) -> Res<AppStatus> {
+        let session = match self.session()? {
+            Some(s) => {
+                let me = s.login.user.id.clone();
+                let today = self.now().date_naive();
+                let mut projects = Vec::new();
+                for id in &s.login.user.projects {
+                    let Ok(p) = self.store.project(id) else { continue };
+                    projects.push(ProjectSummary {
+                        id: id.to_string(),
+                        name: Text::from(&p.name),
+                        handover_date: p.handover_date.to_string(),
+                        rounds: p
+                            .rounds
+                            .values()
+                            .map(|r| RoundSummary {
+                                no: r.no.0,
+                                start: r.start.to_string(),
+                                due: r.due.to_string(),
+                                my_units: p.assigned_units(r.no, &me).len() as u32,
+                            })
+                            .collect(),
+                        current_round: rules::current_round(&p, today).map(|r| r.0),
+                    });
+                }
+                Some(Session {
+                    server: s.server.clone(),
+                    user_id: me.to_string(),
+                    name: s.login.user.name.clone(),
+                    role: format!("{:?}", s.login.user.role).to_lowercase(),
+                    projects,
+                })
+            }
+            None => None,
+        };
+        let mut sync = self.sync.clone();
+        sync.pending_changes = 0;
+        if let Some(s) = &session {
+            for p in &s.projects {
+                sync.pending_changes += self.store.dirty_docs(&ProjectId::new(&p.id))?.len() as u32;
+            }
+        }
+        sync.pending_photos = self.store.pending_photos()?.len() as u32;
+        Ok(AppStatus { session, sync })
+    }
+
+    pub fn sign_in(&mut self, server: String, username: String, password: String) -> Res<AppStatus> {
+        let server = server.trim().trim_end_matches('/').to_owned();
+        if !(server.starts_with("http://") || server.starts_with("https://")) {
+            return Err(AppError::invalid(format!("{server:?} is not a server address: it starts with http://")));
+        }
+        if username.trim().is_empty() || password.is_empty() {
+            return Err(AppError::invalid("enter your account and password"));
+        }
+        if let Some(old) = self.session()? {
+            if old.login.user.id.as_str() != username.trim() && self.status()?.sync.pending_changes > 0 {
+                return Err(AppError::invalid(format!(
+                    "{} has work on this tablet that is not synced yet; sync it before another account signs in",
+                    old.login.user.name
+                )));
+            }
+        }
+        let mut client = SyncClient::new(&server);
+        let login = client.login(username.trim(), &password).map_err(|e| match e {
+            SyncError::Rejected { status: 401, .. } => AppError::new("auth", "wrong account or password"),
+            e => e.into(),
+        })?;
+        let record = SessionRecord { server, login };
+        self.store.set_meta("session", &serde_json::to_string(&record).expect("serialisable"))?;
+        // The first sync brings the projects; if it fails the sign-in stands
+        // and the status shows why.
+        let _ = self.sync_now();
+        self.status()
+    }
+
+    pub fn sign_out(&mut self) -> Res<AppStatus> {
+        if self.status()?.sync.pending_changes > 0 {
+            return Err(AppError::invalid(
+                "there is work on this tablet that is not synced yet; sync before signing out",
+            ));
+        }
+        self.store.set_meta("session", "")?;
+        self.status()
+    }
+
+    pub fn unit_grid(&mut self, project: String, round: u32) -> Res<UnitGrid> {
+        let me = self.me()?;
+        let p = self.project(&project)?;
+        let pid = ProjectId::new(&project);
+        let round = RoundNo(round);
+        let statuses = self.store.unit_statuses(&pid, round)?;
+        let open = self.store.open_defect_counts(&pid, round)?;
+        let mine = p.assigned_units(round, &me);
+        let mut counts = StatusCounts::default();
+        let mut buildings: BTreeMap<&BuildingId, BTreeMap<i32, Vec<UnitCell>>> = BTreeMap::new();
+        for u in p.units.values() {
+            let status = statuses.get(&u.id).copied().unwrap_or(rules::UnitStatus::NotStarted);
+            match status {
+                rules::UnitStatus::NotStarted => counts.not_started += 1,
+                rules::UnitStatus::InProgress => counts.in_progress += 1,
+                rules::UnitStatus::Done => counts.done += 1,
+                rules::UnitStatus::DoneWithOpenDefects => counts.done_with_open_defects += 1,
+            }
+            let open_defects = open.get(&u.id).copied().unwrap_or(0);
+            counts.open_defects += open_defects;
+            buildings.entry(&u.building).or_default().entry(u.floor).or_default().push(UnitCell {
+                id: u.id.to_string(),
+                number: u.number.clone(),
+                status: status.as_str().into(),
+                open_defects,
+                assigned: mine.contains(&u.id),
+            });
+        }
+        let buildings = buildings
+            .into_iter()
+            .map(|(id, floors)| BuildingGrid {
+                id: id.to_string(),
+                name: p.buildings.get(id).map(|b| Text::from(&b.name)).unwrap_or_default(),
+                floors: floors
+                    .into_iter()
+                    .rev()
+                    .map(|(floor, mut units)| {
+                        units.sort_by(|a, b| a.number.cmp(&b.number));
+                        FloorRow { floor, units }
+                    })
+                    .collect(),
+            })
+            .collect();
+        Ok(UnitGrid { project, round: round.0, buildings, counts })
+    }
+
+    pub fn open_unit(&mut self, project: String, unit: String, round: u32) -> Res<UnitView> {
+        let p = self.project(&project)?;
+        let uid = UnitId::new(&unit);
+        let u = p.units.get(&uid).ok_or_else(|| AppError::invalid(format!("unit {unit} is not in this project")))?;
+        let ut = p.unit_type_of(&uid).ok_or_else(|| AppError::invalid(format!("unit {unit} has no unit type")))?;
+        let round = RoundNo(round);
+        let record = if self.store.has_doc(&walkthrough_core::doc::DocKey::Unit(p.id.clone(), uid.clone()))? {
+            self.store.unit(&p.id, &uid)?
+        } else {
+            walkthrough_core::doc::UnitRecord {
+                project: p.id.clone(),
+                unit: uid.clone(),
+                results: Default::default(),
+                defects: Default::default(),
+            }
+        };
+        let mut by_item: HashMap<(String, String), Vec<String>> = HashMap::new();
+        for d in record.defects.values().filter(|d| d.found_round == round) {
+            if let Some(item) = &d.item {
+                by_item.entry((d.room.to_string(), item.to_string())).or_default().push(d.id.to_string());
+            }
+        }
+        let checklist = p.checklist(&uid);
+        let rooms = ut
+            .rooms
+            .iter()
+            .map(|room| RoomView {
+                id: room.id.to_string(),
+                kind: format!("{:?}", room.kind).to_lowercase(),
+                name: Text::from(&room.name),
+                plan_area: room.plan_area.map(|a| Area { x: a.x, y: a.y, w: a.w, h: a.h }),
+                items: checklist
+                    .iter()
+                    .filter(|e| e.room.id == room.id)
+                    .map(|e| {
+                        let result = record.results.get(&(round, e.key()));
+                        ItemView {
+                            code: e.item.code.to_string(),
+                            title: Text::from(&e.item.title),
+                            standard: Text::from(&e.item.standard),
+                            method: Text::from(&e.item.method),
+                            outcome: result.filter(|r| r.outcome.is_checked()).map(|r| r.outcome.as_str().to_owned()),
+                            by: result.map(|r| person_name(&p, &r.by)),
+                            defects: by_item
+                                .get(&(room.id.to_string(), e.item.code.to_string()))
+                                .cloned()
+                                .unwrap_or_default(),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        let photos = self.photos.clone();
+        let available = |h: &str| photos.has(&PhotoHash::new(h));
+        let mut defects: Vec<DefectView> = record.defects.values().map(|d| defect_view(&p, d, &available)).collect();
+        defects.sort_by(|a, b| b.found_at_ms.total_cmp(&a.found_at_ms).then(b.id.cmp(&a.id)));
+        let recheck = record
+            .recheck_queue(round)
+            .into_iter()
+            .map(|r| RecheckItem {
+                defect: r.defect.to_string(),
+                found_round: r.found_round.0,
+                status: r.status.as_str().into(),
+                done: r.done,
+            })
+            .collect();
+        let text = |t: &walkthrough_core::model::I18nText| Text::from(t);
+        let choices = Choices {
+            categories: p
+                .categories
+                .values()
+                .map(|c| Choice {
+                    id: c.id.to_string(),
+                    name: text(&c.name),
+                    needs_reason: c.is_other,
+                    severity: Some(c.severity.as_str().into()),
+                })
+                .collect(),
+            trades: p
+                .trades
+                .values()
+                .map(|t| Choice { id: t.id.to_string(), name: text(&t.name), needs_reason: false, severity: None })
+                .collect(),
+            contractors: p
+                .contractors
+                .values()
+                .map(|c| Choice { id: c.id.to_string(), name: text(&c.name), needs_reason: false, severity: None })
+                .collect(),
+        };
+        Ok(UnitView {
+            project,
+            unit,
+            number: u.number.clone(),
+            building: p.buildings.get(&u.building).map(|b| Text::from(&b.name)).unwrap_or_default(),
+            floor: u.floor,
+            unit_type: Text::from(&ut.name),
+            round: round.0,
+            status: record.status(&p, round).as_str().into(),
+            rooms,
+            defects,
+            recheck,
+            choices,
+        })
+    }
+
+    pub fn set_result(
+        &mut self,
+        project: String,
+        unit: String,
+        round: u32,
+        room: String,
+        item: String,
+        outcome: Option<String>,
+    ) -> Res<UnitView> {
+        let me = self.me()?;
+        let p = self.project(&project)?;
+        let uid = UnitId::new(&unit);
+        let key = ResultKey { room: RoomId::new(&room), item: ItemCode::new(&item) };
+        if !p.checklist(&uid).iter().any(|e| e.key() == key) {
+            return Err(AppError::invalid(format!("{item} in {room} is not on this unit's checklist")));
+        }
+        let outcome = match outcome.as_deref() {
+            None => Outcome::NotChecked,
+            Some(s) => Outcome::parse(s).ok_or_else(|| AppError::invalid(format!("{s:?} is not a result")))?,
+        };
+        let at = self.now();
+        self.store.edit_unit(&p.id, &uid, |doc| doc.record_result(RoundNo(round), &key, outcome, &me, at, None))?;
+        self.open_unit(project, unit, round)
+    }
+
+    pub fn draft_defect(
+        &mut self,
+        project: String,
+        unit: String,
+        round: u32,
+        room: String,
+        item: Option<String>,
+    ) -> Res<DefectForm> {
+        let me = self.me()?;
+        let p = self.project(&project)?;
+        let uid = UnitId::new(&unit);
+        let checklist = p.checklist(&uid);
+        let entry = match &item {
+            Some(code) => checklist.iter().find(|e| e.room.id.as_str() == room && e.item.code.as_str() == code),
+            None => checklist.iter().find(|e| e.room.id.as_str() == room),
+        }
+        .ok_or_else(|| AppError::invalid(format!("{room} has no such checklist item in unit {unit}")))?;
+        let d = rules::draft_defect(&p, &uid, entry, DefectId::new_v7(), &me, self.now(), RoundNo(round));
+        Ok(DefectForm {
+            id: None,
+            room: d.room.to_string(),
+            item: item.map(|_| entry.item.code.to_string()),
+            spot: String::new(),
+            description: String::new(),
+            category: d.category.to_string(),
+            other_reason: None,
+            severity: d.severity.as_str().into(),
+            trade: d.trade.to_string(),
+            responsible: d.responsible.map(|c| c.to_string()),
+            root_cause: None,
+            root_cause_note: None,
+            pin: None,
+            photos: Vec::new(),
+        })
+    }
+
+    pub fn save_defect(&mut self, project: String, unit: String, round: u32, form: DefectForm) -> Res<String> {
+        let me = self.me()?;
+        let p = self.project(&project)?;
+        let uid = UnitId::new(&unit);
+        let at = self.now();
+        let round = RoundNo(round);
+        let severity = Severity::parse(&form.severity)
+            .ok_or_else(|| AppError::invalid(format!("{:?} is not a severity", form.severity)))?;
+        let opt = |s: &Option<String>| s.as_ref().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let pin = form.pin.map(|p| Point { x: p.x, y: p.y });
+        let item = opt(&form.item).map(ItemCode::new);
+        match form.id.as_deref().filter(|s| !s.is_empty()) {
+            None => {
+                let entry_element = p
+                    .checklist(&uid)
+                    .iter()
+                    .find(|e| e.room.id.as_str() == form.room && Some(&e.item.code) == item.as_ref())
+                    .map(|e| e.item.element.clone());
+                let d = walkthrough_core::defect::Defect {
+                    id: DefectId::new_v7(),
+                    unit: uid.clone(),
+                    room: RoomId::new(&form.room),
+                    item: item.clone(),
+                    element: entry_element.unwrap_or_else(|| ElementId::new("other")),
+                    spot: form.spot.trim().to_owned(),
+                    pin,
+                    description: form.description.trim().to_owned(),
+                    category: CategoryId::new(&form.category),
+                    other_reason: opt(&form.other_reason),
+                    root_cause: opt(&form.root_cause).map(CategoryId::new),
+                    root_cause_note: opt(&form.root_cause_note),
+                    severity,
+                    source: walkthrough_core::defect::Source::OwnInspection,
+                    trade: TradeId::new(&form.trade),
+                    responsible: opt(&form.responsible).map(ContractorId::new),
+                    found_round: round,
+                    found_by: me.clone(),
+                    found_at: at,
+                    photos: Default::default(),
+                    events: Vec::new(),
+                };
+                rules::check_defect(&p, &d)?;
+                let photos = self.form_photos(&form)?;
+                for (h, _) in &photos {
+                    self.known_photo(h.as_str())?;
+                }
+                let key = item.map(|item| ResultKey { room: d.room.clone(), item });
+                self.store.edit_unit(&p.id, &uid, |doc| {
+                    doc.add_defect(&d)?;
+                    for (photo, marks) in &photos {
+                        doc.add_photo(
+                            d.id,
+                            &Photo {
+                                hash: photo.clone(),
+                                added_by: me.clone(),
+                                added_at: at,
+                                marks: Default::default(),
+                            },
+                        )?;
+                        for m in marks {
+                            doc.put_mark(d.id, photo, m, &me, at)?;
+                        }
+                    }
+                    // A defect against a checklist line fails that line.
+                    if let Some(key) = &key {
+                        doc.record_result(round, key, Outcome::Fail, &me, at, None)?;
+                    }
+                    Ok(())
+                })?;
+                Ok(d.id.to_string())
+            }
+            Some(id) => {
+                let id = DefectId::parse(id).ok_or_else(|| AppError::invalid(format!("{id:?} is not a defect id")))?;
+                let record = self.store.unit(&p.id, &uid)?;
+                let old = record.defects.get(&id).ok_or_else(|| AppError::invalid(format!("no defect {id} here")))?;
+                let mut new = old.clone();
+                new.spot = form.spot.trim().to_owned();
+                new.description = form.description.trim().to_owned();
+                new.category = CategoryId::new(&form.category);
+                new.other_reason = opt(&form.other_reason);
+                new.root_cause = opt(&form.root_cause).map(CategoryId::new);
+                new.root_cause_note = opt(&form.root_cause_note);
+                new.severity = severity;
+                new.trade = TradeId::new(&form.trade);
+                new.responsible = opt(&form.responsible).map(ContractorId::new);
+                new.pin = pin;
+                rules::check_defect(&p, &new)?;
+                let mut edits = Vec::new();
+                if new.spot != old.spot {
+                    edits.push(DefectEdit::Spot(new.spot.clone()));
+                }
+                if new.description != old.description {
+                    edits.push(DefectEdit::Description(new.description.clone()));
+                }
+                if new.category != old.category || new.other_reason != old.other_reason {
+                    edits.push(DefectEdit::Category {
+                        category: new.category.clone(),
+                        other_reason: new.other_reason.clone(),
+                    });
+                }
+                if new.root_cause != old.root_cause || new.root_cause_note != old.root_cause_note {
+                    edits.push(DefectEdit::RootCause {
+                        root_cause: new.root_cause.clone(),
+                        note: new.root_cause_note.clone(),
+                    });
+                }
+                if new.severity != old.severity {
+                    edits.push(DefectEdit::Severity(new.severity));
+                }
+                if new.trade != old.trade {
+                    edits.push(DefectEdit::Trade(new.trade.clone()));
+                }
+                if new.responsible != old.responsible {
+                    edits.push(DefectEdit::Responsible(new.responsible.clone()));
+                }
+                if new.pin != old.pin {
+                    edits.push(DefectEdit::Pin(new.pin));
+                }
+                let photos = self.form_photos(&form)?;
+                let photos_changed = photos.iter().any(|(h, marks)| {
+                    old.photos.get(h).is_none_or(|p| p.marks.values().cloned().collect::<Vec<_>>() != *marks)
+                });
+                if !edits.is_empty() || photos_changed {
+                    self.store.edit_unit(&p.id, &uid, |doc| {
+                        for e in &edits {
+                            doc.edit_defect(id, e, EventId::new_v7(), &me, at, round)?;
+                        }
+                        for (hash, marks) in &photos {
+                            let current = old.photos.get(hash).map(|p| p.marks.clone()).unwrap_or_default();
+                            if !old.photos.contains_key(hash) {
+                                doc.add_photo(
+                                    id,
+                                    &Photo {
+                                        hash: hash.clone(),
+                                        added_by: me.clone(),
+                                        added_at: at,
+                                        marks: Default::default(),
+                                    },
+                                )?;
+                            }
+                            for old_mark in current.keys() {
+                                if !marks.iter().any(|m| &m.id == old_mark) {
+                                    doc.delete_mark(id, hash, *old_mark, &me, at)?;
+                                }
+                            }
+                            for m in marks {
+                                if current.get(&m.id) != Some(m) {
+                                    doc.put_mark(id, hash, m, &me, at)?;
+                                }
+                            }
+                        }
+                        Ok(())
+                    })?;
+                }
+                Ok(id.to_string())
+            }
+        }
+    }
+
+    /// The form's photos (taken on this tablet or already attached) with
+    /// their marks, checked.
+    fn form_photos(&self, form: &DefectForm) -> Res<Vec<(PhotoHash, Vec<Mark>)>> {
+        let mut out = Vec::new();
+        for p in &form.photos {
+            let hash = PhotoHash::new(&p.hash);
+            let mut marks = Vec::new();
+            for m in &p.marks {
+                let id = match MarkId::parse(&m.id) {
+                    Some(id) => id,
+                    None if m.id.is_empty() => MarkId::new_v7(),
+                    None => return Err(AppError::invalid(format!("{:?} is not a mark id", m.id))),
+                };
+                let mark = Mark { id, shape: (&m.shape).into() };
+                if !mark.shape.is_valid() {
+                    return Err(AppError::invalid(
+                        "a mark must lie within the photo, and a label needs 1 to 40 characters",
+                    ));
+                }
+                marks.push(mark);
+            }
+            out.push((hash, marks));
+        }
+        Ok(out)
+    }
+
+    /// Ingest a photo's bytes (base64) and record it for upload.
+    fn ingest(&mut self, data: &str) -> Res<PhotoHash> {
+        let data = data.split_once(";base64,").map(|(_, d)| d).unwrap_or(data);
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data.trim())
+            .map_err(|_| AppError::new("photo", "the photo could not be read (it arrived damaged)"))?;
+        let ingested = self.photos.ingest(&bytes)?;
+        self.store.record_photo(&ingested)?;
+        Ok(ingested.hash)
+    }
+
+    /// A photo taken on this tablet, by hash.
+    fn known_photo(&self, hash: &str) -> Res<PhotoHash> {
+        let h = PhotoHash::new(hash);
+        if !self.photos.has(&h) {
+            return Err(AppError::new("photo", format!("photo {hash} is not on this tablet; take it again")));
+        }
+        Ok(h)
+    }
+
+    pub fn take_photo(&mut self, data: String) -> Res<String> {
+        Ok(self.ingest(&data)?.to_string())
+    }
+
+    pub fn photo(&mut self, hash: String, variant: String) -> Res<Option<String>> {
+        let h = PhotoHash::new(&hash);
+        let variant = match variant.as_str() {
+            "thumb" => Variant::Thumb,
+            "preview" => Variant::Preview,
+            "original" => Variant::Original,
+            v => return Err(AppError::invalid(format!("{v:?} is not a photo size"))),
+        };
+        if !self.photos.has(&h) {
+            // Taken on another tablet: fetch it now if the server is reachable.
+            let Some(s) = self.session()? else { return Ok(None) };
+            let client = SyncClient::new(&s.server).with_token(s.login.token);
+            if client.download_photo(&self.photos, &h).is_err() {
+                return Ok(None);
+            }
+        }
+        let bytes = self.photos.read(&h, variant)?;
+        let mime = if variant == Variant::Original { crate::photos::sniff(&bytes)?.1 } else { "image/jpeg" };
+        Ok(Some(format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn recheck(
+        &mut self,
+        project: String,
+        unit: String,
+        round: u32,
+        defect: String,
+        passed: bool,
+        note: String,
+        photo: Option<String>,
+    ) -> Res<UnitView> {
+        let me = self.me()?;
+        let p = self.project(&project)?;
+        let uid = UnitId::new(&unit);
+        let id = DefectId::parse(&defect).ok_or_else(|| AppError::invalid(format!("{defect:?} is not a defect id")))?;
+        let record = self.store.unit(&p.id, &uid)?;
+        let d = record.defects.get(&id).ok_or_else(|| AppError::invalid(format!("no defect {defect} here")))?;
+        if d.found_round.0 >= round {
+            return Err(AppError::invalid("a defect is rechecked in a later round than the one that found it"));
+        }
+        if !passed && note.trim().is_empty() {
+            return Err(AppError::invalid("say what is still wrong when a recheck fails"));
+        }
+        let at = self.now();
+        let hash = photo.filter(|p| !p.is_empty()).map(|h| self.known_photo(&h)).transpose()?;
+        let new_deadline =
+            if passed { None } else { p.categories.get(&d.category).map(|c| rules::deadline_for(c, at)) };
+        let event = DefectEvent {
+            id: EventId::new_v7(),
+            at,
+            by: me.clone(),
+            round: RoundNo(round),
+            kind: EventKind::Rechecked { passed, note: note.trim().to_owned(), photo: hash.clone(), new_deadline },
+        };
+        self.store.edit_unit(&p.id, &uid, |doc| {
+            if let Some(h) = &hash {
+                doc.add_photo(
+                    id,
+                    &Photo { hash: h.clone(), added_by: me.clone(), added_at: at, marks: Default::default() },
+                )?;
+            }
+            doc.add_event(id, &event)
+        })?;
+        self.open_unit(project, unit, round)
+    }
+
+    pub fn sync_now(&mut self) -> Res<AppStatus> {
+        let Some(s) = self.session()? else {
+            return Err(AppError::new("not_signed_in", "sign in first"));
+        };
+        self.sync.running = true;
+        let result = self.sync_all(&s);
+        self.sync.running = false;
+        match result {
+            Ok(()) => {
+                let now = crate::app::view::ms(self.now());
+                self.sync.last_sync_ms = Some(now);
+                self.sync.last_error = None;
+                self.sync.online = true;
+                self.store.set_meta("last_sync_ms", &now.to_string())?;
+                self.status()
+            }
+            Err(e) => {
+                self.sync.online = e.kind != "offline";
+                self.sync.last_error = Some(e.message.clone());
+                Err(e)
+            }
+        }
+    }
+
+    fn sync_all(&mut self, s: &SessionRecord) -> Res<()> {
+        let client = SyncClient::new(&s.server).with_token(s.login.token.clone());
+        let progress = self.progress.clone();
+        let mut rejected = Vec::new();
+        for project in &s.login.user.projects {
+            let report = client.sync(&mut self.store, project, &mut |p: Progress| {
+                progress(SyncProgress { phase: "documents".into(), done: p.done as u32, total: p.total as u32 })
+            })?;
+            rejected.extend(report.rejected.into_iter().map(|(k, why)| format!("{k}: {why}")));
+        }
+        client.upload_photos(&self.store, &self.photos, &mut |p: Progress| {
+            progress(SyncProgress { phase: "photos".into(), done: p.done as u32, total: p.total as u32 })
+        })?;
+        if !rejected.is_empty() {
+            return Err(AppError::invalid(format!("the server refused some changes: {}", rejected.join("; "))));
+        }
+        Ok(())
+    }
+
+    /// The data directory the app uses when none is given (tests and the
+    /// Tauri app pass their own).
+    pub fn default_dir() -> PathBuf {
+        std::env::var_os("WALKTHROUGH_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("walkthrough-data"))
+    }
+}

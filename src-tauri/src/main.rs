@@ -1,0 +1,82 @@
+//! The inspector's tablet app: a window showing `ui/app`, and one command
+//! that hands each call to `walkthrough_client::app::App` (all the logic,
+//! tested without a window). A background thread syncs when a network is
+//! there and tells the window how sync stands.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tauri::{Emitter, Manager};
+use walkthrough_client::app::{App, AppError};
+
+struct Shared(Arc<Mutex<App>>);
+
+/// Every UI call: `name` is a command of `App` (see ui/app/bindings.ts).
+/// Runs on a plain thread of its own: off the main thread, so the window
+/// never freezes, and outside the async runtime, where the blocking HTTP
+/// client of sync may not run.
+#[tauri::command]
+async fn call(
+    state: tauri::State<'_, Shared>,
+    name: String,
+    args: serde_json::Value,
+) -> Result<serde_json::Value, AppError> {
+    let app = state.0.clone();
+    let (tx, rx) = tauri::async_runtime::channel(1);
+    std::thread::spawn(move || {
+        let mut app = app.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = tx.blocking_send(app.call(&name, args));
+    });
+    let mut rx = rx;
+    rx.recv().await.unwrap_or_else(|| Err(AppError { kind: "internal".into(), message: "the command stopped".into() }))
+}
+
+fn main() {
+    tauri::Builder::default()
+        .setup(|tauri_app| {
+            // `--data-dir DIR` (or WALKTHROUGH_DATA_DIR) runs a second tablet on one machine.
+            let arg = std::env::args().skip_while(|a| a != "--data-dir").nth(1);
+            let dir = match arg.or_else(|| std::env::var("WALKTHROUGH_DATA_DIR").ok()) {
+                Some(d) => d.into(),
+                None => tauri_app.path().app_data_dir()?,
+            };
+            let mut app = App::open(&dir)?;
+            let handle = tauri_app.handle().clone();
+            app.on_progress(move |p| {
+                let _ = handle.emit("sync-progress", p);
+            });
+            let shared = Arc::new(Mutex::new(app));
+            tauri_app.manage(Shared(shared.clone()));
+            let every = std::env::var("WALKTHROUGH_SYNC_EVERY_SECS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .map(Duration::from_secs)
+                .unwrap_or(Duration::from_secs(30));
+            let handle = tauri_app.handle().clone();
+            std::thread::spawn(move || background_sync(shared, handle, every));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![call])
+        .run(tauri::generate_context!())
+        .expect("the Walkthrough window could not start");
+}
+
+/// Try to sync every `every` while signed in: work recorded offline goes up
+/// as soon as the network is back. The window gets the status either way.
+fn background_sync(app: Arc<Mutex<App>>, window: tauri::AppHandle, every: Duration) {
+    loop {
+        std::thread::sleep(every);
+        let status = {
+            let mut app = app.lock().unwrap_or_else(|e| e.into_inner());
+            let signed_in = app.status().map(|s| s.session.is_some()).unwrap_or(false);
+            if signed_in {
+                let _ = app.sync_now();
+            }
+            app.status()
+        };
+        if let Ok(status) = status {
+            let _ = window.emit("status", status);
+        }
+    }
+}

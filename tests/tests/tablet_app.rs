@@ -1,0 +1,406 @@
+//! The real tablet app (the Tauri binary) under Xvfb, driven through
+//! tauri-driver / WebKitWebDriver by `data-testid`, against the real server:
+//! sign in, inspect a unit with two failed items (one with a marked photo
+//! and a floor-plan pin), go offline, record more, come back and sync; a
+//! second inspector's app sees the defects; round 2 rechecks one as passed
+//! and one as failed again; the first app restarts with everything there.
+//! Screenshots of the main screens go to docs/screenshots/.
+//!
+//! Needs what `scripts/test` provides: the app built
+//! (`cargo build -p walkthrough-app`), tauri-driver, WebKitWebDriver, Xvfb
+//! and ImageMagick's `import`.
+
+use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use walkthrough_e2e::*;
+
+/// An X display of our own, the WebDriver bridge, and screenshots of both.
+struct Desktop {
+    display: String,
+    xvfb: Child,
+    driver: Child,
+    port: u16,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn app_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("WALKTHROUGH_APP_BIN") {
+        return p.into();
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
+    let bin = target.join("debug/walkthrough-app");
+    assert!(
+        bin.exists(),
+        "{} is missing: build the app first (scripts/test does: cargo build -p walkthrough-app)",
+        bin.display()
+    );
+    bin
+}
+
+fn tauri_driver() -> PathBuf {
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let candidates = [home.join(".cargo/bin/tauri-driver"), PathBuf::from("/usr/local/bin/tauri-driver")];
+    candidates
+        .into_iter()
+        .find(|p| p.exists())
+        .expect("tauri-driver is missing: scripts/test installs it (cargo install tauri-driver --locked --version ^2)")
+}
+
+impl Desktop {
+    fn start() -> Self {
+        let n = 90 + (std::process::id() % 9);
+        let display = format!(":{n}");
+        let xvfb = Command::new("Xvfb")
+            .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is missing: scripts/test installs it (Debian package xvfb)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+            assert!(Instant::now() < deadline, "Xvfb did not start on {display}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let port = free_port();
+        let driver = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+            .env("DISPLAY", &display)
+            // Background sync would race the test's own sync taps.
+            .env("WALKTHROUGH_SYNC_EVERY_SECS", "3600")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tauri-driver failed to start");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self { display, xvfb, driver, port }
+    }
+
+    /// The app with its own data directory: a tablet.
+    async fn open_app(&self, data: &Path) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({
+                "application": app_binary(),
+                "args": ["--data-dir", data],
+            }),
+        );
+        let c = ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a WebDriver session with the app");
+        wait_attr(&c, "[data-testid=app-root]", "data-ready", "1").await;
+        c
+    }
+
+    /// A screenshot of the whole display (what a person would see).
+    fn screenshot(&self, name: &str) {
+        std::thread::sleep(Duration::from_millis(600));
+        let dir = root().join("docs/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join(format!("{name}.png"));
+        let status = Command::new("import")
+            .args(["-display", &self.display, "-window", "root", out.to_str().unwrap()])
+            .status()
+            .expect("ImageMagick's import is missing: scripts/test installs it");
+        assert!(status.success(), "screenshot {name} failed");
+    }
+}
+
+impl Drop for Desktop {
+    fn drop(&mut self) {
+        // SIGTERM, so tauri-driver stops its WebKitWebDriver too.
+        let _ = Command::new("kill").arg(self.driver.id().to_string()).status();
+        let _ = self.driver.wait();
+        let _ = self.xvfb.kill();
+        let _ = self.xvfb.wait();
+    }
+}
+
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn el(c: &Client, testid: &str) -> Element {
+    match c.wait().at_most(WAIT).for_element(Locator::Css(&format!("[data-testid=\"{testid}\"]"))).await {
+        Ok(e) => e,
+        Err(e) => {
+            let html = c.source().await.unwrap_or_default();
+            panic!("no element with data-testid={testid}: {e}; page:\n{}", &html[..html.len().min(6000)])
+        }
+    }
+}
+
+async fn css(c: &Client, selector: &str) -> Element {
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|e| panic!("no element {selector}: {e}"))
+}
+
+async fn tap(c: &Client, testid: &str) {
+    // The page re-renders after every answer from the app: an element found
+    // a moment ago may have been replaced; find it again.
+    for attempt in 0.. {
+        match el(c, testid).await.click().await {
+            Ok(_) => return,
+            Err(e) if attempt < 10 => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("cannot tap {testid}: {e}"),
+        }
+    }
+}
+
+async fn tap_css(c: &Client, selector: &str) {
+    for attempt in 0.. {
+        match css(c, selector).await.click().await {
+            Ok(_) => return,
+            Err(e) if attempt < 10 => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("cannot tap {selector}: {e}"),
+        }
+    }
+}
+
+async fn select_round(c: &Client, round: &str) {
+    for attempt in 0.. {
+        match el(c, "round-select").await.select_by_value(round).await {
+            Ok(_) => break,
+            Err(e) if attempt < 10 => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("cannot choose round {round}: {e}"),
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+}
+
+async fn type_into(c: &Client, testid: &str, text: &str) {
+    let e = el(c, testid).await;
+    e.clear().await.unwrap();
+    e.send_keys(text).await.unwrap();
+}
+
+/// Wait until the element matching `selector` has `attr` = `value`.
+async fn wait_attr(c: &Client, selector: &str, attr: &str, value: &str) -> Element {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(e) = c.find(Locator::Css(selector)).await {
+            if e.attr(attr).await.ok().flatten().as_deref() == Some(value) {
+                return e;
+            }
+        }
+        if Instant::now() > deadline {
+            let html = c.source().await.unwrap_or_default();
+            panic!("{selector} never had {attr}={value:?}; page:\n{}", &html[..html.len().min(4000)]);
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+async fn wait_text(c: &Client, testid: &str, text: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if el(c, testid).await.text().await.ok().as_deref() == Some(text) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{testid} never showed {text:?}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+async fn wait_gone(c: &Client, testid: &str) {
+    let deadline = Instant::now() + WAIT;
+    while c.find(Locator::Css(&format!("[data-testid=\"{testid}\"]"))).await.is_ok() {
+        assert!(Instant::now() < deadline, "{testid} did not close");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+async fn sign_in(c: &Client, url: &str, user: &str) {
+    type_into(c, "signin-server", url).await;
+    type_into(c, "signin-username", user).await;
+    type_into(c, "signin-password", "demo").await;
+    tap(c, "signin-submit").await;
+    el(c, "unit-grid").await;
+}
+
+/// Fail the first checklist line not yet recorded in the current room and fill the form.
+async fn fail_item(c: &Client, spot: &str, description: &str) {
+    tap_css(c, ".item[data-outcome=\"\"] button.fail").await;
+    el(c, "defect-form").await;
+    type_into(c, "defect-spot", spot).await;
+    type_into(c, "defect-description", description).await;
+}
+
+async fn save_defect(c: &Client) {
+    tap(c, "defect-save").await;
+    wait_gone(c, "defect-form").await;
+}
+
+async fn sync(c: &Client) {
+    tap(c, "sync-button").await;
+    wait_attr(c, "[data-testid=sync-status]", "data-pending", "0").await;
+}
+
+async fn count_defects(c: &Client) -> String {
+    el(c, "tab-defects").await.text().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspectors_walk_a_unit_offline_sync_recheck_and_restart_in_the_real_app() {
+    let data = tempfile::tempdir().unwrap();
+    let server_dir = data.path().join("server");
+    std::fs::create_dir_all(&server_dir).unwrap();
+    // (The server runs its own runtime: start and stop it from plain threads.)
+    let server = {
+        let dir = server_dir.clone();
+        std::thread::spawn(move || Server::demo(&dir)).join().unwrap()
+    };
+    let url = server.url.clone();
+    let desktop = Desktop::start();
+    let tablet_a = data.path().join("tablet-li");
+    let tablet_b = data.path().join("tablet-liu");
+    let photo = walkthrough_fixtures::demo_dir().join("photos/wall_crack.jpg");
+
+    // ---- Inspector 李 signs in and walks a unit.
+    let c = desktop.open_app(&tablet_a).await;
+    el(&c, "signin").await;
+    // A wrong password is said in words and the form stays filled.
+    type_into(&c, "signin-server", &url).await;
+    type_into(&c, "signin-username", "u-insp-li").await;
+    type_into(&c, "signin-password", "nope").await;
+    tap(&c, "signin-submit").await;
+    let err = el(&c, "signin-error").await.text().await.unwrap();
+    assert!(err.contains("wrong account or password"), "{err}");
+    assert_eq!(el(&c, "signin-username").await.prop("value").await.unwrap().as_deref(), Some("u-insp-li"));
+    sign_in(&c, &url, "u-insp-li").await;
+    // Today is after round 3 began; this walk is round 1's.
+    select_round(&c, "1").await;
+    wait_attr(&c, "button.unit.mine", "data-status", "not_started").await;
+    desktop.screenshot("unit-grid");
+
+    tap_css(&c, "button.unit.mine").await;
+    let unit = el(&c, "unit-view").await.attr("data-unit").await.unwrap().unwrap();
+
+    // First failed item: a photo with a circle and a label, and a pin on the plan.
+    fail_item(&c, "north wall, 1.2 m above floor", "hairline crack").await;
+    el(&c, "photo-input").await.send_keys(photo.to_str().unwrap()).await.unwrap();
+    wait_attr(&c, "[data-testid=photo-thumb-0] img", "data-loaded", "1").await;
+    let shown_ms: f64 = c
+        .execute("return (window.__photoTimings && Object.values(window.__photoTimings)[0]) || -1", vec![])
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    println!("photo visible as a thumbnail {shown_ms:.0} ms after it was chosen");
+    assert!(shown_ms >= 0.0, "the thumbnail timing was not recorded");
+    tap(&c, "photo-thumb-0").await;
+    el(&c, "markup-editor").await;
+    wait_attr(&c, "[data-testid=markup-surface] img", "data-loaded", "1").await;
+    tap(&c, "tool-circle").await;
+    tap(&c, "markup-surface").await;
+    wait_text(&c, "mark-count", "1").await;
+    tap(&c, "tool-arrow").await;
+    tap(&c, "markup-surface").await;
+    tap(&c, "markup-undo").await;
+    tap(&c, "tool-label").await;
+    type_into(&c, "markup-label-text", "裂缝").await;
+    tap(&c, "markup-surface").await;
+    let marks = el(&c, "markup-marks").await.html(false).await.unwrap();
+    assert!(marks.contains("<circle") && marks.contains("裂缝") && !marks.contains("<line"), "{marks}");
+    desktop.screenshot("markup-editor");
+    tap(&c, "markup-done").await;
+    tap(&c, "plan").await;
+    el(&c, "pin-set").await;
+    save_defect(&c).await;
+
+    // Second failed item, no photo.
+    fail_item(&c, "door frame", "paint drips").await;
+    save_defect(&c).await;
+    assert!(count_defects(&c).await.contains('2'));
+    desktop.screenshot("walkthrough");
+    sync(&c).await;
+
+    // ---- Offline: record more, the app says it is offline and keeps the work.
+    let store = std::thread::spawn(move || server.stop()).join().unwrap();
+    fail_item(&c, "window sill", "sealant gap").await;
+    save_defect(&c).await;
+    tap(&c, "sync-button").await;
+    wait_attr(&c, "[data-testid=error-banner]", "data-kind", "offline").await;
+    wait_attr(&c, "[data-testid=sync-status]", "data-pending", "1").await;
+    el(&c, "offline").await;
+
+    // ---- Back online.
+    let addr = url.trim_start_matches("http://").to_owned();
+    let server = {
+        let dir = server_dir.clone();
+        std::thread::spawn(move || Server::start(&dir, &addr, store)).join().unwrap()
+    };
+    sync(&c).await;
+    c.close().await.unwrap();
+
+    // ---- Inspector 刘 (same building) sees all three; round 2 rechecks two of them.
+    let c = desktop.open_app(&tablet_b).await;
+    sign_in(&c, &url, "u-insp-liu").await;
+    tap(&c, &format!("unit-{unit}")).await;
+    assert!(count_defects(&c).await.contains('3'));
+    tap(&c, "tab-defects").await;
+    // The marked photo arrives from the server with its marks.
+    let figure = css(&c, "[data-testid^=\"defect-photo-\"] .overlay").await.html(false).await.unwrap();
+    assert!(figure.contains("<circle") && figure.contains("裂缝"), "{figure}");
+    tap(&c, "back").await;
+    select_round(&c, "2").await;
+    tap(&c, &format!("unit-{unit}")).await;
+    tap(&c, "tab-recheck").await;
+    let queue = c.find_all(Locator::Css("[data-testid^=\"recheck-open-\"]")).await.unwrap();
+    assert_eq!(queue.len(), 3, "every open defect of round 1 is in the round-2 queue");
+    desktop.screenshot("recheck-queue");
+    tap_css(&c, "[data-testid^=\"recheck-open-\"]").await;
+    tap(&c, "recheck-pass").await;
+    wait_gone(&c, "recheck-modal").await;
+    tap_css(&c, "[data-testid^=\"recheck-open-\"]").await;
+    // Failing again needs a note: the error shows, the modal stays.
+    tap(&c, "recheck-fail").await;
+    el(&c, "recheck-error").await;
+    type_into(&c, "recheck-note", "still cracked").await;
+    tap(&c, "recheck-fail").await;
+    wait_gone(&c, "recheck-modal").await;
+    let done = c.find_all(Locator::Css("[data-testid^=\"recheck-done-\"]")).await.unwrap();
+    assert_eq!(done.len(), 2);
+    let failed_again = c.find_all(Locator::Css("[data-done=\"false\"]")).await.unwrap();
+    assert_eq!(failed_again.len(), 1);
+    sync(&c).await;
+    c.close().await.unwrap();
+
+    // ---- 李's app restarts: still signed in, everything there; sync brings 刘's rechecks.
+    let c = desktop.open_app(&tablet_a).await;
+    el(&c, "unit-grid").await;
+    tap(&c, &format!("unit-{unit}")).await;
+    assert!(count_defects(&c).await.contains('3'));
+    sync(&c).await;
+    tap(&c, "back").await;
+    select_round(&c, "2").await;
+    tap(&c, &format!("unit-{unit}")).await;
+    tap(&c, "tab-defects").await;
+    let verified = c.find_all(Locator::Css("[data-testid^=\"defect-\"][data-status=\"verified\"]")).await.unwrap();
+    let failed = c.find_all(Locator::Css("[data-testid^=\"defect-\"][data-status=\"failed_recheck\"]")).await.unwrap();
+    assert_eq!((verified.len(), failed.len()), (1, 1));
+    c.close().await.unwrap();
+    std::thread::spawn(move || drop(server)).join().unwrap();
+}

@@ -1,0 +1,622 @@
+// The inspector's tablet app: sign in once, pick a unit on the grid, walk it
+// room by room (pass / fail / n.a. in one tap), record defects with marked
+// photos and a floor-plan pin, recheck earlier defects, sync when there is
+// a network. All data and rules live in Rust (walkthrough_client::app);
+// this file only shows them and passes taps on.
+
+import * as api from './bindings.js';
+import type {
+  AppError, AppStatus, DefectForm, DefectView, MarkView, PhotoView, SyncProgress, UnitGrid, UnitView,
+} from './bindings.js';
+import { I18n } from '../shared/i18n.js';
+import { STRINGS } from './strings.js';
+import { isAppError, listen } from './ipc.js';
+import { MarkupHistory, marksSvg, shapeFromGesture, toNormalised, type P, type Tool } from './markup.js';
+import { planSvg } from './plan.js';
+
+const i18n = new I18n(STRINGS);
+const t = (k: string, v: Record<string, string | number> = {}) => i18n.t(k, v);
+const pick = (x: { zh: string; en: string } | null | undefined) => i18n.pick(x);
+const esc = (s: string | null | undefined) =>
+  (s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]!));
+
+interface Markup { photo: number; history: MarkupHistory; tool: Tool; label: string; aspect: number; start: P | null; byPointer: boolean }
+interface Recheck { defect: string; note: string; photo: string | null; error: string | null; busy: boolean }
+
+const state = {
+  status: null as AppStatus | null,
+  progress: null as SyncProgress | null,
+  banner: null as AppError | null,
+  project: null as string | null,
+  round: 1,
+  grid: null as UnitGrid | null,
+  mineOnly: false,
+  unit: null as UnitView | null,
+  tab: '',
+  form: null as DefectForm | null,
+  formError: null as string | null,
+  formBusy: false,
+  markup: null as Markup | null,
+  recheck: null as Recheck | null,
+  signin: { server: localStorage.getItem('walkthrough.server') ?? 'http://127.0.0.1:8080', username: '', password: '', busy: false, error: null as string | null },
+};
+
+const photoCache = new Map<string, string | null>();
+const root = document.getElementById('root')!;
+
+// ---------------------------------------------------------------- rendering
+
+function render() {
+  document.documentElement.lang = i18n.lang;
+  const s = state.status;
+  let body: string;
+  if (!s) body = '';
+  else if (!s.session) body = renderSignin();
+  else if (state.unit) body = renderUnit(state.unit);
+  else body = renderGrid();
+  root.innerHTML = renderTop() + renderBanner() + `<main>${body}</main>` + renderModal();
+  hydratePhotos();
+}
+
+function renderTop(): string {
+  const s = state.status;
+  const sync = s?.sync;
+  const session = s?.session;
+  const project = session?.projects.find((p) => p.id === state.project);
+  let syncText = '';
+  if (sync) {
+    const parts: string[] = [];
+    if (sync.running) parts.push(t('sync.running'));
+    if (!sync.online && sync.last_error) parts.push(`<span class="badge offline" data-testid="offline">${t('sync.offline')}</span>`);
+    parts.push(sync.pending_changes > 0 ? t('sync.pending', { n: sync.pending_changes }) : t('sync.all'));
+    if (sync.pending_photos > 0) parts.push(t('sync.photos', { n: sync.pending_photos }));
+    parts.push(sync.last_sync_ms ? t('sync.last', { time: fmtTime(sync.last_sync_ms) }) : t('sync.never'));
+    syncText = parts.join(' · ');
+  }
+  const progress = state.progress
+    ? `<div class="progress" data-testid="sync-progress"><div style="width:${state.progress.total ? (100 * state.progress.done) / state.progress.total : 100}%"></div>`
+      + `<span>${t(state.progress.phase === 'photos' ? 'sync.photosProgress' : 'sync.documents', { done: state.progress.done, total: state.progress.total })}</span></div>`
+    : '';
+  const rounds = project?.rounds.map((r) => `<option value="${r.no}" ${r.no === state.round ? 'selected' : ''}>${t('grid.round', { n: r.no })}</option>`).join('') ?? '';
+  return `<header class="top">
+    <strong class="brand">${t('app.title')}</strong>
+    ${project ? `<span class="project">${esc(pick(project.name))}</span><select data-testid="round-select" data-action="round">${rounds}</select>` : ''}
+    <span class="grow"></span>
+    ${session ? `<span class="sync-status" data-testid="sync-status" data-pending="${sync?.pending_changes ?? 0}" data-online="${sync?.online ? 1 : 0}">${syncText}</span>
+      <button data-testid="sync-button" data-action="sync" ${sync?.running ? 'disabled' : ''}>${t('sync.button')}</button>
+      <span class="who">${esc(session.name)}</span>` : ''}
+    <button data-testid="lang-toggle" data-action="lang">${t('lang.switch')}</button>
+  </header>${progress}`;
+}
+
+function renderBanner(): string {
+  const b = state.banner;
+  if (!b) return '';
+  return `<div class="error banner" data-testid="error-banner" data-kind="${esc(b.kind)}"><strong>${t('error.' + b.kind)}</strong> ${esc(b.kind === 'offline' ? '' : b.message)}
+    ${b.kind === 'offline' ? t('error.offline') : ''}<button data-action="dismiss">${t('common.close')}</button></div>`;
+}
+
+function renderSignin(): string {
+  const f = state.signin;
+  return `<form class="panel signin" data-testid="signin" data-action="signin">
+    <h1>${t('signin.title')}</h1><p class="muted">${t('signin.hint')}</p>
+    <label>${t('signin.server')}<input data-testid="signin-server" data-bind="signin.server" value="${esc(f.server)}" autocomplete="url"></label>
+    <label>${t('signin.username')}<input data-testid="signin-username" data-bind="signin.username" value="${esc(f.username)}" autocomplete="username"></label>
+    <label>${t('signin.password')}<input data-testid="signin-password" data-bind="signin.password" type="password" value="${esc(f.password)}" autocomplete="current-password"></label>
+    ${f.error ? `<p class="error" data-testid="signin-error">${esc(f.error)}</p>` : ''}
+    <button class="primary" data-testid="signin-submit" type="submit" ${f.busy ? 'disabled' : ''}>${f.busy ? t('signin.working') : t('signin.submit')}</button>
+  </form>`;
+}
+
+function renderGrid(): string {
+  const g = state.grid;
+  if (!g) return `<p class="panel">${t('grid.noProject')}</p>`;
+  const c = g.counts;
+  const legend = (['not_started', 'in_progress', 'done', 'done_with_open_defects'] as const)
+    .map((k) => `<span class="legend ${k}">${t('status.' + k)} <b data-testid="count-${k}">${c[k]}</b></span>`).join('');
+  const buildings = g.buildings.map((b) => {
+    const floors = b.floors.map((f) => {
+      const units = f.units.filter((u) => !state.mineOnly || u.assigned).map((u) =>
+        `<button class="unit ${u.status}${u.assigned ? ' mine' : ''}" data-testid="unit-${esc(u.id)}" data-status="${u.status}" data-action="open-unit" data-unit="${esc(u.id)}">
+          <span class="no">${esc(u.number)}</span>${u.open_defects ? `<span class="count">${u.open_defects}</span>` : ''}</button>`).join('');
+      return units ? `<div class="floor"><span class="floor-no">${t('grid.floor', { n: f.floor })}</span>${units}</div>` : '';
+    }).join('');
+    return `<section class="building"><h2>${esc(pick(b.name))}</h2>${floors}</section>`;
+  }).join('');
+  return `<div data-testid="unit-grid" class="grid-screen">
+    <div class="row legend-row" data-testid="grid-counts">${legend}
+      <label class="mine-toggle"><input type="checkbox" data-action="mine" ${state.mineOnly ? 'checked' : ''}> ${t('grid.mine')}</label></div>
+    ${buildings}</div>`;
+}
+
+function renderUnit(u: UnitView): string {
+  const open = u.recheck.filter((r) => r.done === null).length;
+  const tabs = u.rooms.map((r) => {
+    const done = r.items.filter((i) => i.outcome).length;
+    return `<button class="tab ${state.tab === r.id ? 'active' : ''}" data-testid="room-tab-${esc(r.id)}" data-action="tab" data-tab="${esc(r.id)}">${esc(pick(r.name))} <small>${done}/${r.items.length}</small></button>`;
+  }).join('');
+  const extra = `${u.round > 1 ? `<button class="tab ${state.tab === 'recheck' ? 'active' : ''}" data-testid="tab-recheck" data-action="tab" data-tab="recheck">${t('unit.recheck', { n: open })}</button>` : ''}
+    <button class="tab ${state.tab === 'defects' ? 'active' : ''}" data-testid="tab-defects" data-action="tab" data-tab="defects">${t('unit.defects', { n: u.defects.length })}</button>`;
+  let content = '';
+  if (state.tab === 'recheck') content = renderRecheckList(u);
+  else if (state.tab === 'defects') content = u.defects.map((d) => renderDefectCard(d)).join('') || '<p class="muted">—</p>';
+  else {
+    const room = u.rooms.find((r) => r.id === state.tab) ?? u.rooms[0];
+    content = room ? room.items.map((it) => {
+      const id = `item-${room.id}-${it.code}`;
+      const btn = (o: string, key: string, cls: string) =>
+        `<button class="${cls} ${it.outcome === o ? 'selected' : ''}" data-testid="${esc(id)}-${key}" data-action="result" data-room="${esc(room.id)}" data-item="${esc(it.code)}" data-outcome="${o}">${t('item.' + key)}</button>`;
+      const defects = it.defects.map((did) => u.defects.find((d) => d.id === did)).filter(Boolean) as DefectView[];
+      return `<div class="item panel" data-testid="${esc(id)}" data-outcome="${it.outcome ?? ''}">
+        <div class="item-text"><strong>${esc(pick(it.title))}</strong>
+          <div class="muted"><b>${t('item.standard')}</b> ${esc(pick(it.standard))}</div>
+          <div class="muted"><b>${t('item.method')}</b> ${esc(pick(it.method))}</div>
+          ${defects.map((d) => `<button class="chip ${d.status}" data-action="edit-defect" data-defect="${esc(d.id)}" data-testid="chip-${esc(d.id)}">${esc(d.spot || d.description)}</button>`).join('')}
+        </div>
+        <div class="item-buttons">${btn('pass', 'pass', 'pass')}${btn('fail', 'fail', 'fail')}${btn('not_applicable', 'na', 'na')}
+          ${it.outcome === 'fail' ? `<button data-action="fail" data-room="${esc(room.id)}" data-item="${esc(it.code)}" data-testid="${esc(id)}-add">${t('item.addDefect')}</button>` : ''}</div>
+      </div>`;
+    }).join('') : '';
+  }
+  return `<div data-testid="unit-view" data-unit="${esc(u.unit)}" data-status="${u.status}" class="unit-screen">
+    <div class="row unit-head"><button data-testid="back" data-action="back">← ${t('unit.back')}</button>
+      <h1>${esc(pick(u.building))} ${esc(u.number)}</h1><span class="muted">${esc(pick(u.unit_type))} · ${t('grid.round', { n: u.round })}</span>
+      <span class="badge ${u.status}" data-testid="unit-status">${t('status.' + u.status)}</span></div>
+    <nav class="tabs">${tabs}${extra}</nav>
+    <div class="unit-body"><div class="unit-content">${content}</div>
+      <aside class="unit-plan"><h3>${t('unit.plan')}</h3>${planSvg(u.rooms, (r) => pick(r.name), u.defects.filter((d) => d.pin).map((d, i) => ({ pin: d.pin!, label: String(i + 1) })), state.tab)}</aside></div>
+  </div>`;
+}
+
+function photoFigure(p: PhotoView, testid: string, action = '', extra = ''): string {
+  return `<figure class="photo" data-testid="${esc(testid)}" ${action ? `data-action="${action}"` : ''} ${extra}>
+    <img data-photo="${esc(p.hash)}" data-variant="thumb" alt="">
+    <div class="overlay" data-marks="${esc(JSON.stringify(p.marks))}">${marksSvg(p.marks, 0.75)}</div></figure>`;
+}
+
+function renderDefectCard(d: DefectView): string {
+  return `<div class="panel defect" data-testid="defect-${esc(d.id)}" data-status="${d.status}">
+    <div class="row"><span class="badge ${d.status}" data-testid="defect-status-${esc(d.id)}">${t('dstatus.' + d.status)}</span>
+      <strong>${esc(pick(d.room_name))} · ${esc(d.spot)}</strong><span class="muted">${esc(pick(d.category_name))} · ${t('severity.' + d.severity)}</span>
+      <span class="grow"></span><span class="muted">${t('defect.round', { n: d.found_round })}${d.deadline_ms ? ' · ' + t('defect.deadline', { time: fmtTime(d.deadline_ms) }) : ''}</span>
+      <button data-action="edit-defect" data-defect="${esc(d.id)}" data-testid="open-defect-${esc(d.id)}">✎</button></div>
+    <p>${esc(d.description)}</p>
+    <div class="photos">${d.photos.map((p, i) => photoFigure(p, `defect-photo-${d.id}-${i}`)).join('')}</div>
+    ${renderHistory(d)}</div>`;
+}
+
+function renderHistory(d: DefectView): string {
+  return `<details class="history" data-testid="history-${esc(d.id)}"><summary>${t('defect.history')} (${d.history.length})</summary><ol>${d.history.map((h) =>
+    `<li data-kind="${h.kind}"><span class="muted">${fmtTime(h.at_ms)} · ${t('defect.round', { n: h.round })}</span> <b>${esc(h.by_name)}</b> ${t('history.' + h.kind)}${h.passed === null ? '' : ' ' + t(h.passed ? 'history.passed' : 'history.failed')} ${esc(h.detail)}</li>`).join('')}</ol></details>`;
+}
+
+function renderRecheckList(u: UnitView): string {
+  if (u.recheck.length === 0) return `<p class="muted" data-testid="recheck-empty">${t('recheck.empty')}</p>`;
+  return u.recheck.map((r) => {
+    const d = u.defects.find((x) => x.id === r.defect);
+    if (!d) return '';
+    const done = r.done === null ? '' : `<span class="badge ${r.done ? 'verified' : 'failed_recheck'}" data-testid="recheck-done-${esc(d.id)}">${t('recheck.done.' + r.done)}</span>`;
+    return `<div class="panel defect recheck-item" data-testid="recheck-${esc(d.id)}" data-done="${r.done === null ? '' : r.done}">
+      <div class="row"><strong>${esc(pick(d.room_name))} · ${esc(d.spot)}</strong><span class="muted">${t('recheck.foundIn', { n: r.found_round })} · ${t('dstatus.' + d.status)}</span>
+        <span class="grow"></span>${done}
+        ${r.done === null ? `<button class="primary" data-action="open-recheck" data-defect="${esc(d.id)}" data-testid="recheck-open-${esc(d.id)}">${t('recheck.title')}</button>` : ''}</div>
+      <p>${esc(d.description)}</p><div class="photos">${d.photos.map((p, i) => photoFigure(p, `recheck-photo-${d.id}-${i}`)).join('')}</div>${renderHistory(d)}</div>`;
+  }).join('');
+}
+
+function renderModal(): string {
+  if (state.markup && state.form) return renderMarkup(state.markup, state.form);
+  if (state.form && state.unit) return renderDefectForm(state.form, state.unit);
+  if (state.recheck && state.unit) return renderRecheck(state.recheck, state.unit);
+  return '';
+}
+
+function renderDefectForm(f: DefectForm, u: UnitView): string {
+  const opt = (items: { id: string; name: { zh: string; en: string } }[], value: string | null, none = false) =>
+    (none ? `<option value="">${t('defect.none')}</option>` : '') + items.map((c) => `<option value="${esc(c.id)}" ${c.id === value ? 'selected' : ''}>${esc(pick(c.name))}</option>`).join('');
+  const cat = u.choices.categories.find((c) => c.id === f.category);
+  const sev = ['minor', 'major', 'critical'].map((s) => `<option value="${s}" ${s === f.severity ? 'selected' : ''}>${t('severity.' + s)}</option>`).join('');
+  const room = u.rooms.find((r) => r.id === f.room);
+  const item = room?.items.find((i) => i.code === f.item);
+  const pins = f.pin ? [{ pin: f.pin, label: '●', active: true }] : [];
+  return `<div class="modal"><form class="panel sheet" data-testid="defect-form" data-action="save-defect">
+    <h2>${f.id ? t('defect.edit') : t('defect.new')} · ${esc(pick(room?.name))}${item ? ' · ' + esc(pick(item.title)) : ''}</h2>
+    ${state.formError ? `<p class="error" data-testid="form-error">${esc(state.formError)}</p>` : ''}
+    <div class="form-grid"><div>
+      <label>${t('defect.spot')}<input data-testid="defect-spot" data-bind="form.spot" value="${esc(f.spot)}"></label>
+      <label>${t('defect.description')}<textarea data-testid="defect-description" data-bind="form.description" rows="3">${esc(f.description)}</textarea></label>
+      <div class="row"><label class="grow">${t('defect.category')}<select data-testid="defect-category" data-bind="form.category">${opt(u.choices.categories, f.category)}</select></label>
+        <label>${t('defect.severity')}<select data-testid="defect-severity" data-bind="form.severity">${sev}</select></label></div>
+      ${cat?.needs_reason ? `<label>${t('defect.otherReason')}<input data-testid="defect-other-reason" data-bind="form.other_reason" value="${esc(f.other_reason)}"></label>` : ''}
+      <div class="row"><label class="grow">${t('defect.trade')}<select data-testid="defect-trade" data-bind="form.trade">${opt(u.choices.trades, f.trade)}</select></label>
+        <label class="grow">${t('defect.responsible')}<select data-testid="defect-responsible" data-bind="form.responsible">${opt(u.choices.contractors, f.responsible, true)}</select></label></div>
+      <div class="row"><label class="grow">${t('defect.rootCause')}<select data-testid="defect-root-cause" data-bind="form.root_cause">${opt(u.choices.categories, f.root_cause, true)}</select></label>
+        <label class="grow">${t('defect.rootCauseNote')}<input data-testid="defect-root-cause-note" data-bind="form.root_cause_note" value="${esc(f.root_cause_note)}"></label></div>
+    </div><div>
+      <label>${t('defect.photos')}</label>
+      <div class="photos">${f.photos.map((p, i) => photoFigure(p, `photo-thumb-${i}`, 'open-markup', `data-index="${i}"`)).join('')}
+        <label class="button add-photo">${t('defect.addPhoto')}<input type="file" accept="image/*" capture="environment" data-testid="photo-input" data-action="photo-file" hidden></label></div>
+      <label>${t('defect.pin')}</label>
+      <div class="plan-pick" data-testid="plan" data-action="pin">${planSvg(u.rooms, (r) => pick(r.name), pins, f.room)}</div>
+      ${f.pin ? `<button type="button" data-action="unpin" data-testid="unpin">${t('defect.pinClear')}</button><span data-testid="pin-set" class="muted"> ${f.pin.x.toFixed(2)}, ${f.pin.y.toFixed(2)}</span>` : ''}
+    </div></div>
+    <div class="row actions"><button type="button" data-action="cancel-form" data-testid="defect-cancel">${t('defect.cancel')}</button><span class="grow"></span>
+      <button class="primary" type="submit" data-testid="defect-save" ${state.formBusy ? 'disabled' : ''}>${t('defect.save')}</button></div>
+  </form></div>`;
+}
+
+function renderMarkup(m: Markup, f: DefectForm): string {
+  const p = f.photos[m.photo];
+  const tool = (k: Tool) => `<button type="button" class="${m.tool === k ? 'primary' : ''}" data-action="tool" data-tool="${k}" data-testid="tool-${k}">${t('markup.' + k)}</button>`;
+  return `<div class="modal"><div class="panel sheet markup" data-testid="markup-editor">
+    <div class="row">${tool('circle')}${tool('arrow')}${tool('label')}
+      ${m.tool === 'label' ? `<input class="label-text" data-testid="markup-label-text" data-bind="markup.label" value="${esc(m.label)}" placeholder="${t('markup.labelText')}" maxlength="40">` : ''}
+      <span class="grow"></span>
+      <button type="button" data-action="undo" data-testid="markup-undo" ${m.history.canUndo ? '' : 'disabled'}>${t('markup.undo')}</button>
+      <button type="button" class="primary" data-action="markup-done" data-testid="markup-done">${t('markup.done')}</button></div>
+    <p class="muted">${t('markup.hint')} <span data-testid="mark-count">${m.history.marks.length}</span></p>
+    <div class="markup-surface" data-testid="markup-surface">
+      <img data-photo="${esc(p.hash)}" data-variant="preview" alt="" data-markup-img="1">
+      <div class="overlay">${marksSvg(m.history.marks, m.aspect, 'markup-marks')}</div></div>
+  </div></div>`;
+}
+
+function renderRecheck(r: Recheck, u: UnitView): string {
+  const d = u.defects.find((x) => x.id === r.defect);
+  if (!d) return '';
+  return `<div class="modal"><div class="panel sheet" data-testid="recheck-modal">
+    <h2>${t('recheck.title')} · ${esc(pick(d.room_name))} · ${esc(d.spot)}</h2><p>${esc(d.description)}</p>
+    <div class="photos">${d.photos.map((p, i) => photoFigure(p, `recheck-modal-photo-${i}`)).join('')}</div>
+    ${renderHistory(d)}
+    ${r.error ? `<p class="error" data-testid="recheck-error">${esc(r.error)}</p>` : ''}
+    <label>${t('recheck.note')}<textarea data-testid="recheck-note" data-bind="recheck.note" rows="2">${esc(r.note)}</textarea></label>
+    <label>${t('recheck.photo')}</label>
+    <div class="photos">${r.photo ? photoFigure({ hash: r.photo, marks: [], available: true }, 'recheck-new-photo') : ''}
+      <label class="button add-photo">${t('defect.addPhoto')}<input type="file" accept="image/*" capture="environment" data-testid="recheck-photo-input" data-action="recheck-photo" hidden></label></div>
+    <div class="row actions"><button type="button" data-action="close-recheck">${t('defect.cancel')}</button><span class="grow"></span>
+      <button class="fail" data-action="recheck-fail" data-testid="recheck-fail" ${r.busy ? 'disabled' : ''}>${t('recheck.fail')}</button>
+      <button class="pass" data-action="recheck-pass" data-testid="recheck-pass" ${r.busy ? 'disabled' : ''}>${t('recheck.pass')}</button></div>
+  </div></div>`;
+}
+
+function fmtTime(ms: number): string {
+  return new Date(ms).toLocaleString(i18n.lang === 'zh-CN' ? 'zh-CN' : 'en-GB', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+/** Fill photo <img>s from the app (cached), and fit their marks to the photo's shape. */
+function hydratePhotos() {
+  root.querySelectorAll<HTMLImageElement>('img[data-photo]').forEach(async (img) => {
+    const hash = img.dataset.photo!, variant = img.dataset.variant!;
+    const key = `${hash}/${variant}`;
+    let url = photoCache.get(key);
+    if (url === undefined) {
+      try { url = await api.photo(hash, variant); } catch { url = null; }
+      if (url) photoCache.set(key, url);
+    }
+    if (!url) { img.alt = t('photo.missing'); img.classList.add('missing'); return; }
+    img.onload = () => {
+      const aspect = img.naturalHeight / img.naturalWidth;
+      const overlay = img.parentElement?.querySelector<HTMLElement>('.overlay');
+      if (img.dataset.markupImg && state.markup) {
+        if (Math.abs(state.markup.aspect - aspect) > 0.001) { state.markup.aspect = aspect; redrawMarkup(); }
+      } else if (overlay?.dataset.marks) {
+        overlay.innerHTML = marksSvg(JSON.parse(overlay.dataset.marks) as MarkView[], aspect);
+      }
+      img.dataset.loaded = '1';
+      (window as unknown as { __photoShown?: (h: string) => void }).__photoShown?.(hash);
+    };
+    img.src = url;
+  });
+}
+
+function redrawMarkup() {
+  const m = state.markup;
+  const overlay = root.querySelector('.markup-surface .overlay');
+  if (!m || !overlay) return;
+  overlay.innerHTML = marksSvg(m.history.marks, m.aspect, 'markup-marks');
+  const count = root.querySelector('[data-testid="mark-count"]');
+  if (count) count.textContent = String(m.history.marks.length);
+  const undo = root.querySelector<HTMLButtonElement>('[data-testid="markup-undo"]');
+  if (undo) undo.disabled = !m.history.canUndo;
+}
+
+// ---------------------------------------------------------------- actions
+
+function showError(e: unknown) {
+  state.banner = isAppError(e) ? e : { kind: 'internal', message: String(e) };
+  render();
+}
+
+async function refreshStatus() {
+  try { state.status = await api.status(); } catch (e) { showError(e); return; }
+  const projects = state.status.session?.projects ?? [];
+  if (!state.project || !projects.some((p) => p.id === state.project)) {
+    const p = projects[0];
+    state.project = p?.id ?? null;
+    state.round = p?.current_round ?? p?.rounds[0]?.no ?? 1;
+  }
+}
+
+async function loadGrid() {
+  if (!state.project) { state.grid = null; return; }
+  try { state.grid = await api.unitGrid(state.project, state.round); } catch (e) { showError(e); }
+}
+
+async function reloadUnit() {
+  if (!state.unit) return;
+  try { state.unit = await api.openUnit(state.unit.project, state.unit.unit, state.round); } catch (e) { showError(e); }
+}
+
+async function syncNow() {
+  state.banner = null;
+  if (state.status) state.status.sync.running = true;
+  render();
+  try { state.status = await api.syncNow(); } catch (e) { state.banner = isAppError(e) ? e : { kind: 'internal', message: String(e) }; }
+  state.progress = null;
+  await refreshStatus();
+  if (state.unit) await reloadUnit(); else await loadGrid();
+  render();
+}
+
+function readFile(input: HTMLInputElement): Promise<string | null> {
+  const file = input.files?.[0];
+  if (!file) return Promise.resolve(null);
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result));
+    r.onerror = () => reject({ kind: 'photo', message: `${file.name}: ${r.error?.message ?? 'unreadable'}` });
+    r.readAsDataURL(file);
+  });
+}
+
+async function takePhoto(input: HTMLInputElement): Promise<string | null> {
+  const started = performance.now();
+  const data = await readFile(input);
+  if (!data) return null;
+  const hash = await api.takePhoto(data);
+  (window as unknown as { __photoTimings: Record<string, number> }).__photoTimings ??= {};
+  const timings = (window as unknown as { __photoTimings: Record<string, number> }).__photoTimings;
+  (window as unknown as { __photoShown?: (h: string) => void }).__photoShown = (h) => {
+    if (h === hash && timings[h] === undefined) timings[h] = performance.now() - started;
+  };
+  return hash;
+}
+
+function bindValue(path: string, value: string) {
+  const [obj, field] = path.split('.');
+  if (obj === 'signin') (state.signin as Record<string, unknown>)[field] = value;
+  else if (obj === 'form' && state.form) (state.form as unknown as Record<string, unknown>)[field] = value === '' && field !== 'spot' && field !== 'description' ? null : value;
+  else if (obj === 'markup' && state.markup) state.markup.label = value;
+  else if (obj === 'recheck' && state.recheck) state.recheck.note = value;
+}
+
+root.addEventListener('input', (ev) => {
+  const el = ev.target as HTMLInputElement;
+  if (el.dataset.bind) bindValue(el.dataset.bind, el.value);
+});
+
+root.addEventListener('change', async (ev) => {
+  const el = ev.target as HTMLInputElement;
+  if (el.dataset.bind) {
+    bindValue(el.dataset.bind, el.value);
+    if (el.dataset.bind === 'form.category' && state.form && state.unit) {
+      // A category brings its severity; "other" asks for a reason.
+      const c = state.unit.choices.categories.find((x) => x.id === el.value);
+      if (c?.severity) state.form.severity = c.severity;
+      render();
+    }
+    return;
+  }
+  const action = el.dataset.action;
+  try {
+    if (action === 'round') { state.round = Number((el as unknown as HTMLSelectElement).value); if (state.unit) await reloadUnit(); else await loadGrid(); render(); }
+    else if (action === 'mine') { state.mineOnly = el.checked; render(); }
+    else if (action === 'photo-file' && state.form) {
+      const hash = await takePhoto(el);
+      if (hash) { state.form.photos = [...state.form.photos, { hash, marks: [], available: true }]; state.formError = null; render(); }
+    } else if (action === 'recheck-photo' && state.recheck) {
+      const hash = await takePhoto(el);
+      if (hash) { state.recheck.photo = hash; render(); }
+    }
+  } catch (e) {
+    // Keep the form open: the inspector's typing is not lost.
+    if (state.form) { state.formError = isAppError(e) ? `${t('error.' + e.kind)}: ${e.message}` : String(e); render(); }
+    else if (state.recheck) { state.recheck.error = isAppError(e) ? `${t('error.' + e.kind)}: ${e.message}` : String(e); render(); }
+    else showError(e);
+  }
+});
+
+root.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const form = ev.target as HTMLFormElement;
+  if (form.dataset.action === 'signin') await signIn();
+  if (form.dataset.action === 'save-defect') await saveDefect();
+});
+
+async function signIn() {
+  const f = state.signin;
+  f.busy = true; f.error = null; render();
+  try {
+    state.status = await api.signIn(f.server, f.username, f.password);
+    localStorage.setItem('walkthrough.server', f.server);
+    f.password = '';
+    state.banner = state.status.sync.last_error ? { kind: state.status.sync.online ? 'internal' : 'offline', message: state.status.sync.last_error } : null;
+    state.project = null;
+    await refreshStatus();
+    await loadGrid();
+  } catch (e) {
+    f.error = isAppError(e) ? `${t('error.' + e.kind)}: ${e.message}` : String(e);
+  }
+  f.busy = false;
+  render();
+}
+
+async function saveDefect() {
+  const u = state.unit, f = state.form;
+  if (!u || !f) return;
+  state.formBusy = true; state.formError = null; render();
+  try {
+    await api.saveDefect(u.project, u.unit, u.round, f);
+    state.form = null;
+    await reloadUnit();
+  } catch (e) {
+    state.formError = isAppError(e) ? `${t('error.' + e.kind)}: ${e.message}` : String(e);
+  }
+  state.formBusy = false;
+  render();
+}
+
+function formFromDefect(d: DefectView): DefectForm {
+  return {
+    id: d.id, room: d.room, item: d.item, spot: d.spot, description: d.description, category: d.category,
+    other_reason: d.other_reason, severity: d.severity, trade: d.trade, responsible: d.responsible,
+    root_cause: d.root_cause, root_cause_note: d.root_cause_note, pin: d.pin,
+    photos: d.photos.map((p) => ({ ...p, marks: p.marks.map((m) => ({ ...m })) })),
+  };
+}
+
+root.addEventListener('pointerdown', (ev) => {
+  const surface = (ev.target as Element).closest('.markup-surface');
+  if (!surface || !state.markup) return;
+  state.markup.start = toNormalised(ev.clientX, ev.clientY, surface.getBoundingClientRect());
+});
+
+root.addEventListener('pointerup', (ev) => {
+  const surface = (ev.target as Element).closest('.markup-surface');
+  const m = state.markup;
+  if (!surface || !m || !m.start) return;
+  const end = toNormalised(ev.clientX, ev.clientY, surface.getBoundingClientRect());
+  drawMark(m, m.start, end);
+  m.start = null;
+  m.byPointer = true;
+});
+
+function drawMark(m: Markup, start: P, end: P) {
+  const shape = shapeFromGesture(m.tool, start, end, m.aspect, m.label);
+  if (shape) { m.history.add(shape); redrawMarkup(); }
+}
+
+root.addEventListener('click', async (ev) => {
+  const target = (ev.target as Element).closest<HTMLElement>('[data-action]');
+  if (!target || target.tagName === 'FORM' || target.tagName === 'SELECT' || (target.tagName === 'INPUT' && (target as HTMLInputElement).type !== 'button')) return;
+  const a = target.dataset;
+  const u = state.unit;
+  try {
+    switch (a.action) {
+      case 'sync': await syncNow(); return;
+      case 'lang': i18n.set(i18n.lang === 'zh-CN' ? 'en' : 'zh-CN'); break;
+      case 'dismiss': state.banner = null; break;
+      case 'open-unit':
+        state.unit = await api.openUnit(state.project!, a.unit!, state.round);
+        state.tab = state.round > 1 && state.unit.recheck.some((r) => r.done === null) ? 'recheck' : state.unit.rooms[0]?.id ?? '';
+        break;
+      case 'back': state.unit = null; await loadGrid(); break;
+      case 'tab': state.tab = a.tab!; break;
+      case 'result': {
+        if (!u) return;
+        const item = u.rooms.find((r) => r.id === a.room)?.items.find((i) => i.code === a.item);
+        const outcome = item?.outcome === a.outcome ? null : a.outcome!;
+        if (a.outcome === 'fail' && item?.outcome !== 'fail') {
+          // Fail opens the defect form; the line is failed when the defect is saved.
+          state.form = await api.draftDefect(u.project, u.unit, u.round, a.room!, a.item!);
+          state.formError = null;
+          break;
+        }
+        if (a.outcome === 'fail' && item?.defects.length) break; // a line with defects stays failed
+        state.unit = await api.setResult(u.project, u.unit, u.round, a.room!, a.item!, outcome);
+        break;
+      }
+      case 'fail':
+        if (!u) return;
+        state.form = await api.draftDefect(u.project, u.unit, u.round, a.room!, a.item!);
+        state.formError = null;
+        break;
+      case 'edit-defect': {
+        const d = u?.defects.find((x) => x.id === a.defect);
+        if (d) { state.form = formFromDefect(d); state.formError = null; }
+        break;
+      }
+      case 'cancel-form': state.form = null; state.markup = null; break;
+      case 'pin': {
+        if (!state.form) return;
+        const svg = target.querySelector('svg');
+        if (!svg) return;
+        const box = svg.getBoundingClientRect();
+        // The plan keeps its 10:7 shape inside the box (meet): find the drawn area.
+        const scale = Math.min(box.width / 1000, box.height / 700);
+        const w = 1000 * scale, h = 700 * scale;
+        const left = box.left + (box.width - w) / 2, top = box.top + (box.height - h) / 2;
+        state.form.pin = toNormalised((ev as MouseEvent).clientX, (ev as MouseEvent).clientY, { left, top, width: w, height: h });
+        break;
+      }
+      case 'unpin': if (state.form) state.form.pin = null; break;
+      case 'open-markup': {
+        if (!state.form) return;
+        const i = Number(a.index);
+        state.markup = { photo: i, history: new MarkupHistory(state.form.photos[i].marks), tool: 'circle', label: '', aspect: 0.75, start: null, byPointer: false };
+        break;
+      }
+      case 'tool': if (state.markup) state.markup.tool = a.tool as Tool; break;
+      case 'undo': if (state.markup) { state.markup.history.undo(); redrawMarkup(); } return;
+      case 'markup-done':
+        if (state.markup && state.form) state.form.photos[state.markup.photo].marks = state.markup.history.marks;
+        state.markup = null;
+        break;
+      case 'open-recheck': state.recheck = { defect: a.defect!, note: '', photo: null, error: null, busy: false }; break;
+      case 'close-recheck': state.recheck = null; break;
+      case 'recheck-pass': case 'recheck-fail': {
+        ev.preventDefault();
+        const r = state.recheck;
+        if (!u || !r) return;
+        r.busy = true; r.error = null; render();
+        try {
+          state.unit = await api.recheck(u.project, u.unit, u.round, r.defect, a.action === 'recheck-pass', r.note, r.photo);
+          state.recheck = null;
+        } catch (e) {
+          r.error = isAppError(e) ? `${t('error.' + e.kind)}: ${e.message}` : String(e);
+          r.busy = false;
+        }
+        break;
+      }
+      default: return;
+    }
+    state.status = await api.status();
+  } catch (e) {
+    if (state.form) state.formError = isAppError(e) ? `${t('error.' + e.kind)}: ${e.message}` : String(e);
+    else { showError(e); return; }
+  }
+  render();
+});
+
+// Clicks on the markup surface without pointer events (some drivers) are taps.
+root.addEventListener('click', (ev) => {
+  const surface = (ev.target as Element).closest('.markup-surface');
+  const m = state.markup;
+  if (!surface || !m) return;
+  if (m.byPointer) { m.byPointer = false; return; }
+  const p = toNormalised(ev.clientX, ev.clientY, surface.getBoundingClientRect());
+  drawMark(m, p, p);
+});
+
+listen<SyncProgress>('sync-progress', (p) => { state.progress = p; const top = root.querySelector('[data-testid="sync-progress"]'); if (!top) render(); else render(); });
+listen<AppStatus>('status', async (s) => {
+  const hadPending = state.status?.sync.pending_changes ?? 0;
+  state.status = s;
+  // Background sync brought something in or sent something: refresh what is on screen.
+  if (!state.form && !state.markup && !state.recheck) {
+    if (state.unit) await reloadUnit(); else if (s.session) await loadGrid();
+    render();
+  } else if (hadPending !== s.sync.pending_changes) {
+    const top = root.querySelector('header.top');
+    if (top) top.outerHTML = renderTop();
+  }
+});
+
+async function start() {
+  await refreshStatus();
+  await loadGrid();
+  render();
+  root.dataset.ready = '1';
+}
+
+start().catch(showError);
