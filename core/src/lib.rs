@@ -7,6 +7,7 @@
 //! reads by itself); callers pass in times and ids and carry out the result.
 
 pub mod defect;
+pub mod dispatch;
 pub mod doc;
 pub mod error;
 pub mod ids;
