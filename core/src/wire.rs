@@ -16,6 +16,8 @@ use crate::ids::{ProjectId, UserId};
 use crate::model::Role;
 use serde::{Deserialize, Serialize};
 
+pub mod dispatch;
+
 pub const API: &str = "/api/v1";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

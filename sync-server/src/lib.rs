@@ -4,8 +4,15 @@
 
 pub mod auth;
 pub mod config;
+pub mod contractor;
+pub mod dispatch;
+pub mod dispatch_store;
 pub mod error;
 pub mod import;
+pub mod links;
+pub mod outbox;
+pub mod pdf;
+pub mod sheet;
 pub mod seed;
 pub mod store;
 pub mod sync;
@@ -51,7 +58,21 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/manifest", post(sync::manifest))
         .route("/sync/exchange", post(sync::exchange))
         .route("/blobs/{hash}", put(put_blob).get(get_blob))
-        .route("/projects/{project}/units", post(import_units));
+        .route("/projects/{project}/units", post(import_units))
+        .route("/projects/{project}/dispatch", post(dispatch::dispatch))
+        .route("/projects/{project}/defects/{defect}/assign", post(dispatch::assign))
+        .route("/projects/{project}/rectification", get(dispatch::rectification))
+        .route("/projects/{project}/rectification.pdf", get(dispatch::rectification_pdf))
+        .route("/projects/{project}/outbox", get(dispatch::outbox))
+        .route("/projects/{project}/contractor-links", post(links::create).get(links::list))
+        .route("/projects/{project}/contractor-links/{id}", axum::routing::delete(links::revoke))
+        .route("/projects/{project}/link-refusals", get(links::refusals))
+        .route("/contractor/items", get(contractor::items))
+        .route("/contractor/items/{defect}/fixed", post(contractor::fixed))
+        .route("/contractor/items/{defect}/undo", post(contractor::undo))
+        .route("/contractor/photos", post(contractor::upload_photo))
+        .route("/contractor/photos/{hash}", get(contractor::photo))
+        .route("/contractor/sheet.pdf", get(contractor::sheet));
     let ui = tower_http::services::ServeDir::new(&state.settings.ui_dir);
     Router::new()
         .nest(API, api)
@@ -64,13 +85,26 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serve until `shutdown` resolves.
+/// Serve until `shutdown` resolves, with the notification outbox running
+/// beside; on shutdown the outbox finishes the delivery in hand first.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stop = Arc::new(stop);
+    let worker = tokio::spawn(outbox::run(state.clone(), stopped));
+    let stop_on_signal = stop.clone();
+    let result = axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_on_signal.send(true);
+        })
+        .await;
+    let _ = stop.send(true);
+    let _ = worker.await;
+    result?;
     Ok(())
 }
 
@@ -157,7 +191,7 @@ async fn import_units(
     .await
 }
 
-fn parse_hash(hash: &str) -> Result<PhotoHash, ApiError> {
+pub(crate) fn parse_hash(hash: &str) -> Result<PhotoHash, ApiError> {
     if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
         Ok(PhotoHash::new(hash))
     } else {

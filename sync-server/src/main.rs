@@ -3,6 +3,8 @@
 //!   walkthrough-server serve [--config FILE]
 //!   walkthrough-server seed-demo [--config FILE]      the demo project, accounts with password "demo"
 //!   walkthrough-server import PROJECT.json [--config FILE] [--password P]
+//!   walkthrough-server dispatch PROJECT                 send open defects to their contractors
+//!   walkthrough-server link PROJECT CONTRACTOR [--days N]   a contractor's page link
 
 use anyhow::{bail, Context};
 use std::path::PathBuf;
@@ -19,11 +21,13 @@ fn main() -> anyhow::Result<()> {
     let command = args.next().unwrap_or_else(|| "help".into());
     let mut config: Option<PathBuf> = std::env::var_os("WALKTHROUGH_CONFIG").map(PathBuf::from);
     let mut password = seed::DEMO_PASSWORD.to_owned();
+    let mut days: Option<i64> = None;
     let mut positional = Vec::new();
     while let Some(a) = args.next() {
         match a.as_str() {
             "--config" => config = Some(args.next().context("--config needs a file")?.into()),
             "--password" => password = args.next().context("--password needs a value")?,
+            "--days" => days = Some(args.next().context("--days needs a number")?.parse().context("--days needs a number")?),
             _ if a.starts_with("--") => bail!("unknown option {a}; see `walkthrough-server help`"),
             _ => positional.push(a),
         }
@@ -83,8 +87,36 @@ fn main() -> anyhow::Result<()> {
             println!("imported {added} unit(s) into {project}");
             Ok(())
         }
+        "dispatch" => {
+            let project = walkthrough_core::ProjectId::new(positional.first().context("usage: walkthrough-server dispatch PROJECT")?.as_str());
+            let state = AppState::new(Arc::new(open()?), settings.clone());
+            let done = walkthrough_server::dispatch::dispatch_project(&state, &project, &"cli".into())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("dispatched {} defect(s); {} could not be routed", done.assigned, done.unroutable.len());
+            for d in done.unroutable {
+                println!("  no contractor for defect {d}: assign it by hand");
+            }
+            Ok(())
+        }
+        "link" => {
+            let (Some(project), Some(contractor)) = (positional.first(), positional.get(1)) else {
+                bail!("usage: walkthrough-server link PROJECT CONTRACTOR [--days N]");
+            };
+            let state = AppState::new(Arc::new(open()?), settings.clone());
+            let link = walkthrough_server::links::create_link(
+                &state,
+                &walkthrough_core::ProjectId::new(project.as_str()),
+                &walkthrough_core::ContractorId::new(contractor.as_str()),
+                days.unwrap_or(settings.link_days),
+                &"cli".into(),
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("http://{}{}  (link {}, expires {})", settings.listen, link.path, link.id,
+                chrono::DateTime::from_timestamp_millis(link.expires_at).map(|t| t.to_rfc3339()).unwrap_or_default());
+            Ok(())
+        }
         _ => {
-            println!("usage: walkthrough-server serve|seed-demo|import FILE|import-units PROJECT FILE [--config FILE] [--password P]");
+            println!("usage: walkthrough-server serve|seed-demo|import FILE|import-units PROJECT FILE|dispatch PROJECT|link PROJECT CONTRACTOR [--days N] [--config FILE] [--password P]");
             Ok(())
         }
     }

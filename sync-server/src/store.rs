@@ -48,7 +48,8 @@ pub struct DocWrite<'a> {
     pub rows: Option<&'a UnitRows>,
 }
 
-pub trait Store: Send + Sync + 'static {
+/// (Dispatch, links and the outbox are in `crate::dispatch_store`.)
+pub trait Store: crate::dispatch_store::DispatchStore + Send + Sync + 'static {
     fn create_user(&self, user: &User, projects: &[ProjectId]) -> StoreResult<()>;
     fn user_by_name(&self, username: &str) -> StoreResult<Option<User>>;
     fn user_by_id(&self, id: &UserId) -> StoreResult<Option<User>>;
@@ -84,6 +85,7 @@ pub trait Store: Send + Sync + 'static {
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_initial", include_str!("../migrations/0001_initial.sql")),
     ("0002_project_company", include_str!("../migrations/0002_project_company.sql")),
+    ("0004_dispatch", include_str!("../migrations/0004_dispatch.sql")),
 ];
 
 pub struct SqliteStore {
@@ -114,7 +116,7 @@ impl SqliteStore {
         Ok(Self { conn: Mutex::new(conn) })
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves SQLite consistent (every
         // write is a transaction), so a poisoned lock is safe to reuse.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
@@ -313,7 +315,7 @@ impl Store for SqliteStore {
     }
 }
 
-fn write_in(tx: &rusqlite::Transaction<'_>, w: &DocWrite<'_>) -> StoreResult<u64> {
+pub(crate) fn write_in(tx: &rusqlite::Transaction<'_>, w: &DocWrite<'_>) -> StoreResult<u64> {
     let project = w.key.project().as_str();
 
     tx.execute(
