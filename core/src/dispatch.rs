@@ -74,7 +74,8 @@ pub fn dispatch<'a>(
         if !awaits_dispatch(&lc) {
             continue;
         }
-        let (Some(contractor), Some(category)) = (responsible_contractor(project, d), project.categories.get(&d.category))
+        let (Some(contractor), Some(category)) =
+            (responsible_contractor(project, d), project.categories.get(&d.category))
         else {
             plan.unroutable.push(d.id);
             continue;
@@ -127,7 +128,8 @@ pub fn reassign(
     let deadline = match running {
         Some(d) => d,
         None => {
-            let category = project.categories.get(&d.category).ok_or_else(|| Error::UnknownCategory(d.category.clone()))?;
+            let category =
+                project.categories.get(&d.category).ok_or_else(|| Error::UnknownCategory(d.category.clone()))?;
             deadline_for(category, at)
         }
     };
@@ -251,7 +253,8 @@ pub fn rectification_list<'a>(
     let mut out = Vec::new();
     for d in defects {
         let lc = d.lifecycle();
-        if lc.contractor.as_ref() != Some(contractor) || matches!(lc.status, DefectStatus::Open | DefectStatus::Withdrawn)
+        if lc.contractor.as_ref() != Some(contractor)
+            || matches!(lc.status, DefectStatus::Open | DefectStatus::Withdrawn)
         {
             continue;
         }

@@ -124,7 +124,11 @@ fn reassignment_keeps_the_responsible_party_and_the_running_deadline() {
         let got = reassign(&p, &d, &to.into(), &"cs".into(), at(hour), event_id(at(hour)));
         match (got, expected) {
             (Ok(ev), Ok(deadline)) => {
-                assert_eq!(ev.kind, EventKind::Assigned { contractor: to.into(), deadline: at(deadline) }, "{events:?}");
+                assert_eq!(
+                    ev.kind,
+                    EventKind::Assigned { contractor: to.into(), deadline: at(deadline) },
+                    "{events:?}"
+                );
                 d.events.push(ev);
                 let lc = d.lifecycle();
                 assert_eq!(lc.contractor.as_ref().map(|c| c.as_str()), Some(to));
@@ -201,12 +205,12 @@ fn undo_within_the_window_by_the_reporter_only() {
         let mut d = defect("B1-0101", "leak", 1, at(0));
         report(&mut d);
         if rechecked {
-            d.events.push(event(minutes(2), "insp-a", 2, EventKind::Rechecked {
-                passed: false,
-                note: String::new(),
-                photo: None,
-                new_deadline: Some(at(60)),
-            }));
+            d.events.push(event(
+                minutes(2),
+                "insp-a",
+                2,
+                EventKind::Rechecked { passed: false, note: String::new(), photo: None, new_deadline: Some(at(60)) },
+            ));
         }
         let got = undo_fix(&d, &who.into(), minutes(after), event_id(minutes(after)));
         assert_eq!(got.is_ok(), allowed, "{after} min by {who}, rechecked {rechecked}: {got:?}");
@@ -262,8 +266,7 @@ fn rectification_lists_per_round_and_cumulative_overdue_first() {
     ];
     for (scope, expected) in cases {
         let list = rectification_list(&p, &defects, &"c-water".into(), scope, now);
-        let got: Vec<usize> =
-            list.iter().map(|i| defects.iter().position(|d| d.id == i.defect).unwrap()).collect();
+        let got: Vec<usize> = list.iter().map(|i| defects.iter().position(|d| d.id == i.defect).unwrap()).collect();
         assert_eq!(got, expected, "{scope:?}");
     }
     let list = rectification_list(&p, &defects, &"c-water".into(), ListScope::Cumulative, now);
@@ -271,10 +274,8 @@ fn rectification_lists_per_round_and_cumulative_overdue_first() {
     let back = list.iter().find(|i| i.defect == defects[2].id).unwrap();
     assert_eq!((back.attempt, back.deadline, back.status), (2, Some(at(300)), DefectStatus::FailedRecheck));
     let grouped = group_by_unit(&list);
-    let shape: Vec<(String, Vec<String>)> = grouped
-        .iter()
-        .map(|(b, units)| (b.to_string(), units.keys().map(|u| u.to_string()).collect()))
-        .collect();
+    let shape: Vec<(String, Vec<String>)> =
+        grouped.iter().map(|(b, units)| (b.to_string(), units.keys().map(|u| u.to_string()).collect())).collect();
     assert_eq!(
         shape,
         vec![

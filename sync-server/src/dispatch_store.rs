@@ -78,8 +78,7 @@ pub trait DispatchStore {
     fn links(&self, project: &ProjectId) -> StoreResult<Vec<ContractorLink>>;
     /// Revoke a link of `project`; false when there is none by that id.
     fn revoke_link(&self, project: &ProjectId, id: &str, by: &UserId, at: i64) -> StoreResult<bool>;
-    fn log_link_refusal(&self, link: Option<&ContractorLink>, reason: &str, request: &str, at: i64)
-        -> StoreResult<()>;
+    fn log_link_refusal(&self, link: Option<&ContractorLink>, reason: &str, request: &str, at: i64) -> StoreResult<()>;
     fn link_refusals(&self, project: &ProjectId) -> StoreResult<Vec<LinkRefusal>>;
 
     /// Notices waiting for a digest, per project and contractor, oldest first.
@@ -281,13 +280,7 @@ impl DispatchStore for SqliteStore {
         Ok(n == 1)
     }
 
-    fn log_link_refusal(
-        &self,
-        link: Option<&ContractorLink>,
-        reason: &str,
-        request: &str,
-        at: i64,
-    ) -> StoreResult<()> {
+    fn log_link_refusal(&self, link: Option<&ContractorLink>, reason: &str, request: &str, at: i64) -> StoreResult<()> {
         self.conn().execute(
             "INSERT INTO link_refusals (at, link, project, reason, request) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![at, link.map(|l| l.id.as_str()), link.map(|l| l.project.as_str()), reason, request],
@@ -341,7 +334,8 @@ impl DispatchStore for SqliteStore {
             "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE status IN ('pending', 'sending', 'failing')
              AND next_attempt_at <= ?1 ORDER BY next_attempt_at, created_at, key LIMIT ?2"
         ))?;
-        let rows = stmt.query_map(params![now, limit as i64], message_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows =
+            stmt.query_map(params![now, limit as i64], message_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 

@@ -12,8 +12,8 @@ pub mod import;
 pub mod links;
 pub mod outbox;
 pub mod pdf;
-pub mod sheet;
 pub mod seed;
+pub mod sheet;
 pub mod store;
 pub mod sync;
 

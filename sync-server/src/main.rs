@@ -27,7 +27,9 @@ fn main() -> anyhow::Result<()> {
         match a.as_str() {
             "--config" => config = Some(args.next().context("--config needs a file")?.into()),
             "--password" => password = args.next().context("--password needs a value")?,
-            "--days" => days = Some(args.next().context("--days needs a number")?.parse().context("--days needs a number")?),
+            "--days" => {
+                days = Some(args.next().context("--days needs a number")?.parse().context("--days needs a number")?)
+            }
             _ if a.starts_with("--") => bail!("unknown option {a}; see `walkthrough-server help`"),
             _ => positional.push(a),
         }
@@ -88,7 +90,9 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         "dispatch" => {
-            let project = walkthrough_core::ProjectId::new(positional.first().context("usage: walkthrough-server dispatch PROJECT")?.as_str());
+            let project = walkthrough_core::ProjectId::new(
+                positional.first().context("usage: walkthrough-server dispatch PROJECT")?.as_str(),
+            );
             let state = AppState::new(Arc::new(open()?), settings.clone());
             let done = walkthrough_server::dispatch::dispatch_project(&state, &project, &"cli".into())
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -111,8 +115,13 @@ fn main() -> anyhow::Result<()> {
                 &"cli".into(),
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("http://{}{}  (link {}, expires {})", settings.listen, link.path, link.id,
-                chrono::DateTime::from_timestamp_millis(link.expires_at).map(|t| t.to_rfc3339()).unwrap_or_default());
+            println!(
+                "http://{}{}  (link {}, expires {})",
+                settings.listen,
+                link.path,
+                link.id,
+                chrono::DateTime::from_timestamp_millis(link.expires_at).map(|t| t.to_rfc3339()).unwrap_or_default()
+            );
             Ok(())
         }
         _ => {

@@ -100,12 +100,25 @@ pub fn compose(
 }
 
 /// The messages to send at once for the urgent ones among `notices`.
-pub fn urgent_messages(settings: &NotifySettings, project: &Project, notices: &[Notice], now: i64) -> Vec<OutboxMessage> {
+pub fn urgent_messages(
+    settings: &NotifySettings,
+    project: &Project,
+    notices: &[Notice],
+    now: i64,
+) -> Vec<OutboxMessage> {
     notices
         .iter()
         .filter(|n| n.urgent)
         .flat_map(|n| {
-            compose(settings, project, &n.contractor, &format!("urgent/{}", n.key()), true, std::slice::from_ref(n), now)
+            compose(
+                settings,
+                project,
+                &n.contractor,
+                &format!("urgent/{}", n.key()),
+                true,
+                std::slice::from_ref(n),
+                now,
+            )
         })
         .collect()
 }
@@ -227,8 +240,10 @@ async fn deliver(settings: &NotifySettings, client: &reqwest::Client, m: &Outbox
 async fn send_email(smtp: &crate::config::SmtpSettings, m: &OutboxMessage) -> Result<(), String> {
     use lettre::message::header::ContentType;
     use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-    let from: lettre::message::Mailbox = smtp.from.parse().map_err(|e| format!("the sender {:?} is not an address: {e}", smtp.from))?;
-    let to: lettre::message::Mailbox = m.recipient.parse().map_err(|e| format!("{:?} is not an email address: {e}", m.recipient))?;
+    let from: lettre::message::Mailbox =
+        smtp.from.parse().map_err(|e| format!("the sender {:?} is not an address: {e}", smtp.from))?;
+    let to: lettre::message::Mailbox =
+        m.recipient.parse().map_err(|e| format!("{:?} is not an email address: {e}", m.recipient))?;
     let id: String = m.key.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '.' }).collect();
     let email = Message::builder()
         .from(from)

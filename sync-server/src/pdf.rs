@@ -50,13 +50,12 @@ fn font() -> Result<Font, PdfError> {
             Some((p, i)) => (p.to_owned(), i.parse().unwrap_or(0)),
             None => (v, 0),
         });
-        from_env
-            .into_iter()
-            .chain(FONT_CANDIDATES.iter().map(|(p, i)| (p.to_string(), *i)))
-            .find_map(|(path, index)| {
+        from_env.into_iter().chain(FONT_CANDIDATES.iter().map(|(p, i)| (p.to_string(), *i))).find_map(
+            |(path, index)| {
                 let data = std::fs::read(&path).ok()?;
                 Font::new(data.into(), index)
-            })
+            },
+        )
     })
     .clone()
     .ok_or(PdfError::NoFont)
@@ -294,7 +293,11 @@ fn draw(s: &mut krilla::surface::Surface<'_>, font: &Font, op: &Op) {
 fn stroke(s: &mut krilla::surface::Surface<'_>, pb: PathBuilder, width: f32, color: Rgb) {
     let Some(path) = pb.finish() else { return };
     s.set_fill(None);
-    s.set_stroke(Some(Stroke { paint: rgb::Color::new(color.0, color.1, color.2).into(), width, ..Default::default() }));
+    s.set_stroke(Some(Stroke {
+        paint: rgb::Color::new(color.0, color.1, color.2).into(),
+        width,
+        ..Default::default()
+    }));
     s.draw_path(&path);
     s.set_stroke(None);
 }

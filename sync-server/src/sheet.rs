@@ -61,15 +61,11 @@ pub fn render(
                 let room = project.unit_type_of(unit).and_then(|t| t.room(&d.room)).map(|r| r.name.zh.clone());
                 let category = project.categories.get(&d.category).map(|c| c.name.zh.clone()).unwrap_or_default();
                 pdf.ensure(60.0);
-                pdf.text(
-                    &format!("{n}. {} · {} · {category}", room.unwrap_or_default(), d.spot),
-                    11.0,
-                    BLACK,
-                    0.0,
-                );
+                pdf.text(&format!("{n}. {} · {} · {category}", room.unwrap_or_default(), d.spot), 11.0, BLACK, 0.0);
                 pdf.text(&d.description, 10.0, BLACK, 14.0);
                 let deadline = item.deadline.map(local).unwrap_or_else(|| "—".into());
-                let attempt = if item.attempt > 1 { format!("（第 {} 次整改）", item.attempt) } else { String::new() };
+                let attempt =
+                    if item.attempt > 1 { format!("（第 {} 次整改）", item.attempt) } else { String::new() };
                 let line = format!("状态：{}{attempt}    整改期限：{deadline}", status_zh(item.status));
                 if item.overdue {
                     pdf.text(&format!("{line}    【已超期】"), 10.0, RED, 14.0);
@@ -89,7 +85,12 @@ pub fn render(
                 if missing > 0 {
                     pdf.text(&format!("（另有 {missing} 张照片尚未上传到服务器）"), 9.0, GREY, 14.0);
                 }
-                pdf.text("整改情况：______________________________    整改人：__________    日期：__________", 10.0, BLACK, 14.0);
+                pdf.text(
+                    "整改情况：______________________________    整改人：__________    日期：__________",
+                    10.0,
+                    BLACK,
+                    14.0,
+                );
                 pdf.space(6.0);
             }
         }

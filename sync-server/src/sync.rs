@@ -255,7 +255,8 @@ pub(crate) fn edit_units(
     let mut pending = Vec::new();
     for unit in units {
         let key = DocKey::Unit(project.id.clone(), unit.clone());
-        let stored = st.store.load_doc(&key)?.ok_or_else(|| ApiError::NotFound(format!("unit {unit} has no record yet")))?;
+        let stored =
+            st.store.load_doc(&key)?.ok_or_else(|| ApiError::NotFound(format!("unit {unit} has no record yet")))?;
         let chunks = stored.chunks.len();
         let mut doc = UnitDoc::from_automerge(load(stored).map_err(ApiError::Internal)?)
             .map_err(|e| ApiError::Internal(e.into()))?;

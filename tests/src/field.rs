@@ -115,10 +115,8 @@ impl Api {
 
     /// (status, JSON body) of a request with the bearer token.
     pub fn call(&self, method: &str, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
-        let req = self
-            .http
-            .request(method.parse().unwrap(), format!("{}/api/v1{path}", self.url))
-            .bearer_auth(&self.token);
+        let req =
+            self.http.request(method.parse().unwrap(), format!("{}/api/v1{path}", self.url)).bearer_auth(&self.token);
         let req = match body {
             Some(b) => req.json(&b),
             None => req,

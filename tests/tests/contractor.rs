@@ -60,7 +60,11 @@ fn a_contractor_fixes_from_a_phone_and_the_tablet_sees_it_before_the_recheck() {
     assert!(v["photoWidth"].as_u64().unwrap() > 0, "the marked photo loads: {out}");
     assert_eq!((v["marks"].as_u64(), v["pin"].as_u64()), (Some(3), Some(1)), "{out}");
     assert_eq!(v["buildingOptions"], serde_json::json!(["", "B1"]), "{out}");
-    assert_eq!((v["closed"].as_u64(), v["inB1"].as_u64(), v["inRound1"].as_u64()), (Some(0), Some(2), Some(2)), "{out}");
+    assert_eq!(
+        (v["closed"].as_u64(), v["inB1"].as_u64(), v["inRound1"].as_u64()),
+        (Some(0), Some(2), Some(2)),
+        "{out}"
+    );
     assert_eq!(v["reportedBefore"], 0, "{out}");
     assert_eq!(v["emptyNoteError"], "请填写整改说明。", "{out}");
     assert!(v["fixNote"].as_str().unwrap().contains("闭水试验"), "{out}");
@@ -71,7 +75,8 @@ fn a_contractor_fixes_from_a_phone_and_the_tablet_sees_it_before_the_recheck() {
     let sheet = v["sheet"].as_str().unwrap();
     let text = std::process::Command::new("pdftotext").args([sheet, "-"]).output().expect("pdftotext (poppler-utils)");
     let text = String::from_utf8_lossy(&text.stdout);
-    for expected in ["整改通知单", "江苏固安防水工程有限公司", "澜庭", "已报整改，待复验", &leak.description] {
+    for expected in ["整改通知单", "江苏固安防水工程有限公司", "澜庭", "已报整改，待复验", &leak.description]
+    {
         assert!(text.contains(expected), "the sheet lacks {expected:?}:\n{text}");
     }
     assert!(!text.contains(&kitchen.description), "another contractor's item on the sheet:\n{text}");
@@ -111,14 +116,18 @@ fn a_contractor_fixes_from_a_phone_and_the_tablet_sees_it_before_the_recheck() {
 
     let out = run_browser_script("contractor.mjs", &["view", &server.url, &guan]);
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
-    let again = v["items"].as_array().unwrap().iter().find(|i| i["defect"] == leak.id.to_string()).expect("still listed");
+    let again =
+        v["items"].as_array().unwrap().iter().find(|i| i["defect"] == leak.id.to_string()).expect("still listed");
     assert_eq!(again["status"], "failed_recheck", "{out}");
     assert_eq!(again["deadline"].as_i64(), Some(new_deadline.timestamp_millis()), "{out}");
     assert!(again["attempt"].as_str().unwrap().contains('2'), "{out}");
 
     // Revoked: a clear page, nothing of the list.
     let links = cs.call("GET", &format!("/projects/{PROJECT}/contractor-links"), None).1;
-    let id = links.as_array().unwrap().iter().find(|l| l["contractor"] == "c-guan").unwrap()["id"].as_str().unwrap().to_owned();
+    let id = links.as_array().unwrap().iter().find(|l| l["contractor"] == "c-guan").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(cs.call("DELETE", &format!("/projects/{PROJECT}/contractor-links/{id}"), None).0, 200);
     let out = run_browser_script("contractor.mjs", &["refused", &server.url, &guan]);
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
@@ -174,10 +183,17 @@ fn contractor_links_refuse_everything_outside_their_own_items() {
         .unwrap();
     assert_eq!(bad.status().as_u16(), 415);
     // A "fixed" report needs a note, and a photo the server has.
-    let (s, b) = as_link(url, &guan, "POST", &format!("/items/{}/fixed", leak.id), Some(serde_json::json!({ "note": " " })));
+    let (s, b) =
+        as_link(url, &guan, "POST", &format!("/items/{}/fixed", leak.id), Some(serde_json::json!({ "note": " " })));
     assert!(s == 422 && b.contains("note"), "{s} {b}");
     let missing = "0".repeat(64);
-    let (s, b) = as_link(url, &guan, "POST", &format!("/items/{}/fixed", leak.id), Some(serde_json::json!({ "note": "ok", "photo": missing })));
+    let (s, b) = as_link(
+        url,
+        &guan,
+        "POST",
+        &format!("/items/{}/fixed", leak.id),
+        Some(serde_json::json!({ "note": "ok", "photo": missing })),
+    );
     assert!(s == 422 && b.contains("upload the photo"), "{s} {b}");
 
     // Revoked, expired, unknown, missing: the same refusal, which names nobody.
@@ -207,7 +223,13 @@ fn contractor_links_refuse_everything_outside_their_own_items() {
         as_link(url, &"a".repeat(64), "GET", "/items", None),
         as_link(url, "", "GET", "/items", None),
         as_link(url, &ouya, "GET", &format!("/photos/{kitchen_photo}"), None),
-        as_link(url, &expired_secret, "POST", &format!("/items/{}/fixed", leak.id), Some(serde_json::json!({ "note": "x" }))),
+        as_link(
+            url,
+            &expired_secret,
+            "POST",
+            &format!("/items/{}/fixed", leak.id),
+            Some(serde_json::json!({ "note": "x" })),
+        ),
     ];
     for (status, body) in &refusals {
         assert_eq!(*status, 401, "{body}");
@@ -228,6 +250,10 @@ fn contractor_links_refuse_everything_outside_their_own_items() {
         assert_eq!(api.call("GET", &format!("/projects/{PROJECT}/contractor-links"), None).0, 403);
         assert_eq!(api.call("GET", "/contractor/items", None).0, 401);
     }
-    let (status, _) = cs.call("POST", &format!("/projects/{PROJECT}/contractor-links"), Some(serde_json::json!({ "contractor": "nobody" })));
+    let (status, _) = cs.call(
+        "POST",
+        &format!("/projects/{PROJECT}/contractor-links"),
+        Some(serde_json::json!({ "contractor": "nobody" })),
+    );
     assert_eq!(status, 422);
 }

@@ -204,7 +204,10 @@ fn each_delivery_key_arrives_once_across_a_restart_mid_delivery() {
         assert_eq!(copies.len(), 1, "{id} received {} times", copies.len());
     }
     let all_mail = mails.values().map(|c| c[0].clone()).collect::<String>();
-    assert!(all_mail.contains("qian.guohua@guan-fs.example.com") && all_mail.contains("wu.xiaoyan@ouya-kitchen.example.com"));
+    assert!(
+        all_mail.contains("qian.guohua@guan-fs.example.com")
+            && all_mail.contains("wu.xiaoyan@ouya-kitchen.example.com")
+    );
 
     // The CS center sees the outbox.
     let (status, list) = cs.call("GET", &format!("/projects/{PROJECT}/outbox"), None);
