@@ -81,7 +81,7 @@ pub trait DispatchStore {
     fn log_link_refusal(&self, link: Option<&ContractorLink>, reason: &str, request: &str, at: i64) -> StoreResult<()>;
     fn link_refusals(&self, project: &ProjectId) -> StoreResult<Vec<LinkRefusal>>;
 
-    /// Notices waiting for a digest, per project and contractor, oldest first.
+    /// Notices waiting for a digest, with their project and when they were made, oldest first.
     fn pending_digest_notices(&self) -> StoreResult<Vec<(ProjectId, i64, Notice)>>;
     /// Mark the notices as carried by `digest` and queue its messages, in one transaction.
     fn queue_digest(&self, digest: &str, notice_keys: &[String], messages: &[OutboxMessage]) -> StoreResult<()>;
@@ -133,6 +133,19 @@ fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxMessage> {
         created_at: r.get(11)?,
         sent_at: r.get(12)?,
     })
+}
+
+/// Every row of `sql` (with `?1` the project), mapped by `row`.
+fn project_rows<T>(
+    store: &SqliteStore,
+    sql: &str,
+    project: &ProjectId,
+    row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> StoreResult<Vec<T>> {
+    let conn = store.conn();
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map([project.as_str()], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }
 
 fn insert_messages(tx: &rusqlite::Transaction<'_>, messages: &[OutboxMessage]) -> StoreResult<()> {
@@ -263,12 +276,9 @@ impl DispatchStore for SqliteStore {
     }
 
     fn links(&self, project: &ProjectId) -> StoreResult<Vec<ContractorLink>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {LINK_COLUMNS} FROM contractor_links WHERE project = ?1 ORDER BY contractor, created_at"
-        ))?;
-        let rows = stmt.query_map([project.as_str()], link_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        let sql =
+            format!("SELECT {LINK_COLUMNS} FROM contractor_links WHERE project = ?1 ORDER BY contractor, created_at");
+        project_rows(self, &sql, project, link_from_row)
     }
 
     fn revoke_link(&self, project: &ProjectId, id: &str, by: &UserId, at: i64) -> StoreResult<bool> {
@@ -289,17 +299,12 @@ impl DispatchStore for SqliteStore {
     }
 
     fn link_refusals(&self, project: &ProjectId) -> StoreResult<Vec<LinkRefusal>> {
-        let conn = self.conn();
         // Refusals of unknown links belong to no project; the CS center sees them all.
-        let mut stmt = conn.prepare_cached(
-            "SELECT at, link, reason, request FROM link_refusals WHERE project = ?1 OR project IS NULL ORDER BY id",
-        )?;
-        let rows = stmt
-            .query_map([project.as_str()], |r| {
-                Ok(LinkRefusal { at: r.get(0)?, link: r.get(1)?, reason: r.get(2)?, request: r.get(3)? })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        let sql =
+            "SELECT at, link, reason, request FROM link_refusals WHERE project = ?1 OR project IS NULL ORDER BY id";
+        project_rows(self, sql, project, |r| {
+            Ok(LinkRefusal { at: r.get(0)?, link: r.get(1)?, reason: r.get(2)?, request: r.get(3)? })
+        })
     }
 
     fn pending_digest_notices(&self) -> StoreResult<Vec<(ProjectId, i64, Notice)>> {
@@ -361,11 +366,7 @@ impl DispatchStore for SqliteStore {
     }
 
     fn outbox(&self, project: &ProjectId) -> StoreResult<Vec<OutboxMessage>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE project = ?1 ORDER BY created_at DESC, key"
-        ))?;
-        let rows = stmt.query_map([project.as_str()], message_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE project = ?1 ORDER BY created_at DESC, key");
+        project_rows(self, &sql, project, message_from_row)
     }
 }
