@@ -379,6 +379,9 @@ const contractors: Page = {
 
 interface Account { id: string; username: string; name: string; role: string; org: string; disabled: boolean; projects: string[] }
 
+/** The password just issued, shown once on the re-rendered page. */
+let issued: { who: string; password: string } | null = null;
+
 const people: Page = {
   id: 'people', label: 'nav.people', needsProject: true,
   async render(ctx, el) {
@@ -386,24 +389,24 @@ const people: Page = {
     const base = `/projects/${encodeURIComponent(ctx.project!)}/people`;
     const list = await ctx.api.get<Account[]>(base);
     const err = errorBox();
-    const shown = h('div', { testid: 'password-shown' });
-    const showPassword = (who: string, password: string) => mount(shown, password
-      ? h('p', { class: 'notice' }, t('people.password', { who }), ' ', h('code', { testid: 'temp-password' }, password), ' ', t('people.passwordOnce'))
-      : h('p', { class: 'notice' }, t('people.scopeAdded', { who })));
+    const shown = h('div', { testid: 'password-shown' }, issued && (issued.password
+      ? h('p', { class: 'notice' }, t('people.password', { who: issued.who }), ' ', h('code', { testid: 'temp-password' }, issued.password), ' ', t('people.passwordOnce'))
+      : h('p', { class: 'notice' }, t('people.scopeAdded', { who: issued.who }))));
+    issued = null;
     const act = async (a: Account, action: string) => {
       try {
         const r = await ctx.api.post<{ password?: string }>(`${base}/${encodeURIComponent(a.id)}/${action}`);
-        await ctx.refresh();
-        if (action === 'reset' && r.password) showPassword(a.username, r.password);
+        if (action === 'reset' && r.password) issued = { who: a.username, password: r.password };
         ctx.notify(t('saved'));
+        await ctx.refresh();
       } catch (e) { showError(err, e); }
     };
     const form: HTMLFormElement = h('form', { class: 'panel', testid: 'invite-form', onsubmit: async (e: Event) => {
       e.preventDefault();
       try {
         const r = await ctx.api.post<{ user: Account; password: string }>(base, { username: val(form, 'inv-username'), name: val(form, 'inv-name'), role: val(form, 'inv-role'), org: val(form, 'inv-org') });
+        issued = { who: r.user.username, password: r.password };
         await ctx.refresh();
-        showPassword(r.user.username, r.password);
       } catch (x) { showError(err, x); }
     } }, h('h3', {}, t('people.invite')),
       h('div', { class: 'grid' }, field(t('shell.username'), input('inv-username')), field(t('people.name'), input('inv-name')),

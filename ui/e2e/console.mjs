@@ -19,6 +19,7 @@ try {
   await id('username').fill('u-cs-wang');
   await id('password').fill('wrong');
   await id('signin-submit').click();
+  await id('signin-error').waitFor();
   out.wrongPassword = (await id('signin-error').textContent()).trim();
   await id('password').fill('demo');
   await id('signin-submit').click();
