@@ -361,16 +361,19 @@ impl Store for SqliteStore {
     }
 
     fn unit_round_rows(&self, project: &ProjectId) -> StoreResult<Vec<walkthrough_core::kpi::UnitRoundRow>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT row FROM rm_unit_rounds WHERE project = ?1 ORDER BY unit, round")?;
-        let rows =
-            stmt.query_map([project.as_str()], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.iter().map(|r| serde_json::from_str(r).map_err(|e| StoreError::Other(e.to_string()))).collect()
+        self.json_rows("SELECT row FROM rm_unit_rounds WHERE project = ?1 ORDER BY unit, round", project)
     }
 
     fn defect_rows(&self, project: &ProjectId) -> StoreResult<Vec<walkthrough_core::kpi::DefectRow>> {
+        self.json_rows("SELECT row FROM rm_defects WHERE project = ?1 ORDER BY unit, id", project)
+    }
+}
+
+impl SqliteStore {
+    /// Read-model rows stored as JSON, selected by `sql` for `project`.
+    fn json_rows<T: serde::de::DeserializeOwned>(&self, sql: &str, project: &ProjectId) -> StoreResult<Vec<T>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT row FROM rm_defects WHERE project = ?1 ORDER BY unit, id")?;
+        let mut stmt = conn.prepare_cached(sql)?;
         let rows =
             stmt.query_map([project.as_str()], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
         rows.iter().map(|r| serde_json::from_str(r).map_err(|e| StoreError::Other(e.to_string()))).collect()

@@ -69,16 +69,24 @@ fn login(server: &Server, user: &str) -> String {
     c.token().unwrap().to_owned()
 }
 
-fn edits(edits: Vec<ProjectEdit>) -> serde_json::Value {
-    serde_json::to_value(wire::EditRequest { edits }).unwrap()
-}
-
-#[test]
-fn a_template_edit_while_a_tablet_is_offline_mid_unit_keeps_its_results() {
+/// The demo server and a synced tablet of `u-insp-li` (the directory must outlive both).
+fn server_and_tablet() -> (tempfile::TempDir, Server, Tablet) {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::demo(dir.path());
     let mut t = tablet(&server, "u-insp-li", "demo");
     t.sync().unwrap();
+    (dir, server, t)
+}
+
+/// Send project edits as the console does.
+fn post_edits(server: &Server, token: &str, edits: Vec<ProjectEdit>) -> (u16, serde_json::Value) {
+    let body = serde_json::to_value(wire::EditRequest { edits }).unwrap();
+    call(server, token, Method::Post, "/projects/hj-lanting/edits", body)
+}
+
+#[test]
+fn a_template_edit_while_a_tablet_is_offline_mid_unit_keeps_its_results() {
+    let (_dir, server, mut t) = server_and_tablet();
     let unit = UnitId::new("B1-0101");
     let p = t.project();
     let lines: Vec<(model::ResultKey, ItemCode)> =
@@ -96,16 +104,14 @@ fn a_template_edit_while_a_tablet_is_offline_mid_unit_keeps_its_results() {
     let admin = login(&server, "u-cs-wang");
     let mut item = p.templates[&template].items.iter().find(|i| i.code == edited).unwrap().clone();
     item.standard.en = "Revised: no scratch longer than 5 mm".into();
-    let (status, body) = call(
+    let (status, body) = post_edits(
         &server,
         &admin,
-        Method::Post,
-        "/projects/hj-lanting/edits",
-        edits(vec![
+        vec![
             ProjectEdit::PutItem { template: template.clone(), item },
             ProjectEdit::RetireItem { template: template.clone(), code: retired.clone(), retired: true },
             ProjectEdit::MoveItem { template: template.clone(), code: moved.clone(), to: 999 },
-        ]),
+        ],
     );
     assert_eq!(status, 200, "{body}");
 
@@ -143,10 +149,7 @@ fn a_template_edit_while_a_tablet_is_offline_mid_unit_keeps_its_results() {
 
 #[test]
 fn a_disabled_accounts_tablet_stops_syncing_at_once_and_keeps_its_work() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::demo(dir.path());
-    let mut t = tablet(&server, "u-insp-li", "demo");
-    t.sync().unwrap();
+    let (_dir, server, mut t) = server_and_tablet();
     let unit = UnitId::new("B1-0102");
     let key = t.project().checklist(&unit)[0].key();
     t.record(&unit, &key, Outcome::Fail, time::from_millis(5_000));
@@ -184,11 +187,11 @@ fn only_the_cs_center_of_the_projects_company_sets_it_up() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::demo(dir.path());
     let inspector = login(&server, "u-insp-li");
-    let rename = edits(vec![ProjectEdit::SetInfo {
+    let rename = vec![ProjectEdit::SetInfo {
         name: model::I18nText::new("改名", "Renamed"),
         handover_date: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
-    }]);
-    let (status, body) = call(&server, &inspector, Method::Post, "/projects/hj-lanting/edits", rename.clone());
+    }];
+    let (status, body) = post_edits(&server, &inspector, rename.clone());
     assert_eq!((status, body["error"].as_str().unwrap()), (403, "only the CS center can set up projects"));
     let (status, _) = call(&server, &inspector, Method::Get, "/projects/hj-lanting/people", serde_json::Value::Null);
     assert_eq!(status, 403);
@@ -205,18 +208,16 @@ fn only_the_cs_center_of_the_projects_company_sets_it_up() {
     };
     walkthrough_server::store::Store::create_user(server.store.as_ref(), &other, &[]).unwrap();
     let token = login(&server, "u-cs-other");
-    let (status, body) = call(&server, &token, Method::Post, "/projects/hj-lanting/edits", rename.clone());
+    let (status, body) = post_edits(&server, &token, rename.clone());
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"], "project hj-lanting is not one of your company's projects");
 
     // A refused batch changes nothing and says which change and why.
     let admin = login(&server, "u-cs-wang");
-    let (status, body) = call(
+    let (status, body) = post_edits(
         &server,
         &admin,
-        Method::Post,
-        "/projects/hj-lanting/edits",
-        edits(vec![
+        vec![
             ProjectEdit::SetInfo {
                 name: model::I18nText::new("改名", "Renamed"),
                 handover_date: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
@@ -226,7 +227,7 @@ fn only_the_cs_center_of_the_projects_company_sets_it_up() {
                 code: ItemCode::new("NOPE-1"),
                 retired: true,
             },
-        ]),
+        ],
     );
     assert_eq!(status, 422);
     assert_eq!(
@@ -234,12 +235,10 @@ fn only_the_cs_center_of_the_projects_company_sets_it_up() {
         "change 2 (checklist item NOPE-1 of template std-2026 retired): item `NOPE-1` is not in template std-2026"
     );
     // An inconsistent result is refused with the project's own checks.
-    let (status, body) = call(
+    let (status, body) = post_edits(
         &server,
         &admin,
-        Method::Post,
-        "/projects/hj-lanting/edits",
-        edits(vec![ProjectEdit::PutRound {
+        vec![ProjectEdit::PutRound {
             round: model::RoundPlan {
                 no: RoundNo(1),
                 start: chrono::NaiveDate::from_ymd_opt(2026, 7, 20).unwrap(),
@@ -251,7 +250,7 @@ fn only_the_cs_center_of_the_projects_company_sets_it_up() {
                 }],
                 notes: String::new(),
             },
-        }]),
+        }],
     );
     assert_eq!(status, 422);
     assert!(body["error"].as_str().unwrap().contains("round 1: inspector `u-nobody` is not a known person"), "{body}");
@@ -263,11 +262,8 @@ fn only_the_cs_center_of_the_projects_company_sets_it_up() {
 
 #[test]
 fn categories_set_in_the_console_are_what_the_tablet_checks_against() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::demo(dir.path());
+    let (_dir, server, mut t) = server_and_tablet();
     let admin = login(&server, "u-cs-wang");
-    let mut t = tablet(&server, "u-insp-li", "demo");
-    t.sync().unwrap();
     let mut other = t.project().categories[&CategoryId::new("other")].clone();
     other.is_other = false;
     let mut misc = other.clone();
@@ -276,20 +272,12 @@ fn categories_set_in_the_console_are_what_the_tablet_checks_against() {
     misc.is_other = true;
     misc.deadline_hours = 96;
     // Two "other" categories at once are refused; moving the flag in one batch is fine.
-    let (status, body) = call(
-        &server,
-        &admin,
-        Method::Post,
-        "/projects/hj-lanting/edits",
-        edits(vec![ProjectEdit::PutCategory { category: misc.clone() }]),
-    );
+    let (status, body) = post_edits(&server, &admin, vec![ProjectEdit::PutCategory { category: misc.clone() }]);
     assert_eq!((status, body["error"].as_str().unwrap()), (422, "category other is already the \"other\" category"));
-    let (status, body) = call(
+    let (status, body) = post_edits(
         &server,
         &admin,
-        Method::Post,
-        "/projects/hj-lanting/edits",
-        edits(vec![ProjectEdit::PutCategory { category: other }, ProjectEdit::PutCategory { category: misc }]),
+        vec![ProjectEdit::PutCategory { category: other }, ProjectEdit::PutCategory { category: misc }],
     );
     assert_eq!(status, 200, "{body}");
     t.sync().unwrap();

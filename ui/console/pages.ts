@@ -4,7 +4,7 @@
 // receive them by sync.
 
 import { ApiError } from '../shared/api.js';
-import { h, mount, val } from '../shared/dom.js';
+import { checkbox, h, mount, setVal, val } from '../shared/dom.js';
 import type { Ctx, Page, ProjectSummary } from '../shared/shell.js';
 import {
   Category, ColumnMapping, Contractor, Item, Material, Project, ROOM_KINDS, RoundAssignment, RoundPlan, Text, UnitPreview,
@@ -172,7 +172,7 @@ const unitTypes: Page = {
       const matForm: HTMLFormElement = h('form', { class: 'row small', onsubmit: (e: Event) => {
         e.preventDefault();
         const material: Material = { element: val(matForm, 'mat-element'), name: textOf(matForm, 'mat-name'), spec: val(matForm, 'mat-spec'),
-          supplier: val(matForm, 'mat-supplier'), supplier_installs: (matForm.querySelector('[data-testid=mat-installs]') as HTMLInputElement).checked };
+          supplier: val(matForm, 'mat-supplier'), supplier_installs: checkbox(matForm, 'mat-installs').checked };
         void save(ctx, [{ op: 'put_material', unit_type: ut.id, material }], matErr);
       } }, input('mat-element', '', { placeholder: t('mat.element') }), input('mat-name-zh', '', { placeholder: t('name.zh') }),
         input('mat-name-en', '', { placeholder: t('name.en') }), input('mat-spec', '', { placeholder: t('mat.spec') }),
@@ -290,7 +290,7 @@ const categories: Page = {
     const err = errorBox();
     const form: HTMLFormElement = h('form', { class: 'panel', testid: 'category-form', onsubmit: (e: Event) => {
       e.preventDefault();
-      const checked = (id: string) => (form.querySelector(`[data-testid=${id}]`) as HTMLInputElement).checked;
+      const checked = (id: string) => checkbox(form, id).checked;
       const category: Category = { id: val(form, 'cat-id'), name: textOf(form, 'cat-name'), severity: val(form, 'cat-severity') as Category['severity'],
         deadline_hours: parseInt(val(form, 'cat-hours'), 10) || 0, hard_kind: (val(form, 'cat-hard') || null) as Category['hard_kind'],
         is_other: checked('cat-other'), urgent: checked('cat-urgent') };
@@ -304,11 +304,11 @@ const categories: Page = {
       h('label', { class: 'inline' }, h('input', { type: 'checkbox', testid: 'cat-urgent' }), t('cat.urgent')),
       err, h('div', {}, h('button', { class: 'primary', type: 'submit', testid: 'cat-save' }, t('save'))));
     const fill = (c: Category) => {
-      const set = (id: string, v: string) => { (form.querySelector(`[data-testid=${id}]`) as HTMLInputElement).value = v; };
+      const set = (id: string, v: string) => setVal(form, id, v);
       set('cat-id', c.id); set('cat-name-zh', c.name.zh); set('cat-name-en', c.name.en); set('cat-severity', c.severity);
       set('cat-hours', String(c.deadline_hours)); set('cat-hard', c.hard_kind ?? '');
-      (form.querySelector('[data-testid=cat-other]') as HTMLInputElement).checked = c.is_other;
-      (form.querySelector('[data-testid=cat-urgent]') as HTMLInputElement).checked = c.urgent;
+      checkbox(form, 'cat-other').checked = c.is_other;
+      checkbox(form, 'cat-urgent').checked = c.urgent;
       form.scrollIntoView();
     };
     const terr = errorBox();
@@ -347,7 +347,7 @@ const contractors: Page = {
         field(t('con.contact'), input('con-contact')), field(t('con.phone'), input('con-phone')), field(t('con.email'), input('con-email', '', { type: 'email' }))),
       err, h('button', { class: 'primary', type: 'submit', testid: 'con-save' }, t('save')));
     const fill = (c: Contractor) => {
-      const set = (id: string, v: string) => { (form.querySelector(`[data-testid=${id}]`) as HTMLInputElement).value = v; };
+      const set = (id: string, v: string) => setVal(form, id, v);
       set('con-id', c.id); set('con-name-zh', c.name.zh); set('con-name-en', c.name.en); set('con-kind', c.kind); set('con-trades', c.trades.join(', '));
       set('con-contact', c.contact.name); set('con-phone', c.contact.phone); set('con-email', c.contact.email);
       form.scrollIntoView();

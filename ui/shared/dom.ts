@@ -36,3 +36,14 @@ export function val(root: ParentNode, testid: string): string {
   const el = root.querySelector(`[data-testid="${testid}"]`) as HTMLInputElement | null;
   return el ? el.value.trim() : '';
 }
+
+/** Set the value of a form control inside `root` by its data-testid. */
+export function setVal(root: ParentNode, testid: string, value: string) {
+  const el = root.querySelector(`[data-testid="${testid}"]`) as HTMLInputElement | null;
+  if (el) el.value = value;
+}
+
+/** The checkbox inside `root` by its data-testid. */
+export function checkbox(root: ParentNode, testid: string): HTMLInputElement {
+  return root.querySelector(`[data-testid="${testid}"]`) as HTMLInputElement;
+}
