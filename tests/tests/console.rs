@@ -21,7 +21,9 @@ fn a_cs_admin_sets_up_a_project_and_the_inspectors_tablet_gets_exactly_its_assig
     let (bad, good) = (dir.path().join("bad.csv"), dir.path().join("good.csv"));
     std::fs::write(&bad, BAD).unwrap();
     std::fs::write(&good, GOOD).unwrap();
-    let out = run_browser_script("console.mjs", &[&server.url, bad.to_str().unwrap(), good.to_str().unwrap()]);
+    let plan = walkthrough_fixtures::demo_dir().join("photos/door_scratch.jpg");
+    let args = [server.url.as_str(), bad.to_str().unwrap(), good.to_str().unwrap(), plan.to_str().unwrap()];
+    let out = run_browser_script("console.mjs", &args);
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
     assert!(v.get("failure").is_none(), "the browser script failed: {v:#}");
 
@@ -48,9 +50,27 @@ fn a_cs_admin_sets_up_a_project_and_the_inspectors_tablet_gets_exactly_its_assig
     assert_eq!(v["peopleStatus"], "Active");
     assert!(v["rounds"].as_str().unwrap().contains("2026-09-01 – 2026-09-30"), "{v:#}");
     assert!(v["rounds"].as_str().unwrap().contains("1 units without an inspector"), "{v:#}");
+    let zh = &v["pagesZh"];
+    for (page, heading) in [
+        ("projects", "项目"),
+        ("units", "房源"),
+        ("unit-types", "户型"),
+        ("standards", "验收标准"),
+        ("categories", "问题分类"),
+        ("contractors", "施工单位"),
+        ("people", "人员"),
+        ("rounds", "轮次计划"),
+    ] {
+        assert_eq!(
+            (zh[page]["heading"].as_str(), zh[page]["errors"].as_u64()),
+            (Some(heading), Some(0)),
+            "{page}: {v:#}"
+        );
+    }
     let history: Vec<&str> = v["history"].as_array().unwrap().iter().map(|h| h.as_str().unwrap()).collect();
-    assert_eq!(history.len(), 5, "{history:?}");
+    assert_eq!(history.len(), 6, "{history:?}");
     for (line, what) in history.iter().zip([
+        "floor plan of unit type T1",
         "round 1 plan",
         "u-insp-xu (徐静) invited as inspector",
         "checklist item ENT-01 of template std-2026",
@@ -79,6 +99,12 @@ fn a_cs_admin_sets_up_a_project_and_the_inspectors_tablet_gets_exactly_its_assig
     // The new unit types have rooms, so the tablet has a checklist.
     assert!(!p.checklist(&UnitId::new("X1-0101")).is_empty());
     assert_eq!(p.people[&UserId::new("u-insp-xu")].org, "物业公司");
+    // The floor plan is stored by its hash, which the tablet can fetch.
+    let hash = walkthrough_client::photos::hash_bytes(&std::fs::read(&plan).unwrap());
+    assert_eq!(p.unit_types[&UnitTypeId::new("T1")].floor_plan.as_deref(), Some(hash.as_str()));
+    assert!(v["floorPlan"].as_str().is_some_and(|s| hash.as_str().starts_with(s)), "{v:#}");
+    let photos = walkthrough_client::photos::PhotoDir::new(dir.path().join("tablet-photos")).unwrap();
+    client.download_photo(&photos, &hash).unwrap();
 
     // Progress against the plan, for the dashboard: one unit inspected
     // completely, one started.

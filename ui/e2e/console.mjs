@@ -4,10 +4,10 @@
 // checklist item, invite an inspector, plan round 1. Prints what it saw as
 // JSON for tests/tests/console.rs to check against the server and a tablet.
 //
-//   node e2e/console.mjs URL BAD.csv GOOD.csv
+//   node e2e/console.mjs URL BAD.csv GOOD.csv FLOORPLAN.jpg
 import { launch, artefact } from './browser.mjs';
 
-const [url, badCsv, goodCsv] = process.argv.slice(2);
+const [url, badCsv, goodCsv, floorPlan] = process.argv.slice(2);
 const out = {};
 const browser = await launch();
 const page = await browser.newPage({ locale: 'en-US' });
@@ -91,6 +91,22 @@ try {
   await id('round-save').click();
   await id('round-tab-2').waitFor();
   out.rounds = (await id('rounds').textContent()).trim();
+
+  // A floor plan for unit type T1.
+  await id('nav-unit-types').click();
+  await id('floorplan-T1').setInputFiles(floorPlan);
+  await id('floorplan-link-T1').waitFor();
+  out.floorPlan = (await id('floorplan-link-T1').textContent()).trim();
+
+  // Every page opens without an error, in Chinese too.
+  await id('lang').click();
+  out.pagesZh = {};
+  for (const p of ['projects', 'units', 'unit-types', 'standards', 'categories', 'contractors', 'people', 'rounds']) {
+    await id(`nav-${p}`).click();
+    await id(`page-${p}`).waitFor();
+    out.pagesZh[p] = { heading: (await page.locator('main h2').first().textContent()).trim(), errors: await page.locator('[data-testid="error"]:visible').count() };
+  }
+  await id('lang').click();
 
   await id('nav-history').click();
   await id('history-row').first().waitFor();

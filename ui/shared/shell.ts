@@ -66,6 +66,8 @@ export class Shell implements Ctx {
   private page: string;
   private main = h('main', { class: 'page', testid: 'page' });
   private toast = h('div', { class: 'toast', testid: 'toast', role: 'status' });
+  /** Renders overlap (a click while a page loads): only the latest may show. */
+  private generation = 0;
 
   constructor(private root: HTMLElement, public i18n: I18n, private title: string, private pages: Page[],
     private roles: Role[] = ['cs_admin']) {
@@ -101,6 +103,7 @@ export class Shell implements Ctx {
   }
 
   async render() {
+    const generation = ++this.generation;
     const t = (k: string) => this.i18n.t(k);
     const session = this.api.session;
     if (!session) return this.renderSignIn();
@@ -123,9 +126,9 @@ export class Shell implements Ctx {
     try {
       const el = h('div', { testid: `page-${page.id}` });
       await page.render(this, el);
-      mount(this.main, el);
+      if (generation === this.generation) mount(this.main, el);
     } catch (e) {
-      mount(this.main, h('p', { class: 'error', testid: 'error' }, e instanceof Error ? e.message : String(e)));
+      if (generation === this.generation) mount(this.main, h('p', { class: 'error', testid: 'error' }, e instanceof Error ? e.message : String(e)));
     }
   }
 
