@@ -15,6 +15,7 @@ pub mod kpi;
 pub mod listmap;
 pub mod model;
 pub mod rules;
+pub mod setup;
 pub mod time;
 pub mod wire;
 

@@ -7,6 +7,7 @@ pub mod config;
 pub mod contractor;
 pub mod dispatch;
 pub mod dispatch_store;
+pub mod console;
 pub mod error;
 pub mod import;
 pub mod links;
@@ -14,6 +15,7 @@ pub mod outbox;
 pub mod pdf;
 pub mod seed;
 pub mod sheet;
+pub mod setup;
 pub mod store;
 pub mod sync;
 
@@ -58,7 +60,6 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/manifest", post(sync::manifest))
         .route("/sync/exchange", post(sync::exchange))
         .route("/blobs/{hash}", put(put_blob).get(get_blob))
-        .route("/projects/{project}/units", post(import_units))
         .route("/projects/{project}/dispatch", post(dispatch::dispatch))
         .route("/projects/{project}/defects/{defect}/assign", post(dispatch::assign))
         .route("/projects/{project}/rectification", get(dispatch::rectification))
@@ -72,7 +73,8 @@ pub fn router(state: AppState) -> Router {
         .route("/contractor/items/{defect}/undo", post(contractor::undo))
         .route("/contractor/photos", post(contractor::upload_photo))
         .route("/contractor/photos/{hash}", get(contractor::photo))
-        .route("/contractor/sheet.pdf", get(contractor::sheet));
+        .route("/contractor/sheet.pdf", get(contractor::sheet))
+        .merge(console::routes());
     let ui = tower_http::services::ServeDir::new(&state.settings.ui_dir);
     Router::new()
         .nest(API, api)
@@ -147,7 +149,7 @@ async fn login(
             return Err(ApiError::Unauthorized("wrong username or password".into()));
         };
         if user.disabled {
-            return Err(ApiError::Forbidden("this account is disabled; ask the CS center".into()));
+            return Err(ApiError::Disabled);
         }
         let token = auth::new_token()?;
         let expires = chrono::Utc::now() + chrono::Duration::hours(ttl);
@@ -158,35 +160,6 @@ async fn login(
             expires_at: expires.to_rfc3339(),
             user: UserInfo { id: user.id, name: user.name, role: user.role, projects },
         }))
-    })
-    .await
-}
-
-/// A unit list (CSV or XLSX) for a project: CS center only, all or nothing.
-async fn import_units(
-    State(st): State<AppState>,
-    user: auth::AuthUser,
-    Path(project): Path<String>,
-    body: axum::body::Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let project = ProjectId::new(project);
-    if user.user.role != walkthrough_core::model::Role::CsAdmin {
-        return Err(ApiError::Forbidden("only the CS center can import units".into()));
-    }
-    if !user.projects.contains(&project) {
-        return Err(ApiError::Forbidden(format!("you are not assigned to project {project}")));
-    }
-    blocking(move || {
-        let _serialised = st.exchange_lock.lock().unwrap_or_else(|e| e.into_inner());
-        let added = import::import_units(st.store.as_ref(), &project, &body, &user.user.id).map_err(|e| match e {
-            import::ImportError::Invalid(m) => ApiError::Unprocessable(m),
-            import::ImportError::NoProject(p) => {
-                ApiError::NotFound(format!("project {p} does not exist on this server"))
-            }
-            import::ImportError::Other(e) => ApiError::Internal(e),
-        })?;
-        st.projects.write().unwrap_or_else(|e| e.into_inner()).remove(&project);
-        Ok(Json(serde_json::json!({ "added": added })))
     })
     .await
 }
