@@ -25,6 +25,14 @@ pub enum SyncError {
     Offline(String),
     #[error("{message}")]
     Rejected { status: u16, message: String },
+    /// The CS center disabled this account: syncing stops at once, and the
+    /// tablet keeps everything not yet synced.
+    #[error(
+        "this account has been disabled by the CS center, so this tablet cannot sync; \
+         {unsynced} document(s) with unsynced work are kept on this tablet and nothing is deleted; \
+         ask the CS center to enable the account again"
+    )]
+    AccountDisabled { unsynced: usize },
     #[error(transparent)]
     Store(#[from] crate::Error),
     #[error("the server's answer was not understood: {0}")]
@@ -181,9 +189,12 @@ impl SyncClient {
                 continue;
             }
             if !(200..300).contains(&status) {
-                let message = serde_json::from_slice::<ErrorBody>(&body)
-                    .map(|e| e.error)
-                    .unwrap_or_else(|_| format!("the server refused the request ({status})"));
+                let body = serde_json::from_slice::<ErrorBody>(&body).ok();
+                if body.as_ref().and_then(|b| b.code.as_deref()) == Some(ACCOUNT_DISABLED) {
+                    return Err(SyncError::AccountDisabled { unsynced: 0 });
+                }
+                let message =
+                    body.map(|e| e.error).unwrap_or_else(|| format!("the server refused the request ({status})"));
                 return Err(SyncError::Rejected { status, message });
             }
             return Ok(body);
@@ -209,6 +220,20 @@ impl SyncClient {
 
     /// Bring the tablet and the server to the same state for `project`.
     pub fn sync(
+        &self,
+        store: &mut Store,
+        project: &ProjectId,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<SyncReport, SyncError> {
+        match self.sync_once(store, project, progress) {
+            Err(SyncError::AccountDisabled { .. }) => {
+                Err(SyncError::AccountDisabled { unsynced: store.dirty_docs(project)?.len() })
+            }
+            other => other,
+        }
+    }
+
+    fn sync_once(
         &self,
         store: &mut Store,
         project: &ProjectId,

@@ -7,6 +7,7 @@
 //! reads by itself); callers pass in times and ids and carry out the result.
 
 pub mod defect;
+pub mod dispatch;
 pub mod doc;
 pub mod error;
 pub mod ids;
@@ -14,6 +15,7 @@ pub mod kpi;
 pub mod listmap;
 pub mod model;
 pub mod rules;
+pub mod setup;
 pub mod time;
 pub mod wire;
 

@@ -16,6 +16,8 @@ use crate::ids::{ProjectId, UserId};
 use crate::model::Role;
 use serde::{Deserialize, Serialize};
 
+pub mod dispatch;
+
 pub const API: &str = "/api/v1";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -99,7 +101,13 @@ pub struct DocReply {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: String,
+    /// For answers a program must tell apart, e.g. `ACCOUNT_DISABLED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
+
+/// The code of a refusal because the account was disabled by the CS center.
+pub const ACCOUNT_DISABLED: &str = "account_disabled";
 
 mod b64 {
     use base64::Engine;
@@ -115,4 +123,125 @@ mod b64 {
             .decode(s)
             .map_err(|e| serde::de::Error::custom(format!("bad base64: {e}")))
     }
+}
+
+// ---- The CS center's console (project setup). ----
+
+/// `POST /api/v1/projects`: a new project under the signed-in CS admin's
+/// company, its standards copied from a library.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewProjectRequest {
+    pub id: ProjectId,
+    pub name: crate::model::I18nText,
+    pub handover_date: chrono::NaiveDate,
+    /// Copy templates, categories and trades from this project of the same
+    /// company; `None`: from the standard library (the demo's standards).
+    #[serde(default)]
+    pub library: Option<ProjectId>,
+}
+
+/// One project in the list of those the user may see.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProjectSummary {
+    pub id: ProjectId,
+    pub name: crate::model::I18nText,
+    pub handover_date: chrono::NaiveDate,
+    pub buildings: usize,
+    pub units: usize,
+    pub rounds: usize,
+}
+
+/// `POST /api/v1/projects/{id}/edits`: applied in order, all or none, as
+/// one change of the project document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EditRequest {
+    pub edits: Vec<crate::setup::ProjectEdit>,
+}
+
+/// Which column of a unit list holds what, by header text. A column left
+/// out is found by its usual English or Chinese header.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnMapping {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub building: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_type: Option<String>,
+    /// Optional: the unit's id (default: building-number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Create unit types the project does not have yet (with a standard set
+    /// of rooms, to be edited), instead of refusing their rows.
+    #[serde(default)]
+    pub new_unit_types: bool,
+}
+
+/// One problem with one row of an imported file (1-based, the header is row 1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowError {
+    pub row: usize,
+    pub reason: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "row {}: {}", self.row, self.reason)
+    }
+}
+
+/// What importing a unit list would do, before anything is stored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnitPreview {
+    pub headers: Vec<String>,
+    /// The mapping used: the given one, with the rest found by header.
+    pub mapping: ColumnMapping,
+    /// The units the file adds (all of them, in file order).
+    pub units: Vec<crate::model::Unit>,
+    pub new_buildings: Vec<crate::ids::BuildingId>,
+    pub new_unit_types: Vec<crate::ids::UnitTypeId>,
+    /// Every bad row; when there is one, importing adds nothing.
+    pub errors: Vec<RowError>,
+}
+
+/// `POST /api/v1/projects/{id}/people`: an account for a person, with a
+/// role and this project in its scope (an existing account gains the project).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InviteRequest {
+    pub username: String,
+    pub name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub org: String,
+}
+
+/// A person of the project with their account's state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PersonAccount {
+    pub id: UserId,
+    pub username: String,
+    pub name: String,
+    pub role: Role,
+    pub org: String,
+    pub disabled: bool,
+    /// Every project in the account's scope.
+    pub projects: Vec<ProjectId>,
+}
+
+/// An invitation or a reset: the password to hand over, shown once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TemporaryPassword {
+    pub user: PersonAccount,
+    pub password: String,
+}
+
+/// One recorded change: who, when, what.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// RFC 3339.
+    pub at: String,
+    pub by: UserId,
+    pub what: String,
 }

@@ -101,7 +101,7 @@ impl FromRequestParts<AppState> for AuthUser {
             return Err(ApiError::Unauthorized("your sign-in has expired; sign in again".into()));
         }
         if user.disabled {
-            return Err(ApiError::Forbidden("this account is disabled; ask the CS center".into()));
+            return Err(ApiError::Disabled);
         }
         Ok(AuthUser { user, projects })
     }

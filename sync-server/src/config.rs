@@ -20,6 +20,74 @@ pub struct Settings {
     /// The compiled web front ends (`ui/dist`: console, contractor page),
     /// served under `/ui/`.
     pub ui_dir: PathBuf,
+    /// How long a contractor link lasts unless the CS center says otherwise.
+    pub link_days: i64,
+    /// Notifications to contractors (the outbox).
+    pub notify: NotifySettings,
+}
+
+/// Where the outbox delivers, and how it batches and retries.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifySettings {
+    /// Every notice is POSTed here as JSON (e.g. a bridge to the company's
+    /// messaging app). None: no webhook.
+    pub webhook_url: Option<String>,
+    /// The SMTP relay for email to contractors' contact addresses. None: no email.
+    pub smtp: Option<SmtpSettings>,
+    /// Non-urgent notices are gathered into one digest per contractor once
+    /// the oldest has waited this long.
+    pub digest_minutes: u64,
+    /// The first retry waits this long; each further one twice as long (at most an hour).
+    pub retry_base_seconds: u64,
+    /// Attempts before a message is given up as dead (still listed for the CS center).
+    pub max_attempts: u32,
+    /// How often the outbox looks for work.
+    pub poll_millis: u64,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        Self {
+            webhook_url: None,
+            smtp: None,
+            digest_minutes: 60,
+            retry_base_seconds: 30,
+            max_attempts: 12,
+            poll_millis: 1000,
+        }
+    }
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    #[serde(default = "smtp_port")]
+    pub port: u16,
+    /// The sender, e.g. `模拟验房 <noreply@example.com>`.
+    pub from: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+fn smtp_port() -> u16 {
+    25
+}
+
+// The password stays out of logs.
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("from", &self.from)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<hidden>"))
+            .finish()
+    }
 }
 
 impl Default for Settings {
@@ -31,6 +99,8 @@ impl Default for Settings {
             max_body_bytes: 64 * 1024 * 1024,
             max_blob_bytes: walkthrough_client::photos::MAX_BYTES,
             ui_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/dist")),
+            link_days: 60,
+            notify: NotifySettings::default(),
         }
     }
 }
@@ -59,6 +129,9 @@ impl Settings {
         }
         if let Some(v) = var("TOKEN_TTL_HOURS") {
             s.token_ttl_hours = v.parse().map_err(|e| anyhow::anyhow!("WALKTHROUGH_TOKEN_TTL_HOURS={v:?}: {e}"))?;
+        }
+        if let Some(v) = var("WEBHOOK_URL") {
+            s.notify.webhook_url = Some(v);
         }
         Ok(s)
     }

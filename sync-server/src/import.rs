@@ -1,24 +1,15 @@
 //! Unit lists as developers have them (CSV or XLSX: one row per unit with
 //! building, floor, door number and unit type), checked row by row and
 //! applied all or nothing. Shared by the `import-units` command and the
-//! `POST /api/v1/projects/{id}/units` endpoint (and, later, the console).
+//! console (`POST /api/v1/projects/{id}/units[/preview]`).
 
-use std::collections::BTreeMap;
-use walkthrough_core::model::{Building, I18nText, Project, Unit};
+use crate::setup::SetupError;
+use std::collections::BTreeSet;
+use walkthrough_core::model::{Building, I18nText, Project, Room, RoomKind, Unit, UnitType};
+use walkthrough_core::wire::{ColumnMapping, UnitPreview};
 use walkthrough_core::*;
 
-/// One problem with one row (1-based, counting the header as row 1).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct RowError {
-    pub row: usize,
-    pub reason: String,
-}
-
-impl std::fmt::Display for RowError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "row {}: {}", self.row, self.reason)
-    }
-}
+pub use walkthrough_core::wire::RowError;
 
 /// The columns, by their header in English or Chinese.
 const COLUMNS: [(&str, &[&str]); 5] = [
@@ -61,28 +52,88 @@ pub fn read_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
     }
 }
 
-/// Add the units of `table` to `project`; every bad row is reported, and
-/// nothing is added unless every row is good. Buildings not yet in the
-/// project are created. Returns the number of units added.
-pub fn apply_unit_list(project: &mut Project, table: &[Vec<String>]) -> Result<usize, Vec<RowError>> {
-    let Some(header) = table.first() else {
-        return Err(vec![RowError { row: 1, reason: "the file is empty".into() }]);
+/// The rooms a unit type created by an import starts with, to be edited
+/// in the console.
+fn standard_rooms() -> Vec<Room> {
+    let room = |id: &str, kind: RoomKind, zh: &str, en: &str| Room {
+        id: RoomId::new(id),
+        kind,
+        name: I18nText::new(zh, en),
+        plan_area: None,
     };
-    let col = |name: &str| {
-        let names = COLUMNS.iter().find(|(n, _)| *n == name).expect("known column").1;
-        header.iter().position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+    vec![
+        room("entrance", RoomKind::Entrance, "玄关", "Entrance"),
+        room("living", RoomKind::Living, "客餐厅", "Living / dining"),
+        room("bed1", RoomKind::Bedroom, "主卧", "Master bedroom"),
+        room("kitchen", RoomKind::Kitchen, "厨房", "Kitchen"),
+        room("bath1", RoomKind::Bathroom, "卫生间", "Bathroom"),
+    ]
+}
+
+/// What importing `table` into `project` would do, checked row by row,
+/// with columns found through `mapping` (then by their usual headers).
+pub fn preview_unit_list(project: &Project, table: &[Vec<String>], mapping: &ColumnMapping) -> UnitPreview {
+    let headers = table.first().cloned().unwrap_or_default();
+    let mut preview = UnitPreview {
+        headers: headers.clone(),
+        mapping: ColumnMapping { new_unit_types: mapping.new_unit_types, ..Default::default() },
+        units: Vec::new(),
+        new_buildings: Vec::new(),
+        new_unit_types: Vec::new(),
+        errors: Vec::new(),
     };
-    let (Some(cb), Some(cf), Some(cn), Some(ct)) = (col("building"), col("floor"), col("number"), col("unit_type"))
-    else {
-        return Err(vec![RowError {
-            row: 1,
-            reason: "the header needs the columns building, floor, number and unit_type (or 楼栋, 楼层, 房号, 户型)"
+    if table.is_empty() {
+        preview.errors.push(RowError { row: 1, reason: "the file is empty".into() });
+        return preview;
+    }
+    let given = |name: &str| match name {
+        "building" => &mapping.building,
+        "floor" => &mapping.floor,
+        "number" => &mapping.number,
+        "unit_type" => &mapping.unit_type,
+        _ => &mapping.unit,
+    };
+    let mut header_errors = Vec::new();
+    let mut col = |name: &str| -> Option<usize> {
+        let found = match given(name).as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+            Some(h) => {
+                let at = headers.iter().position(|x| x.trim() == h);
+                if at.is_none() {
+                    header_errors.push(format!("the {name} column {h:?} is not in the file"));
+                }
+                at
+            }
+            None => {
+                let names = COLUMNS.iter().find(|(n, _)| *n == name).expect("known column").1;
+                headers.iter().position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+            }
+        };
+        let header = found.map(|i| headers[i].trim().to_owned());
+        match name {
+            "building" => preview.mapping.building = header,
+            "floor" => preview.mapping.floor = header,
+            "number" => preview.mapping.number = header,
+            "unit_type" => preview.mapping.unit_type = header,
+            _ => preview.mapping.unit = header,
+        }
+        found
+    };
+    let (cb, cf, cn, ct, cu) = (col("building"), col("floor"), col("number"), col("unit_type"), col("unit"));
+    let (Some(cb), Some(cf), Some(cn), Some(ct)) = (cb, cf, cn, ct) else {
+        header_errors.push(
+            "the header needs the columns building, floor, number and unit_type (or 楼栋, 楼层, 房号, 户型), \
+             or a mapping saying which columns hold them"
                 .into(),
-        }]);
+        );
+        preview.errors.push(RowError { row: 1, reason: header_errors.join("; ") });
+        return preview;
     };
-    let cu = col("unit");
-    let mut errors = Vec::new();
-    let mut new_units: BTreeMap<UnitId, Unit> = BTreeMap::new();
+    if !header_errors.is_empty() {
+        preview.errors.push(RowError { row: 1, reason: header_errors.join("; ") });
+        return preview;
+    }
+    let template = project.templates.keys().next().cloned();
+    let mut seen: BTreeSet<UnitId> = BTreeSet::new();
     for (i, row) in table.iter().enumerate().skip(1) {
         let n = i + 1;
         let cell = |c: usize| row.get(c).map(|s| s.trim()).unwrap_or("");
@@ -90,7 +141,7 @@ pub fn apply_unit_list(project: &mut Project, table: &[Vec<String>]) -> Result<u
             continue;
         }
         let (building, number, unit_type) = (cell(cb), cell(cn), cell(ct));
-        let mut bad = |reason: String| errors.push(RowError { row: n, reason });
+        let mut bad = |reason: String| preview.errors.push(RowError { row: n, reason });
         if building.is_empty() || number.is_empty() {
             bad("building and number are required".into());
             continue;
@@ -103,40 +154,77 @@ pub fn apply_unit_list(project: &mut Project, table: &[Vec<String>]) -> Result<u
             bad(format!("floor {floor} must be 1 or more"));
             continue;
         }
-        if !project.unit_types.contains_key(&UnitTypeId::new(unit_type)) {
-            bad(format!(
-                "unit type {unit_type:?} is not one of this project's ({})",
-                project.unit_types.keys().map(|k| k.0.as_str()).collect::<Vec<_>>().join(", ")
-            ));
-            continue;
+        let type_id = UnitTypeId::new(unit_type);
+        if !project.unit_types.contains_key(&type_id) {
+            if unit_type.is_empty() {
+                bad("the unit type is required".into());
+                continue;
+            }
+            if !mapping.new_unit_types {
+                bad(format!(
+                    "unit type {unit_type:?} is not one of this project's ({})",
+                    project.unit_types.keys().map(|k| k.0.as_str()).collect::<Vec<_>>().join(", ")
+                ));
+                continue;
+            }
+            if template.is_none() {
+                bad(format!("unit type {unit_type:?} cannot be created: the project has no checklist template"));
+                continue;
+            }
         }
         let id =
             cu.map(cell).filter(|s| !s.is_empty()).map(str::to_owned).unwrap_or_else(|| format!("{building}-{number}"));
-        if id.contains('/') || building.contains('/') {
+        if id.contains('/') || building.contains('/') || unit_type.contains('/') {
             bad(format!("{id:?}: ids cannot contain '/'"));
             continue;
         }
         let id = UnitId::new(id);
-        if project.units.contains_key(&id) || new_units.contains_key(&id) {
+        if project.units.contains_key(&id) || !seen.insert(id.clone()) {
             bad(format!("unit {id} is already in the project or appears twice"));
             continue;
         }
-        new_units.insert(
-            id.clone(),
-            Unit {
-                id,
-                building: BuildingId::new(building),
-                floor,
-                number: number.to_owned(),
-                unit_type: UnitTypeId::new(unit_type),
+        let building = BuildingId::new(building);
+        if !project.buildings.contains_key(&building) && !preview.new_buildings.contains(&building) {
+            preview.new_buildings.push(building.clone());
+        }
+        if !project.unit_types.contains_key(&type_id) && !preview.new_unit_types.contains(&type_id) {
+            preview.new_unit_types.push(type_id.clone());
+        }
+        preview.units.push(Unit { id, building, floor, number: number.to_owned(), unit_type: type_id });
+    }
+    preview
+}
+
+/// Add the units of `table` to `project`; every bad row is reported, and
+/// nothing is added unless every row is good. Buildings (and, when the
+/// mapping allows, unit types) not yet in the project are created. Returns
+/// the number of units added.
+pub fn apply_unit_list(
+    project: &mut Project,
+    table: &[Vec<String>],
+    mapping: &ColumnMapping,
+) -> Result<usize, Vec<RowError>> {
+    let preview = preview_unit_list(project, table, mapping);
+    if !preview.errors.is_empty() {
+        return Err(preview.errors);
+    }
+    let template = project.templates.keys().next().cloned().unwrap_or_default();
+    for t in preview.new_unit_types {
+        project.unit_types.insert(
+            t.clone(),
+            UnitType {
+                id: t.clone(),
+                name: I18nText::new(format!("{t}户型"), format!("Type {t}")),
+                area_m2: None,
+                floor_plan: None,
+                template: template.clone(),
+                rooms: standard_rooms(),
+                materials: Vec::new(),
             },
         );
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let added = new_units.len();
-    for u in new_units.into_values() {
+    let added = preview.units.len();
+    for u in preview.units {
         let b = project.buildings.entry(u.building.clone()).or_insert_with(|| Building {
             id: u.building.clone(),
             name: I18nText::new(format!("{}栋", u.building), format!("Building {}", u.building)),
@@ -149,50 +237,38 @@ pub fn apply_unit_list(project: &mut Project, table: &[Vec<String>]) -> Result<u
     Ok(added)
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("{0}")]
-    Invalid(String),
-    #[error("project {0} does not exist on this server")]
-    NoProject(ProjectId),
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
+/// The rows of a failed import as one message for a person.
+pub fn describe_row_errors(rows: &[RowError]) -> String {
+    let lines: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
+    format!("{} row(s) cannot be imported, so nothing was imported:\n{}", rows.len(), lines.join("\n"))
+}
+
+/// What importing a unit list into a stored project would do.
+pub fn preview_units(
+    store: &dyn crate::store::Store,
+    project: &ProjectId,
+    bytes: &[u8],
+    mapping: &ColumnMapping,
+) -> Result<UnitPreview, SetupError> {
+    let table = read_table(bytes).map_err(SetupError::Invalid)?;
+    let model = crate::setup::read_project(store, project)?;
+    Ok(preview_unit_list(&model, &table, mapping))
 }
 
 /// Import a unit list into a stored project: all rows or none. The change
-/// is recorded in the project document, so tablets receive it by sync.
+/// is recorded in the project document, so tablets receive it by sync, and
+/// in the project's history.
 pub fn import_units(
     store: &dyn crate::store::Store,
     project: &ProjectId,
     bytes: &[u8],
+    mapping: &ColumnMapping,
     by: &UserId,
-) -> Result<usize, ImportError> {
-    use walkthrough_core::doc::{DocKey, ProjectDoc};
-    let table = read_table(bytes).map_err(ImportError::Invalid)?;
-    let key = DocKey::Project(project.clone());
-    let stored =
-        store.load_doc(&key).map_err(anyhow::Error::from)?.ok_or_else(|| ImportError::NoProject(project.clone()))?;
-    let mut doc = ProjectDoc::from_automerge(crate::sync::load(stored)?).map_err(anyhow::Error::from)?;
-    let mut check = doc.read().map_err(anyhow::Error::from)?;
-    let added = apply_unit_list(&mut check, table.as_slice()).map_err(|rows| {
-        let lines: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
-        ImportError::Invalid(format!(
-            "{} row(s) cannot be imported, so nothing was imported:\n{}",
-            rows.len(),
-            lines.join("\n")
-        ))
+) -> Result<usize, SetupError> {
+    let table = read_table(bytes).map_err(SetupError::Invalid)?;
+    let added = crate::setup::edit_project(store, project, by, |p| {
+        apply_unit_list(p, table.as_slice(), mapping).map_err(|rows| describe_row_errors(&rows))
     })?;
-    let before = doc.heads();
-    doc.edit(by, chrono::Utc::now(), |p| {
-        // Checked above on the same model: this cannot fail.
-        let _ = apply_unit_list(p, table.as_slice());
-    })
-    .map_err(|e| ImportError::Invalid(e.to_string()))?;
-    let mut am = doc.into_automerge();
-    let chunk = am.save_after(&before);
-    let heads = am.get_heads().iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",");
-    store
-        .write_doc(&crate::store::DocWrite { key: &key, bytes: &chunk, is_new: false, heads: &heads, rows: None })
-        .map_err(anyhow::Error::from)?;
+    crate::setup::record(store, project, by, &format!("{added} unit(s) imported from a unit list"))?;
     Ok(added)
 }

@@ -4,9 +4,18 @@
 
 pub mod auth;
 pub mod config;
+pub mod console;
+pub mod contractor;
+pub mod dispatch;
+pub mod dispatch_store;
 pub mod error;
 pub mod import;
+pub mod links;
+pub mod outbox;
+pub mod pdf;
 pub mod seed;
+pub mod setup;
+pub mod sheet;
 pub mod store;
 pub mod sync;
 
@@ -51,7 +60,21 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/manifest", post(sync::manifest))
         .route("/sync/exchange", post(sync::exchange))
         .route("/blobs/{hash}", put(put_blob).get(get_blob))
-        .route("/projects/{project}/units", post(import_units));
+        .route("/projects/{project}/dispatch", post(dispatch::dispatch))
+        .route("/projects/{project}/defects/{defect}/assign", post(dispatch::assign))
+        .route("/projects/{project}/rectification", get(dispatch::rectification))
+        .route("/projects/{project}/rectification.pdf", get(dispatch::rectification_pdf))
+        .route("/projects/{project}/outbox", get(dispatch::outbox))
+        .route("/projects/{project}/contractor-links", post(links::create).get(links::list))
+        .route("/projects/{project}/contractor-links/{id}", axum::routing::delete(links::revoke))
+        .route("/projects/{project}/link-refusals", get(links::refusals))
+        .route("/contractor/items", get(contractor::items))
+        .route("/contractor/items/{defect}/fixed", post(contractor::fixed))
+        .route("/contractor/items/{defect}/undo", post(contractor::undo))
+        .route("/contractor/photos", post(contractor::upload_photo))
+        .route("/contractor/photos/{hash}", get(contractor::photo))
+        .route("/contractor/sheet.pdf", get(contractor::sheet))
+        .merge(console::routes());
     let ui = tower_http::services::ServeDir::new(&state.settings.ui_dir);
     Router::new()
         .nest(API, api)
@@ -64,13 +87,26 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serve until `shutdown` resolves.
+/// Serve until `shutdown` resolves, with the notification outbox running
+/// beside; on shutdown the outbox finishes the delivery in hand first.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stop = Arc::new(stop);
+    let worker = tokio::spawn(outbox::run(state.clone(), stopped));
+    let stop_on_signal = stop.clone();
+    let result = axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_on_signal.send(true);
+        })
+        .await;
+    let _ = stop.send(true);
+    let _ = worker.await;
+    result?;
     Ok(())
 }
 
@@ -113,7 +149,7 @@ async fn login(
             return Err(ApiError::Unauthorized("wrong username or password".into()));
         };
         if user.disabled {
-            return Err(ApiError::Forbidden("this account is disabled; ask the CS center".into()));
+            return Err(ApiError::Disabled);
         }
         let token = auth::new_token()?;
         let expires = chrono::Utc::now() + chrono::Duration::hours(ttl);
@@ -128,36 +164,7 @@ async fn login(
     .await
 }
 
-/// A unit list (CSV or XLSX) for a project: CS center only, all or nothing.
-async fn import_units(
-    State(st): State<AppState>,
-    user: auth::AuthUser,
-    Path(project): Path<String>,
-    body: axum::body::Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let project = ProjectId::new(project);
-    if user.user.role != walkthrough_core::model::Role::CsAdmin {
-        return Err(ApiError::Forbidden("only the CS center can import units".into()));
-    }
-    if !user.projects.contains(&project) {
-        return Err(ApiError::Forbidden(format!("you are not assigned to project {project}")));
-    }
-    blocking(move || {
-        let _serialised = st.exchange_lock.lock().unwrap_or_else(|e| e.into_inner());
-        let added = import::import_units(st.store.as_ref(), &project, &body, &user.user.id).map_err(|e| match e {
-            import::ImportError::Invalid(m) => ApiError::Unprocessable(m),
-            import::ImportError::NoProject(p) => {
-                ApiError::NotFound(format!("project {p} does not exist on this server"))
-            }
-            import::ImportError::Other(e) => ApiError::Internal(e),
-        })?;
-        st.projects.write().unwrap_or_else(|e| e.into_inner()).remove(&project);
-        Ok(Json(serde_json::json!({ "added": added })))
-    })
-    .await
-}
-
-fn parse_hash(hash: &str) -> Result<PhotoHash, ApiError> {
+pub(crate) fn parse_hash(hash: &str) -> Result<PhotoHash, ApiError> {
     if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
         Ok(PhotoHash::new(hash))
     } else {

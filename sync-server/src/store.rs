@@ -48,12 +48,23 @@ pub struct DocWrite<'a> {
     pub rows: Option<&'a UnitRows>,
 }
 
-pub trait Store: Send + Sync + 'static {
+/// (Dispatch, links and the outbox are in `crate::dispatch_store`.)
+pub trait Store: crate::dispatch_store::DispatchStore + Send + Sync + 'static {
     fn create_user(&self, user: &User, projects: &[ProjectId]) -> StoreResult<()>;
     fn user_by_name(&self, username: &str) -> StoreResult<Option<User>>;
     fn user_by_id(&self, id: &UserId) -> StoreResult<Option<User>>;
     fn user_projects(&self, id: &UserId) -> StoreResult<Vec<ProjectId>>;
     fn insert_token(&self, token_hash: &str, user: &UserId, expires_at: i64) -> StoreResult<()>;
+    /// Sign the user out everywhere (after a password reset).
+    fn revoke_tokens(&self, user: &UserId) -> StoreResult<()>;
+    fn set_password_hash(&self, user: &UserId, hash: &str) -> StoreResult<()>;
+    fn set_disabled(&self, user: &UserId, disabled: bool) -> StoreResult<()>;
+    /// Accounts with `project` in their scope.
+    fn project_users(&self, project: &ProjectId) -> StoreResult<Vec<User>>;
+    /// Record a change to a project's setup or people.
+    fn add_history(&self, project: &ProjectId, by: &UserId, at: &str, what: &str) -> StoreResult<()>;
+    /// The recorded changes of a project, newest first: (at, by, what).
+    fn history(&self, project: &ProjectId) -> StoreResult<Vec<(String, UserId, String)>>;
     /// The user of a token, with its expiry.
     fn token_user(&self, token_hash: &str) -> StoreResult<Option<(UserId, i64)>>;
 
@@ -77,6 +88,9 @@ pub trait Store: Send + Sync + 'static {
     fn put_blob(&self, hash: &PhotoHash, mime: &str, bytes: &[u8]) -> StoreResult<bool>;
     fn get_blob(&self, hash: &PhotoHash) -> StoreResult<Option<(String, Vec<u8>)>>;
 
+    /// Unit-round rows of a project (progress against the round plans).
+    fn unit_round_rows(&self, project: &ProjectId) -> StoreResult<Vec<walkthrough_core::kpi::UnitRoundRow>>;
+
     /// Read-model rows of a project (for reports and dispatch).
     fn defect_rows(&self, project: &ProjectId) -> StoreResult<Vec<walkthrough_core::kpi::DefectRow>>;
 }
@@ -84,6 +98,8 @@ pub trait Store: Send + Sync + 'static {
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_initial", include_str!("../migrations/0001_initial.sql")),
     ("0002_project_company", include_str!("../migrations/0002_project_company.sql")),
+    ("0003_console", include_str!("../migrations/0003_console.sql")),
+    ("0004_dispatch", include_str!("../migrations/0004_dispatch.sql")),
 ];
 
 pub struct SqliteStore {
@@ -114,7 +130,7 @@ impl SqliteStore {
         Ok(Self { conn: Mutex::new(conn) })
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves SQLite consistent (every
         // write is a transaction), so a poisoned lock is safe to reuse.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
@@ -206,6 +222,48 @@ impl Store for SqliteStore {
             params![token_hash, user.as_str(), expires_at],
         )?;
         Ok(())
+    }
+
+    fn revoke_tokens(&self, user: &UserId) -> StoreResult<()> {
+        self.conn().execute("DELETE FROM tokens WHERE user_id = ?1", [user.as_str()])?;
+        Ok(())
+    }
+
+    fn set_password_hash(&self, user: &UserId, hash: &str) -> StoreResult<()> {
+        self.conn().execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", [user.as_str(), hash])?;
+        Ok(())
+    }
+
+    fn set_disabled(&self, user: &UserId, disabled: bool) -> StoreResult<()> {
+        self.conn().execute("UPDATE users SET disabled = ?2 WHERE id = ?1", params![user.as_str(), disabled])?;
+        Ok(())
+    }
+
+    fn project_users(&self, project: &ProjectId) -> StoreResult<Vec<User>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT u.id, u.username, u.name, u.role, u.company, u.password_hash, u.disabled
+             FROM users u JOIN user_projects p ON p.user_id = u.id WHERE p.project = ?1 ORDER BY u.id",
+        )?;
+        let rows = stmt.query_map([project.as_str()], user_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    fn add_history(&self, project: &ProjectId, by: &UserId, at: &str, what: &str) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT INTO audit_log (project, at, by, what) VALUES (?1, ?2, ?3, ?4)",
+            [project.as_str(), at, by.as_str(), what],
+        )?;
+        Ok(())
+    }
+
+    fn history(&self, project: &ProjectId) -> StoreResult<Vec<(String, UserId, String)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT at, by, what FROM audit_log WHERE project = ?1 ORDER BY id DESC")?;
+        let rows = stmt
+            .query_map([project.as_str()], |r| Ok((r.get(0)?, UserId::new(r.get::<_, String>(1)?), r.get(2)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 
     fn token_user(&self, token_hash: &str) -> StoreResult<Option<(UserId, i64)>> {
@@ -304,16 +362,27 @@ impl Store for SqliteStore {
             .optional()?)
     }
 
+    fn unit_round_rows(&self, project: &ProjectId) -> StoreResult<Vec<walkthrough_core::kpi::UnitRoundRow>> {
+        self.json_rows("SELECT row FROM rm_unit_rounds WHERE project = ?1 ORDER BY unit, round", project)
+    }
+
     fn defect_rows(&self, project: &ProjectId) -> StoreResult<Vec<walkthrough_core::kpi::DefectRow>> {
+        self.json_rows("SELECT row FROM rm_defects WHERE project = ?1 ORDER BY unit, id", project)
+    }
+}
+
+impl SqliteStore {
+    /// Read-model rows stored as JSON, selected by `sql` for `project`.
+    fn json_rows<T: serde::de::DeserializeOwned>(&self, sql: &str, project: &ProjectId) -> StoreResult<Vec<T>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT row FROM rm_defects WHERE project = ?1 ORDER BY unit, id")?;
+        let mut stmt = conn.prepare_cached(sql)?;
         let rows =
             stmt.query_map([project.as_str()], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
         rows.iter().map(|r| serde_json::from_str(r).map_err(|e| StoreError::Other(e.to_string()))).collect()
     }
 }
 
-fn write_in(tx: &rusqlite::Transaction<'_>, w: &DocWrite<'_>) -> StoreResult<u64> {
+pub(crate) fn write_in(tx: &rusqlite::Transaction<'_>, w: &DocWrite<'_>) -> StoreResult<u64> {
     let project = w.key.project().as_str();
 
     tx.execute(

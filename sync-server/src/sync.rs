@@ -82,33 +82,13 @@ pub async fn exchange(
         }
         // Everything the request changed, in one transaction, before any
         // answer: an acknowledged change is a stored change.
-        let writes: Vec<DocWrite<'_>> = pending
-            .iter()
-            .map(|p| DocWrite {
-                key: &p.key,
-                bytes: &p.bytes,
-                is_new: p.is_new,
-                heads: &p.heads,
-                rows: p.rows.as_ref(),
-            })
-            .collect();
-        if !writes.is_empty() {
-            st.store.write_docs(&writes)?;
-        }
-        for p in &pending {
-            if let Some(snapshot) = &p.compacted {
-                st.store.compact_doc(&p.key, snapshot)?;
-            }
-            if let DocKey::Project(id) = &p.key {
-                st.projects.write().unwrap_or_else(|e| e.into_inner()).remove(id);
-            }
-        }
+        store_pending(&st, project.as_deref(), &pending)?;
         Ok(Json(ExchangeResponse { docs: replies }))
     })
     .await
 }
 
-fn project_model(st: &AppState, id: &ProjectId) -> Result<Option<Arc<Project>>, ApiError> {
+pub(crate) fn project_model(st: &AppState, id: &ProjectId) -> Result<Option<Arc<Project>>, ApiError> {
     if let Some(p) = st.projects.read().unwrap_or_else(|e| e.into_inner()).get(id) {
         return Ok(Some(p.clone()));
     }
@@ -222,4 +202,83 @@ fn exchange_doc(
         doc.save()
     };
     Ok((DocReply { doc: key, heads: heads_hex(&after), changes, error: None }, write))
+}
+
+/// Store document changes in one transaction with the notices they call for
+/// (a defect now with a contractor) and the urgent messages, then compact
+/// what needs it. Shared by exchanges and the server's own edits.
+fn store_pending(st: &AppState, project: Option<&Project>, pending: &[PendingWrite]) -> Result<(), ApiError> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let mut notices = Vec::new();
+    if let Some(project) = project {
+        for p in pending {
+            if let (DocKey::Unit(pid, unit), Some(rows)) = (&p.key, &p.rows) {
+                let before = st.store.unit_defect_rows(pid, unit)?;
+                notices.extend(walkthrough_core::dispatch::notices(project, &before, &rows.defects));
+            }
+        }
+    }
+    let now = chrono::Utc::now().timestamp();
+    let messages =
+        project.map(|p| crate::outbox::urgent_messages(&st.settings.notify, p, &notices, now)).unwrap_or_default();
+    let writes: Vec<DocWrite<'_>> = pending
+        .iter()
+        .map(|p| DocWrite { key: &p.key, bytes: &p.bytes, is_new: p.is_new, heads: &p.heads, rows: p.rows.as_ref() })
+        .collect();
+    st.store.write_docs_notify(&writes, &notices, &messages, now)?;
+    for p in pending {
+        if let Some(snapshot) = &p.compacted {
+            st.store.compact_doc(&p.key, snapshot)?;
+        }
+        if let DocKey::Project(id) = &p.key {
+            st.projects.write().unwrap_or_else(|e| e.into_inner()).remove(id);
+        }
+    }
+    Ok(())
+}
+
+/// Edit stored unit documents as the server, for the CS center (dispatch,
+/// reassignment) or a contractor (a "fixed" report), each change authored by
+/// `actor`. The caller holds `exchange_lock`. Stored exactly as an exchange
+/// stores a tablet's change (document, read-model rows, notices, one
+/// transaction), so tablets receive it on their next sync. `edit` returns
+/// whether it changed the document.
+pub(crate) fn edit_units(
+    st: &AppState,
+    project: &Project,
+    units: &[UnitId],
+    actor: &str,
+    edit: &mut dyn FnMut(&UnitId, &mut UnitDoc) -> Result<bool, ApiError>,
+) -> Result<(), ApiError> {
+    let mut pending = Vec::new();
+    for unit in units {
+        let key = DocKey::Unit(project.id.clone(), unit.clone());
+        let stored =
+            st.store.load_doc(&key)?.ok_or_else(|| ApiError::NotFound(format!("unit {unit} has no record yet")))?;
+        let chunks = stored.chunks.len();
+        let mut doc = UnitDoc::from_automerge(load(stored).map_err(ApiError::Internal)?)
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        doc.set_actor(automerge::ActorId::from(actor.as_bytes()));
+        let before = doc.heads();
+        if !edit(unit, &mut doc)? {
+            continue;
+        }
+        let after = doc.heads();
+        if after == before {
+            continue;
+        }
+        let record = doc.read().map_err(|e| ApiError::Internal(e.into()))?;
+        let am = doc.automerge();
+        pending.push(PendingWrite {
+            key,
+            bytes: am.save_after(&before),
+            is_new: false,
+            heads: heads_hex(&after).join(","),
+            rows: Some(walkthrough_core::kpi::unit_rows(project, &record)),
+            compacted: (chunks + 1 >= COMPACT_AFTER).then(|| am.save()),
+        });
+    }
+    store_pending(st, Some(project), &pending)
 }

@@ -42,6 +42,17 @@ impl Server {
 
     /// The server on the data already in `dir`, listening on `addr`.
     pub fn start(dir: &Path, addr: &str, store: Arc<SqliteStore>) -> Self {
+        Self::start_with(dir, addr, store, |_| {})
+    }
+
+    /// The same, with settings changed by `configure` (e.g. where
+    /// notifications go).
+    pub fn start_with(
+        dir: &Path,
+        addr: &str,
+        store: Arc<SqliteStore>,
+        configure: impl FnOnce(&mut walkthrough_server::config::Settings),
+    ) -> Self {
         let _ = dir;
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         let listener = rt.block_on(tokio::net::TcpListener::bind(addr)).expect("listen");
@@ -49,6 +60,7 @@ impl Server {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let mut settings = walkthrough_server::config::Settings::default();
         settings.ui_dir = ui_dist();
+        configure(&mut settings);
         let state = walkthrough_server::AppState::new(store.clone(), settings);
         let thread = std::thread::spawn(move || {
             rt.block_on(walkthrough_server::serve(listener, state, async {
@@ -116,3 +128,4 @@ pub fn run_browser_script(script: &str, args: &[&str]) -> String {
     assert!(out.status.success(), "{script} failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}", out.status);
     stdout
 }
+pub mod field;

@@ -94,10 +94,19 @@ impl ProjectDoc {
     /// change. (Never write a model read earlier: anything merged in since
     /// would be taken as deleted.)
     pub fn edit(&mut self, by: &UserId, at: Time, change: impl FnOnce(&mut Project)) -> Result<()> {
+        self.try_edit(by, at, |p| {
+            change(p);
+            Ok(())
+        })
+    }
+
+    /// `edit` with a change that may refuse (nothing is written then).
+    pub fn try_edit<T>(&mut self, by: &UserId, at: Time, change: impl FnOnce(&mut Project) -> Result<T>) -> Result<T> {
         let mut project = self.read()?;
-        change(&mut project);
+        let value = change(&mut project)?;
         project.validate()?;
-        self.write(&project, by, at)
+        self.write(&project, by, at)?;
+        Ok(value)
     }
 
     fn write(&mut self, project: &Project, by: &UserId, at: Time) -> Result<()> {

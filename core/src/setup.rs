@@ -1,0 +1,429 @@
+//! Setting a project up: every change the CS center can make to a project's
+//! configuration, as data (`ProjectEdit`). The console and the
+//! `walkthrough-server` subcommands send the same edits; `apply` checks each
+//! one and changes the model, and the caller writes the result through
+//! `ProjectDoc::try_edit`, so every change is one document change with its
+//! author and time, and reaches tablets by sync.
+//!
+//! Nothing that has history can be deleted: a checklist item is retired, not
+//! removed (results recorded against its code stay readable), and an item
+//! keeps its room kind for life (results are keyed by room and item code; a
+//! different room kind is a different item).
+
+use crate::ids::*;
+use crate::model::*;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// One change to a project's configuration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum ProjectEdit {
+    /// The project's name and contractual handover date.
+    SetInfo {
+        name: I18nText,
+        handover_date: NaiveDate,
+    },
+    /// Add or change a building.
+    PutBuilding {
+        building: Building,
+    },
+    /// Add a unit type, or change one (its floor plan and materials are kept
+    /// when the given ones are empty).
+    PutUnitType {
+        unit_type: UnitType,
+    },
+    /// The unit type's floor plan: the content hash of an uploaded image or PDF.
+    SetFloorPlan {
+        unit_type: UnitTypeId,
+        floor_plan: String,
+    },
+    /// A new template starting as a copy of another (e.g. one per unit type).
+    CopyTemplate {
+        from: TemplateId,
+        id: TemplateId,
+        name: I18nText,
+    },
+    /// Add a checklist item at the end of a template, or change one in place.
+    PutItem {
+        template: TemplateId,
+        item: ChecklistItem,
+    },
+    /// Move an item to position `to` (0-based) of its template.
+    MoveItem {
+        template: TemplateId,
+        code: ItemCode,
+        to: usize,
+    },
+    /// Retire an item (no longer inspected; its history stays) or bring it back.
+    RetireItem {
+        template: TemplateId,
+        code: ItemCode,
+        retired: bool,
+    },
+    PutCategory {
+        category: Category,
+    },
+    PutTrade {
+        trade: Trade,
+    },
+    PutContractor {
+        contractor: Contractor,
+    },
+    /// Give a trade to a contractor, project-wide or for one building
+    /// (replacing whoever had it there).
+    AssignTrade {
+        assignment: TradeAssignment,
+    },
+    UnassignTrade {
+        trade: TradeId,
+        building: Option<BuildingId>,
+    },
+    /// Add or change a unit type's material (by element) and its supplier.
+    PutMaterial {
+        unit_type: UnitTypeId,
+        material: Material,
+    },
+    RemoveMaterial {
+        unit_type: UnitTypeId,
+        element: ElementId,
+    },
+    /// A person of the project (the account itself lives on the server).
+    PutPerson {
+        person: Person,
+    },
+    /// Add or replace a round's plan: dates, notes, who inspects what.
+    PutRound {
+        round: RoundPlan,
+    },
+}
+
+type EditResult = std::result::Result<(), String>;
+
+fn required(what: &str, value: &str) -> EditResult {
+    if value.trim().is_empty() {
+        Err(format!("{what} is required"))
+    } else {
+        Ok(())
+    }
+}
+
+fn named(what: &str, name: &I18nText) -> EditResult {
+    if name.zh.trim().is_empty() && name.en.trim().is_empty() {
+        Err(format!("{what} needs a name in Chinese or English"))
+    } else {
+        Ok(())
+    }
+}
+
+fn template_mut<'a>(p: &'a mut Project, id: &TemplateId) -> Result<&'a mut ChecklistTemplate, String> {
+    p.templates.get_mut(id).ok_or_else(|| format!("template `{id}` does not exist"))
+}
+
+fn unit_type_mut<'a>(p: &'a mut Project, id: &UnitTypeId) -> Result<&'a mut UnitType, String> {
+    p.unit_types.get_mut(id).ok_or_else(|| format!("unit type `{id}` does not exist"))
+}
+
+impl ProjectEdit {
+    /// Apply the edit to `p`, or say in words why it cannot be. References
+    /// between entities are checked afterwards by `Project::validate`.
+    pub fn apply(&self, p: &mut Project) -> EditResult {
+        match self.clone() {
+            ProjectEdit::SetInfo { name, handover_date } => {
+                named("the project", &name)?;
+                p.name = name;
+                p.handover_date = handover_date;
+            }
+            ProjectEdit::PutBuilding { building } => {
+                required("a building id", building.id.as_str())?;
+                named("a building", &building.name)?;
+                let top = p.units.values().filter(|u| u.building == building.id).map(|u| u.floor).max();
+                if let Some(top) = top.filter(|top| *top as u32 > building.floors) {
+                    return Err(format!(
+                        "building {} has units on floor {top}; it cannot have only {} floor(s)",
+                        building.id, building.floors
+                    ));
+                }
+                p.buildings.insert(building.id.clone(), building);
+            }
+            ProjectEdit::PutUnitType { mut unit_type } => {
+                required("a unit type id", unit_type.id.as_str())?;
+                named("a unit type", &unit_type.name)?;
+                if unit_type.rooms.is_empty() {
+                    return Err(format!("unit type {} needs at least one room", unit_type.id));
+                }
+                if let Some(old) = p.unit_types.get(&unit_type.id) {
+                    if unit_type.floor_plan.is_none() {
+                        unit_type.floor_plan = old.floor_plan.clone();
+                    }
+                    if unit_type.materials.is_empty() {
+                        unit_type.materials = old.materials.clone();
+                    }
+                    // Results are keyed by room id: a room that has units
+                    // inspected under it cannot silently disappear.
+                    let has_units = p.units.values().any(|u| u.unit_type == unit_type.id);
+                    if let Some(r) = old.rooms.iter().find(|r| has_units && unit_type.room(&r.id).is_none()) {
+                        return Err(format!(
+                            "room `{}` cannot be removed from unit type {}: units of this type exist",
+                            r.id, unit_type.id
+                        ));
+                    }
+                }
+                p.unit_types.insert(unit_type.id.clone(), unit_type);
+            }
+            ProjectEdit::SetFloorPlan { unit_type, floor_plan } => {
+                required("the floor plan", &floor_plan)?;
+                unit_type_mut(p, &unit_type)?.floor_plan = Some(floor_plan);
+            }
+            ProjectEdit::CopyTemplate { from, id, name } => {
+                required("a template id", id.as_str())?;
+                if p.templates.contains_key(&id) {
+                    return Err(format!("template `{id}` already exists"));
+                }
+                let mut copy =
+                    p.templates.get(&from).cloned().ok_or_else(|| format!("template `{from}` does not exist"))?;
+                copy.id = id.clone();
+                copy.name = name;
+                p.templates.insert(id, copy);
+            }
+            ProjectEdit::PutItem { template, item } => {
+                required("an item code", item.code.as_str())?;
+                named("a checklist item", &item.title)?;
+                let t = template_mut(p, &template)?;
+                match t.items.iter_mut().find(|i| i.code == item.code) {
+                    Some(old) if old.room_kind != item.room_kind => {
+                        return Err(format!(
+                            "item {} belongs to {} rooms and cannot move to {} rooms: retire it and add a new item",
+                            item.code,
+                            old.room_kind.as_str(),
+                            item.room_kind.as_str()
+                        ));
+                    }
+                    Some(old) => *old = item,
+                    None => t.items.push(item),
+                }
+            }
+            ProjectEdit::MoveItem { template, code, to } => {
+                let t = template_mut(p, &template)?;
+                let from = t
+                    .items
+                    .iter()
+                    .position(|i| i.code == code)
+                    .ok_or_else(|| format!("item `{code}` is not in template {template}"))?;
+                let item = t.items.remove(from);
+                let to = to.min(t.items.len());
+                t.items.insert(to, item);
+            }
+            ProjectEdit::RetireItem { template, code, retired } => {
+                let t = template_mut(p, &template)?;
+                let item = t
+                    .items
+                    .iter_mut()
+                    .find(|i| i.code == code)
+                    .ok_or_else(|| format!("item `{code}` is not in template {template}"))?;
+                item.retired = retired;
+            }
+            ProjectEdit::PutCategory { category } => {
+                required("a category id", category.id.as_str())?;
+                named("a category", &category.name)?;
+                if category.deadline_hours == 0 {
+                    return Err(format!(
+                        "category {}: the rectification deadline must be at least 1 hour",
+                        category.id
+                    ));
+                }
+                if category.is_other {
+                    if let Some(o) = p.categories.values().find(|c| c.is_other && c.id != category.id) {
+                        return Err(format!("category {} is already the \"other\" category", o.id));
+                    }
+                }
+                p.categories.insert(category.id.clone(), category);
+            }
+            ProjectEdit::PutTrade { trade } => {
+                required("a trade id", trade.id.as_str())?;
+                named("a trade", &trade.name)?;
+                p.trades.insert(trade.id.clone(), trade);
+            }
+            ProjectEdit::PutContractor { contractor } => {
+                required("a contractor id", contractor.id.as_str())?;
+                named("a contractor", &contractor.name)?;
+                p.contractors.insert(contractor.id.clone(), contractor);
+            }
+            ProjectEdit::AssignTrade { assignment } => {
+                p.trade_assignments.retain(|a| !(a.trade == assignment.trade && a.building == assignment.building));
+                p.trade_assignments.push(assignment);
+            }
+            ProjectEdit::UnassignTrade { trade, building } => {
+                let before = p.trade_assignments.len();
+                p.trade_assignments.retain(|a| !(a.trade == trade && a.building == building));
+                if p.trade_assignments.len() == before {
+                    return Err(format!("trade `{trade}` is not assigned there"));
+                }
+            }
+            ProjectEdit::PutMaterial { unit_type, material } => {
+                required("a material's element", material.element.as_str())?;
+                let ut = unit_type_mut(p, &unit_type)?;
+                match ut.materials.iter_mut().find(|m| m.element == material.element) {
+                    Some(old) => *old = material,
+                    None => ut.materials.push(material),
+                }
+            }
+            ProjectEdit::RemoveMaterial { unit_type, element } => {
+                let ut = unit_type_mut(p, &unit_type)?;
+                let before = ut.materials.len();
+                ut.materials.retain(|m| m.element != element);
+                if ut.materials.len() == before {
+                    return Err(format!("unit type {unit_type} has no material for `{element}`"));
+                }
+            }
+            ProjectEdit::PutPerson { person } => {
+                required("a person's id", person.id.as_str())?;
+                required("a person's name", &person.name)?;
+                p.people.insert(person.id.clone(), person);
+            }
+            ProjectEdit::PutRound { round } => {
+                if round.no.0 == 0 {
+                    return Err("rounds are numbered from 1".into());
+                }
+                let next = p.rounds.len() as u32 + 1;
+                if !p.rounds.contains_key(&round.no) && round.no.0 != next {
+                    return Err(format!("the next round to plan is round {next}"));
+                }
+                p.rounds.insert(round.no, round);
+            }
+        }
+        Ok(())
+    }
+
+    /// One line for the change history ("who changed what").
+    pub fn describe(&self) -> String {
+        match self {
+            ProjectEdit::SetInfo { handover_date, .. } => format!("project details (handover {handover_date})"),
+            ProjectEdit::PutBuilding { building } => format!("building {}", building.id),
+            ProjectEdit::PutUnitType { unit_type } => format!("unit type {}", unit_type.id),
+            ProjectEdit::SetFloorPlan { unit_type, .. } => format!("floor plan of unit type {unit_type}"),
+            ProjectEdit::CopyTemplate { from, id, .. } => format!("template {id} copied from {from}"),
+            ProjectEdit::PutItem { template, item } => format!("checklist item {} of template {template}", item.code),
+            ProjectEdit::MoveItem { template, code, to } => {
+                format!("checklist item {code} of template {template} moved to position {}", to + 1)
+            }
+            ProjectEdit::RetireItem { template, code, retired: true } => {
+                format!("checklist item {code} of template {template} retired")
+            }
+            ProjectEdit::RetireItem { template, code, retired: false } => {
+                format!("checklist item {code} of template {template} brought back")
+            }
+            ProjectEdit::PutCategory { category } => format!("category {}", category.id),
+            ProjectEdit::PutTrade { trade } => format!("trade {}", trade.id),
+            ProjectEdit::PutContractor { contractor } => format!("contractor {}", contractor.id),
+            ProjectEdit::AssignTrade { assignment } => format!(
+                "trade {} assigned to {} for {}",
+                assignment.trade,
+                assignment.contractor,
+                assignment.building.as_ref().map_or("the project".into(), |b| format!("building {b}"))
+            ),
+            ProjectEdit::UnassignTrade { trade, building } => format!(
+                "trade {trade} unassigned for {}",
+                building.as_ref().map_or("the project".into(), |b| format!("building {b}"))
+            ),
+            ProjectEdit::PutMaterial { unit_type, material } => {
+                format!("material {} of unit type {unit_type}", material.element)
+            }
+            ProjectEdit::RemoveMaterial { unit_type, element } => {
+                format!("material {element} removed from unit type {unit_type}")
+            }
+            ProjectEdit::PutPerson { person } => format!("person {}", person.id),
+            ProjectEdit::PutRound { round } => format!("round {} plan", round.no),
+        }
+    }
+}
+
+/// Apply edits in order; the first that cannot be applied stops them all
+/// (its position and reason are returned), so a batch is all or nothing.
+pub fn apply_all(p: &mut Project, edits: &[ProjectEdit]) -> std::result::Result<(), String> {
+    for (i, e) in edits.iter().enumerate() {
+        e.apply(p)
+            .map_err(|m| if edits.len() > 1 { format!("change {} ({}): {m}", i + 1, e.describe()) } else { m })?;
+    }
+    Ok(())
+}
+
+/// A new project's model: its identity and handover date, the standards
+/// (templates, categories, trades) copied from `library`, and nothing else
+/// yet (buildings and units come from the unit list, people by invitation).
+pub fn new_project(
+    id: ProjectId,
+    name: I18nText,
+    group: OrgNode,
+    company: OrgNode,
+    handover_date: NaiveDate,
+    library: Option<&Project>,
+) -> std::result::Result<Project, String> {
+    required("a project id", id.as_str())?;
+    if id.as_str().contains('/') || id.as_str().chars().any(char::is_whitespace) {
+        return Err(format!("project id {:?} cannot contain '/' or spaces", id.as_str()));
+    }
+    named("the project", &name)?;
+    let mut p = Project {
+        id,
+        name,
+        group,
+        company,
+        handover_date,
+        buildings: Default::default(),
+        unit_types: Default::default(),
+        units: Default::default(),
+        templates: Default::default(),
+        categories: Default::default(),
+        trades: Default::default(),
+        contractors: Default::default(),
+        trade_assignments: Vec::new(),
+        people: Default::default(),
+        rounds: Default::default(),
+    };
+    if let Some(lib) = library {
+        p.templates = lib.templates.clone();
+        // Retired items carry history in their old project, none here.
+        for t in p.templates.values_mut() {
+            t.items.retain(|i| !i.retired);
+        }
+        p.categories = lib.categories.clone();
+        p.trades = lib.trades.clone();
+    }
+    Ok(p)
+}
+
+/// How far one inspector is with their part of a round's plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InspectorProgress {
+    pub inspector: UserId,
+    pub assigned: usize,
+    pub started: usize,
+    /// Inspected completely (open defects or not).
+    pub done: usize,
+}
+
+/// Progress against a round's plan: per inspector, their assigned units
+/// and how many of them the read model shows started and done. `rows` are
+/// the project's unit-round rows (any rounds; others are ignored).
+pub fn round_progress(project: &Project, round: RoundNo, rows: &[crate::kpi::UnitRoundRow]) -> Vec<InspectorProgress> {
+    use crate::rules::UnitStatus;
+    let status: std::collections::BTreeMap<&UnitId, UnitStatus> =
+        rows.iter().filter(|r| r.round == round).map(|r| (&r.unit, r.status)).collect();
+    let Some(plan) = project.rounds.get(&round) else { return Vec::new() };
+    plan.assignments
+        .iter()
+        .map(|a| {
+            let units = project.assigned_units(round, &a.inspector);
+            let of = |ok: &dyn Fn(UnitStatus) -> bool| {
+                units.iter().filter(|u| status.get(u).is_some_and(|s| ok(*s))).count()
+            };
+            InspectorProgress {
+                inspector: a.inspector.clone(),
+                assigned: units.len(),
+                started: of(&|s| s != UnitStatus::NotStarted),
+                done: of(&|s| matches!(s, UnitStatus::Done | UnitStatus::DoneWithOpenDefects)),
+            }
+        })
+        .collect()
+}

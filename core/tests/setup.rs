@@ -1,0 +1,214 @@
+//! Project setup edits: each applied to the common test project, with the
+//! exact refusal when it cannot be applied.
+
+mod common;
+use common::*;
+use walkthrough_core::model::*;
+use walkthrough_core::setup::{apply_all, new_project, ProjectEdit};
+use walkthrough_core::*;
+
+/// Apply `edit` to the test project; `Ok` also runs the project's own checks.
+fn check(edit: ProjectEdit, expected: Result<(), &str>) -> Project {
+    let mut p = project();
+    let got = edit.apply(&mut p).and_then(|()| p.validate().map_err(|e| e.to_string()));
+    assert_eq!(got.as_ref().map(|_| ()).map_err(String::as_str), expected, "{edit:?}");
+    p
+}
+
+fn item_of(p: &Project, code: &str) -> ChecklistItem {
+    p.templates[&TemplateId::new("std")].items.iter().find(|i| i.code.as_str() == code).unwrap().clone()
+}
+
+fn codes(p: &Project) -> Vec<String> {
+    p.templates[&TemplateId::new("std")].items.iter().map(|i| i.code.0.clone()).collect()
+}
+
+#[test]
+fn checklist_items_are_edited_moved_and_retired_never_deleted() {
+    let p0 = project();
+    let mut item = item_of(&p0, "KIT-01");
+    item.standard = I18nText::new("新标准", "New standard");
+    let p = check(ProjectEdit::PutItem { template: "std".into(), item: item.clone() }, Ok(()));
+    assert_eq!(item_of(&p, "KIT-01").standard.en, "New standard");
+    assert_eq!(codes(&p), ["KIT-01", "KIT-02", "BTH-01"]);
+
+    let mut moved = item.clone();
+    moved.room_kind = RoomKind::Bathroom;
+    check(
+        ProjectEdit::PutItem { template: "std".into(), item: moved },
+        Err("item KIT-01 belongs to kitchen rooms and cannot move to bathroom rooms: retire it and add a new item"),
+    );
+    let mut new = item.clone();
+    new.code = "KIT-03".into();
+    assert_eq!(codes(&check(ProjectEdit::PutItem { template: "std".into(), item: new.clone() }, Ok(()))).len(), 4);
+    new.default_category = "nope".into();
+    check(
+        ProjectEdit::PutItem { template: "std".into(), item: new },
+        Err("the project is not valid:\ntemplate std: item KIT-03 names unknown category `nope`"),
+    );
+    check(ProjectEdit::PutItem { template: "x".into(), item }, Err("template `x` does not exist"));
+
+    let p = check(ProjectEdit::MoveItem { template: "std".into(), code: "BTH-01".into(), to: 0 }, Ok(()));
+    assert_eq!(codes(&p), ["BTH-01", "KIT-01", "KIT-02"]);
+    let p = check(ProjectEdit::MoveItem { template: "std".into(), code: "KIT-01".into(), to: 99 }, Ok(()));
+    assert_eq!(codes(&p), ["KIT-02", "BTH-01", "KIT-01"]);
+
+    let p = check(ProjectEdit::RetireItem { template: "std".into(), code: "KIT-02".into(), retired: true }, Ok(()));
+    assert!(item_of(&p, "KIT-02").retired);
+    let unit = p.units.keys().next().unwrap().clone();
+    assert!(!p.checklist(&unit).iter().any(|e| e.item.code.as_str() == "KIT-02"));
+    assert!(p.item(&unit, &"KIT-02".into()).is_some(), "a retired item is still found for its history");
+    check(
+        ProjectEdit::RetireItem { template: "std".into(), code: "NO".into(), retired: true },
+        Err("item `NO` is not in template std"),
+    );
+
+    let p = check(ProjectEdit::CopyTemplate { from: "std".into(), id: "std-T".into(), name: i18n("copy") }, Ok(()));
+    assert_eq!(p.templates[&TemplateId::new("std-T")].items.len(), 3);
+    check(
+        ProjectEdit::CopyTemplate { from: "std".into(), id: "std".into(), name: i18n("copy") },
+        Err("template `std` already exists"),
+    );
+}
+
+#[test]
+fn categories_keep_one_other_and_a_real_deadline() {
+    let mut c = project().categories.values().next().unwrap().clone();
+    c.deadline_hours = 0;
+    check(
+        ProjectEdit::PutCategory { category: c.clone() },
+        Err(&format!("category {}: the rectification deadline must be at least 1 hour", c.id)),
+    );
+    let other = project().categories.values().find(|c| c.is_other).map(|c| c.id.clone());
+    c.deadline_hours = 24;
+    c.is_other = true;
+    c.id = "other2".into();
+    match other {
+        Some(o) => {
+            check(
+                ProjectEdit::PutCategory { category: c },
+                Err(&format!("category {o} is already the \"other\" category")),
+            );
+        }
+        None => {
+            check(ProjectEdit::PutCategory { category: c }, Ok(()));
+        }
+    }
+    let mut c = project().categories.values().next().unwrap().clone();
+    c.hard_kind = Some(HardKind::DesignDefect);
+    let p = check(ProjectEdit::PutCategory { category: c.clone() }, Ok(()));
+    assert_eq!(p.categories[&c.id].hard_kind, Some(HardKind::DesignDefect));
+}
+
+#[test]
+fn trades_materials_and_rooms() {
+    let p0 = project();
+    let contractor = p0.contractors.keys().next().unwrap().clone();
+    let a = TradeAssignment { trade: "tiling".into(), building: Some("B1".into()), contractor: contractor.clone() };
+    let p = check(ProjectEdit::AssignTrade { assignment: a.clone() }, Ok(()));
+    let again = ProjectEdit::AssignTrade { assignment: a.clone() };
+    let mut q = p.clone();
+    again.apply(&mut q).unwrap();
+    assert_eq!(q.trade_assignments.len(), p.trade_assignments.len(), "an assignment replaces, never doubles");
+    check(
+        ProjectEdit::UnassignTrade { trade: "tiling".into(), building: Some("B2".into()) },
+        if p0
+            .trade_assignments
+            .iter()
+            .any(|x| x.trade.as_str() == "tiling" && x.building.as_ref().is_some_and(|b| b.as_str() == "B2"))
+        {
+            Ok(())
+        } else {
+            Err("trade `tiling` is not assigned there")
+        },
+    );
+    let m = Material {
+        element: "sink".into(),
+        name: i18n("sink"),
+        spec: "304".into(),
+        supplier: "nobody".into(),
+        supplier_installs: true,
+    };
+    check(
+        ProjectEdit::PutMaterial { unit_type: "T".into(), material: m },
+        Err("the project is not valid:\nunit type T: material `sink` names unknown supplier `nobody`"),
+    );
+    check(
+        ProjectEdit::RemoveMaterial { unit_type: "T".into(), element: "sink".into() },
+        Err("unit type T has no material for `sink`"),
+    );
+    let mut ut = p0.unit_types[&UnitTypeId::new("T")].clone();
+    ut.rooms.retain(|r| r.id.as_str() != "bath");
+    ut.materials.clear();
+    check(
+        ProjectEdit::PutUnitType { unit_type: ut.clone() },
+        Err("room `bath` cannot be removed from unit type T: units of this type exist"),
+    );
+    ut.rooms.push(Room { id: "bath".into(), kind: RoomKind::Bathroom, name: i18n("bath"), plan_area: None });
+    ut.rooms.push(Room { id: "bal".into(), kind: RoomKind::Balcony, name: i18n("balcony"), plan_area: None });
+    let p = check(ProjectEdit::PutUnitType { unit_type: ut }, Ok(()));
+    let t = &p.unit_types[&UnitTypeId::new("T")];
+    assert_eq!(t.rooms.len(), 3);
+    assert_eq!(t.materials.len(), 2, "materials left out are kept");
+    check(
+        ProjectEdit::PutBuilding {
+            building: Building { id: "B1".into(), name: i18n("B1"), floors: 1, engineer: None },
+        },
+        Err("building B1 has units on floor 3; it cannot have only 1 floor(s)"),
+    );
+}
+
+#[test]
+fn round_plans_come_in_order_and_name_real_people() {
+    let p0 = project();
+    let inspector = p0.people.values().find(|p| p.role == Role::Inspector).unwrap().id.clone();
+    let plan = |no: u32, who: &str| RoundPlan {
+        no: RoundNo(no),
+        start: chrono::NaiveDate::from_ymd_opt(2026, 10, 10).unwrap(),
+        due: chrono::NaiveDate::from_ymd_opt(2026, 10, 20).unwrap(),
+        assignments: vec![RoundAssignment { inspector: UserId::new(who), buildings: vec!["B2".into()], units: vec![] }],
+        notes: String::new(),
+    };
+    let next = p0.rounds.len() as u32 + 1;
+    check(
+        ProjectEdit::PutRound { round: plan(next + 1, inspector.as_str()) },
+        Err(&format!("the next round to plan is round {next}")),
+    );
+    check(
+        ProjectEdit::PutRound { round: plan(next, "ghost") },
+        Err(&format!("the project is not valid:\nround {next}: inspector `ghost` is not a known person")),
+    );
+    let person =
+        Person {
+            id: "u-new".into(), name: "新人".into(), role: Role::Inspector, org: String::new(), contractor: None
+        };
+    let mut p = project();
+    apply_all(&mut p, &[ProjectEdit::PutPerson { person }, ProjectEdit::PutRound { round: plan(next, "u-new") }])
+        .unwrap();
+    p.validate().unwrap();
+    let b2: Vec<_> = p.units_of(&"B2".into()).into_iter().map(|u| u.id.clone()).collect();
+    assert_eq!(p.assigned_units(RoundNo(next), &"u-new".into()).into_iter().collect::<Vec<_>>(), b2);
+    let err = apply_all(
+        &mut project(),
+        &[
+            ProjectEdit::SetInfo { name: i18n("x"), handover_date: p0.handover_date },
+            ProjectEdit::RetireItem { template: "std".into(), code: "NO".into(), retired: true },
+        ],
+    )
+    .unwrap_err();
+    assert_eq!(err, "change 2 (checklist item NO of template std retired): item `NO` is not in template std");
+}
+
+#[test]
+fn a_new_project_takes_the_library_standards_without_retired_items() {
+    let mut lib = project();
+    lib.templates.get_mut(&TemplateId::new("std")).unwrap().items[1].retired = true;
+    let org = OrgNode { id: "C".into(), name: i18n("C") };
+    let p = new_project("P2".into(), i18n("New"), org.clone(), org.clone(), lib.handover_date, Some(&lib)).unwrap();
+    assert_eq!(codes(&p), ["KIT-01", "BTH-01"]);
+    assert_eq!(p.categories, lib.categories);
+    assert!(p.units.is_empty() && p.people.is_empty() && p.rounds.is_empty());
+    p.validate().unwrap();
+    let err = new_project("a b".into(), i18n("New"), org.clone(), org, lib.handover_date, None).unwrap_err();
+    assert_eq!(err, "project id \"a b\" cannot contain '/' or spaces");
+}

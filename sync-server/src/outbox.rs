@@ -1,0 +1,263 @@
+//! Notifications to contractors: messages composed from notices, stored in
+//! the outbox with the change that caused them, and delivered by one worker
+//! per server (webhook: JSON POST; email: SMTP), urgent ones at once, the
+//! rest as a digest per contractor, retried with backoff.
+//!
+//! Every message has a delivery key (the notice or digest it carries, and
+//! the channel), sent as `Idempotency-Key` and in the body of a webhook and
+//! as the Message-ID of an email. A message is marked `sending` before an
+//! attempt and `sent` after it; on a graceful stop the worker finishes the
+//! attempt in hand and records it, so nothing is sent twice across a
+//! restart. After a crash in the middle of an attempt the message is sent
+//! again with the same key, for the receiver to drop.
+
+use crate::config::NotifySettings;
+use crate::dispatch_store::OutboxMessage;
+use crate::AppState;
+use std::collections::BTreeMap;
+use walkthrough_core::dispatch::{retry_delay_secs, Notice, NoticeKind};
+use walkthrough_core::model::Project;
+use walkthrough_core::*;
+
+/// The messages for `notices` of one project and contractor, one per
+/// configured channel: `urgent` (one notice) or a digest.
+pub fn compose(
+    settings: &NotifySettings,
+    project: &Project,
+    contractor: &ContractorId,
+    key: &str,
+    urgent: bool,
+    notices: &[Notice],
+    now: i64,
+) -> Vec<OutboxMessage> {
+    let name = project.contractors.get(contractor).map(|c| c.name.clone()).unwrap_or_default();
+    let category = |c: &CategoryId| project.categories.get(c).map(|c| c.name.clone()).unwrap_or_default();
+    let n = notices.len();
+    let subject = if urgent {
+        format!("【紧急整改】{}：{n} 项 / Urgent rectification: {n} item(s)", project.name.zh)
+    } else {
+        format!("【整改通知】{}：{n} 项待整改 / Rectification: {n} item(s)", project.name.zh)
+    };
+    let items: Vec<serde_json::Value> = notices
+        .iter()
+        .map(|n| {
+            serde_json::json!({
+                "defect": n.defect, "unit": n.unit, "building": n.building,
+                "category": category(&n.category), "kind": n.kind, "attempt": n.attempt,
+                "deadline": n.deadline.map(|d| d.to_rfc3339()),
+            })
+        })
+        .collect();
+    let mut text = format!(
+        "{}：\n您有 {n} 项整改任务，请打开整改链接查看照片与期限并回复。\nYou have {n} item(s) to rectify; open your rectification page for photos and deadlines.\n\n",
+        name.zh
+    );
+    for n in notices {
+        let deadline = n.deadline.map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
+        let again = if n.kind == NoticeKind::BackAfterRecheck { "（复验未通过 / failed recheck）" } else { "" };
+        text.push_str(&format!(
+            "- {} {} · {} / {}{again} · 期限 deadline {deadline}\n",
+            n.building,
+            n.unit,
+            category(&n.category).zh,
+            category(&n.category).en
+        ));
+    }
+    let mut out = Vec::new();
+    let mut push = |channel: &str, recipient: String, body: String| {
+        out.push(OutboxMessage {
+            key: format!("{key}/{channel}"),
+            project: project.id.clone(),
+            contractor: contractor.clone(),
+            channel: channel.to_owned(),
+            recipient,
+            subject: subject.clone(),
+            body,
+            status: "pending".into(),
+            attempts: 0,
+            next_attempt_at: now,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
+        })
+    };
+    if let Some(url) = &settings.webhook_url {
+        let payload = serde_json::json!({
+            "delivery_key": format!("{key}/webhook"),
+            "kind": if urgent { "urgent" } else { "digest" },
+            "project": { "id": project.id, "name": project.name },
+            "contractor": { "id": contractor, "name": name },
+            "subject": subject,
+            "items": items,
+        });
+        push("webhook", url.clone(), payload.to_string());
+    }
+    let email = project.contractors.get(contractor).map(|c| c.contact.email.trim().to_owned()).unwrap_or_default();
+    if settings.smtp.is_some() && !email.is_empty() {
+        push("email", email, text);
+    }
+    out
+}
+
+/// The messages to send at once for the urgent ones among `notices`.
+pub fn urgent_messages(
+    settings: &NotifySettings,
+    project: &Project,
+    notices: &[Notice],
+    now: i64,
+) -> Vec<OutboxMessage> {
+    notices
+        .iter()
+        .filter(|n| n.urgent)
+        .flat_map(|n| {
+            compose(
+                settings,
+                project,
+                &n.contractor,
+                &format!("urgent/{}", n.key()),
+                true,
+                std::slice::from_ref(n),
+                now,
+            )
+        })
+        .collect()
+}
+
+/// Run until `stop` turns true, finishing the attempt in hand.
+pub async fn run(st: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build();
+    let client = match client {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "the outbox cannot start its HTTP client; no notifications will be sent");
+            return;
+        }
+    };
+    let poll = std::time::Duration::from_millis(st.settings.notify.poll_millis.max(10));
+    while !*stop.borrow() {
+        if let Err(e) = tick(&st, &client, &stop).await {
+            tracing::error!(error = %format!("{e:#}"), "outbox");
+        }
+        tokio::select! {
+            _ = stop.changed() => {}
+            _ = tokio::time::sleep(poll) => {}
+        }
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> anyhow::Result<T> + Send + 'static) -> anyhow::Result<T> {
+    tokio::task::spawn_blocking(f).await?
+}
+
+async fn tick(
+    st: &AppState,
+    client: &reqwest::Client,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let now = chrono::Utc::now().timestamp();
+    let s = st.clone();
+    blocking(move || queue_digests(&s, now)).await?;
+    let s = st.clone();
+    let due = blocking(move || Ok(s.store.due_messages(now, 50)?)).await?;
+    for m in due {
+        if *stop.borrow() {
+            break;
+        }
+        let (s, key) = (st.clone(), m.key.clone());
+        blocking(move || Ok(s.store.mark_sending(&key)?)).await?;
+        let result = deliver(&st.settings.notify, client, &m).await;
+        let s = st.clone();
+        let attempts = m.attempts + 1;
+        blocking(move || {
+            let now = chrono::Utc::now().timestamp();
+            match result {
+                Ok(()) => s.store.mark_sent(&m.key, now)?,
+                Err(e) => {
+                    let notify = &s.settings.notify;
+                    let give_up = attempts >= notify.max_attempts;
+                    let next = now + retry_delay_secs(attempts - 1, notify.retry_base_seconds) as i64;
+                    tracing::warn!(key = %m.key, attempts, error = %e, give_up, "notification not delivered");
+                    s.store.mark_failed(&m.key, &e, next, give_up)?
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// Gather notices that waited long enough into one digest per project and contractor.
+fn queue_digests(st: &AppState, now: i64) -> anyhow::Result<()> {
+    let pending = st.store.pending_digest_notices()?;
+    let mut groups: BTreeMap<(ProjectId, ContractorId), Vec<(i64, Notice)>> = BTreeMap::new();
+    for (project, at, n) in pending {
+        groups.entry((project, n.contractor.clone())).or_default().push((at, n));
+    }
+    let window = st.settings.notify.digest_minutes as i64 * 60;
+    for ((project, contractor), notices) in groups {
+        let oldest = notices.iter().map(|(at, _)| *at).min().unwrap_or(now);
+        if oldest + window > now {
+            continue;
+        }
+        let Some(model) = crate::sync::project_model(st, &project).map_err(|e| anyhow::anyhow!("{e}"))? else {
+            continue;
+        };
+        let notices: Vec<Notice> = notices.into_iter().map(|(_, n)| n).collect();
+        let digest = format!("digest/{}", notices[0].key());
+        let messages = compose(&st.settings.notify, &model, &contractor, &digest, false, &notices, now);
+        let keys: Vec<String> = notices.iter().map(|n| n.key()).collect();
+        st.store.queue_digest(&digest, &keys, &messages)?;
+    }
+    Ok(())
+}
+
+async fn deliver(settings: &NotifySettings, client: &reqwest::Client, m: &OutboxMessage) -> Result<(), String> {
+    match m.channel.as_str() {
+        "webhook" => {
+            let res = client
+                .post(&m.recipient)
+                .header("content-type", "application/json")
+                .header("idempotency-key", &m.key)
+                .body(m.body.clone())
+                .send()
+                .await
+                .map_err(|e| format!("webhook {}: {e}", m.recipient))?;
+            if res.status().is_success() {
+                Ok(())
+            } else {
+                Err(format!("webhook {} answered {}", m.recipient, res.status()))
+            }
+        }
+        "email" => {
+            let Some(smtp) = &settings.smtp else { return Err("no SMTP relay is configured".into()) };
+            send_email(smtp, m).await
+        }
+        other => Err(format!("unknown channel {other}")),
+    }
+}
+
+async fn send_email(smtp: &crate::config::SmtpSettings, m: &OutboxMessage) -> Result<(), String> {
+    use lettre::message::header::ContentType;
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    let from: lettre::message::Mailbox =
+        smtp.from.parse().map_err(|e| format!("the sender {:?} is not an address: {e}", smtp.from))?;
+    let to: lettre::message::Mailbox =
+        m.recipient.parse().map_err(|e| format!("{:?} is not an email address: {e}", m.recipient))?;
+    let id: String = m.key.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '.' }).collect();
+    let email = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(&m.subject)
+        .message_id(Some(format!("<{id}@walkthrough>")))
+        .header(ContentType::TEXT_PLAIN)
+        .body(m.body.clone())
+        .map_err(|e| format!("the email cannot be built: {e}"))?;
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
+        .port(smtp.port)
+        .timeout(Some(std::time::Duration::from_secs(15)));
+    if let (Some(u), Some(p)) = (&smtp.username, &smtp.password) {
+        builder = builder.credentials(lettre::transport::smtp::authentication::Credentials::new(u.clone(), p.clone()));
+    }
+    builder.build().send(email).await.map(|_| ()).map_err(|e| format!("SMTP {}:{}: {e}", smtp.host, smtp.port))
+}

@@ -1,0 +1,303 @@
+//! Printable documents: a small flowing layout (headings, wrapped text,
+//! rules, photos with their vector marks drawn over them) on A4 pages,
+//! written as PDF with krilla. Chinese needs a real CJK font: the subset of
+//! the glyphs used is embedded, so the file prints anywhere. Used by the
+//! rectification sheet (`sheet.rs`) and meant for the round reports.
+//!
+//! The layout is collected as a list of drawing operations per page first
+//! and rendered at the end, so page numbers ("page 2 / 5") can be written.
+
+use krilla::color::rgb;
+use krilla::geom::{PathBuilder, Point, Size, Transform};
+use krilla::page::PageSettings;
+use krilla::paint::{Fill, Stroke};
+use krilla::text::{Font, TextDirection};
+use krilla::Document;
+use walkthrough_core::defect::Shape;
+
+/// A4 in points.
+pub const PAGE_W: f32 = 595.0;
+pub const PAGE_H: f32 = 842.0;
+pub const MARGIN: f32 = 40.0;
+const FOOTER: f32 = 24.0;
+
+/// Where to look for a CJK font, first found wins (`WALKTHROUGH_PDF_FONT`
+/// overrides; a `.ttc` path may end in `#index`). Debian: fonts-noto-cjk,
+/// fonts-wqy-microhei or fonts-arphic-uming.
+const FONT_CANDIDATES: &[(&str, u32)] = &[
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
+    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error(
+        "no Chinese font for printing was found (install Debian's fonts-noto-cjk, or set WALKTHROUGH_PDF_FONT to a .ttf/.otf/.ttc file)"
+    )]
+    NoFont,
+    #[error("the PDF could not be written: {0}")]
+    Write(String),
+}
+
+/// The CJK font, loaded once.
+fn font() -> Result<Font, PdfError> {
+    static FONT: std::sync::OnceLock<Option<Font>> = std::sync::OnceLock::new();
+    FONT.get_or_init(|| {
+        let from_env = std::env::var("WALKTHROUGH_PDF_FONT").ok().map(|v| match v.rsplit_once('#') {
+            Some((p, i)) => (p.to_owned(), i.parse().unwrap_or(0)),
+            None => (v, 0),
+        });
+        from_env.into_iter().chain(FONT_CANDIDATES.iter().map(|(p, i)| (p.to_string(), *i))).find_map(
+            |(path, index)| {
+                let data = std::fs::read(&path).ok()?;
+                Font::new(data.into(), index)
+            },
+        )
+    })
+    .clone()
+    .ok_or(PdfError::NoFont)
+}
+
+/// A colour as RGB bytes.
+pub type Rgb = (u8, u8, u8);
+pub const BLACK: Rgb = (0, 0, 0);
+pub const GREY: Rgb = (110, 110, 110);
+pub const RED: Rgb = (200, 30, 30);
+/// The chalk colour of marks on photos.
+pub const MARK: Rgb = (230, 40, 40);
+
+enum Op {
+    Text { x: f32, y: f32, size: f32, text: String, color: Rgb },
+    Line { from: (f32, f32), to: (f32, f32), width: f32, color: Rgb },
+    Circle { center: (f32, f32), radius: f32, width: f32, color: Rgb },
+    Image { x: f32, y: f32, w: f32, h: f32, image: krilla::image::Image },
+}
+
+/// A document being laid out: a cursor flowing down A4 pages.
+pub struct PdfBuilder {
+    pages: Vec<Vec<Op>>,
+    y: f32,
+    font: Font,
+    /// Written in every page's footer, beside the page number.
+    pub footer: String,
+}
+
+/// The width of `text` at `size`, estimated: CJK characters are square,
+/// Latin ones about half as wide. Good enough to wrap lines.
+pub fn text_width(text: &str, size: f32) -> f32 {
+    text.chars().map(|c| if c.is_ascii() { 0.55 } else { 1.0 }).sum::<f32>() * size
+}
+
+/// `text` broken into lines of at most `width` points (at spaces where it
+/// can, anywhere in CJK text).
+pub fn wrap(text: &str, size: f32, width: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    for para in text.split('\n') {
+        let mut line = String::new();
+        for word in para.split_inclusive(' ') {
+            if text_width(&line, size) + text_width(word, size) <= width {
+                line.push_str(word);
+                continue;
+            }
+            for c in word.chars() {
+                if text_width(&line, size) + text_width(c.encode_utf8(&mut [0; 4]), size) > width && !line.is_empty() {
+                    lines.push(std::mem::take(&mut line).trim_end().to_owned());
+                }
+                line.push(c);
+            }
+        }
+        lines.push(line.trim_end().to_owned());
+    }
+    lines
+}
+
+impl PdfBuilder {
+    pub fn new() -> Result<Self, PdfError> {
+        Ok(Self { pages: vec![Vec::new()], y: MARGIN, font: font()?, footer: String::new() })
+    }
+
+    /// The width between the margins.
+    pub fn width(&self) -> f32 {
+        PAGE_W - 2.0 * MARGIN
+    }
+
+    fn ops(&mut self) -> &mut Vec<Op> {
+        self.pages.last_mut().expect("at least one page")
+    }
+
+    pub fn new_page(&mut self) {
+        self.pages.push(Vec::new());
+        self.y = MARGIN;
+    }
+
+    /// Start a new page unless `height` more points fit on this one.
+    pub fn ensure(&mut self, height: f32) {
+        if self.y + height > PAGE_H - MARGIN - FOOTER && self.y > MARGIN {
+            self.new_page();
+        }
+    }
+
+    pub fn space(&mut self, points: f32) {
+        self.y += points;
+    }
+
+    /// Wrapped text at `indent` from the left margin.
+    pub fn text(&mut self, text: &str, size: f32, color: Rgb, indent: f32) {
+        let line_h = size * 1.4;
+        for line in wrap(text, size, self.width() - indent) {
+            self.ensure(line_h);
+            self.y += line_h;
+            let (x, y) = (MARGIN + indent, self.y - size * 0.3);
+            self.ops().push(Op::Text { x, y, size, text: line, color });
+        }
+    }
+
+    pub fn heading(&mut self, text: &str, size: f32) {
+        self.ensure(size * 3.0);
+        self.space(size * 0.4);
+        self.text(text, size, BLACK, 0.0);
+        self.space(size * 0.2);
+    }
+
+    /// A horizontal rule across the page.
+    pub fn rule(&mut self, color: Rgb) {
+        self.ensure(8.0);
+        self.y += 4.0;
+        let y = self.y;
+        self.ops().push(Op::Line { from: (MARGIN, y), to: (PAGE_W - MARGIN, y), width: 0.5, color });
+        self.y += 4.0;
+    }
+
+    /// Photos side by side, each fitted into `box_w` × `box_h` with its marks
+    /// drawn over it (normalised coordinates, as stored). A photo that is
+    /// not a readable JPEG or PNG is shown as a note.
+    pub fn photos(&mut self, photos: &[(Vec<u8>, Vec<Shape>)], box_w: f32, box_h: f32) {
+        if photos.is_empty() {
+            return;
+        }
+        let per_row = ((self.width() + 8.0) / (box_w + 8.0)).floor().max(1.0) as usize;
+        for row in photos.chunks(per_row) {
+            self.ensure(box_h + 8.0);
+            let top = self.y + 4.0;
+            for (i, (bytes, marks)) in row.iter().enumerate() {
+                let left = MARGIN + i as f32 * (box_w + 8.0);
+                let image = krilla::image::Image::from_jpeg(bytes.clone().into(), true)
+                    .or_else(|_| krilla::image::Image::from_png(bytes.clone().into(), true));
+                let Ok(image) = image else {
+                    self.ops().push(Op::Text {
+                        x: left,
+                        y: top + 12.0,
+                        size: 9.0,
+                        text: "（照片无法显示 / photo unreadable）".into(),
+                        color: GREY,
+                    });
+                    continue;
+                };
+                let (iw, ih) = image.size();
+                let scale = (box_w / iw as f32).min(box_h / ih as f32);
+                let (w, h) = (iw as f32 * scale, ih as f32 * scale);
+                self.ops().push(Op::Image { x: left, y: top, w, h, image });
+                for m in marks {
+                    self.mark(m, left, top, w, h);
+                }
+            }
+            self.y = top + box_h + 4.0;
+        }
+    }
+
+    fn mark(&mut self, shape: &Shape, left: f32, top: f32, w: f32, h: f32) {
+        let at = |x: f64, y: f64| (left + x as f32 * w, top + y as f32 * h);
+        match shape {
+            Shape::Circle { center, radius } => {
+                let c = at(center.x, center.y);
+                self.ops().push(Op::Circle { center: c, radius: *radius as f32 * w, width: 2.0, color: MARK });
+            }
+            Shape::Arrow { from, to } => {
+                let (a, b) = (at(from.x, from.y), at(to.x, to.y));
+                self.ops().push(Op::Line { from: a, to: b, width: 2.0, color: MARK });
+                // The head: two short strokes back from the tip.
+                let angle = (b.1 - a.1).atan2(b.0 - a.0);
+                for side in [-0.5f32, 0.5] {
+                    let back = angle + std::f32::consts::PI + side;
+                    let end = (b.0 + 8.0 * back.cos(), b.1 + 8.0 * back.sin());
+                    self.ops().push(Op::Line { from: b, to: end, width: 2.0, color: MARK });
+                }
+            }
+            Shape::Label { at: p, text } => {
+                let (x, y) = at(p.x, p.y);
+                self.ops().push(Op::Text { x, y, size: 9.0, text: text.clone(), color: MARK });
+            }
+        }
+    }
+
+    /// The PDF bytes.
+    pub fn finish(self) -> Result<Vec<u8>, PdfError> {
+        let mut doc = Document::new();
+        let total = self.pages.len();
+        let settings = || PageSettings::from_wh(PAGE_W, PAGE_H).expect("A4 is a valid size");
+        for (n, ops) in self.pages.into_iter().enumerate() {
+            let mut page = doc.start_page_with(settings());
+            let mut s = page.surface();
+            let footer = format!("{}    第 {} / {} 页 · page {} of {}", self.footer, n + 1, total, n + 1, total);
+            let footer_op = Op::Text { x: MARGIN, y: PAGE_H - MARGIN / 2.0, size: 8.0, text: footer, color: GREY };
+            for op in ops.iter().chain(std::iter::once(&footer_op)) {
+                draw(&mut s, &self.font, op);
+            }
+            s.finish();
+            page.finish();
+        }
+        doc.finish().map_err(|e| PdfError::Write(format!("{e:?}")))
+    }
+}
+
+fn fill(color: Rgb) -> Fill {
+    Fill { paint: rgb::Color::new(color.0, color.1, color.2).into(), ..Default::default() }
+}
+
+fn draw(s: &mut krilla::surface::Surface<'_>, font: &Font, op: &Op) {
+    match op {
+        Op::Text { x, y, size, text, color } => {
+            s.set_fill(Some(fill(*color)));
+            s.draw_text(Point::from_xy(*x, *y), font.clone(), *size, text, false, TextDirection::Auto);
+        }
+        Op::Line { from, to, width, color } => {
+            let mut pb = PathBuilder::new();
+            pb.move_to(from.0, from.1);
+            pb.line_to(to.0, to.1);
+            stroke(s, pb, *width, *color);
+        }
+        Op::Circle { center: (cx, cy), radius: r, width, color } => {
+            // Four cubic arcs (the usual 0.5523 control-point factor).
+            let k = 0.5523 * r;
+            let mut pb = PathBuilder::new();
+            pb.move_to(cx + r, *cy);
+            pb.cubic_to(cx + r, cy + k, cx + k, cy + r, *cx, cy + r);
+            pb.cubic_to(cx - k, cy + r, cx - r, cy + k, cx - r, *cy);
+            pb.cubic_to(cx - r, cy - k, cx - k, cy - r, *cx, cy - r);
+            pb.cubic_to(cx + k, cy - r, cx + r, cy - k, cx + r, *cy);
+            pb.close();
+            stroke(s, pb, *width, *color);
+        }
+        Op::Image { x, y, w, h, image } => {
+            let Some(size) = Size::from_wh(*w, *h) else { return };
+            s.push_transform(&Transform::from_translate(*x, *y));
+            s.draw_image(image.clone(), size);
+            s.pop();
+        }
+    }
+}
+
+fn stroke(s: &mut krilla::surface::Surface<'_>, pb: PathBuilder, width: f32, color: Rgb) {
+    let Some(path) = pb.finish() else { return };
+    s.set_fill(None);
+    s.set_stroke(Some(Stroke {
+        paint: rgb::Color::new(color.0, color.1, color.2).into(),
+        width,
+        ..Default::default()
+    }));
+    s.draw_path(&path);
+    s.set_stroke(None);
+}

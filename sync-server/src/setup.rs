@@ -1,0 +1,324 @@
+//! Setting up a project on the server: create it, change its configuration
+//! (`ProjectEdit`s through the project document), its people's accounts and
+//! floor plans, each change recorded with who and when. The console's
+//! handlers (`console.rs`) and the `walkthrough-server` subcommands both
+//! call these functions: one code path.
+
+use crate::auth::hash_password;
+use crate::store::{DocWrite, Store, User};
+use walkthrough_core::doc::{DocKey, ProjectDoc};
+use walkthrough_core::model::{I18nText, OrgNode, Person, Project, Role};
+use walkthrough_core::setup::{apply_all, new_project, ProjectEdit};
+use walkthrough_core::wire::*;
+use walkthrough_core::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The request cannot be carried out as asked; the sentence says why.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<crate::store::StoreError> for SetupError {
+    fn from(e: crate::store::StoreError) -> Self {
+        SetupError::Other(e.into())
+    }
+}
+
+pub type SetupResult<T> = std::result::Result<T, SetupError>;
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Record a change in the project's history.
+pub fn record(store: &dyn Store, project: &ProjectId, by: &UserId, what: &str) -> SetupResult<()> {
+    store.add_history(project, by, &now(), what)?;
+    Ok(())
+}
+
+pub fn history(store: &dyn Store, project: &ProjectId) -> SetupResult<Vec<HistoryEntry>> {
+    Ok(store.history(project)?.into_iter().map(|(at, by, what)| HistoryEntry { at, by, what }).collect())
+}
+
+fn load_doc(store: &dyn Store, project: &ProjectId) -> SetupResult<ProjectDoc> {
+    let stored = store
+        .load_doc(&DocKey::Project(project.clone()))?
+        .ok_or_else(|| SetupError::NotFound(format!("project {project} does not exist on this server")))?;
+    ProjectDoc::from_automerge(crate::sync::load(stored)?).map_err(|e| SetupError::Other(e.into()))
+}
+
+/// The project as its stored document holds it now.
+pub fn read_project(store: &dyn Store, project: &ProjectId) -> SetupResult<Project> {
+    load_doc(store, project)?.read().map_err(|e| SetupError::Other(e.into()))
+}
+
+/// Change a stored project: `change` edits the model as the document holds
+/// it now (refusing in words when it cannot), the result is validated and
+/// written as one change of the project document by `by`. Refused: nothing
+/// is written.
+pub fn edit_project<T>(
+    store: &dyn Store,
+    project: &ProjectId,
+    by: &UserId,
+    change: impl FnOnce(&mut Project) -> Result<T, String>,
+) -> SetupResult<T> {
+    let mut doc = load_doc(store, project)?;
+    let before = doc.heads();
+    let value =
+        doc.try_edit(by, chrono::Utc::now(), |p| change(p).map_err(walkthrough_core::Error::Invalid)).map_err(|e| {
+            match e {
+                walkthrough_core::Error::Invalid(m) => SetupError::Invalid(m),
+                walkthrough_core::Error::InvalidProject(errs) => {
+                    SetupError::Invalid(format!("the change would leave the project inconsistent: {}", errs.join("; ")))
+                }
+                other => SetupError::Other(other.into()),
+            }
+        })?;
+    let mut am = doc.into_automerge();
+    let heads = am.get_heads();
+    if heads != before {
+        let chunk = am.save_after(&before);
+        let heads = crate::sync::heads_hex(&heads).join(",");
+        store.write_doc(&DocWrite {
+            key: &DocKey::Project(project.clone()),
+            bytes: &chunk,
+            is_new: false,
+            heads: &heads,
+            rows: None,
+        })?;
+    }
+    Ok(value)
+}
+
+/// Apply edits to a stored project, all or none, as one document change;
+/// each is recorded in the history. Returns the project as it is now.
+pub fn apply_edits(store: &dyn Store, project: &ProjectId, edits: &[ProjectEdit], by: &UserId) -> SetupResult<Project> {
+    if edits.is_empty() {
+        return Err(SetupError::Invalid("there is nothing to change".into()));
+    }
+    let model = edit_project(store, project, by, |p| {
+        apply_all(p, edits)?;
+        Ok(p.clone())
+    })?;
+    for e in edits {
+        record(store, project, by, &e.describe())?;
+    }
+    Ok(model)
+}
+
+/// Create a project under `by`'s company with the standards of `library`
+/// (another project of the company, or the standard library), and `by` as
+/// its first person.
+pub fn create_project(store: &dyn Store, req: &NewProjectRequest, by: &User) -> SetupResult<Project> {
+    if by.role != Role::CsAdmin || by.company.is_empty() {
+        return Err(SetupError::Forbidden("only a CS center account of a company can create projects".into()));
+    }
+    if store.load_doc(&DocKey::Project(req.id.clone()))?.is_some() {
+        return Err(SetupError::Invalid(format!("a project with the id {} already exists; choose another id", req.id)));
+    }
+    let company_projects = store.company_projects(&by.company)?;
+    let library = match &req.library {
+        Some(id) if !company_projects.contains(id) => {
+            return Err(SetupError::Invalid(format!("project {id} is not a project of your company")))
+        }
+        Some(id) => read_project(store, id)?,
+        None => walkthrough_fixtures::demo_project(),
+    };
+    // The organisation as the company's projects name it.
+    let sibling = match company_projects.first() {
+        Some(id) => Some(read_project(store, id)?),
+        None => None,
+    };
+    let (group, company) = match sibling {
+        Some(p) => (p.group, p.company),
+        None => {
+            let node =
+                OrgNode { id: CompanyId::new(by.company.as_str()), name: I18nText::new(&by.company, &by.company) };
+            (node.clone(), node)
+        }
+    };
+    let mut project = new_project(req.id.clone(), req.name.clone(), group, company, req.handover_date, Some(&library))
+        .map_err(SetupError::Invalid)?;
+    project.people.insert(
+        by.id.clone(),
+        Person { id: by.id.clone(), name: by.name.clone(), role: Role::CsAdmin, org: String::new(), contractor: None },
+    );
+    let mut doc =
+        ProjectDoc::import(&project, &by.id, chrono::Utc::now()).map_err(|e| SetupError::Invalid(e.to_string()))?;
+    let heads = crate::sync::heads_hex(&doc.heads()).join(",");
+    let key = DocKey::Project(project.id.clone());
+    store.write_doc(&DocWrite { key: &key, bytes: &doc.save(), is_new: true, heads: &heads, rows: None })?;
+    store.set_project_company(&project.id, &CompanyId::new(by.company.as_str()))?;
+    store.create_user(by, std::slice::from_ref(&project.id))?;
+    record(
+        store,
+        &project.id,
+        &by.id,
+        &format!("project {} created (handover {})", project.id, project.handover_date),
+    )?;
+    Ok(project)
+}
+
+/// A password to hand to a person, from an alphabet without look-alikes.
+fn temporary_password() -> SetupResult<String> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect())
+}
+
+fn account(user: &User, person: Option<&Person>, projects: Vec<ProjectId>) -> PersonAccount {
+    PersonAccount {
+        id: user.id.clone(),
+        username: user.username.clone(),
+        name: user.name.clone(),
+        role: user.role,
+        org: person.map(|p| p.org.clone()).unwrap_or_default(),
+        disabled: user.disabled,
+        projects,
+    }
+}
+
+/// The accounts of a project's people, with their state.
+pub fn people(store: &dyn Store, project: &ProjectId) -> SetupResult<Vec<PersonAccount>> {
+    let model = read_project(store, project)?;
+    store
+        .project_users(project)?
+        .iter()
+        .map(|u| Ok(account(u, model.people.get(&u.id), store.user_projects(&u.id)?)))
+        .collect()
+}
+
+/// Invite a person: an account with a temporary password (or, for an
+/// existing account of the company, this project added to its scope), and
+/// the person in the project document so round plans can name them.
+pub fn invite(
+    store: &dyn Store,
+    project: &ProjectId,
+    req: &InviteRequest,
+    by: &User,
+) -> SetupResult<TemporaryPassword> {
+    let username = req.username.trim();
+    if username.is_empty() || username.chars().any(|c| c.is_whitespace() || c == '/') {
+        return Err(SetupError::Invalid("a username is required, without spaces or '/'".into()));
+    }
+    if req.name.trim().is_empty() {
+        return Err(SetupError::Invalid("the person's name is required".into()));
+    }
+    if req.role == Role::Contractor {
+        return Err(SetupError::Invalid(
+            "contractors are not invited as accounts; they receive their rectification lists by link".into(),
+        ));
+    }
+    let existing = store.user_by_name(username)?;
+    let (user, password) = match existing {
+        Some(u) if u.company != by.company => {
+            return Err(SetupError::Invalid(format!("the username {username} is taken; choose another")))
+        }
+        Some(u) => (User { name: req.name.trim().to_owned(), role: req.role, ..u }, None),
+        None => {
+            let password = temporary_password()?;
+            let user = User {
+                id: UserId::new(username),
+                username: username.to_owned(),
+                name: req.name.trim().to_owned(),
+                role: req.role,
+                company: by.company.clone(),
+                password_hash: hash_password(&password)?,
+                disabled: false,
+            };
+            (user, Some(password))
+        }
+    };
+    let person = Person {
+        id: user.id.clone(),
+        name: user.name.clone(),
+        role: user.role,
+        org: req.org.trim().to_owned(),
+        contractor: None,
+    };
+    edit_project(store, project, &by.id, |p| ProjectEdit::PutPerson { person: person.clone() }.apply(p))?;
+    store.create_user(&user, std::slice::from_ref(project))?;
+    let role = serde_json::to_value(user.role).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    record(store, project, &by.id, &format!("{} ({}) invited as {role}", user.id, user.name))?;
+    Ok(TemporaryPassword {
+        user: account(&user, Some(&person), store.user_projects(&user.id)?),
+        password: password.unwrap_or_default(),
+    })
+}
+
+fn project_user(store: &dyn Store, project: &ProjectId, user: &UserId) -> SetupResult<User> {
+    store
+        .project_users(project)?
+        .into_iter()
+        .find(|u| &u.id == user)
+        .ok_or_else(|| SetupError::NotFound(format!("{user} has no account in project {project}")))
+}
+
+/// A new temporary password; every existing sign-in of the account ends.
+pub fn reset_password(
+    store: &dyn Store,
+    project: &ProjectId,
+    user: &UserId,
+    by: &UserId,
+) -> SetupResult<TemporaryPassword> {
+    let u = project_user(store, project, user)?;
+    let password = temporary_password()?;
+    store.set_password_hash(&u.id, &hash_password(&password)?)?;
+    store.revoke_tokens(&u.id)?;
+    record(store, project, by, &format!("password of {user} reset"))?;
+    let model = read_project(store, project)?;
+    Ok(TemporaryPassword { user: account(&u, model.people.get(user), store.user_projects(user)?), password })
+}
+
+/// Disable (or enable) an account. A disabled account is refused on its
+/// next request, sync included; its tablet keeps what it has not synced.
+pub fn set_disabled(
+    store: &dyn Store,
+    project: &ProjectId,
+    user: &UserId,
+    disabled: bool,
+    by: &UserId,
+) -> SetupResult<()> {
+    if user == by && disabled {
+        return Err(SetupError::Invalid("you cannot disable your own account".into()));
+    }
+    project_user(store, project, user)?;
+    store.set_disabled(user, disabled)?;
+    record(store, project, by, &format!("account {user} {}", if disabled { "disabled" } else { "enabled" }))?;
+    Ok(())
+}
+
+/// Store a unit type's floor plan (PNG, JPEG or PDF) by content hash and
+/// point the unit type at it; tablets fetch it from `/api/v1/blobs/{hash}`.
+pub fn set_floor_plan(
+    store: &dyn Store,
+    project: &ProjectId,
+    unit_type: &UnitTypeId,
+    bytes: &[u8],
+    by: &UserId,
+) -> SetupResult<PhotoHash> {
+    let mime = if bytes.starts_with(b"%PDF-") {
+        "application/pdf"
+    } else {
+        walkthrough_client::photos::validate(bytes)
+            .map_err(|e| SetupError::Invalid(format!("a floor plan must be a PNG or JPEG image or a PDF: {e}")))?
+            .1
+    };
+    let hash = walkthrough_client::photos::hash_bytes(bytes);
+    store.put_blob(&hash, mime, bytes)?;
+    apply_edits(
+        store,
+        project,
+        &[ProjectEdit::SetFloorPlan { unit_type: unit_type.clone(), floor_plan: hash.0.clone() }],
+        by,
+    )?;
+    Ok(hash)
+}

@@ -1,0 +1,101 @@
+//! The setup subcommands of `walkthrough-server`: the same code path as the
+//! console, run as a script would, against a database file.
+
+use std::process::Command;
+use walkthrough_core::*;
+use walkthrough_server::store::{SqliteStore, Store};
+
+fn run(db: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_walkthrough-server"))
+        .args(args)
+        .env("WALKTHROUGH_DATABASE", db)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+#[test]
+fn a_project_is_set_up_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.sqlite");
+    let ok = |args: &[&str]| {
+        let (ok, out) = run(&db, args);
+        assert!(ok, "{args:?}: {out}");
+        out
+    };
+    ok(&["seed-demo"]);
+    let out = ok(&[
+        "create-project",
+        "hj-cli",
+        "--name-zh",
+        "华景·测试",
+        "--name-en",
+        "CLI test",
+        "--handover",
+        "2026-12-31",
+        "--by",
+        "u-cs-wang",
+    ]);
+    assert!(out.contains("created hj-cli with 93 template item(s) and 13 categories"), "{out}");
+    let (succeeded, out) = run(&db, &["create-project", "hj-cli2", "--handover", "2026-12-31", "--by", "u-insp-li"]);
+    assert!(!succeeded && out.contains("u-insp-li is not an active CS-center account"), "{out}");
+
+    let units = dir.path().join("units.csv");
+    std::fs::write(&units, "栋号,层,房间号,户型编码\nC1,1,0101,M\nC1,2,0201,M\n").unwrap();
+    let out = ok(&[
+        "import-units",
+        "hj-cli",
+        units.to_str().unwrap(),
+        "--map",
+        "building=栋号,number=房间号,unit_type=户型编码",
+        "--new-unit-types",
+        "--by",
+        "u-cs-wang",
+    ]);
+    assert!(out.contains("imported 2 unit(s) into hj-cli"), "{out}");
+
+    let out = ok(&["invite", "hj-cli", "u-insp-cli", "--name", "命令行", "--role", "inspector", "--by", "u-cs-wang"]);
+    let password = out.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(out.contains("invited u-insp-cli; temporary password: ") && password.len() == 12, "{out}");
+
+    let edits = dir.path().join("edits.json");
+    std::fs::write(
+        &edits,
+        r#"[{"op": "put_round", "round": {"no": 1, "start": "2026-09-01", "due": "2026-09-30",
+             "assignments": [{"inspector": "u-insp-cli", "buildings": ["C1"]}]}}]"#,
+    )
+    .unwrap();
+    assert!(
+        ok(&["edit", "hj-cli", edits.to_str().unwrap(), "--by", "u-cs-wang"]).contains("applied 1 change(s) to hj-cli")
+    );
+    std::fs::write(&edits, r#"[{"op": "retire_item", "template": "std-2026", "code": "NOPE", "retired": true}]"#)
+        .unwrap();
+    let (succeeded, out) = run(&db, &["edit", "hj-cli", edits.to_str().unwrap(), "--by", "u-cs-wang"]);
+    assert!(!succeeded && out.contains("item `NOPE` is not in template std-2026"), "{out}");
+    ok(&["disable", "hj-cli", "u-insp-cli", "--by", "u-cs-wang"]);
+
+    let history = ok(&["history", "hj-cli"]);
+    let whats: Vec<String> =
+        history.lines().map(|l| l.split_whitespace().skip(2).collect::<Vec<_>>().join(" ")).collect();
+    assert_eq!(
+        whats,
+        [
+            "account u-insp-cli disabled",
+            "round 1 plan",
+            "u-insp-cli (命令行) invited as inspector",
+            "2 unit(s) imported from a unit list",
+            "project hj-cli created (handover 2026-12-31)",
+        ]
+    );
+    assert!(history.lines().all(|l| l.split_whitespace().nth(1) == Some("u-cs-wang")), "{history}");
+
+    let store = SqliteStore::open(&db).unwrap();
+    let user = store.user_by_name("u-insp-cli").unwrap().unwrap();
+    assert!(user.disabled);
+    assert!(walkthrough_server::auth::verify_password(&password, &user.password_hash));
+    let p = walkthrough_server::setup::read_project(&store, &ProjectId::new("hj-cli")).unwrap();
+    assert_eq!(p.assigned_units(RoundNo(1), &UserId::new("u-insp-cli")).len(), 2);
+    assert_eq!(p.company.id.as_str(), "huajing-suzhou");
+}

@@ -1,0 +1,8 @@
+// The CS center's console: the shared shell with the console's pages.
+import { I18n } from '../shared/i18n.js';
+import { Shell, SHELL_DICTS, mergeDicts } from '../shared/shell.js';
+import { PAGES } from './pages.js';
+import { CONSOLE_DICTS } from './strings.js';
+
+const i18n = new I18n(mergeDicts(SHELL_DICTS, CONSOLE_DICTS));
+void new Shell(document.getElementById('app')!, i18n, 'app.title', PAGES).start();

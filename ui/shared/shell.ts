@@ -1,0 +1,157 @@
+// The shell every staff web front end shares: sign-in, a header with the
+// project picker, navigation and the zh-CN/English switch, and a page area.
+// A front end (the console, the dashboard) passes its pages; each page is a
+// function that renders into the page area. Pages reach the server through
+// `ctx.api` and translate through `ctx.i18n`.
+
+import { Api, ApiError, Role } from './api.js';
+import { h, mount, val } from './dom.js';
+import { I18n, Dicts, Lang } from './i18n.js';
+
+export interface ProjectSummary {
+  id: string; name: { zh: string; en: string }; handover_date: string; buildings: number; units: number; rounds: number;
+}
+
+export interface Ctx {
+  api: Api;
+  i18n: I18n;
+  /** The chosen project, if any. */
+  project: string | null;
+  projects: ProjectSummary[];
+  setProject(id: string | null): Promise<void>;
+  go(page: string): void;
+  /** Render the current page again (after a change). */
+  refresh(): Promise<void>;
+  /** Show a short confirmation. */
+  notify(message: string): void;
+}
+
+export interface Page {
+  id: string;
+  /** i18n key of its navigation label. */
+  label: string;
+  /** The page needs a chosen project. */
+  needsProject?: boolean;
+  render(ctx: Ctx, el: HTMLElement): Promise<void> | void;
+}
+
+export const SHELL_DICTS: Dicts = {
+  en: {
+    'shell.signin': 'Sign in', 'shell.username': 'Username', 'shell.password': 'Password', 'shell.signout': 'Sign out',
+    'shell.project': 'Project', 'shell.noProject': '— choose a project —', 'shell.chooseProject': 'Choose or create a project first.',
+    'shell.roleRefused': 'This page is for the CS center; your account cannot use it.', 'shell.loading': 'Loading…',
+    'shell.lang': '中文',
+  },
+  'zh-CN': {
+    'shell.signin': '登录', 'shell.username': '用户名', 'shell.password': '密码', 'shell.signout': '退出登录',
+    'shell.project': '项目', 'shell.noProject': '— 选择项目 —', 'shell.chooseProject': '请先选择或创建项目。',
+    'shell.roleRefused': '此页面仅供客服中心使用，您的账号无权访问。', 'shell.loading': '加载中…',
+    'shell.lang': 'English',
+  },
+};
+
+/** Merge dictionaries (later ones win). */
+export function mergeDicts(...all: Dicts[]): Dicts {
+  const out: Dicts = { en: {}, 'zh-CN': {} };
+  for (const d of all) { Object.assign(out.en, d.en); Object.assign(out['zh-CN'], d['zh-CN']); }
+  return out;
+}
+
+const PROJECT_KEY = 'walkthrough.project';
+
+export class Shell implements Ctx {
+  api = new Api();
+  project: string | null = localStorage.getItem(PROJECT_KEY);
+  projects: ProjectSummary[] = [];
+  private page: string;
+  private main = h('main', { class: 'page', testid: 'page' });
+  private toast = h('div', { class: 'toast', testid: 'toast', role: 'status' });
+  /** Renders overlap (a click while a page loads): only the latest may show. */
+  private generation = 0;
+
+  constructor(private root: HTMLElement, public i18n: I18n, private title: string, private pages: Page[],
+    private roles: Role[] = ['cs_admin']) {
+    this.page = location.hash.replace(/^#\/?/, '') || pages[0].id;
+    window.addEventListener('hashchange', () => { this.page = location.hash.replace(/^#\/?/, '') || pages[0].id; void this.render(); });
+  }
+
+  async start() {
+    document.documentElement.lang = this.i18n.lang;
+    if (this.api.session) await this.loadProjects().catch(() => this.api.logout());
+    await this.render();
+  }
+
+  private async loadProjects() {
+    this.projects = await this.api.get<ProjectSummary[]>('/projects');
+    if (this.project && !this.projects.some(p => p.id === this.project)) this.project = null;
+  }
+
+  async setProject(id: string | null) {
+    this.project = id;
+    if (id) localStorage.setItem(PROJECT_KEY, id); else localStorage.removeItem(PROJECT_KEY);
+    await this.loadProjects();
+    await this.render();
+  }
+
+  go(page: string) { location.hash = `#/${page}`; }
+  async refresh() { await this.render(); }
+
+  notify(message: string) {
+    this.toast.textContent = message;
+    this.toast.classList.add('shown');
+    setTimeout(() => this.toast.classList.remove('shown'), 4000);
+  }
+
+  async render() {
+    const generation = ++this.generation;
+    const t = (k: string) => this.i18n.t(k);
+    const session = this.api.session;
+    if (!session) return this.renderSignIn();
+    const langButton = h('button', { testid: 'lang', onclick: () => { this.i18n.set(this.i18n.lang === 'en' ? 'zh-CN' as Lang : 'en'); void this.render(); } }, t('shell.lang'));
+    const picker = h('select', { testid: 'project-picker', onchange: (e: Event) => void this.setProject((e.target as HTMLSelectElement).value || null) },
+      h('option', { value: '' }, t('shell.noProject')),
+      this.projects.map(p => h('option', { value: p.id, selected: p.id === this.project }, `${this.i18n.pick(p.name)} (${p.id})`)));
+    const nav = h('nav', { class: 'row' }, this.pages.map(p =>
+      h('a', { href: `#/${p.id}`, class: p.id === this.page ? 'current' : '', testid: `nav-${p.id}` }, t(p.label))));
+    mount(this.root,
+      h('header', { class: 'shell row' },
+        h('strong', {}, t(this.title)), h('label', { class: 'inline' }, t('shell.project'), picker), h('span', { class: 'grow' }),
+        h('span', { testid: 'whoami', class: 'muted' }, session.user.name), langButton,
+        h('button', { testid: 'signout', onclick: () => { this.api.logout(); void this.render(); } }, t('shell.signout'))),
+      nav, this.main, this.toast);
+    if (!this.roles.includes(session.user.role)) return mount(this.main, h('p', { class: 'error', testid: 'error' }, t('shell.roleRefused')));
+    const page = this.pages.find(p => p.id === this.page) ?? this.pages[0];
+    if (page.needsProject && !this.project) return mount(this.main, h('p', { class: 'notice' }, t('shell.chooseProject')));
+    mount(this.main, h('p', { class: 'muted' }, t('shell.loading')));
+    try {
+      const el = h('div', { testid: `page-${page.id}` });
+      await page.render(this, el);
+      if (generation === this.generation) mount(this.main, el);
+    } catch (e) {
+      if (generation === this.generation) mount(this.main, h('p', { class: 'error', testid: 'error' }, e instanceof Error ? e.message : String(e)));
+    }
+  }
+
+  private renderSignIn() {
+    const t = (k: string) => this.i18n.t(k);
+    const error = h('p', { class: 'error', testid: 'signin-error', hidden: true });
+    const form = h('form', { class: 'panel signin', testid: 'signin', onsubmit: async (e: Event) => {
+      e.preventDefault();
+      try {
+        await this.api.login(val(form, 'username'), val(form, 'password'));
+        await this.loadProjects();
+        await this.render();
+      } catch (err) {
+        error.hidden = false;
+        error.textContent = err instanceof ApiError ? err.message : String(err);
+      }
+    } },
+      h('h1', {}, t(this.title)),
+      h('label', {}, t('shell.username'), h('input', { testid: 'username', autocomplete: 'username' })),
+      h('label', {}, t('shell.password'), h('input', { testid: 'password', type: 'password', autocomplete: 'current-password' })),
+      error,
+      h('div', { class: 'row' }, h('button', { class: 'primary', type: 'submit', testid: 'signin-submit' }, t('shell.signin')),
+        h('button', { type: 'button', testid: 'lang', onclick: () => { this.i18n.set(this.i18n.lang === 'en' ? 'zh-CN' : 'en'); this.renderSignIn(); } }, t('shell.lang'))));
+    mount(this.root, form);
+  }
+}
