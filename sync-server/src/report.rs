@@ -744,9 +744,10 @@ fn scope_zh(s: Scope) -> &'static str {
     }
 }
 
-/// Beijing time, as the readers use it.
+/// The report date as a day (the day the figures are counted to, the same
+/// day `days_to_handover` counts from).
 fn local(t: Time) -> String {
-    (t + chrono::Duration::hours(8)).format("%Y-%m-%d").to_string()
+    t.date_naive().format("%Y-%m-%d").to_string()
 }
 
 /// The printable report in zh-CN: a title block, then every table with its
