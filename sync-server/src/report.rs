@@ -221,8 +221,6 @@ const OWNER: Source = Source::OwnerReported;
 
 fn summary_table(k: &RoundKpis, prev: Option<&RoundKpis>, days: i64) -> Table {
     type Metric = (&'static str, &'static str, &'static str, Kind, fn(&RoundKpis) -> Value);
-    let own_completion = |k: &RoundKpis| k.completion.get(&OWN).map(|c| c.overall.clone()).unwrap_or_default();
-    let _ = own_completion;
     let metrics: [Metric; 15] = [
         ("units_total", "房源总数", "Units", Kind::Count, |k| json!(k.summary.units_total)),
         ("units_inspected", "已查验户数", "Units inspected", Kind::Count, |k| json!(k.summary.units_inspected)),
