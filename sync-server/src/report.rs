@@ -540,11 +540,11 @@ fn at_risk_table(n: &Names<'_>, defects: &[DefectRow], k: &RoundKpis) -> Table {
 
 /// Counted in a report of `round` as of `as_of` (the core's rule).
 fn live(r: &DefectRow, round: RoundNo, as_of: Time) -> bool {
-    r.found_round <= round && r.found_at <= as_of && !r.withdrawn_at.is_some_and(|t| t <= as_of)
+    r.found_round <= round && r.found_at <= as_of && r.withdrawn_at.is_none_or(|t| t > as_of)
 }
 
 fn is_open(r: &DefectRow, as_of: Time) -> bool {
-    !r.closed_at.is_some_and(|t| t <= as_of)
+    r.closed_at.is_none_or(|t| t > as_of)
 }
 
 /// Which defects a drill-down lists.
