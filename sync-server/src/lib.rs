@@ -13,6 +13,7 @@ pub mod import;
 pub mod links;
 pub mod outbox;
 pub mod pdf;
+pub mod report;
 pub mod seed;
 pub mod setup;
 pub mod sheet;
@@ -68,6 +69,8 @@ pub fn router(state: AppState) -> Router {
         .route("/projects/{project}/contractor-links", post(links::create).get(links::list))
         .route("/projects/{project}/contractor-links/{id}", axum::routing::delete(links::revoke))
         .route("/projects/{project}/link-refusals", get(links::refusals))
+        .route("/projects/{project}/reports/{round}", get(report::report))
+        .route("/projects/{project}/reports/{round}/defects", get(report::defects))
         .route("/contractor/items", get(contractor::items))
         .route("/contractor/items/{defect}/fixed", post(contractor::fixed))
         .route("/contractor/items/{defect}/undo", post(contractor::undo))

@@ -93,6 +93,9 @@ pub trait Store: crate::dispatch_store::DispatchStore + Send + Sync + 'static {
 
     /// Read-model rows of a project (for reports and dispatch).
     fn defect_rows(&self, project: &ProjectId) -> StoreResult<Vec<walkthrough_core::kpi::DefectRow>>;
+
+    /// Counted rechecks of a project (for reports).
+    fn recheck_rows(&self, project: &ProjectId) -> StoreResult<Vec<walkthrough_core::kpi::RecheckRow>>;
 }
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -368,6 +371,10 @@ impl Store for SqliteStore {
 
     fn defect_rows(&self, project: &ProjectId) -> StoreResult<Vec<walkthrough_core::kpi::DefectRow>> {
         self.json_rows("SELECT row FROM rm_defects WHERE project = ?1 ORDER BY unit, id", project)
+    }
+
+    fn recheck_rows(&self, project: &ProjectId) -> StoreResult<Vec<walkthrough_core::kpi::RecheckRow>> {
+        self.json_rows("SELECT row FROM rm_rechecks WHERE project = ?1 ORDER BY unit, defect, round", project)
     }
 }
 

@@ -129,3 +129,39 @@ pub fn run_browser_script(script: &str, args: &[&str]) -> String {
     stdout
 }
 pub mod field;
+
+/// Play `rounds` rounds of the demo project in memory (the fixtures'
+/// simulation: inspectors, dispatch, contractors, rechecks; seeded) and put
+/// every unit document with its read-model rows into the server's store, as
+/// syncs would have. For report and dashboard tests.
+pub fn seed_demo_rounds(store: &SqliteStore, rounds: u32, seed: u64) {
+    use walkthrough_core::doc::DocKey;
+    use walkthrough_server::store::{DocWrite, Store};
+    let project = walkthrough_fixtures::demo_project();
+    let behaviour = walkthrough_fixtures::simulate::Behaviour::default();
+    let mut sim = walkthrough_fixtures::simulate::Simulation::new(&project, seed, behaviour);
+    for round in project.rounds.keys().filter(|r| r.0 <= rounds) {
+        sim.play_round(*round).expect("simulated round");
+    }
+    for (unit, doc) in sim.units.iter_mut() {
+        let record = doc.read().expect("unit document");
+        let rows = walkthrough_core::kpi::unit_rows(&project, &record);
+        let heads = walkthrough_server::sync::heads_hex(&doc.heads()).join(",");
+        let key = DocKey::Unit(project.id.clone(), unit.clone());
+        store
+            .write_doc(&DocWrite { key: &key, bytes: &doc.save(), is_new: true, heads: &heads, rows: Some(&rows) })
+            .expect("unit stored");
+    }
+}
+
+/// Sign in over HTTP; the bearer token.
+pub fn login(url: &str, user: &str) -> String {
+    let v: serde_json::Value = reqwest::blocking::Client::new()
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "username": user, "password": "demo" }))
+        .send()
+        .and_then(|r| r.error_for_status())
+        .and_then(|r| r.json())
+        .unwrap_or_else(|e| panic!("sign-in as {user}: {e}"));
+    v["token"].as_str().expect("token").to_owned()
+}

@@ -3,6 +3,7 @@ import { I18n } from '../shared/i18n.js';
 import { Shell, SHELL_DICTS, mergeDicts } from '../shared/shell.js';
 import { PAGES } from './pages.js';
 import { CONSOLE_DICTS } from './strings.js';
+import { DASHBOARD_DICTS } from './dashboard.js';
 
-const i18n = new I18n(mergeDicts(SHELL_DICTS, CONSOLE_DICTS));
+const i18n = new I18n(mergeDicts(SHELL_DICTS, CONSOLE_DICTS, DASHBOARD_DICTS));
 void new Shell(document.getElementById('app')!, i18n, 'app.title', PAGES).start();

@@ -1,0 +1,973 @@
+//! The round report (模拟验收报告): a project and a round (or cumulative to
+//! date), computed from the read model by the core's `kpi::round_kpis`, laid
+//! out as named tables that every format renders the same way: JSON (the
+//! dashboard), CSV (one table), XLSX (one sheet per table, real numbers) and
+//! a zh-CN PDF. Nothing here computes a rate: the numbers are the core's.
+
+use crate::error::ApiError;
+use crate::pdf::{PdfBuilder, BLACK, GREY};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+use walkthrough_core::defect::{DefectStatus, Source};
+use walkthrough_core::kpi::{self, Completion, DefectRow, Rate, RecheckRow, ReportInput, RoundKpis, UnitRoundRow};
+use walkthrough_core::model::{I18nText, Project};
+use walkthrough_core::time::{self, Time};
+use walkthrough_core::*;
+
+/// What a report covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// One round, as of its due date (or now, while it runs).
+    Round,
+    /// Everything to date: the latest round started, as of now.
+    Cumulative,
+}
+
+/// How a column's values are meant: text, a count, a rate (a fraction
+/// 0..=1, or null without a denominator) or another number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Text,
+    Count,
+    Rate,
+    Number,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Column {
+    pub key: String,
+    pub zh: String,
+    pub en: String,
+    pub kind: Kind,
+}
+
+/// One table of the report. Cells are JSON values: strings for text,
+/// numbers for counts, rates and numbers, null for "no value".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    pub key: String,
+    pub zh: String,
+    pub en: String,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoundReport {
+    pub project: ProjectId,
+    pub project_name: I18nText,
+    pub scope: Scope,
+    pub round: RoundNo,
+    pub as_of: Time,
+    pub handover_date: chrono::NaiveDate,
+    /// Whole days from the report date to the handover date (negative after it).
+    pub days_to_handover: i64,
+    /// The core's figures, as computed.
+    pub kpis: RoundKpis,
+    /// The previous round's figures, for comparison (round 2 onwards).
+    pub previous: Option<RoundKpis>,
+    pub tables: Vec<Table>,
+}
+
+impl RoundReport {
+    pub fn table(&self, key: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.key == key)
+    }
+}
+
+/// The rows a report reads.
+pub struct Rows<'a> {
+    pub defects: &'a [DefectRow],
+    pub rechecks: &'a [RecheckRow],
+    pub units: &'a [UnitRoundRow],
+}
+
+/// The report date of `round`: the end of its due day, or `now` while the
+/// round is still running.
+pub fn round_as_of(project: &Project, round: RoundNo, now: Time) -> Result<Time, ApiError> {
+    let plan = project
+        .rounds
+        .get(&round)
+        .ok_or_else(|| ApiError::NotFound(format!("project {} has no round {}", project.id, round.0)))?;
+    Ok(time::end_of_day(plan.due).min(now))
+}
+
+/// The latest round started by `as_of` (the first round before any).
+pub fn current_round(project: &Project, as_of: Time) -> Result<RoundNo, ApiError> {
+    let first = project.rounds.keys().next().copied();
+    let started = project.rounds.values().filter(|r| time::start_of_day(r.start) <= as_of).map(|r| r.no).max();
+    started.or(first).ok_or_else(|| ApiError::Unprocessable(format!("project {} has no round plan yet", project.id)))
+}
+
+/// The report of `round` as of `as_of`.
+pub fn build(project: &Project, rows: &Rows<'_>, scope: Scope, round: RoundNo, as_of: Time) -> RoundReport {
+    let input = ReportInput {
+        units_total: project.units.len() as u32,
+        defects: rows.defects,
+        rechecks: rows.rechecks,
+        units: rows.units,
+    };
+    let kpis = kpi::round_kpis(&input, round, as_of);
+    let previous = (round.0 > 1 && scope == Scope::Round)
+        .then(|| RoundNo(round.0 - 1))
+        .filter(|r| project.rounds.contains_key(r))
+        .map(|r| {
+            let at = project.rounds.get(&r).map_or(as_of, |p| time::end_of_day(p.due).min(as_of));
+            kpi::round_kpis(&input, r, at)
+        });
+    let days_to_handover = (project.handover_date - as_of.date_naive()).num_days();
+    let names = Names { project };
+    let tables = vec![
+        summary_table(&kpis, previous.as_ref(), days_to_handover),
+        buildings_table(&names, &kpis),
+        breakdown_table(
+            &names,
+            &kpis,
+            "categories",
+            "问题分类",
+            "By category",
+            |b| &b.by_category,
+            |n, k| n.category(k),
+        ),
+        breakdown_table(&names, &kpis, "rooms", "房间", "By room", |b| &b.by_room_kind, |n, k| n.room_kind(k)),
+        breakdown_table(&names, &kpis, "trades", "专业", "By trade", |b| &b.by_trade, |n, k| n.trade(k)),
+        breakdown_table(&names, &kpis, "severity", "严重程度", "By severity", |b| &b.by_severity, |n, k| n.severity(k)),
+        hard_table(&kpis),
+        rechecks_table(&kpis),
+        completion_table(&names, &kpis, true),
+        completion_table(&names, &kpis, false),
+        at_risk_table(&names, rows.defects, &kpis),
+    ];
+    RoundReport {
+        project: project.id.clone(),
+        project_name: project.name.clone(),
+        scope,
+        round,
+        as_of,
+        handover_date: project.handover_date,
+        days_to_handover,
+        kpis,
+        previous,
+        tables,
+    }
+}
+
+struct Names<'p> {
+    project: &'p Project,
+}
+
+impl Names<'_> {
+    fn building(&self, id: &str) -> I18nText {
+        self.project.buildings.get(&BuildingId::new(id)).map_or_else(|| plain(id), |b| b.name.clone())
+    }
+    fn category(&self, id: &str) -> I18nText {
+        self.project.categories.get(&CategoryId::new(id)).map_or_else(|| plain(id), |c| c.name.clone())
+    }
+    fn trade(&self, id: &str) -> I18nText {
+        self.project.trades.get(&TradeId::new(id)).map_or_else(|| plain(id), |t| t.name.clone())
+    }
+    fn contractor(&self, id: &str) -> I18nText {
+        if id == kpi::UNASSIGNED {
+            return I18nText::new("（未派单）", "(not dispatched)");
+        }
+        self.project.contractors.get(&ContractorId::new(id)).map_or_else(|| plain(id), |c| c.name.clone())
+    }
+    fn engineer(&self, id: &str) -> I18nText {
+        self.project.people.get(&UserId::new(id)).map_or_else(|| plain(id), |p| I18nText::new(&p.name, &p.name))
+    }
+    fn room_kind(&self, id: &str) -> I18nText {
+        let zh = match id {
+            "entrance" => "玄关",
+            "living" => "客厅",
+            "dining" => "餐厅",
+            "bedroom" => "卧室",
+            "study" => "书房",
+            "kitchen" => "厨房",
+            "bathroom" => "卫生间",
+            "balcony" => "阳台",
+            "utility" => "设备间",
+            _ => "其他",
+        };
+        I18nText::new(zh, id)
+    }
+    fn severity(&self, id: &str) -> I18nText {
+        let zh = match id {
+            "minor" => "一般",
+            "major" => "重要",
+            "critical" => "严重",
+            _ => id,
+        };
+        I18nText::new(zh, id)
+    }
+}
+
+fn plain(id: &str) -> I18nText {
+    I18nText::new(id, id)
+}
+
+fn col(key: &str, zh: &str, en: &str, kind: Kind) -> Column {
+    Column { key: key.into(), zh: zh.into(), en: en.into(), kind }
+}
+
+fn rate(r: Rate) -> Value {
+    r.value().map_or(Value::Null, |v| json!(v))
+}
+
+const OWN: Source = Source::OwnInspection;
+const OWNER: Source = Source::OwnerReported;
+
+fn summary_table(k: &RoundKpis, prev: Option<&RoundKpis>, days: i64) -> Table {
+    type Metric = (&'static str, &'static str, &'static str, Kind, fn(&RoundKpis) -> Value);
+    let metrics: [Metric; 15] = [
+        ("units_total", "房源总数", "Units", Kind::Count, |k| json!(k.summary.units_total)),
+        ("units_inspected", "已查验户数", "Units inspected", Kind::Count, |k| json!(k.summary.units_inspected)),
+        ("units_done", "查验完成户数", "Units done", Kind::Count, |k| {
+            json!(k.summary.units_done + k.summary.units_done_with_open_defects)
+        }),
+        ("unit_pass_rate", "户合格率", "Unit pass rate", Kind::Rate, |k| rate(k.summary.unit_pass_rate)),
+        ("item_pass_rate", "检查项合格率", "Item pass rate", Kind::Rate, |k| rate(k.summary.item_pass_rate)),
+        ("defects_found", "本轮发现问题", "Defects found in the round", Kind::Count, |k| {
+            json!(k.summary.defects_found_in_round)
+        }),
+        ("defects_per_100_units", "每百户问题数", "Defects per 100 units", Kind::Number, |k| {
+            k.summary.defects_per_100_units.map_or(Value::Null, |v| json!((v * 10.0).round() / 10.0))
+        }),
+        ("defects_to_date", "累计问题", "Defects to date", Kind::Count, |k| json!(k.summary.defects_to_date)),
+        ("open_defects", "未完结问题", "Open defects", Kind::Count, |k| json!(k.summary.open_defects)),
+        ("overdue", "超期未整改", "Overdue", Kind::Count, |k| json!(own(k).overdue)),
+        ("closed_rate", "完结率", "Completion rate", Kind::Rate, |k| rate(own(k).closed_rate)),
+        ("timely_rate", "及时完结率", "Timely completion rate", Kind::Rate, |k| rate(own(k).timely_rate)),
+        ("failed_twice_or_more", "两次及以上复验不合格", "Failed recheck twice or more", Kind::Count, |k| {
+            json!(k.rechecks.get(&OWN).map_or(0, |r| r.failed_twice_or_more))
+        }),
+        ("owner_reported_in_round", "本轮业主报修", "Owner-reported in the round", Kind::Count, |k| {
+            json!(k.summary.owner_reported_in_round)
+        }),
+        ("owner_reported_open", "业主报修未完结", "Owner-reported open", Kind::Count, |k| {
+            json!(k.summary.owner_reported_open)
+        }),
+    ];
+    let mut rows: Vec<Vec<Value>> = metrics
+        .iter()
+        .map(|(key, zh, en, _, f)| vec![json!(key), json!(zh), json!(en), f(k), prev.map_or(Value::Null, f)])
+        .collect();
+    rows.push(vec![
+        json!("days_to_handover"),
+        json!("距交付天数"),
+        json!("Days to handover"),
+        json!(days),
+        Value::Null,
+    ]);
+    Table {
+        key: "summary".into(),
+        zh: "概况".into(),
+        en: "Summary".into(),
+        columns: vec![
+            col("metric", "指标代码", "Metric", Kind::Text),
+            col("name_zh", "指标", "Name (zh)", Kind::Text),
+            col("name_en", "指标（英文）", "Name", Kind::Text),
+            col("value", "本期", "This report", Kind::Number),
+            col("previous", "上一轮", "Previous round", Kind::Number),
+        ],
+        rows,
+    }
+}
+
+fn own(k: &RoundKpis) -> Completion {
+    k.completion.get(&OWN).map(|c| c.overall.clone()).unwrap_or_default()
+}
+
+fn buildings_table(n: &Names<'_>, k: &RoundKpis) -> Table {
+    let rows = k
+        .by_building
+        .iter()
+        .map(|b| {
+            let name = n.building(&b.building.0);
+            vec![
+                json!(b.building.0),
+                json!(name.zh),
+                json!(name.en),
+                json!(b.units),
+                json!(b.units_inspected),
+                rate(b.unit_pass_rate),
+                rate(b.item_pass_rate),
+                json!(b.defects_found_in_round),
+                json!(b.open_defects),
+            ]
+        })
+        .collect();
+    Table {
+        key: "buildings".into(),
+        zh: "楼栋".into(),
+        en: "Buildings".into(),
+        columns: vec![
+            col("building", "楼栋代码", "Building", Kind::Text),
+            col("name_zh", "楼栋", "Name (zh)", Kind::Text),
+            col("name_en", "楼栋（英文）", "Name", Kind::Text),
+            col("units", "户数", "Units", Kind::Count),
+            col("units_inspected", "已查验", "Inspected", Kind::Count),
+            col("unit_pass_rate", "户合格率", "Unit pass rate", Kind::Rate),
+            col("item_pass_rate", "检查项合格率", "Item pass rate", Kind::Rate),
+            col("defects_found", "本轮发现", "Found in round", Kind::Count),
+            col("open_defects", "未完结", "Open", Kind::Count),
+        ],
+        rows,
+    }
+}
+
+/// Defects found in the round by one dimension, own inspection and
+/// owner-reported side by side (never added together).
+fn breakdown_table(
+    n: &Names<'_>,
+    k: &RoundKpis,
+    key: &str,
+    zh: &str,
+    en: &str,
+    pick: fn(&kpi::Breakdowns) -> &BTreeMap<String, u32>,
+    name: impl Fn(&Names<'_>, &str) -> I18nText,
+) -> Table {
+    let empty = BTreeMap::new();
+    let own = k.found.get(&OWN).map_or(&empty, pick);
+    let owner = k.found.get(&OWNER).map_or(&empty, pick);
+    let mut keys: Vec<&String> = own.keys().chain(owner.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    // Largest first: what a reader looks for.
+    keys.sort_by_key(|c| std::cmp::Reverse(own.get(*c).copied().unwrap_or(0)));
+    let rows = keys
+        .into_iter()
+        .map(|c| {
+            let label = name(n, c);
+            vec![
+                json!(c),
+                json!(label.zh),
+                json!(label.en),
+                json!(own.get(c).copied().unwrap_or(0)),
+                json!(owner.get(c).copied().unwrap_or(0)),
+            ]
+        })
+        .collect();
+    Table {
+        key: key.into(),
+        zh: format!("本轮问题：按{zh}"),
+        en: format!("Defects found in the round: {}", en.to_lowercase()),
+        columns: vec![
+            col("key", "代码", "Code", Kind::Text),
+            col("name_zh", zh, "Name (zh)", Kind::Text),
+            col("name_en", &format!("{zh}（英文）"), "Name", Kind::Text),
+            col("own", "自查", "Own inspection", Kind::Count),
+            col("owner", "业主报修", "Owner-reported", Kind::Count),
+        ],
+        rows,
+    }
+}
+
+fn hard_table(k: &RoundKpis) -> Table {
+    let rows = walkthrough_core::model::HardKind::ALL
+        .iter()
+        .map(|kind| {
+            let of = |s: Source| {
+                k.hard_three.get(&s).and_then(|v| v.iter().find(|h| h.kind == Some(*kind)).cloned()).unwrap_or_default()
+            };
+            let (o, w) = (of(OWN), of(OWNER));
+            let label = kind.label();
+            vec![
+                json!(serde_json::to_value(kind).unwrap_or(Value::Null)),
+                json!(label.zh),
+                json!(label.en),
+                json!(o.found_in_round),
+                json!(o.to_date),
+                json!(o.open),
+                json!(w.to_date),
+                json!(w.open),
+            ]
+        })
+        .collect();
+    Table {
+        key: "hard_three".into(),
+        zh: "三类重点问题".into(),
+        en: "The three hard categories".into(),
+        columns: vec![
+            col("kind", "代码", "Kind", Kind::Text),
+            col("name_zh", "类别", "Name (zh)", Kind::Text),
+            col("name_en", "类别（英文）", "Name", Kind::Text),
+            col("found_in_round", "本轮发现", "Found in round", Kind::Count),
+            col("to_date", "累计", "To date", Kind::Count),
+            col("open", "未完结", "Open", Kind::Count),
+            col("owner_to_date", "业主报修累计", "Owner-reported to date", Kind::Count),
+            col("owner_open", "业主报修未完结", "Owner-reported open", Kind::Count),
+        ],
+        rows,
+    }
+}
+
+fn rechecks_table(k: &RoundKpis) -> Table {
+    let rows = [(OWN, "自查", "Own inspection"), (OWNER, "业主报修", "Owner-reported")]
+        .into_iter()
+        .map(|(s, zh, en)| {
+            let r = k.rechecks.get(&s).cloned().unwrap_or_default();
+            vec![
+                json!(s.as_str()),
+                json!(zh),
+                json!(en),
+                json!(r.due),
+                json!(r.done),
+                json!(r.passed),
+                json!(r.failed_again),
+                json!(r.failed_twice_or_more),
+            ]
+        })
+        .collect();
+    Table {
+        key: "rechecks".into(),
+        zh: "复验结果".into(),
+        en: "Recheck outcomes".into(),
+        columns: vec![
+            col("source", "来源代码", "Source", Kind::Text),
+            col("name_zh", "来源", "Name (zh)", Kind::Text),
+            col("name_en", "来源（英文）", "Name", Kind::Text),
+            col("due", "应复验", "Due", Kind::Count),
+            col("done", "已复验", "Done", Kind::Count),
+            col("passed", "通过", "Passed", Kind::Count),
+            col("failed_again", "再次不合格", "Failed again", Kind::Count),
+            col("failed_twice_or_more", "两次及以上不合格", "Failed twice or more", Kind::Count),
+        ],
+        rows,
+    }
+}
+
+/// 完结率 and 及时完结率 per contractor (with the failed-twice count, held
+/// against the contractor whose repair failed) or per responsible engineer.
+fn completion_table(n: &Names<'_>, k: &RoundKpis, contractors: bool) -> Table {
+    let tables = k.completion.get(&OWN).cloned().unwrap_or_default();
+    let found = k.found.get(&OWN).map(|b| b.by_contractor.clone()).unwrap_or_default();
+    let twice = k.rechecks.get(&OWN).map(|r| r.failed_twice_or_more_by_contractor.clone()).unwrap_or_default();
+    let groups = if contractors { &tables.by_contractor } else { &tables.by_engineer };
+    let mut keys: Vec<&String> = groups.keys().collect();
+    if contractors {
+        keys.extend(twice.keys().filter(|c| !groups.contains_key(*c)));
+    }
+    let empty = Completion::default();
+    let rows = keys
+        .into_iter()
+        .map(|key| {
+            let c = groups.get(key).unwrap_or(&empty);
+            let label = if contractors { n.contractor(key) } else { n.engineer(key) };
+            let mut row = vec![json!(key), json!(label.zh), json!(label.en)];
+            if contractors {
+                row.push(json!(found.get(key).copied().unwrap_or(0)));
+            }
+            row.extend([
+                json!(c.total),
+                json!(c.closed),
+                rate(c.closed_rate),
+                json!(c.due),
+                json!(c.closed_in_time),
+                rate(c.timely_rate),
+                json!(c.open),
+                json!(c.overdue),
+            ]);
+            if contractors {
+                row.push(json!(twice.get(key).copied().unwrap_or(0)));
+            }
+            row
+        })
+        .collect();
+    let (key, zh, en, who_zh, who_en) = if contractors {
+        ("contractors", "施工单位整改情况", "Contractors", "施工单位", "Contractor")
+    } else {
+        ("engineers", "责任工程师整改情况", "Responsible engineers", "工程师", "Engineer")
+    };
+    let mut columns = vec![
+        col(if contractors { "contractor" } else { "engineer" }, &format!("{who_zh}代码"), who_en, Kind::Text),
+        col("name_zh", who_zh, "Name (zh)", Kind::Text),
+        col("name_en", &format!("{who_zh}（英文）"), "Name", Kind::Text),
+    ];
+    if contractors {
+        columns.push(col("found_in_round", "本轮发现", "Found in round", Kind::Count));
+    }
+    columns.extend([
+        col("total", "累计问题", "Defects to date", Kind::Count),
+        col("closed", "已完结", "Closed", Kind::Count),
+        col("closed_rate", "完结率", "Completion rate", Kind::Rate),
+        col("due", "已到期", "Due", Kind::Count),
+        col("closed_in_time", "按期完结", "Closed in time", Kind::Count),
+        col("timely_rate", "及时完结率", "Timely completion rate", Kind::Rate),
+        col("open", "未完结", "Open", Kind::Count),
+        col("overdue", "超期", "Overdue", Kind::Count),
+    ]);
+    if contractors {
+        columns.push(col("failed_twice_or_more", "两次及以上复验不合格", "Failed twice or more", Kind::Count));
+    }
+    Table { key: key.into(), zh: zh.into(), en: en.into(), columns, rows }
+}
+
+/// Units with open own-inspection defects at the report date, most first:
+/// the units at risk at handover.
+fn at_risk_table(n: &Names<'_>, defects: &[DefectRow], k: &RoundKpis) -> Table {
+    let mut units: BTreeMap<&UnitId, (u32, u32, &BuildingId)> = BTreeMap::new();
+    for r in defects.iter().filter(|r| live(r, k.round, k.as_of) && r.source == OWN && is_open(r, k.as_of)) {
+        let e = units.entry(&r.unit).or_insert((0, 0, &r.building));
+        e.0 += 1;
+        e.1 += u32::from(r.overdue_at(k.as_of));
+    }
+    let mut list: Vec<_> = units.into_iter().collect();
+    list.sort_by_key(|(u, (open, overdue, _))| (std::cmp::Reverse(*overdue), std::cmp::Reverse(*open), *u));
+    let rows = list
+        .into_iter()
+        .map(|(u, (open, overdue, b))| {
+            let number = n.project.units.get(u).map(|x| x.number.clone()).unwrap_or_default();
+            vec![json!(u.0), json!(n.building(&b.0).zh), json!(number), json!(open), json!(overdue)]
+        })
+        .collect();
+    Table {
+        key: "units_at_risk".into(),
+        zh: "有未完结问题的房源".into(),
+        en: "Units with open defects".into(),
+        columns: vec![
+            col("unit", "房源代码", "Unit", Kind::Text),
+            col("building", "楼栋", "Building", Kind::Text),
+            col("number", "房号", "Number", Kind::Text),
+            col("open", "未完结", "Open", Kind::Count),
+            col("overdue", "超期", "Overdue", Kind::Count),
+        ],
+        rows,
+    }
+}
+
+/// Counted in a report of `round` as of `as_of` (the core's rule).
+fn live(r: &DefectRow, round: RoundNo, as_of: Time) -> bool {
+    r.found_round <= round && r.found_at <= as_of && r.withdrawn_at.is_none_or(|t| t > as_of)
+}
+
+fn is_open(r: &DefectRow, as_of: Time) -> bool {
+    r.closed_at.is_none_or(|t| t > as_of)
+}
+
+/// Which defects a drill-down lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Drill {
+    /// Repairs by the contractor failed recheck twice or more.
+    FailedTwice,
+    Open,
+    Overdue,
+    All,
+}
+
+/// One defect behind a number of the report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DrillItem {
+    pub id: DefectId,
+    pub unit: UnitId,
+    pub building: String,
+    pub room: RoomId,
+    pub category: I18nText,
+    pub status: DefectStatus,
+    pub contractor: Option<ContractorId>,
+    pub found_round: RoundNo,
+    pub found_at: Time,
+    /// Failed rechecks counted by the report date (of the contractor's
+    /// repairs when the drill-down names a contractor).
+    pub failed_rechecks: u32,
+    pub first_deadline: Option<Time>,
+    pub overdue: bool,
+}
+
+/// The own-inspection defects behind a number: those of `contractor` (for
+/// `FailedTwice`, those whose repairs *by* it failed twice or more, as the
+/// core counts them) in the report of `round` as of `as_of`.
+pub fn drill(
+    project: &Project,
+    rows: &Rows<'_>,
+    round: RoundNo,
+    as_of: Time,
+    contractor: Option<&str>,
+    which: Drill,
+) -> Vec<DrillItem> {
+    let mut failures: HashMap<(DefectId, Option<&ContractorId>), u32> = HashMap::new();
+    let mut total: HashMap<DefectId, u32> = HashMap::new();
+    for rc in rows.rechecks.iter().filter(|rc| rc.round <= round && rc.at <= as_of && !rc.passed) {
+        *failures.entry((rc.defect, rc.contractor.as_ref())).or_default() += 1;
+        *total.entry(rc.defect).or_default() += 1;
+    }
+    let key_of = |c: Option<&ContractorId>| c.map_or(kpi::UNASSIGNED, |c| c.as_str()).to_owned();
+    let names = Names { project };
+    let mut out: Vec<DrillItem> = rows
+        .defects
+        .iter()
+        .filter(|r| live(r, round, as_of) && r.source == OWN)
+        .filter_map(|r| {
+            let failed = match (which, contractor) {
+                (Drill::FailedTwice, Some(c)) => {
+                    failures.iter().filter(|((d, by), _)| *d == r.id && key_of(*by) == c).map(|(_, n)| *n).sum::<u32>()
+                }
+                (_, Some(c)) if key_of(r.contractor.as_ref()) == c => {
+                    failures.get(&(r.id, r.contractor.as_ref())).copied().unwrap_or(0)
+                }
+                (_, Some(_)) => return None,
+                (_, None) => total.get(&r.id).copied().unwrap_or(0),
+            };
+            let keep = match which {
+                Drill::FailedTwice => failed >= 2,
+                Drill::Open => is_open(r, as_of),
+                Drill::Overdue => r.overdue_at(as_of),
+                Drill::All => true,
+            };
+            keep.then(|| DrillItem {
+                id: r.id,
+                unit: r.unit.clone(),
+                building: names.building(&r.building.0).zh,
+                room: r.room.clone(),
+                category: names.category(&r.category.0),
+                status: r.status,
+                contractor: r.contractor.clone(),
+                found_round: r.found_round,
+                found_at: r.found_at,
+                failed_rechecks: failed,
+                first_deadline: r.first_deadline,
+                overdue: r.overdue_at(as_of),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.failed_rechecks.cmp(&a.failed_rechecks).then(a.unit.cmp(&b.unit)).then(a.id.cmp(&b.id)));
+    out
+}
+
+// ---------------------------------------------------------------- formats
+
+fn cell_text(v: &Value, kind: Kind) -> String {
+    match (v, kind) {
+        (Value::Null, _) => String::new(),
+        (Value::String(s), _) => s.clone(),
+        (Value::Number(n), Kind::Rate) => n.as_f64().map(|f| format!("{:.1}%", f * 100.0)).unwrap_or_default(),
+        (Value::Number(n), _) => n.to_string(),
+        (other, _) => other.to_string(),
+    }
+}
+
+/// One table as CSV: a header of column keys, rates as fractions (real
+/// numbers, not "75.0%"), no value as an empty field.
+pub fn csv(table: &Table) -> Result<Vec<u8>, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let internal = |e: csv::Error| ApiError::Internal(e.into());
+    w.write_record(table.columns.iter().map(|c| c.key.as_str())).map_err(internal)?;
+    for row in &table.rows {
+        w.write_record(row.iter().map(|v| match v {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }))
+        .map_err(internal)?;
+    }
+    w.into_inner().map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))
+}
+
+/// The workbook: one sheet per table (named by its key), a zh-CN header
+/// row, counts and numbers as numbers, rates as numbers formatted as
+/// percentages, the report date as a date.
+pub fn xlsx(report: &RoundReport) -> Result<Vec<u8>, ApiError> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let err = |e: rust_xlsxwriter::XlsxError| ApiError::Internal(e.into());
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let pct = Format::new().set_num_format("0.0%");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    {
+        let about = wb.add_worksheet().set_name("report").map_err(err)?;
+        about.write_string_with_format(0, 0, "项目", &bold).map_err(err)?;
+        about.write_string(0, 1, &report.project_name.zh).map_err(err)?;
+        about.write_string_with_format(1, 0, "轮次", &bold).map_err(err)?;
+        about.write_number(1, 1, f64::from(report.round.0)).map_err(err)?;
+        about.write_string_with_format(2, 0, "范围", &bold).map_err(err)?;
+        about.write_string(2, 1, scope_zh(report.scope)).map_err(err)?;
+        about.write_string_with_format(3, 0, "统计截止", &bold).map_err(err)?;
+        let d = report.as_of.date_naive();
+        let day = ExcelDateTime::parse_from_str(&d.format("%Y-%m-%d").to_string()).map_err(err)?;
+        about.write_datetime_with_format(3, 1, &day, &date).map_err(err)?;
+        about.write_string_with_format(4, 0, "交付日期", &bold).map_err(err)?;
+        let h = ExcelDateTime::parse_from_str(&report.handover_date.format("%Y-%m-%d").to_string()).map_err(err)?;
+        about.write_datetime_with_format(4, 1, &h, &date).map_err(err)?;
+        about.set_column_width(0, 12).map_err(err)?;
+        about.set_column_width(1, 30).map_err(err)?;
+    }
+    for t in &report.tables {
+        let ws = wb.add_worksheet().set_name(&t.key).map_err(err)?;
+        for (c, column) in t.columns.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, &column.zh, &bold).map_err(err)?;
+            ws.set_column_width(c as u16, if column.kind == Kind::Text { 20 } else { 12 }).map_err(err)?;
+        }
+        for (r, row) in t.rows.iter().enumerate() {
+            let r = r as u32 + 1;
+            for (c, v) in row.iter().enumerate() {
+                let kind = t.columns.get(c).map_or(Kind::Text, |c| c.kind);
+                let c = c as u16;
+                match v {
+                    Value::Null => {}
+                    Value::Number(n) => {
+                        let f = n.as_f64().unwrap_or_default();
+                        // The summary's value column mixes kinds: rates are its rate rows.
+                        let is_rate = kind == Kind::Rate
+                            || (t.key == "summary" && row.first().and_then(Value::as_str).is_some_and(summary_is_rate));
+                        if is_rate {
+                            ws.write_number_with_format(r, c, f, &pct).map_err(err)?;
+                        } else {
+                            ws.write_number(r, c, f).map_err(err)?;
+                        }
+                    }
+                    Value::String(s) => {
+                        ws.write_string(r, c, s).map_err(err)?;
+                    }
+                    other => {
+                        ws.write_string(r, c, other.to_string()).map_err(err)?;
+                    }
+                }
+            }
+        }
+    }
+    wb.save_to_buffer().map_err(err)
+}
+
+fn summary_is_rate(metric: &str) -> bool {
+    matches!(metric, "unit_pass_rate" | "item_pass_rate" | "closed_rate" | "timely_rate")
+}
+
+fn scope_zh(s: Scope) -> &'static str {
+    match s {
+        Scope::Round => "本轮",
+        Scope::Cumulative => "累计至今",
+    }
+}
+
+/// The report date as a day (the day the figures are counted to, the same
+/// day `days_to_handover` counts from).
+fn local(t: Time) -> String {
+    t.date_naive().format("%Y-%m-%d").to_string()
+}
+
+/// The printable report in zh-CN: a title block, then every table with its
+/// zh-CN heading, one line per row (columns separated by "｜"), numbered pages.
+pub fn pdf(report: &RoundReport) -> Result<Vec<u8>, ApiError> {
+    let mut pdf = PdfBuilder::new().map_err(|e| ApiError::Internal(e.into()))?;
+    pdf.footer = format!("{} · 第 {} 轮模拟验收报告", report.project_name.zh, report.round.0);
+    let title = match report.scope {
+        Scope::Round => format!("模拟验收报告（第 {} 轮）", report.round.0),
+        Scope::Cumulative => format!("模拟验收报告（累计至第 {} 轮）", report.round.0),
+    };
+    pdf.heading(&title, 18.0);
+    pdf.text(&format!("项目：{}", report.project_name.zh), 11.0, BLACK, 0.0);
+    pdf.text(&format!("统计截止：{}    交付日期：{}", local(report.as_of), report.handover_date), 11.0, BLACK, 0.0);
+    pdf.text(&format!("距交付：{} 天", report.days_to_handover), 11.0, BLACK, 0.0);
+    pdf.text("自查问题与业主报修分开统计；比率按核心 KPI 定义计算。", 9.0, GREY, 0.0);
+    pdf.rule(GREY);
+    for t in &report.tables {
+        pdf.heading(&t.zh, 13.0);
+        // Code columns are for machines; the PDF shows names.
+        let shown: Vec<usize> = t
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                c.key != "name_en"
+                    && !(c.kind == Kind::Text && t.columns.iter().any(|o| o.key == "name_zh") && c.key != "name_zh")
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let header: Vec<&str> = shown.iter().map(|i| t.columns[*i].zh.as_str()).collect();
+        pdf.text(&header.join("｜"), 9.0, GREY, 0.0);
+        if t.rows.is_empty() {
+            pdf.text("（无）", 9.5, BLACK, 0.0);
+        }
+        for row in &t.rows {
+            let is_summary_rate =
+                t.key == "summary" && row.first().and_then(Value::as_str).is_some_and(summary_is_rate);
+            let cells: Vec<String> = shown
+                .iter()
+                .map(|i| {
+                    let kind = if is_summary_rate && t.columns[*i].kind == Kind::Number {
+                        Kind::Rate
+                    } else {
+                        t.columns[*i].kind
+                    };
+                    let s = cell_text(&row[*i], kind);
+                    if s.is_empty() {
+                        "—".to_owned()
+                    } else {
+                        s
+                    }
+                })
+                .collect();
+            pdf.text(&cells.join("｜"), 9.5, BLACK, 0.0);
+        }
+        pdf.space(6.0);
+    }
+    pdf.finish().map_err(|e| ApiError::Internal(e.into()))
+}
+
+// ---------------------------------------------------------------- endpoints
+
+use crate::auth::AuthUser;
+use crate::{blocking, AppState};
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use walkthrough_core::model::Role;
+
+/// The CS center (its company's projects) and engineers (their assigned
+/// projects) read reports; inspectors and contractors do not.
+pub fn require_reader(user: &AuthUser, project: &ProjectId) -> Result<(), ApiError> {
+    match user.user.role {
+        Role::CsAdmin | Role::Engineer => {}
+        Role::Inspector | Role::Contractor => {
+            return Err(ApiError::Forbidden("reports are for the CS center and the project department".into()))
+        }
+    }
+    if !user.projects.contains(project) {
+        return Err(ApiError::Forbidden(format!("you are not assigned to project {project}")));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportQuery {
+    #[serde(default)]
+    pub format: Option<String>,
+    /// For CSV: which table.
+    #[serde(default)]
+    pub table: Option<String>,
+    /// A report date (YYYY-MM-DD, end of that day UTC) instead of the default.
+    #[serde(default)]
+    pub as_of: Option<String>,
+    // Drill-down.
+    #[serde(default)]
+    pub contractor: Option<String>,
+    #[serde(default)]
+    pub filter: Option<String>,
+}
+
+/// Parse the path's round ("1", "2", … or "cumulative") and the report date.
+fn resolve(project: &Project, round: &str, q: &ReportQuery, now: Time) -> Result<(Scope, RoundNo, Time), ApiError> {
+    let explicit = match q.as_of.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(time::end_of_day(
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| ApiError::BadRequest(format!("as_of {s:?} is not a date (YYYY-MM-DD)")))?,
+        )),
+    };
+    if round == "cumulative" {
+        let as_of = explicit.unwrap_or(now);
+        return Ok((Scope::Cumulative, current_round(project, as_of)?, as_of));
+    }
+    let no: u32 = round
+        .parse()
+        .map_err(|_| ApiError::BadRequest(format!("{round:?} is not a round: use its number or \"cumulative\"")))?;
+    let no = RoundNo(no);
+    let default = round_as_of(project, no, now)?;
+    Ok((Scope::Round, no, explicit.unwrap_or(default)))
+}
+
+/// The project's model and read-model rows, for `user`.
+fn load(st: &AppState, project_id: &ProjectId) -> Result<(std::sync::Arc<Project>, Loaded), ApiError> {
+    let project = crate::dispatch::project(st, project_id)?;
+    let defects = st.store.defect_rows(project_id)?;
+    let rechecks = st.store.recheck_rows(project_id)?;
+    let units = st.store.unit_round_rows(project_id)?;
+    Ok((project, Loaded { defects, rechecks, units }))
+}
+
+struct Loaded {
+    defects: Vec<DefectRow>,
+    rechecks: Vec<RecheckRow>,
+    units: Vec<UnitRoundRow>,
+}
+
+impl Loaded {
+    fn rows(&self) -> Rows<'_> {
+        Rows { defects: &self.defects, rechecks: &self.rechecks, units: &self.units }
+    }
+}
+
+fn file(mime: &'static str, name: String, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// `GET /projects/{p}/reports/{round}?format=json|csv|xlsx|pdf[&table=T][&as_of=D]`.
+pub async fn report(
+    State(st): State<AppState>,
+    user: AuthUser,
+    Path((project_id, round)): Path<(String, String)>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let project_id = ProjectId::new(project_id);
+    require_reader(&user, &project_id)?;
+    let format = q.format.clone().unwrap_or_else(|| "json".into());
+    if !matches!(format.as_str(), "json" | "csv" | "xlsx" | "pdf") {
+        return Err(ApiError::BadRequest(format!("format {format:?} is not offered: use json, csv, xlsx or pdf")));
+    }
+    blocking(move || {
+        let (project, loaded) = load(&st, &project_id)?;
+        let (scope, no, as_of) = resolve(&project, &round, &q, chrono::Utc::now())?;
+        let report = build(&project, &loaded.rows(), scope, no, as_of);
+        let stem = match scope {
+            Scope::Round => format!("{}-round-{}", project_id, no.0),
+            Scope::Cumulative => format!("{project_id}-cumulative"),
+        };
+        Ok(match format.as_str() {
+            "csv" => {
+                let key = q.table.as_deref().unwrap_or("summary");
+                let table = report.table(key).ok_or_else(|| {
+                    let keys: Vec<&str> = report.tables.iter().map(|t| t.key.as_str()).collect();
+                    ApiError::BadRequest(format!("no table {key:?} in the report; tables: {}", keys.join(", ")))
+                })?;
+                file("text/csv; charset=utf-8", format!("{stem}-{key}.csv"), csv(table)?)
+            }
+            "xlsx" => file(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                format!("{stem}.xlsx"),
+                xlsx(&report)?,
+            ),
+            "pdf" => file("application/pdf", format!("{stem}.pdf"), pdf(&report)?),
+            _ => Json(report).into_response(),
+        })
+    })
+    .await
+}
+
+/// `GET /projects/{p}/reports/{round}/defects?filter=failed_twice|open|overdue|all[&contractor=C]`:
+/// the defects behind a number of the report.
+pub async fn defects(
+    State(st): State<AppState>,
+    user: AuthUser,
+    Path((project_id, round)): Path<(String, String)>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Json<Vec<DrillItem>>, ApiError> {
+    let project_id = ProjectId::new(project_id);
+    require_reader(&user, &project_id)?;
+    let filter = q.filter.clone().unwrap_or_else(|| "all".into());
+    let which: Drill = serde_json::from_value(Value::String(filter.clone())).map_err(|_| {
+        ApiError::BadRequest(format!("filter {filter:?} is not offered: use failed_twice, open, overdue or all"))
+    })?;
+    blocking(move || {
+        let (project, loaded) = load(&st, &project_id)?;
+        let (_, no, as_of) = resolve(&project, &round, &q, chrono::Utc::now())?;
+        let contractor = q.contractor.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        if let Some(c) = contractor {
+            if c != kpi::UNASSIGNED && !project.contractors.contains_key(&ContractorId::new(c)) {
+                return Err(ApiError::Unprocessable(format!("contractor `{c}` is not in project {project_id}")));
+            }
+        }
+        Ok(Json(drill(&project, &loaded.rows(), no, as_of, contractor, which)))
+    })
+    .await
+}

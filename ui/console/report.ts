@@ -1,0 +1,48 @@
+// The round report as the server sends it (GET /projects/{p}/reports/{round}),
+// and how the dashboard shows its cells. No rate is computed here: every
+// number comes from the server, which takes them from the core's KPIs.
+
+export type Kind = 'text' | 'count' | 'rate' | 'number';
+export interface Column { key: string; zh: string; en: string; kind: Kind }
+export type Cell = string | number | null;
+export interface Table { key: string; zh: string; en: string; columns: Column[]; rows: Cell[][] }
+export interface Report {
+  project: string; project_name: { zh: string; en: string }; scope: 'round' | 'cumulative'; round: number;
+  as_of: string; handover_date: string; days_to_handover: number; tables: Table[];
+}
+export interface DrillItem {
+  id: string; unit: string; building: string; room: string; category: { zh: string; en: string }; status: string;
+  contractor: string | null; found_round: number; found_at: string; failed_rechecks: number;
+  first_deadline: string | null; overdue: boolean;
+}
+
+/** Metrics of the summary whose values are rates. */
+export const SUMMARY_RATES = new Set(['unit_pass_rate', 'item_pass_rate', 'closed_rate', 'timely_rate']);
+
+/** A cell as text: rates as percentages with one decimal, no value as "—". */
+export function formatCell(value: Cell, kind: Kind): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'number' && kind === 'rate') return `${(value * 100).toFixed(1)}%`;
+  return String(value);
+}
+
+/** The kind of a cell, the summary's value columns taking their row's kind. */
+export function cellKind(table: Table, row: Cell[], column: number): Kind {
+  const kind = table.columns[column].kind;
+  if (table.key === 'summary' && kind === 'number' && SUMMARY_RATES.has(String(row[0]))) return 'rate';
+  return kind;
+}
+
+/** The columns to show in `lang`: the name in that language, never the other one. */
+export function visibleColumns(table: Table, lang: 'en' | 'zh-CN'): number[] {
+  const hide = lang === 'zh-CN' ? 'name_en' : 'name_zh';
+  const named = table.columns.some(c => c.key === 'name_zh');
+  return table.columns.map((c, i) => [c, i] as const)
+    .filter(([c, i]) => c.key !== hide && !(named && i === 0))
+    .map(([, i]) => i);
+}
+
+/** Report rounds to offer: each planned round, then cumulative. */
+export function roundChoices(rounds: number): string[] {
+  return [...Array.from({ length: rounds }, (_, i) => String(i + 1)), 'cumulative'];
+}
