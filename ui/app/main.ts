@@ -54,7 +54,7 @@ function render() {
   else if (!s.session) body = renderSignin();
   else if (state.unit) body = renderUnit(state.unit);
   else body = renderGrid();
-  root.innerHTML = renderTop() + renderBanner() + `<main>${body}</main>` + renderModal();
+  root.innerHTML = `<div id="top">${renderTop()}</div>` + renderBanner() + `<main>${body}</main>` + renderModal();
   hydratePhotos();
 }
 
@@ -598,17 +598,23 @@ root.addEventListener('click', (ev) => {
   drawMark(m, p, p);
 });
 
-listen<SyncProgress>('sync-progress', (p) => { state.progress = p; const top = root.querySelector('[data-testid="sync-progress"]'); if (!top) render(); else render(); });
+/** Redraw only the status bar: a form being typed in keeps its focus. */
+function renderStatusBar() {
+  const top = document.getElementById('top');
+  if (top) top.innerHTML = renderTop(); else render();
+}
+
+listen<SyncProgress>('sync-progress', (p) => { state.progress = p; renderStatusBar(); });
 listen<AppStatus>('status', async (s) => {
-  const hadPending = state.status?.sync.pending_changes ?? 0;
   state.status = s;
-  // Background sync brought something in or sent something: refresh what is on screen.
-  if (!state.form && !state.markup && !state.recheck) {
-    if (state.unit) await reloadUnit(); else if (s.session) await loadGrid();
+  // Background sync may have brought something in: refresh what is on
+  // screen, unless a form is open (or nobody is signed in yet), where only
+  // the status bar changes and the field being typed in keeps its focus.
+  if (s.session && !state.form && !state.markup && !state.recheck) {
+    if (state.unit) await reloadUnit(); else await loadGrid();
     render();
-  } else if (hadPending !== s.sync.pending_changes) {
-    const top = root.querySelector('header.top');
-    if (top) top.outerHTML = renderTop();
+  } else {
+    renderStatusBar();
   }
 });
 
