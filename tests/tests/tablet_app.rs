@@ -254,8 +254,25 @@ async fn save_defect(c: &Client) {
 }
 
 async fn sync(c: &Client) {
+    let before = el(c, "sync-status").await.attr("data-last").await.unwrap().unwrap_or_default();
     tap(c, "sync-button").await;
-    wait_attr(c, "[data-testid=sync-status]", "data-pending", "0").await;
+    // Done when the last-sync time moved on, nothing is pending and nothing runs.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(e) = c.find(Locator::Css("[data-testid=sync-status]")).await {
+            let attr = |name: &'static str| {
+                let e = e.clone();
+                async move { e.attr(name).await.ok().flatten().unwrap_or_default() }
+            };
+            let (last, pending, running) =
+                (attr("data-last").await, attr("data-pending").await, attr("data-running").await);
+            if last != before && pending == "0" && running == "0" {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "the sync did not finish");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
 }
 
 async fn count_defects(c: &Client) -> String {

@@ -82,7 +82,7 @@ function renderTop(): string {
     <strong class="brand">${t('app.title')}</strong>
     ${project ? `<span class="project">${esc(pick(project.name))}</span><select data-testid="round-select" data-action="round">${rounds}</select>` : ''}
     <span class="grow"></span>
-    ${session ? `<span class="sync-status" data-testid="sync-status" data-pending="${sync?.pending_changes ?? 0}" data-online="${sync?.online ? 1 : 0}">${syncText}</span>
+    ${session ? `<span class="sync-status" data-testid="sync-status" data-pending="${sync?.pending_changes ?? 0}" data-last="${sync?.last_sync_ms ?? ''}" data-running="${sync?.running ? 1 : 0}" data-online="${sync?.online ? 1 : 0}">${syncText}</span>
       <button data-testid="sync-button" data-action="sync" ${sync?.running ? 'disabled' : ''}>${t('sync.button')}</button>
       <span class="who">${esc(session.name)}</span>` : ''}
     <button data-testid="lang-toggle" data-action="lang">${t('lang.switch')}</button>
@@ -343,8 +343,13 @@ async function loadGrid() {
 }
 
 async function reloadUnit() {
-  if (!state.unit) return;
-  try { state.unit = await api.openUnit(state.unit.project, state.unit.unit, state.round); } catch (e) { showError(e); }
+  const shown = state.unit;
+  if (!shown) return;
+  try {
+    const fresh = await api.openUnit(shown.project, shown.unit, state.round);
+    // The inspector may have left the unit meanwhile: never bring it back.
+    if (state.unit?.unit === shown.unit) state.unit = fresh;
+  } catch (e) { showError(e); }
 }
 
 async function syncNow() {
