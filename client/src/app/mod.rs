@@ -169,6 +169,39 @@ commands! {
     sync_now() -> AppStatus;
 }
 
+/// Bring a defect's photos and their marks from `old` to `photos`: attach
+/// new photos, delete marks that were removed, write marks that are new or
+/// moved. One mechanism for a new defect (nothing old) and an edited one.
+fn write_photos(
+    doc: &mut walkthrough_core::doc::UnitDoc,
+    defect: DefectId,
+    old: &BTreeMap<PhotoHash, Photo>,
+    photos: &[(PhotoHash, Vec<Mark>)],
+    by: &UserId,
+    at: Time,
+) -> walkthrough_core::Result<()> {
+    for (hash, marks) in photos {
+        let current = old.get(hash).map(|p| p.marks.clone()).unwrap_or_default();
+        if !old.contains_key(hash) {
+            doc.add_photo(
+                defect,
+                &Photo { hash: hash.clone(), added_by: by.clone(), added_at: at, marks: Default::default() },
+            )?;
+        }
+        for old_mark in current.keys() {
+            if !marks.iter().any(|m| &m.id == old_mark) {
+                doc.delete_mark(defect, hash, *old_mark, by, at)?;
+            }
+        }
+        for m in marks {
+            if current.get(&m.id) != Some(m) {
+                doc.put_mark(defect, hash, m, by, at)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn camel(snake: &str) -> String {
     let mut out = String::new();
     let mut up = false;
@@ -633,20 +666,7 @@ impl App {
                 let key = item.map(|item| ResultKey { room: d.room.clone(), item });
                 self.store.edit_unit(&p.id, &uid, |doc| {
                     doc.add_defect(&d)?;
-                    for (photo, marks) in &photos {
-                        doc.add_photo(
-                            d.id,
-                            &Photo {
-                                hash: photo.clone(),
-                                added_by: me.clone(),
-                                added_at: at,
-                                marks: Default::default(),
-                            },
-                        )?;
-                        for m in marks {
-                            doc.put_mark(d.id, photo, m, &me, at)?;
-                        }
-                    }
+                    write_photos(doc, d.id, &BTreeMap::new(), &photos, &me, at)?;
                     // A defect against a checklist line fails that line.
                     if let Some(key) = &key {
                         doc.record_result(round, key, Outcome::Fail, &me, at, None)?;
@@ -711,30 +731,7 @@ impl App {
                         for e in &edits {
                             doc.edit_defect(id, e, EventId::new_v7(), &me, at, round)?;
                         }
-                        for (hash, marks) in &photos {
-                            let current = old.photos.get(hash).map(|p| p.marks.clone()).unwrap_or_default();
-                            if !old.photos.contains_key(hash) {
-                                doc.add_photo(
-                                    id,
-                                    &Photo {
-                                        hash: hash.clone(),
-                                        added_by: me.clone(),
-                                        added_at: at,
-                                        marks: Default::default(),
-                                    },
-                                )?;
-                            }
-                            for old_mark in current.keys() {
-                                if !marks.iter().any(|m| &m.id == old_mark) {
-                                    doc.delete_mark(id, hash, *old_mark, &me, at)?;
-                                }
-                            }
-                            for m in marks {
-                                if current.get(&m.id) != Some(m) {
-                                    doc.put_mark(id, hash, m, &me, at)?;
-                                }
-                            }
-                        }
+                        write_photos(doc, id, &old.photos, &photos, &me, at)?;
                         Ok(())
                     })?;
                 }
