@@ -58,8 +58,9 @@ ensure_ui() {
 
 # Debian's Chromium for the browser tests (playwright-core drives it; no
 # browser download). WALKTHROUGH_CHROMIUM tells the tests where it is.
+# Poppler's pdftotext, pdfimages and pdftoppm read the printed reports back.
 ensure_chromium() {
-    apt_install chromium fonts-noto-cjk
+    apt_install chromium fonts-noto-cjk poppler-utils
     export WALKTHROUGH_CHROMIUM="${WALKTHROUGH_CHROMIUM:-/usr/bin/chromium}"
 }
 

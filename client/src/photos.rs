@@ -163,6 +163,12 @@ impl PhotoDir {
     }
 }
 
+/// A JPEG of at most `edge` pixels on its longer side, oriented as shown
+/// (the server's printing copy of a photo).
+pub fn thumbnail_jpeg(bytes: &[u8], edge: u32, quality: u8) -> Result<Vec<u8>> {
+    encode_jpeg(&decode(bytes)?.thumbnail(edge, edge), quality)
+}
+
 fn encode_jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let rgb = img.to_rgb8();

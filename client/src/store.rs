@@ -422,6 +422,8 @@ impl Store {
             defects: all(&self.conn, "SELECT row FROM rm_defects WHERE project = ?1 ORDER BY unit, id", project)?,
             rechecks: all(&self.conn, "SELECT row FROM rm_rechecks WHERE project = ?1 ORDER BY unit, defect", project)?,
             rounds: all(&self.conn, "SELECT row FROM rm_unit_rounds WHERE project = ?1 ORDER BY unit, round", project)?,
+            // The tablet reads words and photos from its documents.
+            details: Vec::new(),
         })
     }
 

@@ -10,15 +10,19 @@ pub mod dispatch;
 pub mod dispatch_store;
 pub mod error;
 pub mod import;
+pub mod issued;
+pub mod jobs;
 pub mod links;
 pub mod outbox;
 pub mod pdf;
 pub mod report;
+pub mod report_store;
 pub mod seed;
 pub mod setup;
 pub mod sheet;
 pub mod store;
 pub mod sync;
+pub mod thumbs;
 
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, StatusCode};
@@ -45,11 +49,19 @@ pub struct AppState {
     /// change, and a tablet could then be told it is up to date when it is
     /// not).
     pub exchange_lock: Arc<std::sync::Mutex<()>>,
+    /// Background jobs (issuing reports) and their progress.
+    pub jobs: Arc<jobs::Jobs>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, settings: config::Settings) -> Self {
-        Self { store, settings: Arc::new(settings), projects: Arc::default(), exchange_lock: Arc::default() }
+        Self {
+            store,
+            settings: Arc::new(settings),
+            projects: Arc::default(),
+            exchange_lock: Arc::default(),
+            jobs: Arc::default(),
+        }
     }
 }
 
@@ -77,7 +89,8 @@ pub fn router(state: AppState) -> Router {
         .route("/contractor/photos", post(contractor::upload_photo))
         .route("/contractor/photos/{hash}", get(contractor::photo))
         .route("/contractor/sheet.pdf", get(contractor::sheet))
-        .merge(console::routes());
+        .merge(console::routes())
+        .merge(issued::routes());
     let ui = tower_http::services::ServeDir::new(&state.settings.ui_dir);
     Router::new()
         .nest(API, api)
@@ -97,9 +110,14 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || sync::rebuild_read_models(&st))
+        .await?
+        .map_err(|e| anyhow::anyhow!("deriving the read model again failed: {e:?}"))?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let stop = Arc::new(stop);
-    let worker = tokio::spawn(outbox::run(state.clone(), stopped));
+    let worker = tokio::spawn(outbox::run(state.clone(), stopped.clone()));
+    let thumbs = tokio::spawn(thumbs::run(state.clone(), stopped));
     let stop_on_signal = stop.clone();
     let result = axum::serve(listener, router(state))
         .with_graceful_shutdown(async move {
@@ -109,6 +127,7 @@ pub async fn serve(
         .await;
     let _ = stop.send(true);
     let _ = worker.await;
+    let _ = thumbs.await;
     result?;
     Ok(())
 }

@@ -74,6 +74,28 @@ enum Op {
     Line { from: (f32, f32), to: (f32, f32), width: f32, color: Rgb },
     Circle { center: (f32, f32), radius: f32, width: f32, color: Rgb },
     Image { x: f32, y: f32, w: f32, h: f32, image: krilla::image::Image },
+    Rect { x: f32, y: f32, w: f32, h: f32, color: Rgb },
+}
+
+/// A bar colour for charts.
+pub const BAR: Rgb = (47, 111, 178);
+/// A light fill (table header rows).
+pub const SHADE: Rgb = (235, 238, 242);
+
+/// `text` cut to fit `width` points at `size`, with an ellipsis when cut.
+pub fn fit(text: &str, size: f32, width: f32) -> String {
+    if text_width(text, size) <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        if text_width(&out, size) + text_width(c.encode_utf8(&mut [0; 4]), size) + size > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
 }
 
 /// A document being laid out: a cursor flowing down A4 pages.
@@ -162,6 +184,127 @@ impl PdfBuilder {
         self.space(size * 0.2);
     }
 
+    /// A table with a shaded header row repeated on every page it spans.
+    /// Columns take the width their content needs; when the page is too
+    /// narrow, text columns share what is left and their cells wrap (up to
+    /// four lines, then cut with an ellipsis). `right[i]`: column `i` holds
+    /// numbers, right-aligned.
+    pub fn table(&mut self, right: &[bool], header: &[String], rows: &[Vec<String>]) {
+        const SIZE: f32 = 8.0;
+        const LINE: f32 = SIZE * 1.35;
+        const PAD: f32 = 4.0;
+        const MAX_LINES: usize = 4;
+        let n = header.len();
+        let is_num = |i: usize| right.get(i).copied().unwrap_or(false);
+        // What each column needs: its widest cell (a sample of a long
+        // table), and its header wrapped to about four characters.
+        let mut natural: Vec<f32> = header.iter().map(|h| text_width(h, SIZE).min(4.0 * SIZE) + 2.0 * PAD).collect();
+        for row in rows.iter().take(400) {
+            for (i, cell) in row.iter().enumerate().take(n) {
+                natural[i] = natural[i].max(text_width(cell, SIZE) + 2.0 * PAD);
+            }
+        }
+        let width = self.width();
+        let sum: f32 = natural.iter().sum();
+        let mut widths = natural.clone();
+        if sum <= width {
+            widths.iter_mut().for_each(|w| *w *= width / sum.max(1.0));
+        } else {
+            // Numbers and short texts keep what they need; the long texts
+            // share what is left, in proportion to their length.
+            let mut flexible: Vec<usize> = (0..n).filter(|i| !is_num(*i)).collect();
+            while !flexible.is_empty() {
+                let fixed: f32 = (0..n).filter(|i| !flexible.contains(i)).map(|i| natural[i]).sum();
+                let left = (width - fixed).max(30.0 * flexible.len() as f32);
+                let fair = left / flexible.len() as f32;
+                let (short, long): (Vec<usize>, Vec<usize>) = flexible.iter().partition(|i| natural[**i] <= fair);
+                if short.is_empty() {
+                    let wanted: f32 = long.iter().map(|i| natural[*i]).sum();
+                    for i in long {
+                        widths[i] = (natural[i] / wanted.max(1.0) * left).max(30.0);
+                    }
+                    break;
+                }
+                flexible = long;
+            }
+        }
+        let lay_out = |cells: &[String]| -> Vec<Vec<String>> {
+            cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let w = widths.get(i).copied().unwrap_or(30.0) - 2.0 * PAD;
+                    let mut lines = wrap(c, SIZE, w);
+                    if lines.len() > MAX_LINES {
+                        let rest = lines[MAX_LINES - 1..].concat();
+                        lines.truncate(MAX_LINES - 1);
+                        lines.push(fit(&rest, SIZE, w));
+                    }
+                    lines
+                })
+                .collect()
+        };
+        let draw = |b: &mut Self, cells: &[Vec<String>], color: Rgb, shade: bool| {
+            let lines = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
+            let h = lines as f32 * LINE + 3.0;
+            if shade {
+                let y = b.y;
+                b.ops().push(Op::Rect { x: MARGIN, y, w: PAGE_W - 2.0 * MARGIN, h, color: SHADE });
+            }
+            let mut x = MARGIN;
+            for (i, cell) in cells.iter().enumerate() {
+                let w = widths.get(i).copied().unwrap_or(0.0);
+                for (k, text) in cell.iter().enumerate() {
+                    let tx = if is_num(i) { x + w - PAD - text_width(text, SIZE) } else { x + PAD };
+                    let ty = b.y + (k + 1) as f32 * LINE - SIZE * 0.2;
+                    b.ops().push(Op::Text { x: tx, y: ty, size: SIZE, text: text.clone(), color });
+                }
+                x += w;
+            }
+            b.y += h;
+        };
+        let head = lay_out(header);
+        let head_h = head.iter().map(Vec::len).max().unwrap_or(1) as f32 * LINE + 3.0;
+        self.ensure(head_h + LINE * 2.0);
+        draw(self, &head, GREY, true);
+        for row in rows {
+            let cells = lay_out(row);
+            let h = cells.iter().map(Vec::len).max().unwrap_or(1) as f32 * LINE + 3.0;
+            if self.y + h > PAGE_H - MARGIN - FOOTER {
+                self.new_page();
+                draw(self, &head, GREY, true);
+            }
+            draw(self, &cells, BLACK, false);
+        }
+        let y = self.y;
+        self.ops().push(Op::Line { from: (MARGIN, y), to: (PAGE_W - MARGIN, y), width: 0.4, color: GREY });
+        self.y += 4.0;
+    }
+
+    /// Horizontal bars, one per `(label, value)`, scaled to the largest,
+    /// each with its number written at its end.
+    pub fn bar_chart(&mut self, bars: &[(String, f64, String)], color: Rgb) {
+        const SIZE: f32 = 8.5;
+        const ROW: f32 = 15.0;
+        let label_w = 130.0;
+        let max = bars.iter().map(|b| b.1).fold(0.0f64, f64::max);
+        let span = self.width() - label_w - 60.0;
+        for (label, value, shown) in bars {
+            self.ensure(ROW);
+            let y = self.y;
+            let text = fit(label, SIZE, label_w - 6.0);
+            self.ops().push(Op::Text { x: MARGIN, y: y + ROW - 4.5, size: SIZE, text, color: BLACK });
+            let w = if max > 0.0 { (*value / max) as f32 * span } else { 0.0 };
+            if w > 0.0 {
+                self.ops().push(Op::Rect { x: MARGIN + label_w, y: y + 2.5, w, h: ROW - 5.0, color });
+            }
+            let tx = MARGIN + label_w + w + 4.0;
+            self.ops().push(Op::Text { x: tx, y: y + ROW - 4.5, size: SIZE, text: shown.clone(), color: GREY });
+            self.y += ROW;
+        }
+        self.y += 4.0;
+    }
+
     /// A horizontal rule across the page.
     pub fn rule(&mut self, color: Rgb) {
         self.ensure(8.0);
@@ -175,17 +318,31 @@ impl PdfBuilder {
     /// drawn over it (normalised coordinates, as stored). A photo that is
     /// not a readable JPEG or PNG is shown as a note.
     pub fn photos(&mut self, photos: &[(Vec<u8>, Vec<Shape>)], box_w: f32, box_h: f32) {
+        let captioned: Vec<(&[u8], &[Shape], &str)> =
+            photos.iter().map(|(b, m)| (b.as_slice(), m.as_slice(), "")).collect();
+        self.captioned_photos(&captioned, box_w, box_h);
+    }
+
+    /// Photos as `photos` lays them out, each with a short caption under it.
+    pub fn captioned_photos(&mut self, photos: &[(&[u8], &[Shape], &str)], box_w: f32, box_h: f32) {
         if photos.is_empty() {
             return;
         }
+        let captions = photos.iter().any(|p| !p.2.is_empty());
+        let caption_h = if captions { 12.0 } else { 0.0 };
         let per_row = ((self.width() + 8.0) / (box_w + 8.0)).floor().max(1.0) as usize;
         for row in photos.chunks(per_row) {
-            self.ensure(box_h + 8.0);
+            self.ensure(box_h + 8.0 + caption_h);
             let top = self.y + 4.0;
-            for (i, (bytes, marks)) in row.iter().enumerate() {
+            for (i, (bytes, marks, caption)) in row.iter().enumerate() {
+                if !caption.is_empty() {
+                    let left = MARGIN + i as f32 * (box_w + 8.0);
+                    let text = fit(caption, 8.0, box_w);
+                    self.ops().push(Op::Text { x: left, y: top + box_h + 10.0, size: 8.0, text, color: GREY });
+                }
                 let left = MARGIN + i as f32 * (box_w + 8.0);
-                let image = krilla::image::Image::from_jpeg(bytes.clone().into(), true)
-                    .or_else(|_| krilla::image::Image::from_png(bytes.clone().into(), true));
+                let image = krilla::image::Image::from_jpeg(bytes.to_vec().into(), true)
+                    .or_else(|_| krilla::image::Image::from_png(bytes.to_vec().into(), true));
                 let Ok(image) = image else {
                     self.ops().push(Op::Text {
                         x: left,
@@ -200,11 +357,11 @@ impl PdfBuilder {
                 let scale = (box_w / iw as f32).min(box_h / ih as f32);
                 let (w, h) = (iw as f32 * scale, ih as f32 * scale);
                 self.ops().push(Op::Image { x: left, y: top, w, h, image });
-                for m in marks {
+                for m in marks.iter() {
                     self.mark(m, left, top, w, h);
                 }
             }
-            self.y = top + box_h + 4.0;
+            self.y = top + box_h + 4.0 + caption_h;
         }
     }
 
@@ -280,6 +437,18 @@ fn draw(s: &mut krilla::surface::Surface<'_>, font: &Font, op: &Op) {
             pb.cubic_to(cx + k, cy - r, cx + r, cy - k, cx + r, *cy);
             pb.close();
             stroke(s, pb, *width, *color);
+        }
+        Op::Rect { x, y, w, h, color } => {
+            let mut pb = PathBuilder::new();
+            pb.move_to(*x, *y);
+            pb.line_to(x + w, *y);
+            pb.line_to(x + w, y + h);
+            pb.line_to(*x, y + h);
+            pb.close();
+            let Some(path) = pb.finish() else { return };
+            s.set_stroke(None);
+            s.set_fill(Some(fill(*color)));
+            s.draw_path(&path);
         }
         Op::Image { x, y, w, h, image } => {
             let Some(size) = Size::from_wh(*w, *h) else { return };

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use walkthrough_core::defect::{DefectStatus, Source};
-use walkthrough_core::kpi::{self, Completion, DefectRow, Rate, RecheckRow, ReportInput, RoundKpis, UnitRoundRow};
+use walkthrough_core::kpi::{
+    self, Completion, DefectDetail, DefectRow, PhotoDetail, Rate, RecheckRow, ReportInput, RoundKpis, UnitRoundRow,
+};
 use walkthrough_core::model::{I18nText, Project};
 use walkthrough_core::time::{self, Time};
 use walkthrough_core::*;
@@ -34,6 +36,8 @@ pub enum Kind {
     Count,
     Rate,
     Number,
+    /// A day, written "YYYY-MM-DD" (a real date in the workbook).
+    Date,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -69,7 +73,20 @@ pub struct RoundReport {
     pub kpis: RoundKpis,
     /// The previous round's figures, for comparison (round 2 onwards).
     pub previous: Option<RoundKpis>,
+    /// Own-inspection defects found and still open at the end of each round
+    /// started by the report date (the last one as of the report date).
+    pub trend: Vec<TrendPoint>,
     pub tables: Vec<Table>,
+}
+
+/// One round's point of the open-defects trend.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrendPoint {
+    pub round: u32,
+    pub as_of: Time,
+    pub found: u32,
+    pub open: u32,
+    pub overdue: u32,
 }
 
 impl RoundReport {
@@ -83,6 +100,8 @@ pub struct Rows<'a> {
     pub defects: &'a [DefectRow],
     pub rechecks: &'a [RecheckRow],
     pub units: &'a [UnitRoundRow],
+    /// The details of the defects accepted as risks (their unified answers).
+    pub risks: &'a [DefectDetail],
 }
 
 /// The report date of `round`: the end of its due day, or `now` while the
@@ -119,6 +138,26 @@ pub fn build(project: &Project, rows: &Rows<'_>, scope: Scope, round: RoundNo, a
             kpi::round_kpis(&input, r, at)
         });
     let days_to_handover = (project.handover_date - as_of.date_naive()).num_days();
+    let point = |no: RoundNo, at: Time, k: &RoundKpis| TrendPoint {
+        round: no.0,
+        as_of: at,
+        found: k.summary.defects_found_in_round,
+        open: k.summary.open_defects,
+        overdue: own(k).overdue,
+    };
+    let trend = project
+        .rounds
+        .values()
+        .filter(|p| p.no <= round && time::start_of_day(p.start) <= as_of)
+        .map(|p| {
+            let at = time::end_of_day(p.due).min(as_of);
+            if p.no == round {
+                point(p.no, as_of, &kpis)
+            } else {
+                point(p.no, at, &kpi::round_kpis(&input, p.no, at))
+            }
+        })
+        .collect();
     let names = Names { project };
     let tables = vec![
         summary_table(&kpis, previous.as_ref(), days_to_handover),
@@ -140,6 +179,8 @@ pub fn build(project: &Project, rows: &Rows<'_>, scope: Scope, round: RoundNo, a
         completion_table(&names, &kpis, true),
         completion_table(&names, &kpis, false),
         at_risk_table(&names, rows.defects, &kpis),
+        repeat_spots_table(&names, &kpis),
+        risks_table(&names, rows, &kpis),
     ];
     RoundReport {
         project: project.id.clone(),
@@ -151,6 +192,7 @@ pub fn build(project: &Project, rows: &Rows<'_>, scope: Scope, round: RoundNo, a
         days_to_handover,
         kpis,
         previous,
+        trend,
         tables,
     }
 }
@@ -177,6 +219,12 @@ impl Names<'_> {
     }
     fn engineer(&self, id: &str) -> I18nText {
         self.project.people.get(&UserId::new(id)).map_or_else(|| plain(id), |p| I18nText::new(&p.name, &p.name))
+    }
+    fn unit_number(&self, unit: &UnitId) -> String {
+        self.project.units.get(unit).map_or_else(|| unit.0.clone(), |u| u.number.clone())
+    }
+    fn room(&self, unit: &UnitId, room: &RoomId) -> I18nText {
+        self.project.unit_type_of(unit).and_then(|t| t.room(room)).map_or_else(|| plain(&room.0), |r| r.name.clone())
     }
     fn room_kind(&self, id: &str) -> I18nText {
         let zh = match id {
@@ -538,6 +586,89 @@ fn at_risk_table(n: &Names<'_>, defects: &[DefectRow], k: &RoundKpis) -> Table {
     }
 }
 
+/// Spots where defects repeat (two or more defects, or one failed twice or
+/// more): where a repair does not hold.
+fn repeat_spots_table(n: &Names<'_>, k: &RoundKpis) -> Table {
+    let mut spots: Vec<&walkthrough_core::rules::RepeatSpot> = k.repeat_spots.iter().collect();
+    spots.sort_by_key(|s| (std::cmp::Reverse(s.failed_rechecks), std::cmp::Reverse(s.defects), &s.unit));
+    let rows = spots
+        .into_iter()
+        .map(|s| {
+            let building = n.project.units.get(&s.unit).map(|u| n.building(&u.building.0).zh).unwrap_or_default();
+            vec![
+                json!(s.unit.0),
+                json!(building),
+                json!(n.unit_number(&s.unit)),
+                json!(n.room(&s.unit, &s.room).zh),
+                json!(s.element.0),
+                json!(s.defects),
+                json!(s.failed_rechecks),
+            ]
+        })
+        .collect();
+    Table {
+        key: "repeat_spots".into(),
+        zh: "重复问题部位".into(),
+        en: "Repeat spots".into(),
+        columns: vec![
+            col("unit", "房源代码", "Unit", Kind::Text),
+            col("building", "楼栋", "Building", Kind::Text),
+            col("number", "房号", "Number", Kind::Text),
+            col("room", "房间", "Room", Kind::Text),
+            col("element", "部位", "Element", Kind::Text),
+            col("defects", "问题数", "Defects", Kind::Count),
+            col("failed_rechecks", "复验不合格次数", "Failed rechecks", Kind::Count),
+        ],
+        rows,
+    }
+}
+
+/// Defects the CS center accepted as risks by the report date, with the
+/// unified answer (统一口径) for owners and the contingency plan.
+fn risks_table(n: &Names<'_>, rows: &Rows<'_>, k: &RoundKpis) -> Table {
+    let details: HashMap<DefectId, &DefectDetail> = rows.risks.iter().map(|d| (d.id, d)).collect();
+    let rows = rows
+        .defects
+        .iter()
+        .filter(|r| live(r, k.round, k.as_of))
+        .filter(|r| r.status == DefectStatus::AcceptedRisk && r.closed_at.is_some_and(|t| t <= k.as_of))
+        .map(|r| {
+            let risk = details.get(&r.id).and_then(|d| d.risk.as_ref());
+            let d = details.get(&r.id);
+            vec![
+                json!(r.unit.0),
+                json!(n.building(&r.building.0).zh),
+                json!(n.unit_number(&r.unit)),
+                json!(n.room(&r.unit, &r.room).zh),
+                json!(n.category(&r.category.0).zh),
+                json!(d.map_or("", |d| d.description.as_str())),
+                json!(risk.map_or("", |x| x.unified_answer.zh.as_str())),
+                json!(risk.map_or("", |x| x.unified_answer.en.as_str())),
+                json!(risk.map_or("", |x| x.contingency_plan.as_str())),
+                r.closed_at.map_or(Value::Null, |t| json!(local(t))),
+            ]
+        })
+        .collect();
+    Table {
+        key: "accepted_risks".into(),
+        zh: "不整改风险及统一口径".into(),
+        en: "Accepted risks and unified answers".into(),
+        columns: vec![
+            col("unit", "房源代码", "Unit", Kind::Text),
+            col("building", "楼栋", "Building", Kind::Text),
+            col("number", "房号", "Number", Kind::Text),
+            col("room", "房间", "Room", Kind::Text),
+            col("category", "问题分类", "Category", Kind::Text),
+            col("description", "问题描述", "Description", Kind::Text),
+            col("answer_zh", "统一口径", "Unified answer (zh)", Kind::Text),
+            col("answer_en", "统一口径（英文）", "Unified answer", Kind::Text),
+            col("plan", "应对预案", "Contingency plan", Kind::Text),
+            col("accepted_at", "确认日期", "Accepted on", Kind::Date),
+        ],
+        rows,
+    }
+}
+
 /// Counted in a report of `round` as of `as_of` (the core's rule).
 fn live(r: &DefectRow, round: RoundNo, as_of: Time) -> bool {
     r.found_round <= round && r.found_at <= as_of && r.withdrawn_at.is_none_or(|t| t > as_of)
@@ -718,6 +849,10 @@ pub fn xlsx(report: &RoundReport) -> Result<Vec<u8>, ApiError> {
                             ws.write_number(r, c, f).map_err(err)?;
                         }
                     }
+                    Value::String(s) if kind == Kind::Date => {
+                        let d = ExcelDateTime::parse_from_str(s).map_err(err)?;
+                        ws.write_datetime_with_format(r, c, &d, &date).map_err(err)?;
+                    }
                     Value::String(s) => {
                         ws.write_string(r, c, s).map_err(err)?;
                     }
@@ -748,9 +883,106 @@ fn local(t: Time) -> String {
     t.date_naive().format("%Y-%m-%d").to_string()
 }
 
-/// The printable report in zh-CN: a title block, then every table with its
-/// zh-CN heading, one line per row (columns separated by "｜"), numbered pages.
-pub fn pdf(report: &RoundReport) -> Result<Vec<u8>, ApiError> {
+/// One defect in the report's appendices.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AppendixItem {
+    pub id: DefectId,
+    pub unit: UnitId,
+    pub building: String,
+    pub unit_number: String,
+    pub room: String,
+    pub category: String,
+    pub spot: String,
+    pub description: String,
+    pub status: DefectStatus,
+    /// Open at the report date.
+    pub open: bool,
+    pub overdue: bool,
+    pub contractor: Option<ContractorId>,
+    pub contractor_name: String,
+    pub deadline: Option<Time>,
+    pub failed_rechecks: u32,
+    pub photos: Vec<PhotoDetail>,
+}
+
+/// What the appendices list: the report's own-inspection defects found in
+/// its round or still open at its date, by building, unit and room.
+pub fn appendix(
+    project: &Project,
+    defects: &[DefectRow],
+    details: &[DefectDetail],
+    report: &RoundReport,
+) -> Vec<AppendixItem> {
+    let (round, as_of) = (report.round, report.as_of);
+    let by_id: HashMap<DefectId, &DefectDetail> = details.iter().map(|d| (d.id, d)).collect();
+    let n = Names { project };
+    let mut out: Vec<AppendixItem> = defects
+        .iter()
+        .filter(|r| live(r, round, as_of) && r.source == OWN)
+        .filter(|r| {
+            let in_round = report.scope == Scope::Cumulative || r.found_round == round;
+            in_round || is_open(r, as_of)
+        })
+        .map(|r| {
+            let d = by_id.get(&r.id);
+            let key = r.contractor.as_ref().map_or(kpi::UNASSIGNED, |c| c.as_str());
+            AppendixItem {
+                id: r.id,
+                unit: r.unit.clone(),
+                building: n.building(&r.building.0).zh,
+                unit_number: n.unit_number(&r.unit),
+                room: n.room(&r.unit, &r.room).zh,
+                category: n.category(&r.category.0).zh,
+                spot: d.map(|d| d.spot.clone()).unwrap_or_default(),
+                description: d.map(|d| d.description.clone()).unwrap_or_default(),
+                status: r.status,
+                open: is_open(r, as_of),
+                overdue: r.overdue_at(as_of),
+                contractor: r.contractor.clone(),
+                contractor_name: n.contractor(key).zh,
+                deadline: r.current_deadline,
+                failed_rechecks: r.failed_rechecks,
+                photos: d.map(|d| d.photos.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.building, &a.unit, &a.room, a.id).cmp(&(&b.building, &b.unit, &b.room, b.id)));
+    out
+}
+
+/// What the PDF prints beyond the tables: the appendices, with photos (up
+/// to `max_photos`, from `photo`) or without.
+pub struct PdfExtras<'a> {
+    pub appendix: &'a [AppendixItem],
+    pub photos: bool,
+    pub max_photos: usize,
+    /// The printing copy of a photo.
+    pub photo: &'a dyn Fn(&PhotoHash) -> Option<Vec<u8>>,
+    /// Told (stage, done, total) as the PDF is laid out.
+    pub progress: &'a dyn Fn(&str, u64, u64),
+}
+
+/// How many photos the printed report holds unless told otherwise.
+pub const DEFAULT_MAX_PHOTOS: usize = 1000;
+
+fn status_text(item: &AppendixItem) -> String {
+    let base = if item.open { crate::sheet::status_zh(item.status) } else { "已完结" };
+    if item.overdue {
+        format!("{base}（超期）")
+    } else {
+        base.to_owned()
+    }
+}
+
+fn day(t: Option<Time>) -> String {
+    t.map_or_else(|| "—".to_owned(), local)
+}
+
+/// The printable report in zh-CN: a title block, charts, every table with
+/// its zh-CN heading, then the appendices (each contractor's open items;
+/// each unit's defects, with their photos and marks), numbered pages.
+pub fn pdf(report: &RoundReport, extras: Option<&PdfExtras<'_>>) -> Result<Vec<u8>, ApiError> {
+    use crate::pdf::{BAR, RED};
     let mut pdf = PdfBuilder::new().map_err(|e| ApiError::Internal(e.into()))?;
     pdf.footer = format!("{} · 第 {} 轮模拟验收报告", report.project_name.zh, report.round.0);
     let title = match report.scope {
@@ -763,6 +995,47 @@ pub fn pdf(report: &RoundReport) -> Result<Vec<u8>, ApiError> {
     pdf.text(&format!("距交付：{} 天", report.days_to_handover), 11.0, BLACK, 0.0);
     pdf.text("自查问题与业主报修分开统计；比率按核心 KPI 定义计算。", 9.0, GREY, 0.0);
     pdf.rule(GREY);
+
+    // Charts: where a reader would rather look than read.
+    let bars_of = |key: &str, value: &str, top: usize| -> Vec<(String, f64, String)> {
+        let Some(t) = report.table(key) else { return Vec::new() };
+        let (Some(name), Some(v)) =
+            (t.columns.iter().position(|c| c.key == "name_zh"), t.columns.iter().position(|c| c.key == value))
+        else {
+            return Vec::new();
+        };
+        let mut bars: Vec<(String, f64, String)> = t
+            .rows
+            .iter()
+            .map(|r| {
+                let f = r[v].as_f64().unwrap_or(0.0);
+                (r[name].as_str().unwrap_or_default().to_owned(), f, cell_text(&r[v], Kind::Count))
+            })
+            .filter(|b| b.1 > 0.0)
+            .collect();
+        bars.sort_by(|a, b| b.1.total_cmp(&a.1));
+        bars.truncate(top);
+        bars
+    };
+    pdf.heading("图表", 13.0);
+    pdf.text("本轮问题：按问题分类（自查）", 10.0, BLACK, 0.0);
+    pdf.bar_chart(&bars_of("categories", "own", 12), BAR);
+    pdf.text("未完结问题：按施工单位", 10.0, BLACK, 0.0);
+    pdf.bar_chart(&bars_of("contractors", "open", 12), BAR);
+    pdf.text("未完结问题趋势（各轮末）", 10.0, BLACK, 0.0);
+    let trend: Vec<(String, f64, String)> = report
+        .trend
+        .iter()
+        .map(|p| {
+            (
+                format!("第 {} 轮（{}）", p.round, local(p.as_of)),
+                f64::from(p.open),
+                format!("{} 项（超期 {}）", p.open, p.overdue),
+            )
+        })
+        .collect();
+    pdf.bar_chart(&trend, RED);
+
     for t in &report.tables {
         pdf.heading(&t.zh, 13.0);
         // Code columns are for machines; the PDF shows names.
@@ -771,40 +1044,166 @@ pub fn pdf(report: &RoundReport) -> Result<Vec<u8>, ApiError> {
             .iter()
             .enumerate()
             .filter(|(_, c)| {
-                c.key != "name_en"
+                !matches!(c.key.as_str(), "name_en" | "answer_en" | "metric")
                     && !(c.kind == Kind::Text && t.columns.iter().any(|o| o.key == "name_zh") && c.key != "name_zh")
+                    && !(c.key == "unit" && t.columns.iter().any(|o| o.key == "number"))
             })
             .map(|(i, _)| i)
             .collect();
-        let header: Vec<&str> = shown.iter().map(|i| t.columns[*i].zh.as_str()).collect();
-        pdf.text(&header.join("｜"), 9.0, GREY, 0.0);
         if t.rows.is_empty() {
             pdf.text("（无）", 9.5, BLACK, 0.0);
+            pdf.space(4.0);
+            continue;
         }
-        for row in &t.rows {
-            let is_summary_rate =
-                t.key == "summary" && row.first().and_then(Value::as_str).is_some_and(summary_is_rate);
-            let cells: Vec<String> = shown
-                .iter()
-                .map(|i| {
-                    let kind = if is_summary_rate && t.columns[*i].kind == Kind::Number {
-                        Kind::Rate
-                    } else {
-                        t.columns[*i].kind
-                    };
-                    let s = cell_text(&row[*i], kind);
-                    if s.is_empty() {
-                        "—".to_owned()
-                    } else {
-                        s
-                    }
-                })
-                .collect();
-            pdf.text(&cells.join("｜"), 9.5, BLACK, 0.0);
-        }
-        pdf.space(6.0);
+        let right: Vec<bool> = shown.iter().map(|i| !matches!(t.columns[*i].kind, Kind::Text | Kind::Date)).collect();
+        let header: Vec<String> = shown.iter().map(|i| t.columns[*i].zh.clone()).collect();
+        let rows: Vec<Vec<String>> = t
+            .rows
+            .iter()
+            .map(|row| {
+                let is_summary_rate =
+                    t.key == "summary" && row.first().and_then(Value::as_str).is_some_and(summary_is_rate);
+                shown
+                    .iter()
+                    .map(|i| {
+                        let kind = if is_summary_rate && t.columns[*i].kind == Kind::Number {
+                            Kind::Rate
+                        } else {
+                            t.columns[*i].kind
+                        };
+                        let s = cell_text(&row[*i], kind);
+                        if s.is_empty() {
+                            "—".to_owned()
+                        } else {
+                            s
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        pdf.table(&right, &header, &rows);
+        pdf.space(4.0);
+    }
+
+    if let Some(x) = extras {
+        appendices(&mut pdf, x);
+    }
+    if let Some(x) = extras {
+        (x.progress)("writing", 0, 1);
     }
     pdf.finish().map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// Appendix 1: each contractor's open items, overdue first. Appendix 2:
+/// each unit's defects, with their photos and marks.
+fn appendices(pdf: &mut PdfBuilder, x: &PdfExtras<'_>) {
+    use crate::pdf::RED;
+    pdf.new_page();
+    pdf.heading("附录一　施工单位未完结问题清单", 15.0);
+    let mut by_contractor: BTreeMap<&str, Vec<&AppendixItem>> = BTreeMap::new();
+    for item in x.appendix.iter().filter(|i| i.open) {
+        by_contractor.entry(item.contractor_name.as_str()).or_default().push(item);
+    }
+    if by_contractor.is_empty() {
+        pdf.text("（无未完结问题）", 9.5, BLACK, 0.0);
+    }
+    let text = [false; 7];
+    let header: Vec<String> =
+        ["楼栋", "房号", "房间", "问题分类", "问题描述", "整改期限", "状态"].map(String::from).to_vec();
+    for (name, mut items) in by_contractor {
+        items.sort_by_key(|i| (!i.overdue, i.deadline, &i.unit));
+        let overdue = items.iter().filter(|i| i.overdue).count();
+        pdf.heading(&format!("{name}：未完结 {} 项，其中超期 {overdue} 项", items.len()), 11.0);
+        let rows: Vec<Vec<String>> = items
+            .iter()
+            .map(|i| {
+                vec![
+                    i.building.clone(),
+                    i.unit_number.clone(),
+                    i.room.clone(),
+                    i.category.clone(),
+                    i.description.clone(),
+                    day(i.deadline),
+                    status_text(i),
+                ]
+            })
+            .collect();
+        pdf.table(&text, &header, &rows);
+    }
+
+    pdf.new_page();
+    pdf.heading("附录二　分户问题明细", 15.0);
+    if x.appendix.is_empty() {
+        pdf.text("（无）", 9.5, BLACK, 0.0);
+    }
+    let total = x.appendix.len() as u64;
+    let photos_total: usize = x.appendix.iter().map(|i| i.photos.len()).sum();
+    let mut printed = 0usize;
+    let numbers = [true, false, false, false, false, false, false, true];
+    let header: Vec<String> =
+        ["#", "房间", "问题分类", "问题描述 / 部位", "施工单位", "整改期限", "状态", "复验不合格"]
+            .map(String::from)
+            .to_vec();
+    let mut done = 0u64;
+    let mut i = 0;
+    while i < x.appendix.len() {
+        let unit = &x.appendix[i].unit;
+        let end = x.appendix[i..].iter().position(|a| &a.unit != unit).map_or(x.appendix.len(), |p| i + p);
+        let items = &x.appendix[i..end];
+        let first = &items[0];
+        pdf.heading(&format!("{} {} 室　共 {} 项", first.building, first.unit_number, items.len()), 11.0);
+        let rows: Vec<Vec<String>> = items
+            .iter()
+            .enumerate()
+            .map(|(n, a)| {
+                let words = if a.spot.is_empty() {
+                    a.description.clone()
+                } else {
+                    format!("{}（{}）", a.description, a.spot)
+                };
+                vec![
+                    (n + 1).to_string(),
+                    a.room.clone(),
+                    a.category.clone(),
+                    words,
+                    a.contractor_name.clone(),
+                    day(a.deadline),
+                    status_text(a),
+                    a.failed_rechecks.to_string(),
+                ]
+            })
+            .collect();
+        pdf.table(&numbers, &header, &rows);
+        if x.photos {
+            let mut shots: Vec<(Vec<u8>, &[walkthrough_core::defect::Shape], String)> = Vec::new();
+            for (n, a) in items.iter().enumerate() {
+                for p in &a.photos {
+                    if printed >= x.max_photos {
+                        break;
+                    }
+                    if let Some(bytes) = (x.photo)(&p.hash) {
+                        printed += 1;
+                        shots.push((bytes, &p.marks, format!("#{} {}", n + 1, a.room)));
+                    }
+                }
+            }
+            let view: Vec<(&[u8], &[walkthrough_core::defect::Shape], &str)> =
+                shots.iter().map(|(b, m, c)| (b.as_slice(), *m, c.as_str())).collect();
+            pdf.captioned_photos(&view, 120.0, 90.0);
+        }
+        done += items.len() as u64;
+        (x.progress)(if x.photos { "photos" } else { "appendix" }, done, total);
+        i = end;
+    }
+    if x.photos && photos_total > printed {
+        pdf.space(6.0);
+        pdf.text(
+            &format!("本报告收录照片 {printed} 张（共 {photos_total} 张）；其余照片见客服中心看板中的问题详情。"),
+            9.0,
+            RED,
+            0.0,
+        );
+    }
 }
 
 // ---------------------------------------------------------------- endpoints
@@ -847,10 +1246,13 @@ pub struct ReportQuery {
     pub contractor: Option<String>,
     #[serde(default)]
     pub filter: Option<String>,
+    /// For the PDF: `0` leaves the photos out.
+    #[serde(default)]
+    pub photos: Option<String>,
 }
 
 /// Parse the path's round ("1", "2", … or "cumulative") and the report date.
-fn resolve(project: &Project, round: &str, q: &ReportQuery, now: Time) -> Result<(Scope, RoundNo, Time), ApiError> {
+pub fn resolve(project: &Project, round: &str, q: &ReportQuery, now: Time) -> Result<(Scope, RoundNo, Time), ApiError> {
     let explicit = match q.as_of.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(time::end_of_day(
@@ -870,28 +1272,51 @@ fn resolve(project: &Project, round: &str, q: &ReportQuery, now: Time) -> Result
     Ok((Scope::Round, no, explicit.unwrap_or(default)))
 }
 
-/// The project's model and read-model rows, for `user`.
-fn load(st: &AppState, project_id: &ProjectId) -> Result<(std::sync::Arc<Project>, Loaded), ApiError> {
+/// The project's model and the read-model rows a report reads.
+pub fn load(st: &AppState, project_id: &ProjectId) -> Result<(std::sync::Arc<Project>, Loaded), ApiError> {
     let project = crate::dispatch::project(st, project_id)?;
     let defects = st.store.defect_rows(project_id)?;
     let rechecks = st.store.recheck_rows(project_id)?;
     let units = st.store.unit_round_rows(project_id)?;
-    Ok((project, Loaded { defects, rechecks, units }))
+    let risks = st.store.risk_details(project_id)?;
+    Ok((project, Loaded { defects, rechecks, units, risks }))
 }
 
-struct Loaded {
-    defects: Vec<DefectRow>,
-    rechecks: Vec<RecheckRow>,
-    units: Vec<UnitRoundRow>,
+pub struct Loaded {
+    pub defects: Vec<DefectRow>,
+    pub rechecks: Vec<RecheckRow>,
+    pub units: Vec<UnitRoundRow>,
+    pub risks: Vec<DefectDetail>,
 }
 
 impl Loaded {
-    fn rows(&self) -> Rows<'_> {
-        Rows { defects: &self.defects, rechecks: &self.rechecks, units: &self.units }
+    pub fn rows(&self) -> Rows<'_> {
+        Rows { defects: &self.defects, rechecks: &self.rechecks, units: &self.units, risks: &self.risks }
     }
 }
 
-fn file(mime: &'static str, name: String, bytes: Vec<u8>) -> Response {
+/// The printed report with its appendices (read from the read model's
+/// defect details) and, when `photos`, up to `max_photos` photos with their
+/// marks from their printing copies.
+pub fn render_pdf(
+    st: &AppState,
+    project: &Project,
+    loaded: &Loaded,
+    report: &RoundReport,
+    photos: bool,
+    max_photos: usize,
+    progress: &dyn Fn(&str, u64, u64),
+) -> Result<Vec<u8>, ApiError> {
+    progress("appendix", 0, 1);
+    let details = st.store.defect_details(&project.id)?;
+    let items = appendix(project, &loaded.defects, &details, report);
+    drop(details);
+    let photo = |h: &PhotoHash| crate::thumbs::get_or_make(st, h);
+    let extras = PdfExtras { appendix: &items, photos, max_photos, photo: &photo, progress };
+    pdf(report, Some(&extras))
+}
+
+pub(crate) fn file(mime: &'static str, name: String, bytes: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, mime.to_owned()),
@@ -937,7 +1362,11 @@ pub async fn report(
                 format!("{stem}.xlsx"),
                 xlsx(&report)?,
             ),
-            "pdf" => file("application/pdf", format!("{stem}.pdf"), pdf(&report)?),
+            "pdf" => {
+                let photos = !matches!(q.photos.as_deref(), Some("0" | "false" | "no"));
+                let bytes = render_pdf(&st, &project, &loaded, &report, photos, DEFAULT_MAX_PHOTOS, &|_, _, _| {})?;
+                file("application/pdf", format!("{stem}.pdf"), bytes)
+            }
             _ => Json(report).into_response(),
         })
     })

@@ -38,3 +38,19 @@ pub fn import_project(store: &dyn Store, project: &Project, password: &str) -> a
     }
     Ok(new)
 }
+
+/// Store unit documents made elsewhere (a simulation, a benchmark) as new
+/// documents of `project`, each with its read-model rows.
+pub fn store_units<'a>(
+    store: &dyn Store,
+    project: &Project,
+    units: impl IntoIterator<Item = (&'a UnitId, &'a mut walkthrough_core::doc::UnitDoc)>,
+) -> anyhow::Result<()> {
+    for (unit, doc) in units {
+        let rows = walkthrough_core::kpi::unit_rows(project, &doc.read()?);
+        let heads = crate::sync::heads_hex(&doc.heads()).join(",");
+        let key = DocKey::Unit(project.id.clone(), unit.clone());
+        store.write_doc(&DocWrite { key: &key, bytes: &doc.save(), is_new: true, heads: &heads, rows: Some(&rows) })?;
+    }
+    Ok(())
+}

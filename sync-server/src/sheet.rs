@@ -11,7 +11,7 @@ use walkthrough_core::dispatch::group_by_unit;
 use walkthrough_core::model::Project;
 use walkthrough_core::*;
 
-fn status_zh(s: DefectStatus) -> &'static str {
+pub(crate) fn status_zh(s: DefectStatus) -> &'static str {
     match s {
         DefectStatus::Open => "未派单",
         DefectStatus::Assigned => "待整改",

@@ -49,7 +49,9 @@ pub struct DocWrite<'a> {
 }
 
 /// (Dispatch, links and the outbox are in `crate::dispatch_store`.)
-pub trait Store: crate::dispatch_store::DispatchStore + Send + Sync + 'static {
+pub trait Store:
+    crate::dispatch_store::DispatchStore + crate::report_store::ReportStore + Send + Sync + 'static
+{
     fn create_user(&self, user: &User, projects: &[ProjectId]) -> StoreResult<()>;
     fn user_by_name(&self, username: &str) -> StoreResult<Option<User>>;
     fn user_by_id(&self, id: &UserId) -> StoreResult<Option<User>>;
@@ -103,6 +105,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_project_company", include_str!("../migrations/0002_project_company.sql")),
     ("0003_console", include_str!("../migrations/0003_console.sql")),
     ("0004_dispatch", include_str!("../migrations/0004_dispatch.sql")),
+    ("0005_reports", include_str!("../migrations/0005_reports.sql")),
 ];
 
 pub struct SqliteStore {
@@ -409,30 +412,42 @@ pub(crate) fn write_in(tx: &rusqlite::Transaction<'_>, w: &DocWrite<'_>) -> Stor
         tx.execute("UPDATE docs SET heads = ?2, seq = ?3 WHERE doc = ?1", params![key, w.heads, seq])?;
     }
     if let (Some(rows), DocKey::Unit(p, u)) = (w.rows, w.key) {
-        let (p, u) = (p.as_str(), u.as_str());
-        tx.execute("DELETE FROM rm_defects WHERE project = ?1 AND unit = ?2", [p, u])?;
-        tx.execute("DELETE FROM rm_rechecks WHERE project = ?1 AND unit = ?2", [p, u])?;
-        tx.execute("DELETE FROM rm_unit_rounds WHERE project = ?1 AND unit = ?2", [p, u])?;
-        for d in &rows.defects {
-            tx.execute(
-                "INSERT INTO rm_defects (project, unit, id, status, contractor, found_round, row) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![p, u, d.id.to_string(), d.status.as_str(), d.contractor.as_ref().map(|c| c.as_str()), d.found_round.0, to_json(d)],
-            )?;
-        }
-        for r in &rows.rechecks {
-            tx.execute(
-                "INSERT INTO rm_rechecks (project, unit, defect, round, row) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![p, u, r.defect.to_string(), r.round.0, to_json(r)],
-            )?;
-        }
-        for r in &rows.rounds {
-            tx.execute(
-                "INSERT INTO rm_unit_rounds (project, unit, round, status, row) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![p, u, r.round.0, r.status.as_str(), to_json(r)],
-            )?;
-        }
+        replace_rows_in(tx, p.as_str(), u.as_str(), rows)?;
     }
     Ok(seq as u64)
+}
+
+/// Replace one unit's read-model rows with `rows`.
+pub(crate) fn replace_rows_in(tx: &rusqlite::Transaction<'_>, p: &str, u: &str, rows: &UnitRows) -> StoreResult<()> {
+    tx.execute("DELETE FROM rm_defects WHERE project = ?1 AND unit = ?2", [p, u])?;
+    tx.execute("DELETE FROM rm_rechecks WHERE project = ?1 AND unit = ?2", [p, u])?;
+    tx.execute("DELETE FROM rm_unit_rounds WHERE project = ?1 AND unit = ?2", [p, u])?;
+    tx.execute("DELETE FROM rm_defect_details WHERE project = ?1 AND unit = ?2", [p, u])?;
+    for d in &rows.defects {
+        tx.execute(
+            "INSERT INTO rm_defects (project, unit, id, status, contractor, found_round, row) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![p, u, d.id.to_string(), d.status.as_str(), d.contractor.as_ref().map(|c| c.as_str()), d.found_round.0, to_json(d)],
+        )?;
+    }
+    for r in &rows.rechecks {
+        tx.execute(
+            "INSERT INTO rm_rechecks (project, unit, defect, round, row) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![p, u, r.defect.to_string(), r.round.0, to_json(r)],
+        )?;
+    }
+    for d in &rows.details {
+        tx.execute(
+            "INSERT INTO rm_defect_details (project, unit, id, row) VALUES (?1, ?2, ?3, ?4)",
+            params![p, u, d.id.to_string(), to_json(d)],
+        )?;
+    }
+    for r in &rows.rounds {
+        tx.execute(
+            "INSERT INTO rm_unit_rounds (project, unit, round, status, row) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![p, u, r.round.0, r.status.as_str(), to_json(r)],
+        )?;
+    }
+    Ok(())
 }
 
 fn to_json<T: serde::Serialize>(row: &T) -> String {

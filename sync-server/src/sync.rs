@@ -282,3 +282,25 @@ pub(crate) fn edit_units(
     }
     store_pending(st, Some(project), &pending)
 }
+
+/// Derive again, from the stored documents, the read model of every project
+/// queued for it (a migration that adds to the read model queues every
+/// project stored before it). Run when the server starts, before it serves.
+pub fn rebuild_read_models(st: &AppState) -> Result<(), ApiError> {
+    for project_id in st.store.read_model_rebuilds()? {
+        let Some(project) = project_model(st, &project_id)? else {
+            st.store.read_model_rebuilt(&project_id)?;
+            continue;
+        };
+        let units = st.store.unit_docs(&project_id)?;
+        tracing::info!(project = %project_id, units = units.len(), "deriving the read model again");
+        for some in units.chunks(200) {
+            for record in &crate::dispatch::read_units(st, &project_id, some)? {
+                let rows = walkthrough_core::kpi::unit_rows(&project, record);
+                st.store.replace_unit_rows(&project_id, &record.unit, &rows)?;
+            }
+        }
+        st.store.read_model_rebuilt(&project_id)?;
+    }
+    Ok(())
+}

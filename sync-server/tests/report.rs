@@ -147,7 +147,7 @@ fn value(r: &report::RoundReport, table: &str, key: &str, column: &str) -> serde
 fn the_round_report_matches_hand_computed_figures() {
     let project = walkthrough_fixtures::demo_project();
     let s = scenario();
-    let rows = Rows { defects: &s.defects, rechecks: &s.rechecks, units: &s.units };
+    let rows = Rows { defects: &s.defects, rechecks: &s.rechecks, units: &s.units, risks: &[] };
     let now = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
     assert_eq!(report::round_as_of(&project, RoundNo(2), now).unwrap(), as_of());
     let r = report::build(&project, &rows, Scope::Round, RoundNo(2), as_of());
@@ -274,7 +274,7 @@ fn the_round_report_matches_hand_computed_figures() {
 fn csv_is_one_table_with_real_numbers() {
     let project = walkthrough_fixtures::demo_project();
     let s = scenario();
-    let rows = Rows { defects: &s.defects, rechecks: &s.rechecks, units: &s.units };
+    let rows = Rows { defects: &s.defects, rechecks: &s.rechecks, units: &s.units, risks: &[] };
     let r = report::build(&project, &rows, Scope::Round, RoundNo(2), as_of());
     let csv = String::from_utf8(report::csv(r.table("contractors").unwrap()).unwrap()).unwrap();
     let mut lines = csv.lines();

@@ -135,23 +135,27 @@ pub mod field;
 /// every unit document with its read-model rows into the server's store, as
 /// syncs would have. For report and dashboard tests.
 pub fn seed_demo_rounds(store: &SqliteStore, rounds: u32, seed: u64) {
-    use walkthrough_core::doc::DocKey;
-    use walkthrough_server::store::{DocWrite, Store};
+    seed_demo_rounds_with(store, rounds, seed, false)
+}
+
+/// The same, and with `photos` the inspectors attach the demo photos (with
+/// marks) to defects, the photos stored on the server as a tablet's upload
+/// leaves them.
+pub fn seed_demo_rounds_with(store: &SqliteStore, rounds: u32, seed: u64, photos: bool) {
+    use walkthrough_server::store::Store;
     let project = walkthrough_fixtures::demo_project();
-    let behaviour = walkthrough_fixtures::simulate::Behaviour::default();
+    let mut behaviour = walkthrough_fixtures::simulate::Behaviour::default();
+    if photos {
+        for (hash, path) in walkthrough_fixtures::demo_photos().expect("demo photos") {
+            store.put_blob(&hash, "image/jpeg", &std::fs::read(path).expect("demo photo")).expect("photo stored");
+            behaviour.photos.push(hash);
+        }
+    }
     let mut sim = walkthrough_fixtures::simulate::Simulation::new(&project, seed, behaviour);
     for round in project.rounds.keys().filter(|r| r.0 <= rounds) {
         sim.play_round(*round).expect("simulated round");
     }
-    for (unit, doc) in sim.units.iter_mut() {
-        let record = doc.read().expect("unit document");
-        let rows = walkthrough_core::kpi::unit_rows(&project, &record);
-        let heads = walkthrough_server::sync::heads_hex(&doc.heads()).join(",");
-        let key = DocKey::Unit(project.id.clone(), unit.clone());
-        store
-            .write_doc(&DocWrite { key: &key, bytes: &doc.save(), is_new: true, heads: &heads, rows: Some(&rows) })
-            .expect("unit stored");
-    }
+    walkthrough_server::seed::store_units(store, &project, sim.units.iter_mut()).expect("units stored");
 }
 
 /// Sign in over HTTP; the bearer token.

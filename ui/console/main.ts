@@ -4,6 +4,7 @@ import { Shell, SHELL_DICTS, mergeDicts } from '../shared/shell.js';
 import { PAGES } from './pages.js';
 import { CONSOLE_DICTS } from './strings.js';
 import { DASHBOARD_DICTS } from './dashboard.js';
+import { ISSUED_DICTS } from './issued.js';
 
-const i18n = new I18n(mergeDicts(SHELL_DICTS, CONSOLE_DICTS, DASHBOARD_DICTS));
+const i18n = new I18n(mergeDicts(SHELL_DICTS, CONSOLE_DICTS, DASHBOARD_DICTS, ISSUED_DICTS));
 void new Shell(document.getElementById('app')!, i18n, 'app.title', PAGES).start();

@@ -7,6 +7,7 @@ import { ApiError } from '../shared/api.js';
 import { checkbox, h, mount, setVal, val } from '../shared/dom.js';
 import type { Ctx, Page, ProjectSummary } from '../shared/shell.js';
 import { dashboard } from './dashboard.js';
+import { issued as issuedReports } from './issued.js';
 import {
   Category, ColumnMapping, Contractor, Item, Material, Project, ROOM_KINDS, RoundAssignment, RoundPlan, Text, UnitPreview,
   assignedUnits, listFromText, mappingQuery, nextRound, roomsFromText,
@@ -490,4 +491,4 @@ const history: Page = {
   },
 };
 
-export const PAGES: Page[] = [projects, dashboard, units, unitTypes, standards, categories, contractors, people, rounds, history];
+export const PAGES: Page[] = [projects, dashboard, issuedReports, units, unitTypes, standards, categories, contractors, people, rounds, history];

@@ -2,7 +2,7 @@
 // and how the dashboard shows its cells. No rate is computed here: every
 // number comes from the server, which takes them from the core's KPIs.
 
-export type Kind = 'text' | 'count' | 'rate' | 'number';
+export type Kind = 'text' | 'count' | 'rate' | 'number' | 'date';
 export interface Column { key: string; zh: string; en: string; kind: Kind }
 export type Cell = string | number | null;
 export interface Table { key: string; zh: string; en: string; columns: Column[]; rows: Cell[][] }
@@ -35,10 +35,10 @@ export function cellKind(table: Table, row: Cell[], column: number): Kind {
 
 /** The columns to show in `lang`: the name in that language, never the other one. */
 export function visibleColumns(table: Table, lang: 'en' | 'zh-CN'): number[] {
-  const hide = lang === 'zh-CN' ? 'name_en' : 'name_zh';
+  const hide = lang === 'zh-CN' ? ['name_en', 'answer_en'] : ['name_zh', 'answer_zh'];
   const named = table.columns.some(c => c.key === 'name_zh');
   return table.columns.map((c, i) => [c, i] as const)
-    .filter(([c, i]) => c.key !== hide && !(named && i === 0))
+    .filter(([c, i]) => !hide.includes(c.key) && !(named && i === 0))
     .map(([, i]) => i);
 }
 

@@ -7,11 +7,10 @@ use std::time::{Duration, Instant};
 use walkthrough_client::photos::PhotoDir;
 use walkthrough_client::sync::{SyncClient, SyncReport};
 use walkthrough_client::Store;
-use walkthrough_core::doc::DocKey;
 use walkthrough_core::rules::Outcome;
 use walkthrough_core::*;
 use walkthrough_fixtures::simulate::{Behaviour, Simulation};
-use walkthrough_server::store::{DocWrite, SqliteStore, Store as _};
+use walkthrough_server::store::SqliteStore;
 
 fn row(what: &str, target: &str, value: String) {
     println!("| {what} | {target} | {value} |");
@@ -46,12 +45,7 @@ fn main() -> anyhow::Result<()> {
         sim.play_round(RoundNo(r))?;
     }
     let defects = sim.counters().defects;
-    for (unit, doc) in sim.units.iter_mut() {
-        let rows = walkthrough_core::kpi::unit_rows(&project, &doc.read()?);
-        let heads = doc.heads().iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",");
-        let key = DocKey::Unit(project.id.clone(), unit.clone());
-        store.write_doc(&DocWrite { key: &key, bytes: &doc.save(), is_new: true, heads: &heads, rows: Some(&rows) })?;
-    }
+    walkthrough_server::seed::store_units(store.as_ref(), &project, sim.units.iter_mut())?;
 
     // The server, in process, on loopback.
     let rt = tokio::runtime::Runtime::new()?;
