@@ -4,6 +4,9 @@ import { Shell, SHELL_DICTS, mergeDicts } from '../shared/shell.js';
 import { PAGES } from './pages.js';
 import { CONSOLE_DICTS } from './strings.js';
 import { DASHBOARD_DICTS } from './dashboard.js';
+import { DEFECT_DICTS } from './defect.js';
+import { RISK_DICTS } from './risks.js';
+import { COMPANY_DICTS } from './company.js';
 
-const i18n = new I18n(mergeDicts(SHELL_DICTS, CONSOLE_DICTS, DASHBOARD_DICTS));
+const i18n = new I18n(mergeDicts(SHELL_DICTS, CONSOLE_DICTS, DASHBOARD_DICTS, DEFECT_DICTS, RISK_DICTS, COMPANY_DICTS));
 void new Shell(document.getElementById('app')!, i18n, 'app.title', PAGES).start();

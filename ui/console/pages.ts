@@ -7,6 +7,8 @@ import { ApiError } from '../shared/api.js';
 import { checkbox, h, mount, setVal, val } from '../shared/dom.js';
 import type { Ctx, Page, ProjectSummary } from '../shared/shell.js';
 import { dashboard } from './dashboard.js';
+import { company } from './company.js';
+import { risks } from './risks.js';
 import {
   Category, ColumnMapping, Contractor, Item, Material, Project, ROOM_KINDS, RoundAssignment, RoundPlan, Text, UnitPreview,
   assignedUnits, listFromText, mappingQuery, nextRound, roomsFromText,
@@ -490,4 +492,4 @@ const history: Page = {
   },
 };
 
-export const PAGES: Page[] = [projects, dashboard, units, unitTypes, standards, categories, contractors, people, rounds, history];
+export const PAGES: Page[] = [projects, company, dashboard, risks, units, unitTypes, standards, categories, contractors, people, rounds, history];
