@@ -60,7 +60,7 @@ pub async fn accept(
             .ok_or_else(|| unknown_defect(&project_id, &defect.to_string()))?;
         let by = user.user.id.clone();
         let (mut row, mut edit) = (None, false);
-        sync::edit_units(&st, &project, &[unit.clone()], &format!("user:{by}"), &mut |_, doc| {
+        sync::edit_units(&st, &project, std::slice::from_ref(&unit), &format!("user:{by}"), &mut |_, doc| {
             let d = doc.read_defect(defect).map_err(|e| ApiError::Internal(e.into()))?;
             edit = d.lifecycle().status == DefectStatus::AcceptedRisk;
             let ev = walkthrough_core::risk::accept_risk(

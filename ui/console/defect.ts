@@ -139,6 +139,8 @@ export async function defectPanel(ctx: Ctx, project: string, id: string, close: 
   const d = await ctx.api.get<DefectDetail>(`/projects/${encodeURIComponent(project)}/defects/${encodeURIComponent(id)}`);
   const pick = (n: Named | null) => (n ? ctx.i18n.pick(n.name) || n.id : '—');
   const names = new Map([d.contractor, d.responsible].filter((n): n is Named => !!n).map(n => [n.id, pick(n)]));
+  const people = new Map(d.history.map(e => [e.by, e.by_name]));
+  const person = (id: string) => people.get(id) ?? id;
   const fact = (label: string, value: string, testid?: string) => h('tr', {}, h('th', {}, label), h('td', { testid }, value));
   const photos = h('div', { class: 'photos', testid: 'defect-photos' });
   for (const p of d.photos) {
@@ -158,8 +160,8 @@ export async function defectPanel(ctx: Ctx, project: string, id: string, close: 
       h('h4', {}, t('risk.current')),
       h('p', { testid: 'risk-answer' }, ctx.i18n.pick(d.risk.unified_answer)),
       h('p', { testid: 'risk-plan-text' }, d.risk.contingency_plan),
-      h('p', { class: 'muted' }, t('risk.acceptedBy', { who: d.risk.accepted_by, date: day(d.risk.accepted_at) }),
-        d.risk.edits > 0 ? ` · ${t('risk.editedBy', { who: d.risk.edited_by, date: day(d.risk.edited_at) })}` : '')));
+      h('p', { class: 'muted' }, t('risk.acceptedBy', { who: person(d.risk.accepted_by), date: day(d.risk.accepted_at) }),
+        d.risk.edits > 0 ? ` · ${t('risk.editedBy', { who: person(d.risk.edited_by), date: day(d.risk.edited_at) })}` : '')));
   }
   if (closed) riskArea.append(h('p', { class: 'muted' }, t('risk.closed', { status: t(`status.${d.status}`) })));
   else riskArea.append(riskForm(ctx, project, d.id, d.risk, reload));
