@@ -214,6 +214,22 @@ fn the_cs_center_reads_charts_and_progress_opens_a_marked_defect_accepts_its_ris
     assert_eq!(drilled, listed);
     assert!(v["unitDrillTitle"].as_str().unwrap().starts_with(&format!("Unit {unit}: {} open", listed.len())));
 
+    // From a contractor's overdue count to the defects behind it (not changed by the risk accepted later).
+    let contractor = v["overdueContractor"].as_str().unwrap();
+    let overdue = get(
+        &format!(
+            "{}/api/v1/projects/hj-lanting/reports/cumulative/defects?filter=overdue&contractor={contractor}",
+            server.url
+        ),
+        &token,
+    );
+    let overdue: Vec<&str> = overdue.as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    let drilled: Vec<&str> =
+        v["overdueDrill"].as_array().unwrap().iter().map(|r| r["_row"].as_str().unwrap()).collect();
+    assert_eq!(drilled, overdue);
+    assert_eq!(v["overdueCount"].as_str().unwrap(), overdue.len().to_string());
+    assert!(v["overdueTitle"].as_str().unwrap().ends_with(&format!(": {} overdue items", overdue.len())), "{v:#}");
+
     // The defect: its photo loaded with every mark drawn, its history.
     assert_eq!(v["defectShown"], defect.as_str());
     assert_eq!(v["photos"], 1);

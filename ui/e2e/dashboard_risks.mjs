@@ -1,6 +1,6 @@
 // The CS center works from the dashboard as a person would: reads the
 // figures to date, the progress against the round plans and the charts;
-// drills from a unit's open count to its defects, opens one (its marked
+// drills from a contractor's overdue count and from a unit's open count to its defects, opens one (its marked
 // photo and history), accepts it as a risk with a Chinese answer and a plan;
 // finds it in the accepted risks and edits its plan there; reads the company page and opens the
 // project from it; switches to Chinese. Then an inspector is refused.
@@ -37,9 +37,18 @@ try {
   out.openButtons = await id('drill-open').count();
   out.overdueButtons = await id('drill-overdue').count();
 
+  // A contractor's overdue count → the overdue defects behind it.
+  const overdue = id('drill-overdue').first();
+  out.overdueContractor = await overdue.getAttribute('data-contractor');
+  out.overdueCount = (await overdue.textContent()).trim();
+  await overdue.click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="drill-title"]')?.textContent.includes('overdue'));
+  out.overdueTitle = (await id('drill-title').textContent()).trim();
+  out.overdueDrill = await rows('drill-row');
+
   // A unit's open count → its open defects → the defect in full.
   await page.locator(`[data-testid="drill-unit"][data-unit="${unit}"]`).click();
-  await id('drill-row').first().waitFor();
+  await page.waitForFunction((u) => document.querySelector('[data-testid="drill-title"]')?.textContent.startsWith(`Unit ${u}`), unit);
   out.unitDrillTitle = (await id('drill-title').textContent()).trim();
   out.unitDrill = await rows('drill-row');
   await page.locator(`[data-testid="drill-row"][data-defect="${defect}"] [data-testid="open-defect"]`).click();
