@@ -412,7 +412,9 @@ impl Defect {
 /// report and an inspector's recheck cross each other offline:
 /// - Events are applied in (time, id) order, whatever order they arrived in.
 /// - Once Verified, AcceptedRisk or Withdrawn, later events change nothing but
-///   are kept and listed in `ignored_events`.
+///   are kept and listed in `ignored_events`; a later `AcceptedRisk` event of
+///   an accepted risk is an edit of its answer (not ignored, `closed_at`
+///   stays the first acceptance).
 /// - A failed recheck of an attempt that was itself opened by a failed
 ///   recheck in the same round, with no repair reported since, is the same
 ///   finding twice (two tablets, or a retry): kept, ignored, not counted.
@@ -437,7 +439,12 @@ pub fn fold_events<'a>(events: impl Iterator<Item = &'a DefectEvent>) -> Lifecyc
     let mut terminal = false;
     for ev in events {
         if terminal {
-            if !matches!(ev.kind, EventKind::Edited { .. }) {
+            // An edit of an accepted risk's answer or plan is another
+            // `AcceptedRisk` event (see `risk.rs`): it changes neither the
+            // status nor when the risk was accepted, and it is not ignored.
+            let risk_edit =
+                lc.status == DefectStatus::AcceptedRisk && matches!(ev.kind, EventKind::AcceptedRisk { .. });
+            if !risk_edit && !matches!(ev.kind, EventKind::Edited { .. }) {
                 lc.ignored_events.push(ev.id);
             }
             continue;

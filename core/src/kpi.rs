@@ -592,7 +592,7 @@ pub struct DefectDetail {
     /// Photos in the order they were added, with their marks.
     pub photos: Vec<PhotoDetail>,
     /// The accepted risk's current unified answer and plan, if accepted.
-    pub risk: Option<RiskDetail>,
+    pub risk: Option<crate::risk::RiskDecision>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -601,37 +601,12 @@ pub struct PhotoDetail {
     pub marks: Vec<crate::defect::Shape>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RiskDetail {
-    pub unified_answer: crate::model::I18nText,
-    pub contingency_plan: String,
-    /// When the risk was first accepted, and by whom.
-    pub accepted_at: Time,
-    pub accepted_by: UserId,
-    /// When the answer or plan was last written.
-    pub updated_at: Time,
-}
-
 impl DefectDetail {
-    pub fn from_defect(d: &crate::defect::Defect) -> Self {
+    /// `status`: the defect's current status (from its lifecycle, which the
+    /// caller has at hand).
+    pub fn from_defect(d: &crate::defect::Defect, status: DefectStatus) -> Self {
         let mut photos: Vec<&crate::defect::Photo> = d.photos.values().collect();
         photos.sort_by(|a, b| a.added_at.cmp(&b.added_at).then(a.hash.cmp(&b.hash)));
-        // The latest AcceptedRisk event holds the current answer; the first
-        // one is when the risk was accepted.
-        let mut risk: Option<RiskDetail> = None;
-        for e in &d.events {
-            if let crate::defect::EventKind::AcceptedRisk { unified_answer, contingency_plan } = &e.kind {
-                let (accepted_at, accepted_by) =
-                    risk.as_ref().map_or((e.at, e.by.clone()), |r| (r.accepted_at, r.accepted_by.clone()));
-                risk = Some(RiskDetail {
-                    unified_answer: unified_answer.clone(),
-                    contingency_plan: contingency_plan.clone(),
-                    accepted_at,
-                    accepted_by,
-                    updated_at: e.at,
-                });
-            }
-        }
         Self {
             id: d.id,
             spot: d.spot.clone(),
@@ -643,7 +618,8 @@ impl DefectDetail {
                     marks: p.marks.values().map(|m| m.shape.clone()).collect(),
                 })
                 .collect(),
-            risk,
+            // (Reading the risk folds the lifecycle again: only for risks.)
+            risk: (status == DefectStatus::AcceptedRisk).then(|| d.current_risk()).flatten(),
         }
     }
 }
@@ -657,7 +633,7 @@ pub fn unit_rows(project: &Project, record: &crate::doc::UnitRecord) -> UnitRows
         let lc = d.lifecycle();
         rows.defects.push(DefectRow::from_lifecycle(project, d, &lc));
         rows.rechecks.extend(RecheckRow::from_lifecycle(d, &lc));
-        rows.details.push(DefectDetail::from_defect(d));
+        rows.details.push(DefectDetail::from_defect(d, lc.status));
     }
     for round in project.rounds.keys() {
         let outcomes = record.outcomes(*round);

@@ -16,6 +16,7 @@ use crate::ids::{ProjectId, UserId};
 use crate::model::Role;
 use serde::{Deserialize, Serialize};
 
+pub mod dashboard;
 pub mod dispatch;
 
 pub const API: &str = "/api/v1";

@@ -26,8 +26,7 @@ fn ms(t: Time) -> i64 {
 
 /// The page's view of one item.
 pub(crate) fn item_view(project: &Project, d: &Defect, item: &ListItem, author: &UserId, now: Time) -> ContractorItem {
-    let unit = project.units.get(&d.unit);
-    let unit_type = project.unit_type_of(&d.unit);
+    let place = crate::dashboard::place(project, d);
     let lc = d.lifecycle();
     let fix = d.events.iter().rev().find_map(|e| match &e.kind {
         EventKind::ReportedFixed { note, photo } if item.reported_fixed_at.is_some() => {
@@ -35,18 +34,14 @@ pub(crate) fn item_view(project: &Project, d: &Defect, item: &ListItem, author: 
         }
         _ => None,
     });
-    let building = item.building.clone();
     ContractorItem {
         defect: d.id,
-        unit: d.unit.clone(),
-        unit_number: unit.map(|u| u.number.clone()).unwrap_or_default(),
-        floor: unit.map_or(0, |u| u.floor),
-        building: Named {
-            name: project.buildings.get(&building).map(|b| b.name.clone()).unwrap_or_default(),
-            id: building.0,
-        },
-        room: unit_type.and_then(|t| t.room(&d.room)).map(|r| r.name.clone()).unwrap_or_default(),
-        spot: d.spot.clone(),
+        unit: place.unit,
+        unit_number: place.unit_number,
+        floor: place.floor,
+        building: place.building,
+        room: place.room.name,
+        spot: place.spot,
         description: d.description.clone(),
         category: project.categories.get(&d.category).map(|c| c.name.clone()).unwrap_or_default(),
         severity: d.severity.as_str().to_owned(),
@@ -56,25 +51,33 @@ pub(crate) fn item_view(project: &Project, d: &Defect, item: &ListItem, author: 
         overdue: item.overdue,
         found_round: d.found_round,
         rounds: item.rounds.clone(),
-        photos: d
-            .photos
-            .values()
-            .map(|p| PhotoView { hash: p.hash.clone(), marks: p.marks.values().map(|m| m.shape.clone()).collect() })
-            .collect(),
+        photos: photo_views(d),
         pin: d.pin,
-        plan: unit_type
-            .map(|t| {
-                t.rooms
-                    .iter()
-                    .filter_map(|r| {
-                        r.plan_area.map(|area| PlanRoom { name: r.name.clone(), area, here: r.id == d.room })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+        plan: plan_rooms(project, d),
         fix,
         undo_until: rules::undo_until(d, &lc, author, now).map(ms),
     }
+}
+
+/// A defect's photos with their marks, as the pages draw them.
+pub(crate) fn photo_views(d: &Defect) -> Vec<PhotoView> {
+    d.photos
+        .values()
+        .map(|p| PhotoView { hash: p.hash.clone(), marks: p.marks.values().map(|m| m.shape.clone()).collect() })
+        .collect()
+}
+
+/// The rooms of the defect's unit type on its floor plan, its own room marked.
+pub(crate) fn plan_rooms(project: &Project, d: &Defect) -> Vec<PlanRoom> {
+    project
+        .unit_type_of(&d.unit)
+        .map(|t| {
+            t.rooms
+                .iter()
+                .filter_map(|r| r.plan_area.map(|area| PlanRoom { name: r.name.clone(), area, here: r.id == d.room }))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The contractor's items with the defects they come from.

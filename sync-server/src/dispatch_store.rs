@@ -5,6 +5,7 @@
 use crate::store::{DocWrite, SqliteStore, StoreError, StoreResult};
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
+use walkthrough_core::defect::DefectStatus;
 use walkthrough_core::dispatch::Notice;
 use walkthrough_core::kpi::DefectRow;
 use walkthrough_core::*;
@@ -71,6 +72,8 @@ pub trait DispatchStore {
     fn defect_unit(&self, project: &ProjectId, defect: DefectId) -> StoreResult<Option<UnitId>>;
     /// Units holding defects that are (or would be) a contractor's.
     fn contractor_units(&self, project: &ProjectId, contractor: &ContractorId) -> StoreResult<Vec<UnitId>>;
+    /// Units with at least one defect in `status` (e.g. accepted risks).
+    fn status_units(&self, project: &ProjectId, status: DefectStatus) -> StoreResult<Vec<UnitId>>;
 
     fn insert_link(&self, link: &ContractorLink, token_hash: &str) -> StoreResult<()>;
     fn link_by_token(&self, token_hash: &str) -> StoreResult<Option<ContractorLink>>;
@@ -238,6 +241,16 @@ impl DispatchStore for SqliteStore {
         )?;
         let rows = stmt
             .query_map([project.as_str(), contractor.as_str()], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows.into_iter().map(UnitId::new).collect())
+    }
+
+    fn status_units(&self, project: &ProjectId, status: DefectStatus) -> StoreResult<Vec<UnitId>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT DISTINCT unit FROM rm_defects WHERE project = ?1 AND status = ?2 ORDER BY unit")?;
+        let rows = stmt
+            .query_map([project.as_str(), status.as_str()], |r| r.get::<_, String>(0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows.into_iter().map(UnitId::new).collect())
     }

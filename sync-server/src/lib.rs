@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod console;
 pub mod contractor;
+pub mod dashboard;
 pub mod dispatch;
 pub mod dispatch_store;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod outbox;
 pub mod pdf;
 pub mod report;
 pub mod report_store;
+pub mod risk;
 pub mod seed;
 pub mod setup;
 pub mod sheet;
@@ -83,6 +85,10 @@ pub fn router(state: AppState) -> Router {
         .route("/projects/{project}/link-refusals", get(links::refusals))
         .route("/projects/{project}/reports/{round}", get(report::report))
         .route("/projects/{project}/reports/{round}/defects", get(report::defects))
+        .route("/projects/{project}/defects/{defect}", get(dashboard::defect))
+        .route("/projects/{project}/defects/{defect}/accept-risk", post(risk::accept))
+        .route("/projects/{project}/risks", get(risk::list))
+        .route("/company/overview", get(dashboard::company_overview))
         .route("/contractor/items", get(contractor::items))
         .route("/contractor/items/{defect}/fixed", post(contractor::fixed))
         .route("/contractor/items/{defect}/undo", post(contractor::undo))

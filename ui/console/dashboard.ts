@@ -1,11 +1,18 @@
-// The CS center's dashboard: a round's report (or cumulative to date) as a
-// web page, the same tables the PDF and the workbook hold, with drill-down
-// from a contractor's "failed twice or more" count to the defects behind it.
+// The CS center's dashboard: live figures to date, progress against the
+// round plans and the handover date, charts (defects by category and by
+// contractor, open defects across rounds), then a round's report (or
+// cumulative to date) as the same tables the PDF and the workbook hold.
+// Numbers drill down to the defects behind them (a contractor's failed
+// twice or more, open and overdue; a unit's open defects), and each defect
+// opens in full with its marked photos, history and the accept-risk form.
 
 import { h, mount } from '../shared/dom.js';
 import type { Ctx, Page } from '../shared/shell.js';
 import type { Dicts } from '../shared/i18n.js';
 import { Cell, DrillItem, Report, Table, cellKind, formatCell, roundChoices, visibleColumns } from './report.js';
+import { barChart, barsFromTable, loadTrend, trendChart } from './charts.js';
+import { openDefect } from './defect.js';
+import type { Project } from './model.js';
 
 export const DASHBOARD_DICTS: Dicts = {
   en: {
@@ -15,6 +22,15 @@ export const DASHBOARD_DICTS: Dicts = {
     'dash.col.unit': 'Unit', 'dash.col.building': 'Building', 'dash.col.room': 'Room', 'dash.col.category': 'Category',
     'dash.col.status': 'Status', 'dash.col.failed': 'Failed rechecks', 'dash.col.deadline': 'First deadline', 'dash.overdue': 'overdue',
     'dash.close': 'Close',
+    'dash.drill.open': '{contractor}: {n} open items', 'dash.drill.overdue': '{contractor}: {n} overdue items',
+    'dash.drill.unit': 'Unit {unit}: {n} open items',
+    'dash.live': 'To date', 'dash.progress': 'Progress against the round plans',
+    'dash.handoverIn': 'Handover {date}: {days} days left', 'dash.col.round': 'Round', 'dash.col.start': 'Planned start',
+    'dash.col.due': 'Due', 'dash.col.inspector': 'Inspector', 'dash.col.assigned': 'Units assigned', 'dash.col.started': 'Started',
+    'dash.col.done': 'Done', 'dash.noPlan': 'No round plan yet.',
+    'dash.charts': 'Charts', 'dash.chart.categories': 'Defects found by category (own inspection)',
+    'dash.chart.contractors': 'Open defects by contractor', 'dash.chart.trend': 'Open defects across rounds',
+    'dash.trend.open': 'Open', 'dash.trend.overdue': 'Overdue',
   },
   'zh-CN': {
     'nav.dashboard': '报告看板', 'dash.round': '报告', 'dash.roundN': '第 {n} 轮', 'dash.cumulative': '累计至今',
@@ -23,6 +39,15 @@ export const DASHBOARD_DICTS: Dicts = {
     'dash.col.unit': '房源', 'dash.col.building': '楼栋', 'dash.col.room': '房间', 'dash.col.category': '问题分类',
     'dash.col.status': '状态', 'dash.col.failed': '复验不合格次数', 'dash.col.deadline': '首次整改期限', 'dash.overdue': '已超期',
     'dash.close': '关闭',
+    'dash.drill.open': '{contractor}：未完结 {n} 项', 'dash.drill.overdue': '{contractor}：超期 {n} 项',
+    'dash.drill.unit': '房源 {unit}：未完结 {n} 项',
+    'dash.live': '累计至今', 'dash.progress': '轮次计划进度',
+    'dash.handoverIn': '交付日期 {date}：剩余 {days} 天', 'dash.col.round': '轮次', 'dash.col.start': '计划开始',
+    'dash.col.due': '截止日期', 'dash.col.inspector': '验房人员', 'dash.col.assigned': '分配户数', 'dash.col.started': '已开始',
+    'dash.col.done': '已完成', 'dash.noPlan': '尚无轮次计划。',
+    'dash.charts': '图表', 'dash.chart.categories': '本轮问题按分类（自查）',
+    'dash.chart.contractors': '各施工单位未完结问题', 'dash.chart.trend': '各轮未完结问题趋势',
+    'dash.trend.open': '未完结', 'dash.trend.overdue': '超期',
   },
 };
 
@@ -35,18 +60,36 @@ async function download(ctx: Ctx, path: string) {
   window.open(URL.createObjectURL(await res.blob()), '_blank');
 }
 
-function tableView(ctx: Ctx, table: Table, onDrill: (contractor: string, name: string) => void) {
+/** What a drill-down lists: a filter of the report's drill-down API, for a contractor or a unit. */
+type Drill = { filter: 'failed_twice' | 'open' | 'overdue'; contractor?: string; unit?: string; title: string };
+
+/** Report cells that open the defects behind them. */
+function drillOf(table: Table, column: string, row: Cell[], name: string): Drill | null {
+  if (typeof row[table.columns.findIndex(c => c.key === column)] !== 'number') return null;
+  const who = String(row[0]);
+  if (table.key === 'contractors') {
+    if (column === 'failed_twice_or_more') return { filter: 'failed_twice', contractor: who, title: name };
+    if (column === 'open' || column === 'overdue') return { filter: column, contractor: who, title: name };
+  }
+  if (table.key === 'units_at_risk' && column === 'open') return { filter: 'open', unit: who, title: who };
+  return null;
+}
+
+const DRILL_TESTID: Record<Drill['filter'], string> = { failed_twice: 'drill-failed-twice', open: 'drill-open', overdue: 'drill-overdue' };
+
+function tableView(ctx: Ctx, table: Table, onDrill: (d: Drill) => void) {
   const lang = ctx.i18n.lang;
   const cols = visibleColumns(table, lang);
   const nameCol = table.columns.findIndex(c => c.key === (lang === 'zh-CN' ? 'name_zh' : 'name_en'));
   const cell = (row: Cell[], i: number) => {
     const column = table.columns[i];
     const text = formatCell(row[i], cellKind(table, row, i));
-    if (table.key === 'contractors' && column.key === 'failed_twice_or_more' && typeof row[i] === 'number' && row[i] > 0) {
-      const who = String(row[0]);
+    const drill = typeof row[i] === 'number' && row[i] > 0
+      ? drillOf(table, column.key, row, nameCol >= 0 ? String(row[nameCol]) : String(row[0])) : null;
+    if (drill) {
+      const testid = drill.unit ? 'drill-unit' : DRILL_TESTID[drill.filter];
       return h('td', { 'data-key': column.key, class: 'num' },
-        h('button', { class: 'link', testid: 'drill-failed-twice', 'data-contractor': who,
-          onclick: () => onDrill(who, nameCol >= 0 ? String(row[nameCol]) : who) }, text));
+        h('button', { class: 'link', testid, 'data-contractor': drill.contractor, 'data-unit': drill.unit, onclick: () => onDrill(drill) }, text));
     }
     return h('td', { 'data-key': column.key, class: column.kind === 'text' ? '' : 'num' }, text);
   };
@@ -57,7 +100,7 @@ function tableView(ctx: Ctx, table: Table, onDrill: (contractor: string, name: s
       h('tbody', {}, table.rows.map(row => h('tr', { testid: `row-${table.key}`, 'data-row': String(row[0]) }, cols.map(i => cell(row, i)))))));
 }
 
-function drillView(ctx: Ctx, title: string, items: DrillItem[], close: () => void) {
+function drillView(ctx: Ctx, title: string, items: DrillItem[], close: () => void, open: (id: string) => void) {
   const t = (k: string) => ctx.i18n.t(k);
   const date = (s: string | null) => (s ? s.slice(0, 10) : '—');
   return h('section', { class: 'panel', testid: 'drill' },
@@ -66,10 +109,69 @@ function drillView(ctx: Ctx, title: string, items: DrillItem[], close: () => voi
     h('table', {},
       h('thead', {}, h('tr', {}, ['unit', 'building', 'room', 'category', 'status', 'failed', 'deadline'].map(k => h('th', {}, t(`dash.col.${k}`))))),
       h('tbody', {}, items.map(d => h('tr', { testid: 'drill-row', 'data-defect': d.id },
-        h('td', { 'data-key': 'unit' }, d.unit), h('td', {}, d.building), h('td', {}, d.room),
-        h('td', {}, ctx.i18n.pick(d.category)), h('td', {}, d.status),
+        h('td', { 'data-key': 'unit' }, h('button', { class: 'link', testid: 'open-defect', onclick: () => open(d.id) }, d.unit)),
+        h('td', {}, d.building), h('td', {}, d.room),
+        h('td', {}, ctx.i18n.pick(d.category)), h('td', {}, t(`status.${d.status}`)),
         h('td', { 'data-key': 'failed_rechecks', class: 'num' }, String(d.failed_rechecks)),
         h('td', {}, date(d.first_deadline), d.overdue ? h('span', { class: 'error' }, ` ${t('dash.overdue')}`) : null))))));
+}
+
+interface InspectorProgress { inspector: string; assigned: number; started: number; done: number }
+
+/** Per round: the plan's dates and each inspector's units assigned, started and done (the progress API). */
+function progressView(ctx: Ctx, model: Project, progress: InspectorProgress[][], live: Report) {
+  const t = (k: string, v?: Record<string, string | number>) => ctx.i18n.t(k, v);
+  const person = (id: string) => model.people.find(p => p.id === id)?.name ?? id;
+  const rows = model.rounds.flatMap((r, i) => (progress[i].length ? progress[i] : [null]).map((p, j) =>
+    h('tr', { testid: 'progress-row', 'data-round': String(r.no), 'data-inspector': p?.inspector ?? '' },
+      h('td', {}, j === 0 ? t('dash.roundN', { n: r.no }) : ''), h('td', { 'data-key': 'start' }, j === 0 ? r.start : ''),
+      h('td', { 'data-key': 'due' }, j === 0 ? r.due : ''), h('td', {}, p ? person(p.inspector) : '—'),
+      h('td', { 'data-key': 'assigned', class: 'num' }, p ? String(p.assigned) : ''),
+      h('td', { 'data-key': 'started', class: 'num' }, p ? String(p.started) : ''),
+      h('td', { 'data-key': 'done', class: 'num' }, p ? String(p.done) : ''))));
+  return h('section', { class: 'panel', testid: 'progress' },
+    h('h3', {}, t('dash.progress')),
+    h('p', { testid: 'handover-days', 'data-days': String(live.days_to_handover) },
+      t('dash.handoverIn', { date: live.handover_date, days: live.days_to_handover })),
+    model.rounds.length === 0 ? h('p', { class: 'muted' }, t('dash.noPlan')) :
+      h('table', {},
+        h('thead', {}, h('tr', {}, ['round', 'start', 'due', 'inspector', 'assigned', 'started', 'done'].map(k => h('th', {}, t(`dash.col.${k}`))))),
+        h('tbody', {}, rows)));
+}
+
+/** The figures to date (the cumulative report's summary), as a strip of numbers. */
+function liveView(ctx: Ctx, live: Report) {
+  const lang = ctx.i18n.lang;
+  const summary = live.tables.find(tb => tb.key === 'summary');
+  const keys = ['units_inspected', 'open_defects', 'overdue', 'closed_rate', 'timely_rate', 'failed_twice_or_more'];
+  return h('section', { class: 'panel', testid: 'live' },
+    h('h3', {}, ctx.i18n.t('dash.live'), ` · ${live.as_of.slice(0, 10)}`),
+    h('div', { class: 'row' }, keys.map(k => {
+      const row = summary?.rows.find(r => r[0] === k);
+      if (!row || !summary) return null;
+      return h('div', { class: 'kpi', testid: 'kpi', 'data-key': k, 'data-value': String(row[3]) },
+        h('div', { class: 'muted' }, String(lang === 'zh-CN' ? row[1] : row[2])),
+        h('strong', {}, formatCell(row[3], cellKind(summary, row, 3))));
+    })));
+}
+
+async function chartsView(ctx: Ctx, report: Report, live: Report, model: Project, fetchRound: (n: number) => Promise<Report>) {
+  const t = (k: string, v?: Record<string, string | number>) => ctx.i18n.t(k, v);
+  const lang = ctx.i18n.lang;
+  const today = new Date().toISOString().slice(0, 10);
+  const started = model.rounds.filter(r => r.start <= today).map(r => r.no);
+  const trend = await loadTrend(live, started, fetchRound);
+  const svg = (markup: string) => { const d = h('div', {}); d.innerHTML = markup; return d; };
+  const table = (key: string) => report.tables.find(tb => tb.key === key);
+  return h('section', { class: 'panel', testid: 'charts' },
+    h('h3', {}, t('dash.charts')),
+    h('div', { class: 'row' },
+      h('div', { testid: 'chart-categories-box' }, h('h4', {}, t('dash.chart.categories')),
+        svg(barChart(barsFromTable(table('categories'), 'own', lang), 'chart-categories'))),
+      h('div', { testid: 'chart-contractors-box' }, h('h4', {}, t('dash.chart.contractors')),
+        svg(barChart(barsFromTable(table('contractors'), 'open', lang), 'chart-contractors'))),
+      h('div', {}, h('h4', {}, t('dash.chart.trend')),
+        svg(trendChart(trend, { open: t('dash.trend.open'), overdue: t('dash.trend.overdue'), round: n => t('dash.roundN', { n }) })))));
 }
 
 export const dashboard: Page = {
@@ -80,21 +182,38 @@ export const dashboard: Page = {
     const summary = ctx.projects.find(p => p.id === project);
     const choices = roundChoices(summary?.rounds ?? 0);
     const round = chosen.get(project) ?? choices[Math.max(0, choices.length - 2)];
-    const base = `/projects/${encodeURIComponent(project)}/reports/${encodeURIComponent(round)}`;
-    const report = await ctx.api.get<Report>(base);
+    const reports = `/projects/${encodeURIComponent(project)}/reports`;
+    const base = `${reports}/${encodeURIComponent(round)}`;
+    const fetchRound = (n: number | string) => ctx.api.get<Report>(`${reports}/${n}`);
+    const [report, live, model] = await Promise.all([
+      ctx.api.get<Report>(base), round === 'cumulative' ? null : fetchRound('cumulative'),
+      ctx.api.get<Project>(`/projects/${encodeURIComponent(project)}`)]);
+    const liveReport = live ?? report;
+    const progress = await Promise.all(model.rounds.map(r =>
+      ctx.api.get<InspectorProgress[]>(`/projects/${encodeURIComponent(project)}/rounds/${r.no}/progress`)));
     const picker = h('select', { testid: 'report-round', onchange: (e: Event) => {
       chosen.set(project, (e.target as HTMLSelectElement).value);
       void ctx.refresh();
     } }, choices.map(c => h('option', { value: c, selected: c === round }, c === 'cumulative' ? t('dash.cumulative') : t('dash.roundN', { n: c }))));
     const scope = report.scope === 'cumulative' ? t('dash.cumulative') : t('dash.roundN', { n: report.round });
     const drill = h('div', { testid: 'drill-area' });
-    const onDrill = async (contractor: string, name: string) => {
-      const items = await ctx.api.get<DrillItem[]>(`${base}/defects?filter=failed_twice&contractor=${encodeURIComponent(contractor)}`);
-      mount(drill, drillView(ctx, t('dash.drillTitle', { contractor: name, n: items.length }), items, () => mount(drill)));
+    const detail = h('div', { testid: 'defect-area' });
+    const open = (id: string) => void openDefect(ctx, detail, project, id, () => open(id));
+    const onDrill = async (d: Drill) => {
+      const query = `filter=${d.filter}` + (d.contractor ? `&contractor=${encodeURIComponent(d.contractor)}` : '');
+      let items = await ctx.api.get<DrillItem[]>(`${base}/defects?${query}`);
+      if (d.unit) items = items.filter(i => i.unit === d.unit);
+      const title = d.unit ? t('dash.drill.unit', { unit: d.unit, n: items.length })
+        : d.filter === 'failed_twice' ? t('dash.drillTitle', { contractor: d.title, n: items.length })
+          : t(`dash.drill.${d.filter}`, { contractor: d.title, n: items.length });
+      mount(drill, drillView(ctx, title, items, () => mount(drill), open));
       drill.scrollIntoView();
     };
     mount(el,
       h('h2', {}, t('nav.dashboard')),
+      liveView(ctx, liveReport),
+      progressView(ctx, model, progress, liveReport),
+      await chartsView(ctx, report, liveReport, model, fetchRound),
       h('div', { class: 'row' },
         h('label', { class: 'inline' }, t('dash.round'), picker),
         h('span', { testid: 'report-title', class: 'grow' }, t('dash.title', {
@@ -104,6 +223,7 @@ export const dashboard: Page = {
         ['pdf', 'xlsx'].map(f => h('button', { testid: `download-${f}`, onclick: () => void download(ctx, `${base}?format=${f}`) }, f.toUpperCase())),
         h('button', { testid: 'download-csv', onclick: () => void download(ctx, `${base}?format=csv&table=contractors`) }, 'CSV')),
       drill,
-      report.tables.map(table => tableView(ctx, table, (c, n) => void onDrill(c, n))));
+      detail,
+      report.tables.map(table => tableView(ctx, table, (d) => void onDrill(d))));
   },
 };

@@ -5,6 +5,9 @@ import { PAGES } from './pages.js';
 import { CONSOLE_DICTS } from './strings.js';
 import { DASHBOARD_DICTS } from './dashboard.js';
 import { ISSUED_DICTS } from './issued.js';
+import { DEFECT_DICTS } from './defect.js';
+import { RISK_DICTS } from './risks.js';
+import { COMPANY_DICTS } from './company.js';
 
-const i18n = new I18n(mergeDicts(SHELL_DICTS, CONSOLE_DICTS, DASHBOARD_DICTS, ISSUED_DICTS));
+const i18n = new I18n(mergeDicts(SHELL_DICTS, CONSOLE_DICTS, DASHBOARD_DICTS, ISSUED_DICTS, DEFECT_DICTS, RISK_DICTS, COMPANY_DICTS));
 void new Shell(document.getElementById('app')!, i18n, 'app.title', PAGES).start();

@@ -8,6 +8,8 @@ import { checkbox, h, mount, setVal, val } from '../shared/dom.js';
 import type { Ctx, Page, ProjectSummary } from '../shared/shell.js';
 import { dashboard } from './dashboard.js';
 import { issued as issuedReports } from './issued.js';
+import { company } from './company.js';
+import { risks } from './risks.js';
 import {
   Category, ColumnMapping, Contractor, Item, Material, Project, ROOM_KINDS, RoundAssignment, RoundPlan, Text, UnitPreview,
   assignedUnits, listFromText, mappingQuery, nextRound, roomsFromText,
@@ -491,4 +493,4 @@ const history: Page = {
   },
 };
 
-export const PAGES: Page[] = [projects, dashboard, issuedReports, units, unitTypes, standards, categories, contractors, people, rounds, history];
+export const PAGES: Page[] = [projects, company, dashboard, issuedReports, risks, units, unitTypes, standards, categories, contractors, people, rounds, history];

@@ -2,9 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CONSOLE_DICTS } from './strings.js';
 import { SHELL_DICTS } from '../shared/shell.js';
+import { DASHBOARD_DICTS } from './dashboard.js';
+import { DEFECT_DICTS } from './defect.js';
+import { RISK_DICTS } from './risks.js';
+import { COMPANY_DICTS } from './company.js';
 
-test('every console and shell string exists in both languages', () => {
-  for (const d of [CONSOLE_DICTS, SHELL_DICTS]) {
+test('every console, dashboard and shell string exists in both languages', () => {
+  for (const d of [CONSOLE_DICTS, SHELL_DICTS, DASHBOARD_DICTS, DEFECT_DICTS, RISK_DICTS, COMPANY_DICTS]) {
     const en = Object.keys(d.en).sort();
     const zh = Object.keys(d['zh-CN']).sort();
     assert.deepEqual(zh.filter(k => !en.includes(k)), []);

@@ -18,3 +18,25 @@ export async function launch() {
 export function artefact(name) {
   return join(process.env.WALKTHROUGH_ARTEFACTS || tmpdir(), name);
 }
+
+/**
+ * The rows of a table (elements with data-testid `testid`) as objects: `_row`
+ * (the row's data-row, data-defect or data-project), `data_<name>` for each
+ * data attribute, and each cell with a data-key by that key, as text.
+ */
+export function tableRows(page, testid) {
+  return page.locator(`[data-testid="${testid}"]`).evaluateAll((trs) => trs.map((tr) => {
+    const o = { _row: tr.getAttribute('data-row') ?? tr.getAttribute('data-defect') ?? tr.getAttribute('data-project') };
+    for (const [k, v] of Object.entries(tr.dataset)) if (k !== 'testid') o[`data_${k}`] = v;
+    for (const td of tr.querySelectorAll('td[data-key]')) o[td.getAttribute('data-key')] = td.textContent.trim();
+    return o;
+  }));
+}
+
+/** Sign in on the staff shell's form. */
+export async function signIn(page, username, password = 'demo') {
+  const id = (t) => page.locator(`[data-testid="${t}"]`);
+  await id('username').fill(username);
+  await id('password').fill(password);
+  await id('signin-submit').click();
+}

@@ -5,24 +5,17 @@
 // tests/tests/dashboard.rs to check against the server's report.
 //
 //   node e2e/dashboard.mjs URL PROJECT ROUND
-import { launch, artefact } from './browser.mjs';
+import { launch, artefact, signIn, tableRows } from './browser.mjs';
 
 const [url, project, round] = process.argv.slice(2);
 const out = {};
 const browser = await launch();
 const page = await browser.newPage({ locale: 'en-US' });
 const id = (t) => page.locator(`[data-testid="${t}"]`);
-// A table's rows as {column key: text}.
-const rows = (testid) => page.locator(`[data-testid="${testid}"]`).evaluateAll((trs) => trs.map((tr) => {
-  const o = { _row: tr.getAttribute('data-row') ?? tr.getAttribute('data-defect') };
-  for (const td of tr.querySelectorAll('td[data-key]')) o[td.getAttribute('data-key')] = td.textContent.trim();
-  return o;
-}));
+const rows = (testid) => tableRows(page, testid);
 try {
   await page.goto(url);
-  await id('username').fill('u-cs-wang');
-  await id('password').fill('demo');
-  await id('signin-submit').click();
+  await signIn(page, 'u-cs-wang');
   await id('project-picker').selectOption(project);
   await id('nav-dashboard').click();
   await id('page-dashboard').waitFor();

@@ -1,0 +1,127 @@
+//! Payloads of the CS center's dashboard: a defect's detail (photos with
+//! their marks, floor-plan pin, full history), accepting a risk and the
+//! list of accepted risks, and the company overview. Times are epoch
+//! milliseconds, like the dispatch payloads.
+
+use crate::defect::{DefectStatus, EventKind, Source};
+use crate::ids::*;
+use crate::model::{I18nText, Point};
+use crate::risk::RiskDecision;
+use crate::wire::dispatch::{Named, PhotoView, PlanRoom};
+use serde::{Deserialize, Serialize};
+
+/// `POST /projects/{p}/defects/{id}/accept-risk`: accept the risk, or edit
+/// the answer and plan of a risk already accepted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AcceptRiskRequest {
+    /// Chinese required, English optional (an empty string).
+    pub unified_answer: I18nText,
+    pub contingency_plan: String,
+}
+
+/// Where a defect is, named for a reader.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DefectPlace {
+    pub unit: UnitId,
+    pub unit_number: String,
+    pub floor: i32,
+    pub building: Named,
+    pub room: Named,
+    pub spot: String,
+}
+
+/// One event of a defect's history, with its author's name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryItem {
+    pub id: EventId,
+    pub at: i64,
+    pub by: UserId,
+    /// The person's name in the project (the id when unknown).
+    pub by_name: String,
+    pub round: RoundNo,
+    /// `assigned`, `reported_fixed`, `rechecked`, `accepted_risk`, …
+    #[serde(rename = "type")]
+    pub kind_name: String,
+    pub kind: EventKind,
+    /// Kept in the history but changing nothing (after closure, duplicates).
+    pub ignored: bool,
+}
+
+/// `GET /projects/{p}/defects/{id}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DefectDetail {
+    pub id: DefectId,
+    pub place: DefectPlace,
+    pub description: String,
+    pub category: Named,
+    pub other_reason: Option<String>,
+    pub root_cause: Option<Named>,
+    pub severity: String,
+    pub source: Source,
+    pub trade: Named,
+    /// The party responsible for the defect (from routing).
+    pub responsible: Option<Named>,
+    /// Who holds the repair now (or last did).
+    pub contractor: Option<Named>,
+    pub status: DefectStatus,
+    pub found_round: RoundNo,
+    pub found_by: UserId,
+    pub found_by_name: String,
+    pub found_at: i64,
+    pub first_deadline: Option<i64>,
+    pub current_deadline: Option<i64>,
+    pub overdue: bool,
+    pub failed_rechecks: u32,
+    pub closed_at: Option<i64>,
+    pub photos: Vec<PhotoView>,
+    pub pin: Option<Point>,
+    pub plan: Vec<PlanRoom>,
+    /// The accepted risk as it stands (latest answer), if accepted.
+    pub risk: Option<RiskDecision>,
+    /// Every event, in the order the status is folded from.
+    pub history: Vec<HistoryItem>,
+}
+
+/// One row of `GET /projects/{p}/risks`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RiskRow {
+    pub defect: DefectId,
+    pub place: DefectPlace,
+    pub category: Named,
+    pub description: String,
+    pub contractor: Option<Named>,
+    pub risk: RiskDecision,
+    pub accepted_by_name: String,
+    pub edited_by_name: String,
+}
+
+/// One project of `GET /company/overview`: cumulative figures to date, the
+/// cumulative report's numbers (the core's `round_kpis` over the read model).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompanyProject {
+    pub id: ProjectId,
+    pub name: I18nText,
+    pub handover_date: chrono::NaiveDate,
+    pub days_to_handover: i64,
+    /// The latest round started (none before the round plan exists).
+    pub current_round: Option<RoundNo>,
+    pub rounds: usize,
+    pub units: u64,
+    pub units_inspected: u64,
+    pub open_defects: u64,
+    pub overdue: u64,
+    /// 完结率, a fraction (none without a denominator).
+    pub closed_rate: Option<f64>,
+    /// 及时完结率, a fraction (none without a denominator).
+    pub timely_rate: Option<f64>,
+    pub failed_twice_or_more: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompanyOverview {
+    /// The company's id, and its name as its projects record it.
+    pub company: String,
+    pub company_name: I18nText,
+    pub as_of: i64,
+    pub projects: Vec<CompanyProject>,
+}
