@@ -11,7 +11,7 @@ use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Point, Size, Transform};
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
-use krilla::text::{Font, TextDirection};
+use krilla::text::Font;
 use krilla::Document;
 use walkthrough_core::defect::Shape;
 
@@ -42,9 +42,17 @@ pub enum PdfError {
     Write(String),
 }
 
-/// The CJK font, loaded once.
-fn font() -> Result<Font, PdfError> {
-    static FONT: std::sync::OnceLock<Option<Font>> = std::sync::OnceLock::new();
+/// The CJK font, loaded once: krilla's handle, and its bytes and index in
+/// the collection for the glyph lookups of `Glyphs`.
+#[derive(Clone)]
+struct LoadedFont {
+    font: Font,
+    data: std::sync::Arc<Vec<u8>>,
+    index: u32,
+}
+
+fn font() -> Result<LoadedFont, PdfError> {
+    static FONT: std::sync::OnceLock<Option<LoadedFont>> = std::sync::OnceLock::new();
     FONT.get_or_init(|| {
         let from_env = std::env::var("WALKTHROUGH_PDF_FONT").ok().map(|v| match v.rsplit_once('#') {
             Some((p, i)) => (p.to_owned(), i.parse().unwrap_or(0)),
@@ -52,13 +60,56 @@ fn font() -> Result<Font, PdfError> {
         });
         from_env.into_iter().chain(FONT_CANDIDATES.iter().map(|(p, i)| (p.to_string(), *i))).find_map(
             |(path, index)| {
-                let data = std::fs::read(&path).ok()?;
-                Font::new(data.into(), index)
+                let data = std::sync::Arc::new(std::fs::read(&path).ok()?);
+                skrifa::FontRef::from_index(&data, index).ok()?;
+                let font = Font::new(data.clone().into(), index)?;
+                Some(LoadedFont { font, data, index })
             },
         )
     })
     .clone()
     .ok_or(PdfError::NoFont)
+}
+
+/// Glyphs for a line of text, looked up once per character: each
+/// character's glyph from the font's character map, advanced by its width.
+/// What reports print (Chinese, digits, Latin words) needs no more than
+/// that, and a report of 100,000 defects draws a million cells: running a
+/// full shaping engine over each (krilla's `draw_text`) takes minutes.
+struct Glyphs<'a> {
+    charmap: skrifa::charmap::Charmap<'a>,
+    metrics: skrifa::metrics::GlyphMetrics<'a>,
+    known: std::collections::HashMap<char, (u32, f32)>,
+}
+
+impl<'a> Glyphs<'a> {
+    fn new(data: &'a [u8], index: u32) -> Option<Self> {
+        use skrifa::MetadataProvider;
+        let f = skrifa::FontRef::from_index(data, index).ok()?;
+        // Advances at a size of 1: in ems, as krilla's glyphs carry them.
+        let metrics = f.glyph_metrics(skrifa::instance::Size::new(1.0), skrifa::instance::LocationRef::default());
+        Some(Self { charmap: f.charmap(), metrics, known: Default::default() })
+    }
+
+    fn line(&mut self, text: &str) -> Vec<krilla::text::KrillaGlyph> {
+        text.char_indices()
+            .map(|(i, c)| {
+                let (id, advance) = *self.known.entry(c).or_insert_with(|| {
+                    let id = self.charmap.map(c).unwrap_or_default();
+                    (id.to_u32(), self.metrics.advance_width(id).unwrap_or(0.0))
+                });
+                krilla::text::KrillaGlyph {
+                    glyph_id: krilla::text::GlyphId::new(id),
+                    text_range: i..i + c.len_utf8(),
+                    x_advance: advance,
+                    x_offset: 0.0,
+                    y_offset: 0.0,
+                    y_advance: 0.0,
+                    location: None,
+                }
+            })
+            .collect()
+    }
 }
 
 /// A colour as RGB bytes.
@@ -102,7 +153,7 @@ pub fn fit(text: &str, size: f32, width: f32) -> String {
 pub struct PdfBuilder {
     pages: Vec<Vec<Op>>,
     y: f32,
-    font: Font,
+    font: LoadedFont,
     /// Written in every page's footer, beside the page number.
     pub footer: String,
 }
@@ -201,7 +252,8 @@ impl PdfBuilder {
         let mut natural: Vec<f32> = header.iter().map(|h| text_width(h, SIZE).min(4.0 * SIZE) + 2.0 * PAD).collect();
         for row in rows.iter().take(400) {
             for (i, cell) in row.iter().enumerate().take(n) {
-                natural[i] = natural[i].max(text_width(cell, SIZE) + 2.0 * PAD);
+                // (+1: a cell exactly as wide as its text must not wrap by rounding.)
+                natural[i] = natural[i].max(text_width(cell, SIZE) + 2.0 * PAD + 1.0);
             }
         }
         let width = self.width();
@@ -395,13 +447,15 @@ impl PdfBuilder {
         let mut doc = Document::new();
         let total = self.pages.len();
         let settings = || PageSettings::from_wh(PAGE_W, PAGE_H).expect("A4 is a valid size");
+        let mut glyphs = Glyphs::new(&self.font.data, self.font.index)
+            .ok_or_else(|| PdfError::Write("the font cannot be read".into()))?;
         for (n, ops) in self.pages.into_iter().enumerate() {
             let mut page = doc.start_page_with(settings());
             let mut s = page.surface();
             let footer = format!("{}    第 {} / {} 页 · page {} of {}", self.footer, n + 1, total, n + 1, total);
             let footer_op = Op::Text { x: MARGIN, y: PAGE_H - MARGIN / 2.0, size: 8.0, text: footer, color: GREY };
             for op in ops.iter().chain(std::iter::once(&footer_op)) {
-                draw(&mut s, &self.font, op);
+                draw(&mut s, &self.font.font, &mut glyphs, op);
             }
             s.finish();
             page.finish();
@@ -414,11 +468,11 @@ fn fill(color: Rgb) -> Fill {
     Fill { paint: rgb::Color::new(color.0, color.1, color.2).into(), ..Default::default() }
 }
 
-fn draw(s: &mut krilla::surface::Surface<'_>, font: &Font, op: &Op) {
+fn draw(s: &mut krilla::surface::Surface<'_>, font: &Font, glyphs: &mut Glyphs<'_>, op: &Op) {
     match op {
         Op::Text { x, y, size, text, color } => {
             s.set_fill(Some(fill(*color)));
-            s.draw_text(Point::from_xy(*x, *y), font.clone(), *size, text, false, TextDirection::Auto);
+            s.draw_glyphs(Point::from_xy(*x, *y), &glyphs.line(text), font.clone(), text, *size, false);
         }
         Op::Line { from, to, width, color } => {
             let mut pb = PathBuilder::new();

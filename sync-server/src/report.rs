@@ -913,16 +913,12 @@ pub fn appendix(
     details: &[DefectDetail],
     report: &RoundReport,
 ) -> Vec<AppendixItem> {
-    let (round, as_of) = (report.round, report.as_of);
+    let as_of = report.as_of;
     let by_id: HashMap<DefectId, &DefectDetail> = details.iter().map(|d| (d.id, d)).collect();
     let n = Names { project };
     let mut out: Vec<AppendixItem> = defects
         .iter()
-        .filter(|r| live(r, round, as_of) && r.source == OWN)
-        .filter(|r| {
-            let in_round = report.scope == Scope::Cumulative || r.found_round == round;
-            in_round || is_open(r, as_of)
-        })
+        .filter(|r| in_appendix(r, report))
         .map(|r| {
             let d = by_id.get(&r.id);
             let key = r.contractor.as_ref().map_or(kpi::UNASSIGNED, |c| c.as_str());
@@ -948,6 +944,14 @@ pub fn appendix(
         .collect();
     out.sort_by(|a, b| (&a.building, &a.unit, &a.room, a.id).cmp(&(&b.building, &b.unit, &b.room, b.id)));
     out
+}
+
+/// Whether the appendices list `r`: own inspection, found in the report's
+/// round (any round for the cumulative report) or still open at its date.
+fn in_appendix(r: &DefectRow, report: &RoundReport) -> bool {
+    let (round, as_of) = (report.round, report.as_of);
+    let in_round = report.scope == Scope::Cumulative || r.found_round == round;
+    live(r, round, as_of) && r.source == OWN && (in_round || is_open(r, as_of))
 }
 
 /// What the PDF prints beyond the tables: the appendices, with photos (up
@@ -1308,7 +1312,10 @@ pub fn render_pdf(
     progress: &dyn Fn(&str, u64, u64),
 ) -> Result<Vec<u8>, ApiError> {
     progress("appendix", 0, 1);
-    let details = st.store.defect_details(&project.id)?;
+    let wanted: std::collections::HashSet<DefectId> =
+        loaded.defects.iter().filter(|r| in_appendix(r, report)).map(|r| r.id).collect();
+    let details = st.store.defect_details(&project.id, &|id| wanted.contains(&id))?;
+    drop(wanted);
     let items = appendix(project, &loaded.defects, &details, report);
     drop(details);
     let photo = |h: &PhotoHash| crate::thumbs::get_or_make(st, h);

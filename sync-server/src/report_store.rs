@@ -74,8 +74,10 @@ impl IssuedFormat {
 }
 
 pub trait ReportStore {
-    /// Every defect's details in `project`.
-    fn defect_details(&self, project: &ProjectId) -> StoreResult<Vec<DefectDetail>>;
+    /// The details of the defects of `project` that `keep` wants (the
+    /// others are not even parsed: a report's appendix needs a fifth of a
+    /// large project's).
+    fn defect_details(&self, project: &ProjectId, keep: &dyn Fn(DefectId) -> bool) -> StoreResult<Vec<DefectDetail>>;
 
     /// The details of the defects accepted as risks.
     fn risk_details(&self, project: &ProjectId) -> StoreResult<Vec<DefectDetail>>;
@@ -149,18 +151,24 @@ fn share_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReportShare> {
 const SHARE_COLUMNS: &str = "id, report, created_by, created_at, revoked_at, revoked_by, last_used_at";
 
 impl ReportStore for SqliteStore {
-    fn defect_details(&self, project: &ProjectId) -> StoreResult<Vec<DefectDetail>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT row FROM rm_defect_details WHERE project = ?1 ORDER BY unit, id")?;
-        let rows =
-            stmt.query_map([project.as_str()], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
-        drop(stmt);
-        drop(conn);
-        rows.iter().map(|r| serde_json::from_str(r).map_err(json_err)).collect()
+    fn defect_details(&self, project: &ProjectId, keep: &dyn Fn(DefectId) -> bool) -> StoreResult<Vec<DefectDetail>> {
+        let conn = self.reader();
+        let mut stmt =
+            conn.prepare_cached("SELECT id, row FROM rm_defect_details WHERE project = ?1 ORDER BY unit, id")?;
+        let mut rows = stmt.query([project.as_str()])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id = r.get_ref(0)?.as_str().map_err(|e| StoreError::Other(e.to_string()))?;
+            if DefectId::parse(id).is_some_and(keep) {
+                let row = r.get_ref(1)?.as_str().map_err(|e| StoreError::Other(e.to_string()))?;
+                out.push(serde_json::from_str(row).map_err(json_err)?);
+            }
+        }
+        Ok(out)
     }
 
     fn risk_details(&self, project: &ProjectId) -> StoreResult<Vec<DefectDetail>> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare_cached(
             "SELECT d.row FROM rm_defect_details d JOIN rm_defects r ON r.project = d.project AND r.id = d.id
              WHERE d.project = ?1 AND r.status = 'accepted_risk' ORDER BY d.unit, d.id",

@@ -110,6 +110,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
 
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    /// A second, read-only connection for the large reads of reports (the
+    /// whole read model of a project), so that sync — on `conn` — is not
+    /// kept waiting behind them (WAL lets readers and a writer overlap).
+    reader: Mutex<Connection>,
 }
 
 impl SqliteStore {
@@ -133,7 +137,17 @@ impl SqliteStore {
                 tx.commit()?;
             }
         }
-        Ok(Self { conn: Mutex::new(conn) })
+        let reader = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        reader.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(Self { conn: Mutex::new(conn), reader: Mutex::new(reader) })
+    }
+
+    /// The read-only connection for report-sized reads.
+    pub(crate) fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.reader.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -384,11 +398,17 @@ impl Store for SqliteStore {
 impl SqliteStore {
     /// Read-model rows stored as JSON, selected by `sql` for `project`.
     fn json_rows<T: serde::de::DeserializeOwned>(&self, sql: &str, project: &ProjectId) -> StoreResult<Vec<T>> {
-        let conn = self.conn();
+        // Parsed as they are read (on the reader connection, so sync is not
+        // kept waiting): no second copy of a large project's rows as text.
+        let conn = self.reader();
         let mut stmt = conn.prepare_cached(sql)?;
-        let rows =
-            stmt.query_map([project.as_str()], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.iter().map(|r| serde_json::from_str(r).map_err(|e| StoreError::Other(e.to_string()))).collect()
+        let mut rows = stmt.query([project.as_str()])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let text = r.get_ref(0)?.as_str().map_err(|e| StoreError::Other(e.to_string()))?;
+            out.push(serde_json::from_str(text).map_err(|e| StoreError::Other(e.to_string()))?);
+        }
+        Ok(out)
     }
 }
 

@@ -20,7 +20,7 @@ fn an_older_database_gets_its_report_details_derived_again_at_start() {
         let mut sim = walkthrough_fixtures::simulate::Simulation::new(&project, 3, Default::default());
         sim.play_round(RoundNo(1)).unwrap();
         walkthrough_server::seed::store_units(&store, &project, sim.units.iter_mut()).unwrap();
-        assert!(!store.defect_details(&project.id).unwrap().is_empty());
+        assert!(!store.defect_details(&project.id, &|_| true).unwrap().is_empty());
     }
     // Take the database back to before migration 0005.
     {
@@ -35,7 +35,7 @@ fn an_older_database_gets_its_report_details_derived_again_at_start() {
     let store = Arc::new(SqliteStore::open(&path).unwrap());
     let defects_before = store.defect_rows(&project.id).unwrap();
     assert!(!defects_before.is_empty());
-    assert!(store.defect_details(&project.id).unwrap().is_empty(), "the new table starts empty");
+    assert!(store.defect_details(&project.id, &|_| true).unwrap().is_empty(), "the new table starts empty");
     assert_eq!(store.read_model_rebuilds().unwrap(), vec![project.id.clone()], "the project is queued");
 
     // The server derives it again before it answers.
@@ -47,7 +47,7 @@ fn an_older_database_gets_its_report_details_derived_again_at_start() {
         server.await.unwrap().unwrap();
     });
     assert!(store.read_model_rebuilds().unwrap().is_empty(), "the queue is done");
-    let details = store.defect_details(&project.id).unwrap();
+    let details = store.defect_details(&project.id, &|_| true).unwrap();
     assert_eq!(details.len(), defects_before.len(), "one detail row per defect");
     assert!(details.iter().all(|d| !d.description.is_empty()), "descriptions are back");
     assert_eq!(store.defect_rows(&project.id).unwrap(), defects_before, "the figures are unchanged");

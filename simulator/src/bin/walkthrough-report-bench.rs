@@ -41,9 +41,9 @@ fn measured(t: Duration) -> String {
     format!("{:.2} s, peak {:.0} MB", t.as_secs_f64(), peak_mb())
 }
 
-/// `n` distinct camera-like JPEGs (1600×1200), from one pattern shifted.
+/// `n` distinct photo-like JPEGs (1000×750), from one pattern with a marked square moved.
 fn photos(n: usize) -> anyhow::Result<Vec<(PhotoHash, Vec<u8>)>> {
-    let base = image::RgbImage::from_fn(1600, 1200, |x, y| {
+    let base = image::RgbImage::from_fn(1000, 750, |x, y| {
         let v = (x.wrapping_mul(2654435761) ^ y.wrapping_mul(40503)) % 37;
         image::Rgb([(x / 9 % 200 + v) as u8, (y / 7 % 200 + v) as u8, ((x + y) / 20 % 200) as u8])
     });
@@ -53,8 +53,8 @@ fn photos(n: usize) -> anyhow::Result<Vec<(PhotoHash, Vec<u8>)>> {
         for x in 0..64 {
             for y in 0..64 {
                 img.put_pixel(
-                    x + (i as u32 % 20) * 70,
-                    y + (i as u32 / 20 % 15) * 70,
+                    x + (i as u32 % 10) * 90,
+                    y + (i as u32 / 10 % 8) * 85,
                     image::Rgb([(i % 251) as u8, 0, 0]),
                 );
             }
@@ -66,24 +66,20 @@ fn photos(n: usize) -> anyhow::Result<Vec<(PhotoHash, Vec<u8>)>> {
     Ok(out)
 }
 
-fn main() -> anyhow::Result<()> {
-    let units: usize = std::env::args().nth(1).map(|a| a.parse()).transpose()?.unwrap_or(5000);
-    let dir = tempfile::tempdir()?;
+/// Make the project, its photos and ~20 defects per unit over three rounds
+/// (each with a photo) in `dir`'s server database. Run in a process of its
+/// own, so the measuring process's memory is the server's alone.
+fn prepare(dir: &std::path::Path, units: usize) -> anyhow::Result<()> {
     let base = walkthrough_fixtures::demo_project();
     let project = walkthrough_fixtures::generate::synthetic_project(&base, units);
-    let store = Arc::new(SqliteStore::open(&dir.path().join("server.sqlite"))?);
-    walkthrough_server::seed::import_project(store.as_ref(), &project, "demo")?;
-
-    // 1,000 photos on the server, and their printing copies (what the
-    // server's worker makes as photos arrive).
+    let store = SqliteStore::open(&dir.join("server.sqlite"))?;
+    walkthrough_server::seed::import_project(&store, &project, "demo")?;
     let t = Instant::now();
     let shots = photos(1000)?;
     for (hash, bytes) in &shots {
         store.put_blob(hash, "image/jpeg", bytes)?;
     }
-    eprintln!("photos made in {:.1} s", t.elapsed().as_secs_f64());
-
-    // ~20 defects per unit over three rounds, each with a photo.
+    eprintln!("1,000 photos made in {:.1} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
     let f = Behaviour::default().later_round_factor;
     let behaviour = Behaviour {
@@ -96,12 +92,51 @@ fn main() -> anyhow::Result<()> {
     for r in 1..=3 {
         sim.play_round(RoundNo(r))?;
     }
-    let defects = sim.counters().defects;
-    walkthrough_server::seed::store_units(store.as_ref(), &project, sim.units.iter_mut())?;
-    drop(sim);
-    eprintln!("{defects} defects simulated and stored in {:.1} s", t.elapsed().as_secs_f64());
+    walkthrough_server::seed::store_units(&store, &project, sim.units.iter_mut())?;
+    std::fs::write(dir.join("defects"), sim.counters().defects.to_string())?;
+    eprintln!("{} defects simulated and stored in {:.1} s", sim.counters().defects, t.elapsed().as_secs_f64());
+    Ok(())
+}
 
-    // The server, in process, on loopback.
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("--prepare") => {
+            let units = args.get(2).map(|a| a.parse()).transpose()?.unwrap_or(5000);
+            return prepare(std::path::Path::new(&args[1]), units);
+        }
+        Some("--measure") => {
+            let units = args.get(2).map(|a| a.parse()).transpose()?.unwrap_or(5000);
+            return measure(std::path::Path::new(&args[1]), units, args.get(3).map_or("", String::as_str));
+        }
+        _ => {}
+    }
+    let units: usize = args.first().map(|a| a.parse()).transpose()?.unwrap_or(5000);
+    let dir = tempfile::tempdir()?;
+    let me = std::env::current_exe()?;
+    let ok = std::process::Command::new(&me).arg("--prepare").arg(dir.path()).arg(units.to_string()).status()?;
+    anyhow::ensure!(ok.success(), "preparing the project failed");
+    let defects: u64 = std::fs::read_to_string(dir.path().join("defects"))?.trim().parse()?;
+    println!("| measure ({units} units, {defects} defects, 3 rounds) | target | result |");
+    println!("| --- | --- | --- |");
+    // Each measure in a freshly started server process: its peak memory is
+    // that request's, not what the allocator kept from the one before.
+    for step in ["thumbs", "json-3", "json-cumulative", "xlsx", "pdf", "issue"] {
+        let ok = std::process::Command::new(&me)
+            .arg("--measure")
+            .arg(dir.path())
+            .arg(units.to_string())
+            .arg(step)
+            .status()?;
+        anyhow::ensure!(ok.success(), "measuring {step} failed");
+    }
+    Ok(())
+}
+
+/// Start the server on `dir`'s database and take one measure.
+fn measure(dir: &std::path::Path, units: usize, step: &str) -> anyhow::Result<()> {
+    let project_id = ProjectId::new(format!("synthetic-{units}"));
+    let store = Arc::new(SqliteStore::open(&dir.join("server.sqlite"))?);
     let rt = tokio::runtime::Runtime::new()?;
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let url = format!("http://{}", listener.local_addr()?);
@@ -123,47 +158,54 @@ fn main() -> anyhow::Result<()> {
         Ok(v["token"].as_str().unwrap_or_default().to_owned())
     };
     let cs = login("u-cs-wang")?;
-    let p = project.id.as_str().to_owned();
-
-    // Let the worker make the printing copies, as it would have by now.
-    let t = Instant::now();
-    while !store.blobs_without_thumb(1)?.is_empty() {
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let thumbs = t.elapsed();
-
-    println!("| measure ({units} units, {defects} defects, 3 rounds) | target | result |");
-    println!("| --- | --- | --- |");
-    row(
-        "printing copies of 1,000 photos (server worker, once per photo)",
-        "—",
-        format!("{:.1} s", thumbs.as_secs_f64()),
-    );
+    let p = project_id.as_str().to_owned();
     let get = |path: &str| -> anyhow::Result<(Duration, usize)> {
         reset_peak();
         let t = Instant::now();
         let body = http.get(format!("{url}/api/v1{path}")).bearer_auth(&cs).send()?.error_for_status()?.bytes()?;
         Ok((t.elapsed(), body.len()))
     };
-    for round in ["3", "cumulative"] {
-        let (t, n) = get(&format!("/projects/{p}/reports/{round}"))?;
-        row(&format!("report {round} for the web page (JSON, {} KB)", n / 1024), "< 5 s, < 500 MB", measured(t));
+    match step {
+        "thumbs" => {
+            // The worker makes the printing copies as photos arrive.
+            let t = Instant::now();
+            while !store.blobs_without_thumb(1)?.is_empty() {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            let what = "printing copies of 1,000 photos (server worker, once per photo)";
+            row(what, "—", format!("{:.1} s", t.elapsed().as_secs_f64()));
+        }
+        "json-3" | "json-cumulative" => {
+            let round = step.trim_start_matches("json-");
+            let (t, n) = get(&format!("/projects/{p}/reports/{round}"))?;
+            row(&format!("report {round} for the web page (JSON, {} KB)", n / 1024), "< 5 s, < 500 MB", measured(t));
+        }
+        "xlsx" => {
+            let (t, n) = get(&format!("/projects/{p}/reports/3?format=xlsx"))?;
+            row(&format!("round 3 workbook (XLSX, {} KB)", n / 1024), "< 5 s, < 500 MB", measured(t));
+        }
+        "pdf" => {
+            let (t, n) = get(&format!("/projects/{p}/reports/3?format=pdf&photos=0"))?;
+            row(
+                &format!("round 3 PDF without photos, appendices included ({:.1} MB)", n as f64 / 1048576.0),
+                "< 10 s, < 500 MB",
+                measured(t),
+            );
+        }
+        "issue" => issue(&http, &url, &p, &cs, &login("u-insp-li")?)?,
+        other => anyhow::bail!("no measure {other:?}"),
     }
-    let (t, n) = get(&format!("/projects/{p}/reports/3?format=xlsx"))?;
-    row(&format!("round 3 workbook (XLSX, {} KB)", n / 1024), "< 5 s, < 500 MB", measured(t));
-    let (t, n) = get(&format!("/projects/{p}/reports/3?format=pdf&photos=0"))?;
-    row(
-        &format!("round 3 PDF without photos, appendices included ({:.1} MB)", n as f64 / 1048576.0),
-        "< 10 s, < 500 MB",
-        measured(t),
-    );
+    let _ = tx.send(());
+    let _ = server.join();
+    Ok(())
+}
 
-    // Issue round 3 with 1,000 photos as a background job while a tablet
-    // keeps asking the server what changed (the sync manifest).
-    let inspector = login("u-insp-li")?;
+/// Issue round 3 with 1,000 photos as a background job while a tablet
+/// keeps asking the server what changed (the sync manifest).
+fn issue(http: &reqwest::blocking::Client, url: &str, p: &str, cs: &str, inspector: &str) -> anyhow::Result<()> {
     let caught_up: serde_json::Value = http
         .post(format!("{url}/api/v1/sync/manifest"))
-        .bearer_auth(&inspector)
+        .bearer_auth(inspector)
         .json(&serde_json::json!({"project": p, "cursor": 0}))
         .send()?
         .error_for_status()?
@@ -171,7 +213,8 @@ fn main() -> anyhow::Result<()> {
     let cursor = caught_up["cursor"].as_u64().unwrap_or(0);
     let syncing = Arc::new(AtomicBool::new(true));
     let probe = {
-        let (http, url, p, token, syncing) = (http.clone(), url.clone(), p.clone(), inspector.clone(), syncing.clone());
+        let (http, url, p, token, syncing) =
+            (http.clone(), url.to_owned(), p.to_owned(), inspector.to_owned(), syncing.clone());
         std::thread::spawn(move || {
             let mut worst = Duration::ZERO;
             let mut n = 0;
@@ -235,7 +278,5 @@ fn main() -> anyhow::Result<()> {
         format!("{:.0} ms", worst.as_secs_f64() * 1000.0),
     );
 
-    let _ = tx.send(());
-    let _ = server.join();
     Ok(())
 }
