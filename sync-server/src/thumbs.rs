@@ -43,13 +43,15 @@ pub async fn run(st: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
         let st2 = st.clone();
         let made = tokio::task::spawn_blocking(move || {
             let todo = st2.store.blobs_without_thumb(16).unwrap_or_default();
+            let mut stored = 0;
             for hash in &todo {
-                if get_or_make(&st2, hash).is_none() {
-                    // Undecodable: keep an empty copy so it is not tried again.
-                    let _ = st2.store.put_thumb(hash, &[]);
-                }
+                let done = get_or_make(&st2, hash).is_some()
+                    // Undecodable: an empty copy, so it is not tried again.
+                    || st2.store.put_thumb(hash, &[]).is_ok();
+                stored += usize::from(done && st2.store.thumb(hash).is_ok_and(|t| t.is_some()));
             }
-            todo.len()
+            // Nothing stored (the database refuses): wait before trying again.
+            stored
         })
         .await
         .unwrap_or(0);
