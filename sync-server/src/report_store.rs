@@ -3,7 +3,7 @@
 //! links, and the queue of read models to derive again. A part of `Store`
 //! (its supertrait), kept apart so each stays small.
 
-use crate::store::{SqliteStore, StoreError, StoreResult};
+use crate::store::{SqliteStore, StoreResult};
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use walkthrough_core::kpi::{DefectDetail, UnitRows};
@@ -110,10 +110,6 @@ pub trait ReportStore {
     fn read_model_rebuilt(&self, project: &ProjectId) -> StoreResult<()>;
 }
 
-fn json_err(e: serde_json::Error) -> StoreError {
-    StoreError::Other(e.to_string())
-}
-
 const ISSUED_COLUMNS: &str = "id, project, scope, round, version, issued_at, issued_by, as_of, with_photos, \
      length(json), length(pdf), length(xlsx)";
 
@@ -152,32 +148,20 @@ const SHARE_COLUMNS: &str = "id, report, created_by, created_at, revoked_at, rev
 
 impl ReportStore for SqliteStore {
     fn defect_details(&self, project: &ProjectId, keep: &dyn Fn(DefectId) -> bool) -> StoreResult<Vec<DefectDetail>> {
-        let conn = self.reader();
-        let mut stmt =
-            conn.prepare_cached("SELECT id, row FROM rm_defect_details WHERE project = ?1 ORDER BY unit, id")?;
-        let mut rows = stmt.query([project.as_str()])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let id = r.get_ref(0)?.as_str().map_err(|e| StoreError::Other(e.to_string()))?;
-            if DefectId::parse(id).is_some_and(keep) {
-                let row = r.get_ref(1)?.as_str().map_err(|e| StoreError::Other(e.to_string()))?;
-                out.push(serde_json::from_str(row).map_err(json_err)?);
-            }
-        }
-        Ok(out)
+        self.json_rows_where(
+            "SELECT row, id FROM rm_defect_details WHERE project = ?1 ORDER BY unit, id",
+            project,
+            &|id| DefectId::parse(id).is_some_and(keep),
+        )
     }
 
     fn risk_details(&self, project: &ProjectId) -> StoreResult<Vec<DefectDetail>> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(
+        self.json_rows_where(
             "SELECT d.row FROM rm_defect_details d JOIN rm_defects r ON r.project = d.project AND r.id = d.id
              WHERE d.project = ?1 AND r.status = 'accepted_risk' ORDER BY d.unit, d.id",
-        )?;
-        let rows =
-            stmt.query_map([project.as_str()], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
-        drop(stmt);
-        drop(conn);
-        rows.iter().map(|r| serde_json::from_str(r).map_err(json_err)).collect()
+            project,
+            &|_| true,
+        )
     }
 
     fn thumb(&self, hash: &PhotoHash) -> StoreResult<Option<Vec<u8>>> {

@@ -398,15 +398,33 @@ impl Store for SqliteStore {
 impl SqliteStore {
     /// Read-model rows stored as JSON, selected by `sql` for `project`.
     fn json_rows<T: serde::de::DeserializeOwned>(&self, sql: &str, project: &ProjectId) -> StoreResult<Vec<T>> {
-        // Parsed as they are read (on the reader connection, so sync is not
-        // kept waiting): no second copy of a large project's rows as text.
+        self.json_rows_where(sql, project, &|_| true)
+    }
+
+    /// The rows of `sql` (`project` as ?1; the first column a read-model
+    /// row as JSON), parsed as they are read on the reader connection (so
+    /// sync is not kept waiting, and a large project's rows are never held
+    /// twice). When `sql` selects a second column (a key), only the rows
+    /// whose key `keep` accepts are parsed.
+    pub(crate) fn json_rows_where<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        project: &ProjectId,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> StoreResult<Vec<T>> {
+        fn text(v: rusqlite::types::ValueRef<'_>) -> StoreResult<&str> {
+            v.as_str().map_err(|e| StoreError::Other(e.to_string()))
+        }
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(sql)?;
+        let keyed = stmt.column_count() > 1;
         let mut rows = stmt.query([project.as_str()])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
-            let text = r.get_ref(0)?.as_str().map_err(|e| StoreError::Other(e.to_string()))?;
-            out.push(serde_json::from_str(text).map_err(|e| StoreError::Other(e.to_string()))?);
+            if keyed && !keep(text(r.get_ref(1)?)?) {
+                continue;
+            }
+            out.push(serde_json::from_str(text(r.get_ref(0)?)?).map_err(|e| StoreError::Other(e.to_string()))?);
         }
         Ok(out)
     }

@@ -10,52 +10,50 @@ use walkthrough_core::PhotoHash;
 pub const PRINT_EDGE: u32 = 320;
 const QUALITY: u8 = 75;
 
+/// A printing copy made from the stored original: `None` when the photo is
+/// not on the server, `Some(empty)` when it cannot be decoded.
+fn make(st: &AppState, hash: &PhotoHash) -> Option<Vec<u8>> {
+    let (_, original) = st.store.get_blob(hash).ok()??;
+    Some(walkthrough_client::photos::thumbnail_jpeg(&original, PRINT_EDGE, QUALITY).unwrap_or_else(|e| {
+        tracing::warn!(%hash, error = %e, "a stored photo cannot be printed");
+        Vec::new()
+    }))
+}
+
 /// The printing copy of `hash`, made and kept if missing. `None` when the
-/// photo is not on the server or cannot be decoded.
+/// photo is not on the server or cannot be decoded now.
 pub fn get_or_make(st: &AppState, hash: &PhotoHash) -> Option<Vec<u8>> {
     match st.store.thumb(hash) {
-        Ok(Some(bytes)) => return Some(bytes),
-        Ok(None) => {}
-        Err(e) => {
-            tracing::warn!(%hash, error = %e, "reading a printing copy");
-            return None;
-        }
-    }
-    let (_, original) = st.store.get_blob(hash).ok()??;
-    match walkthrough_client::photos::thumbnail_jpeg(&original, PRINT_EDGE, QUALITY) {
-        Ok(bytes) => {
+        // (An empty copy, stored for an undecodable photo, prints as a note.)
+        Ok(Some(bytes)) => Some(bytes),
+        Ok(None) => {
+            let bytes = make(st, hash)?;
             if let Err(e) = st.store.put_thumb(hash, &bytes) {
                 tracing::warn!(%hash, error = %e, "storing a printing copy");
             }
-            Some(bytes)
+            (!bytes.is_empty()).then_some(bytes)
         }
         Err(e) => {
-            tracing::warn!(%hash, error = %e, "a stored photo cannot be printed");
+            tracing::warn!(%hash, error = %e, "reading a printing copy");
             None
         }
     }
 }
 
 /// Make the missing printing copies, a few at a time, until told to stop.
+/// An undecodable photo gets an empty copy, so it is not tried again.
 pub async fn run(st: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let idle = std::time::Duration::from_secs(2);
     while !*stop.borrow() {
         let st2 = st.clone();
-        let made = tokio::task::spawn_blocking(move || {
+        let stored = tokio::task::spawn_blocking(move || {
             let todo = st2.store.blobs_without_thumb(16).unwrap_or_default();
-            let mut stored = 0;
-            for hash in &todo {
-                let done = get_or_make(&st2, hash).is_some()
-                    // Undecodable: an empty copy, so it is not tried again.
-                    || st2.store.put_thumb(hash, &[]).is_ok();
-                stored += usize::from(done && st2.store.thumb(hash).is_ok_and(|t| t.is_some()));
-            }
-            // Nothing stored (the database refuses): wait before trying again.
-            stored
+            todo.iter().filter(|h| make(&st2, h).is_some_and(|bytes| st2.store.put_thumb(h, &bytes).is_ok())).count()
         })
         .await
         .unwrap_or(0);
-        if made == 0 {
+        // Nothing stored (none missing, or the database refuses): wait.
+        if stored == 0 {
             tokio::select! {
                 _ = stop.changed() => {}
                 _ = tokio::time::sleep(idle) => {}
