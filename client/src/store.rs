@@ -9,6 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
+use walkthrough_core::doc::check::Writer;
 use walkthrough_core::doc::{DocKey, ProjectDoc, UnitDoc};
 use walkthrough_core::kpi::{unit_rows, UnitRows};
 use walkthrough_core::model::Project;
@@ -25,6 +26,10 @@ pub struct Store {
     /// Documents loaded in this process, by key.
     cache: HashMap<DocKey, AutoCommit>,
     projects: HashMap<ProjectId, Arc<Project>>,
+    /// Who is writing: every unit edit is checked against what they may do
+    /// (`walkthrough_core::doc::check`, the rule the server applies) before
+    /// it is kept. None: not signed in (tests that build documents directly).
+    writer: Option<Writer>,
 }
 
 /// One document's answer from the server: changes for us (possibly none)
@@ -83,7 +88,30 @@ impl Store {
                 actor
             }
         };
-        Ok(Self { conn, actor, cache: HashMap::new(), projects: HashMap::new() })
+        Ok(Self { conn, actor, cache: HashMap::new(), projects: HashMap::new(), writer: None })
+    }
+
+    /// Sign `writer` in as the author of this tablet's edits. The server
+    /// binds a device's Automerge actor to one user, so a tablet that
+    /// another user signs in on takes a new actor for them.
+    pub fn set_writer(&mut self, writer: Option<Writer>) -> Result<()> {
+        if let Some(w) = &writer {
+            match get_meta(&self.conn, "actor_user")? {
+                Some(u) if u == w.user.as_str() => {}
+                None => set_meta(&self.conn, "actor_user", w.user.as_str())?,
+                Some(_) => {
+                    let actor = ActorId::random();
+                    let tx = self.conn.transaction()?;
+                    set_meta(&tx, "actor", &actor.to_hex_string())?;
+                    set_meta(&tx, "actor_user", w.user.as_str())?;
+                    tx.commit()?;
+                    self.actor = actor;
+                    self.cache.clear();
+                }
+            }
+        }
+        self.writer = writer;
+        Ok(())
     }
 
     /// This device's Automerge actor: every change made here carries it.
@@ -184,7 +212,15 @@ impl Store {
         let mut unit_doc = UnitDoc::from_automerge(self.cache.remove(&key).expect("loaded by doc()"))?;
         // On failure the document is dropped from the cache, so the next use
         // reloads it from disk as it was: a failed edit leaves no trace.
+        let before = unit_doc.heads();
         let value = edit(&mut unit_doc)?;
+        if let Some(w) = &self.writer {
+            // The server's rule, applied here first: an honest tablet never
+            // sends a change the server would refuse.
+            unit_doc
+                .check_changes_since(&before, w, chrono::Utc::now())
+                .map_err(|why| walkthrough_core::Error::Invalid(format!("this change cannot be kept: {why}")))?;
+        }
         let rows = unit_rows(&project_model, &unit_doc.read()?);
         let mut doc = unit_doc.into_automerge();
         let chunk = doc.save_incremental();

@@ -183,7 +183,7 @@ fn replicas_converge_through_a_lossy_duplicating_reordering_network() {
                             at: time::parse("2026-07-22T09:00:00Z") + chrono::Duration::minutes(step as i64),
                             by: users[who].into(),
                             round: RoundNo(1),
-                            kind: EventKind::Edited { field: "note".into(), value: format!("step {step}") },
+                            kind: EventKind::Edited { field: "spot".into(), value: format!("step {step}") },
                         };
                         store.edit_unit(&project_id, &u, |doc| doc.add_event(id, &ev)).unwrap();
                         events += 1;

@@ -19,6 +19,7 @@
 //! Reading is one sequential scan of two flat maps, without a generic
 //! hydrate (see BENCHMARKS.md for the figures).
 
+pub mod check;
 pub mod project;
 pub use project::ProjectDoc;
 
@@ -35,7 +36,7 @@ use std::collections::BTreeMap;
 
 /// The schema version written into every document.
 pub const SCHEMA_VERSION: i64 = 1;
-const GENESIS_ACTOR: &[u8] = b"walkthrough-genesis";
+pub const GENESIS_ACTOR: &[u8] = b"walkthrough-genesis";
 
 /// Which document: a project's, or one of its units'. Its string form is
 /// the key documents are stored and synced under.
@@ -276,6 +277,19 @@ impl UnitDoc {
 
     pub fn heads(&mut self) -> Vec<ChangeHash> {
         self.doc.get_heads()
+    }
+
+    /// Check the changes made since `before` against what `writer` may do
+    /// (`check::check_unit_changes`, the rule the server applies too).
+    pub fn check_changes_since(
+        &mut self,
+        before: &[ChangeHash],
+        writer: &check::Writer,
+        now: Time,
+    ) -> std::result::Result<(), String> {
+        let changes = self.doc.get_changes(before);
+        let project = ProjectId::new(get_str(&self.doc, &ROOT, "project").unwrap_or_default());
+        check::check_unit_changes(&self.doc, before, &changes, &project, &self.unit_id(), writer, now)
     }
 
     pub fn merge(&mut self, other: &mut UnitDoc) -> Result<()> {

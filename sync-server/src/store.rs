@@ -98,6 +98,24 @@ pub trait Store:
 
     /// Counted rechecks of a project (for reports).
     fn recheck_rows(&self, project: &ProjectId) -> StoreResult<Vec<walkthrough_core::kpi::RecheckRow>>;
+
+    /// The users the given Automerge actors (hex) are bound to.
+    fn actor_users(&self, actors: &[String]) -> StoreResult<Vec<(String, UserId)>>;
+    /// Bind actors to `user` (a first sight) and count their changes.
+    fn bind_actors(&self, project: &ProjectId, user: &UserId, actors: &[(String, u64)], now_ms: i64)
+        -> StoreResult<()>;
+    /// The devices that wrote in a project: (actor, user, first seen, last seen, changes), newest first.
+    fn project_devices(&self, project: &ProjectId) -> StoreResult<Vec<DeviceActor>>;
+}
+
+/// One device (Automerge actor) and the user it writes for.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct DeviceActor {
+    pub actor: String,
+    pub user: UserId,
+    pub first_seen_ms: i64,
+    pub last_seen_ms: i64,
+    pub changes: u64,
 }
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -106,6 +124,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_console", include_str!("../migrations/0003_console.sql")),
     ("0004_dispatch", include_str!("../migrations/0004_dispatch.sql")),
     ("0005_reports", include_str!("../migrations/0005_reports.sql")),
+    ("0008_device_actors", include_str!("../migrations/0008_device_actors.sql")),
 ];
 
 pub struct SqliteStore {
@@ -392,6 +411,61 @@ impl Store for SqliteStore {
 
     fn recheck_rows(&self, project: &ProjectId) -> StoreResult<Vec<walkthrough_core::kpi::RecheckRow>> {
         self.json_rows("SELECT row FROM rm_rechecks WHERE project = ?1 ORDER BY unit, defect, round", project)
+    }
+
+    fn actor_users(&self, actors: &[String]) -> StoreResult<Vec<(String, UserId)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT user_id FROM device_actors WHERE actor = ?1")?;
+        let mut out = Vec::new();
+        for a in actors {
+            if let Some(u) = stmt.query_row([a], |r| r.get::<_, String>(0)).optional()? {
+                out.push((a.clone(), UserId::new(u)));
+            }
+        }
+        Ok(out)
+    }
+
+    fn bind_actors(
+        &self,
+        project: &ProjectId,
+        user: &UserId,
+        actors: &[(String, u64)],
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for (actor, changes) in actors {
+            tx.execute(
+                "INSERT INTO device_actors (actor, user_id, project, first_seen_ms, last_seen_ms, changes)
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5)
+                 ON CONFLICT(actor) DO UPDATE SET last_seen_ms = excluded.last_seen_ms,
+                   changes = device_actors.changes + excluded.changes
+                 WHERE device_actors.user_id = excluded.user_id",
+                params![actor, user.as_str(), project.as_str(), now_ms, *changes as i64],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn project_devices(&self, project: &ProjectId) -> StoreResult<Vec<DeviceActor>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT actor, user_id, first_seen_ms, last_seen_ms, changes FROM device_actors
+             WHERE project = ?1 ORDER BY last_seen_ms DESC, actor",
+        )?;
+        let rows = stmt
+            .query_map([project.as_str()], |r| {
+                Ok(DeviceActor {
+                    actor: r.get(0)?,
+                    user: UserId::new(r.get::<_, String>(1)?),
+                    first_seen_ms: r.get(2)?,
+                    last_seen_ms: r.get(3)?,
+                    changes: r.get::<_, i64>(4)? as u64,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 }
 

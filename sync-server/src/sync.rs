@@ -8,6 +8,7 @@ use automerge::{AutoCommit, ChangeHash};
 use axum::extract::State;
 use axum::Json;
 use std::sync::Arc;
+use walkthrough_core::doc::check::{self, Writer};
 use walkthrough_core::doc::{DocKey, ProjectDoc, UnitDoc};
 use walkthrough_core::model::{Project, Role};
 use walkthrough_core::wire::*;
@@ -56,6 +57,7 @@ pub async fn exchange(
             return Err(ApiError::Forbidden("only the CS center can change a project's setup".into()));
         }
     }
+    let writer = Writer { user: user.user.id.clone(), role: user.user.role };
     blocking(move || {
         let _serialised = st.exchange_lock.lock().unwrap_or_else(|e| e.into_inner());
         let project = project_model(&st, &req.project)?;
@@ -69,7 +71,7 @@ pub async fn exchange(
             // A document refused for what it is (not in the project, not a
             // valid document) is refused alone, with the reason: one bad
             // document must not stop a tablet's whole project from syncing.
-            match exchange_doc(&st, project.as_deref(), push) {
+            match exchange_doc(&st, project.as_deref(), &writer, push) {
                 Ok((reply, write)) => {
                     replies.push(reply);
                     pending.extend(write);
@@ -129,11 +131,15 @@ struct PendingWrite {
     rows: Option<walkthrough_core::kpi::UnitRows>,
     /// A compacted snapshot to store after the change, when chunks pile up.
     compacted: Option<Vec<u8>>,
+    /// The devices (Automerge actors, hex) that wrote the new changes, the
+    /// user they write for, and how many changes each.
+    actors: (UserId, Vec<(String, u64)>),
 }
 
 fn exchange_doc(
     st: &AppState,
     project: Option<&Project>,
+    writer: &Writer,
     push: DocPush,
 ) -> Result<(DocReply, Option<PendingWrite>), ApiError> {
     let key = push.doc;
@@ -152,14 +158,25 @@ fn exchange_doc(
     };
     let before = doc.get_heads();
     let mut rows = None;
+    let mut actors = Vec::new();
     if !push.changes.is_empty() {
+        // Automerge skips what it cannot parse; a request is read strictly,
+        // so broken bytes are refused in words instead of taken as nothing.
+        check::check_chunks(&push.changes)
+            .map_err(|e| ApiError::BadRequest(format!("the changes for {key} are not valid Automerge data: {e}")))?;
         let mut candidate = doc.clone();
         candidate
             .load_incremental(&push.changes)
             .map_err(|e| ApiError::BadRequest(format!("the changes for {key} are not valid Automerge data: {e}")))?;
         // What is stored must still be a readable document of the right kind
-        // and identity; anything else is refused and nothing of it is kept.
+        // and identity, written only as the signed-in user may write it;
+        // anything else is refused and nothing of it is kept.
         let refuse = |what: String| ApiError::Unprocessable(format!("document {key} was refused: {what}"));
+        let new_changes = candidate.get_changes(&before);
+        actors = device_actors(st, writer, &new_changes).map_err(|e| match e {
+            ApiError::Forbidden(m) => refuse(m),
+            e => e,
+        })?;
         match &key {
             DocKey::Unit(p, u) => {
                 let rec = UnitDoc::from_automerge(candidate.clone())
@@ -168,6 +185,8 @@ fn exchange_doc(
                 if &rec.unit != u || &rec.project != p {
                     return Err(refuse(format!("its content is for unit {} of project {}", rec.unit, rec.project)));
                 }
+                check::check_unit_changes(&candidate, &before, &new_changes, p, u, writer, chrono::Utc::now())
+                    .map_err(refuse)?;
                 if let Some(project) = project {
                     rows = Some(walkthrough_core::kpi::unit_rows(project, &rec));
                 }
@@ -189,7 +208,15 @@ fn exchange_doc(
         let bytes = if is_new { doc.save() } else { doc.save_after(&before) };
         let heads = heads_hex(&after).join(",");
         let compacted = (chunks + 1 >= COMPACT_AFTER).then(|| doc.save());
-        write = Some(PendingWrite { key: key.clone(), bytes, is_new, heads, rows, compacted });
+        write = Some(PendingWrite {
+            key: key.clone(),
+            bytes,
+            is_new,
+            heads,
+            rows,
+            compacted,
+            actors: (writer.user.clone(), actors),
+        });
     }
     // What the client lacks: everything after its heads, or the whole
     // document when it has none (or heads this server never saw).
@@ -202,6 +229,32 @@ fn exchange_doc(
         doc.save()
     };
     Ok((DocReply { doc: key, heads: heads_hex(&after), changes, error: None }, write))
+}
+
+/// The devices that wrote `changes`, each with its number of changes; a
+/// device already bound to another user is refused (a device writes for one
+/// user: a tablet takes a new actor when another user signs in on it).
+fn device_actors(
+    st: &AppState,
+    writer: &Writer,
+    changes: &[automerge::Change],
+) -> Result<Vec<(String, u64)>, ApiError> {
+    let mut counts = std::collections::BTreeMap::<String, u64>::new();
+    let genesis = automerge::ActorId::from(walkthrough_core::doc::GENESIS_ACTOR);
+    for c in changes.iter().filter(|c| c.actor_id() != &genesis) {
+        *counts.entry(c.actor_id().to_hex_string()).or_default() += 1;
+    }
+    let actors: Vec<String> = counts.keys().cloned().collect();
+    for (actor, owner) in st.store.actor_users(&actors)? {
+        if owner != writer.user {
+            return Err(ApiError::Forbidden(format!(
+                "its changes come from device {} which writes for {owner}, not for {}",
+                &actor[..actor.len().min(12)],
+                writer.user
+            )));
+        }
+    }
+    Ok(counts.into_iter().collect())
 }
 
 /// Store document changes in one transaction with the notices they call for
@@ -227,6 +280,11 @@ fn store_pending(st: &AppState, project: Option<&Project>, pending: &[PendingWri
         .iter()
         .map(|p| DocWrite { key: &p.key, bytes: &p.bytes, is_new: p.is_new, heads: &p.heads, rows: p.rows.as_ref() })
         .collect();
+    for p in pending {
+        if !p.actors.1.is_empty() {
+            st.store.bind_actors(p.key.project(), &p.actors.0, &p.actors.1, now * 1000)?;
+        }
+    }
     st.store.write_docs_notify(&writes, &notices, &messages, now)?;
     for p in pending {
         if let Some(snapshot) = &p.compacted {
@@ -271,7 +329,10 @@ pub(crate) fn edit_units(
         }
         let record = doc.read().map_err(|e| ApiError::Internal(e.into()))?;
         let am = doc.automerge();
+        let actor_hex = automerge::ActorId::from(actor.as_bytes()).to_hex_string();
+        let author = UserId::new(actor.strip_prefix("user:").unwrap_or(actor));
         pending.push(PendingWrite {
+            actors: (author, vec![(actor_hex, 1)]),
             key,
             bytes: am.save_after(&before),
             is_new: false,

@@ -86,6 +86,12 @@ struct SessionRecord {
     login: LoginResponse,
 }
 
+impl SessionRecord {
+    fn writer(&self) -> walkthrough_core::doc::check::Writer {
+        walkthrough_core::doc::check::Writer { user: self.login.user.id.clone(), role: self.login.user.role }
+    }
+}
+
 /// The tablet: its store, photos and sign-in.
 pub struct App {
     store: Store,
@@ -282,6 +288,8 @@ impl App {
         if let Some(ms) = app.store.meta("last_sync_ms")? {
             app.sync.last_sync_ms = ms.parse().ok();
         }
+        let writer = app.session()?.map(|s| s.writer());
+        app.store.set_writer(writer)?;
         Ok(app)
     }
 
@@ -388,6 +396,7 @@ impl App {
             e => e.into(),
         })?;
         let record = SessionRecord { server, login };
+        self.store.set_writer(Some(record.writer()))?;
         self.store.set_meta("session", &serde_json::to_string(&record).expect("serialisable"))?;
         // The first sync brings the projects; if it fails the sign-in stands
         // and the status shows why.
@@ -402,6 +411,7 @@ impl App {
             ));
         }
         self.store.set_meta("session", "")?;
+        self.store.set_writer(None)?;
         self.status()
     }
 
