@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(login))
         .route("/sync/manifest", post(sync::manifest))
         .route("/sync/exchange", post(sync::exchange))
+        .route("/projects/{project}/devices", get(sync::devices))
         .route("/blobs/{hash}", put(put_blob).get(get_blob))
         .route("/projects/{project}/dispatch", post(dispatch::dispatch))
         .route("/projects/{project}/defects/{defect}/assign", post(dispatch::assign))

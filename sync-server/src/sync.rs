@@ -365,3 +365,16 @@ pub fn rebuild_read_models(st: &AppState) -> Result<(), ApiError> {
     }
     Ok(())
 }
+
+/// The devices that wrote in a project (each Automerge actor with the user
+/// it writes for, when first and last seen, how many changes): for the CS
+/// center, to tell which tablet wrote what.
+pub async fn devices(
+    State(st): State<AppState>,
+    user: AuthUser,
+    axum::extract::Path(project): axum::extract::Path<String>,
+) -> Result<Json<Vec<crate::store::DeviceActor>>, ApiError> {
+    let project = ProjectId::new(project);
+    crate::links::require_cs(&user, &project)?;
+    blocking(move || Ok(Json(st.store.project_devices(&project)?))).await
+}
