@@ -57,6 +57,46 @@ code_id!(
     PhotoHash,
 );
 
+/// The longest code the CS center may choose.
+pub const MAX_CODE_LEN: usize = 64;
+
+/// Whether `code` may be a new code chosen by the CS center (a project,
+/// building, unit, unit type, room, template, checklist item, category,
+/// trade, contractor, element, person or username): 1 to 64 characters of
+/// ASCII letters, digits, `.`, `_` and `-`, starting with a letter or
+/// digit — `[A-Za-z0-9][A-Za-z0-9._-]{0,63}`. Codes travel in URLs, file
+/// names, document keys (`<id>/<field>`) and HTML, so no quote, slash,
+/// space or control character may be in one. The refusal says why in words
+/// (`what` names the code, e.g. "a project id").
+pub fn check_code(what: &str, code: &str) -> Result<(), String> {
+    // Shown as typed, with control characters made visible.
+    let shown: String = code
+        .chars()
+        .take(80)
+        .flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] })
+        .collect();
+    let Some(first) = code.chars().next() else {
+        return Err(format!("{what} is required"));
+    };
+    if !first.is_ascii_alphanumeric() {
+        return Err(format!("{what} \"{shown}\" must start with a letter (A–Z, a–z) or a digit"));
+    }
+    if let Some(bad) = code.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
+        let bad = match bad {
+            ' ' => "a space".to_owned(),
+            c if c.is_control() => format!("a control character ({})", c.escape_unicode()),
+            c => format!("{c:?}"),
+        };
+        return Err(format!(
+            "{what} \"{shown}\" cannot contain {bad}: use only letters A–Z and a–z, digits, '.', '_' and '-'"
+        ));
+    }
+    if code.len() > MAX_CODE_LEN {
+        return Err(format!("{what} \"{shown}…\" is too long: at most {MAX_CODE_LEN} characters"));
+    }
+    Ok(())
+}
+
 macro_rules! uuid_id {
     ($($(#[$m:meta])* $name:ident),* $(,)?) => {$(
         $(#[$m])*

@@ -108,6 +108,17 @@ fn required(what: &str, value: &str) -> EditResult {
     }
 }
 
+/// A code that is new to the project must be a safe one (`check_code`);
+/// one already in the project stays usable as it is.
+fn new_code(what: &str, code: &str, exists: bool) -> EditResult {
+    required(what, code)?;
+    if exists {
+        Ok(())
+    } else {
+        check_code(what, code)
+    }
+}
+
 fn named(what: &str, name: &I18nText) -> EditResult {
     if name.zh.trim().is_empty() && name.en.trim().is_empty() {
         Err(format!("{what} needs a name in Chinese or English"))
@@ -135,7 +146,7 @@ impl ProjectEdit {
                 p.handover_date = handover_date;
             }
             ProjectEdit::PutBuilding { building } => {
-                required("a building id", building.id.as_str())?;
+                new_code("a building id", building.id.as_str(), p.buildings.contains_key(&building.id))?;
                 named("a building", &building.name)?;
                 let top = p.units.values().filter(|u| u.building == building.id).map(|u| u.floor).max();
                 if let Some(top) = top.filter(|top| *top as u32 > building.floors) {
@@ -147,10 +158,15 @@ impl ProjectEdit {
                 p.buildings.insert(building.id.clone(), building);
             }
             ProjectEdit::PutUnitType { mut unit_type } => {
-                required("a unit type id", unit_type.id.as_str())?;
+                let old = p.unit_types.get(&unit_type.id);
+                new_code("a unit type id", unit_type.id.as_str(), old.is_some())?;
                 named("a unit type", &unit_type.name)?;
                 if unit_type.rooms.is_empty() {
                     return Err(format!("unit type {} needs at least one room", unit_type.id));
+                }
+                for r in &unit_type.rooms {
+                    let known = old.is_some_and(|o| o.room(&r.id).is_some());
+                    new_code(&format!("a room id of unit type {}", unit_type.id), r.id.as_str(), known)?;
                 }
                 if let Some(old) = p.unit_types.get(&unit_type.id) {
                     if unit_type.floor_plan.is_none() {
@@ -176,7 +192,7 @@ impl ProjectEdit {
                 unit_type_mut(p, &unit_type)?.floor_plan = Some(floor_plan);
             }
             ProjectEdit::CopyTemplate { from, id, name } => {
-                required("a template id", id.as_str())?;
+                check_code("a template id", id.as_str())?;
                 if p.templates.contains_key(&id) {
                     return Err(format!("template `{id}` already exists"));
                 }
@@ -187,9 +203,9 @@ impl ProjectEdit {
                 p.templates.insert(id, copy);
             }
             ProjectEdit::PutItem { template, item } => {
-                required("an item code", item.code.as_str())?;
                 named("a checklist item", &item.title)?;
                 let t = template_mut(p, &template)?;
+                new_code("an item code", item.code.as_str(), t.items.iter().any(|i| i.code == item.code))?;
                 match t.items.iter_mut().find(|i| i.code == item.code) {
                     Some(old) if old.room_kind != item.room_kind => {
                         return Err(format!(
@@ -224,7 +240,7 @@ impl ProjectEdit {
                 item.retired = retired;
             }
             ProjectEdit::PutCategory { category } => {
-                required("a category id", category.id.as_str())?;
+                new_code("a category id", category.id.as_str(), p.categories.contains_key(&category.id))?;
                 named("a category", &category.name)?;
                 if category.deadline_hours == 0 {
                     return Err(format!(
@@ -240,12 +256,12 @@ impl ProjectEdit {
                 p.categories.insert(category.id.clone(), category);
             }
             ProjectEdit::PutTrade { trade } => {
-                required("a trade id", trade.id.as_str())?;
+                new_code("a trade id", trade.id.as_str(), p.trades.contains_key(&trade.id))?;
                 named("a trade", &trade.name)?;
                 p.trades.insert(trade.id.clone(), trade);
             }
             ProjectEdit::PutContractor { contractor } => {
-                required("a contractor id", contractor.id.as_str())?;
+                new_code("a contractor id", contractor.id.as_str(), p.contractors.contains_key(&contractor.id))?;
                 named("a contractor", &contractor.name)?;
                 p.contractors.insert(contractor.id.clone(), contractor);
             }
@@ -261,8 +277,9 @@ impl ProjectEdit {
                 }
             }
             ProjectEdit::PutMaterial { unit_type, material } => {
-                required("a material's element", material.element.as_str())?;
                 let ut = unit_type_mut(p, &unit_type)?;
+                let known = ut.materials.iter().any(|m| m.element == material.element);
+                new_code("a material's element", material.element.as_str(), known)?;
                 match ut.materials.iter_mut().find(|m| m.element == material.element) {
                     Some(old) => *old = material,
                     None => ut.materials.push(material),
@@ -277,7 +294,7 @@ impl ProjectEdit {
                 }
             }
             ProjectEdit::PutPerson { person } => {
-                required("a person's id", person.id.as_str())?;
+                new_code("a person's id", person.id.as_str(), p.people.contains_key(&person.id))?;
                 required("a person's name", &person.name)?;
                 p.people.insert(person.id.clone(), person);
             }
@@ -359,10 +376,7 @@ pub fn new_project(
     handover_date: NaiveDate,
     library: Option<&Project>,
 ) -> std::result::Result<Project, String> {
-    required("a project id", id.as_str())?;
-    if id.as_str().contains('/') || id.as_str().chars().any(char::is_whitespace) {
-        return Err(format!("project id {:?} cannot contain '/' or spaces", id.as_str()));
-    }
+    check_code("a project id", id.as_str())?;
     named("the project", &name)?;
     let mut p = Project {
         id,
@@ -426,4 +440,44 @@ pub fn round_progress(project: &Project, round: RoundNo, rows: &[crate::kpi::Uni
             }
         })
         .collect()
+}
+
+/// Every code of a whole project (one imported from a file) checked with
+/// `check_code`; the first unsafe one is refused in words.
+pub fn check_project_codes(p: &Project) -> std::result::Result<(), String> {
+    check_code("the project id", p.id.as_str())?;
+    for b in p.buildings.keys() {
+        check_code("a building id", b.as_str())?;
+    }
+    for (id, t) in &p.unit_types {
+        check_code("a unit type id", id.as_str())?;
+        for r in &t.rooms {
+            check_code(&format!("a room id of unit type {id}"), r.id.as_str())?;
+        }
+        for m in &t.materials {
+            check_code("a material's element", m.element.as_str())?;
+        }
+    }
+    for u in p.units.keys() {
+        check_code("a unit id", u.as_str())?;
+    }
+    for (id, t) in &p.templates {
+        check_code("a template id", id.as_str())?;
+        for i in &t.items {
+            check_code(&format!("an item code of template {id}"), i.code.as_str())?;
+        }
+    }
+    for c in p.categories.keys() {
+        check_code("a category id", c.as_str())?;
+    }
+    for t in p.trades.keys() {
+        check_code("a trade id", t.as_str())?;
+    }
+    for c in p.contractors.keys() {
+        check_code("a contractor id", c.as_str())?;
+    }
+    for person in p.people.keys() {
+        check_code("a person's id", person.as_str())?;
+    }
+    Ok(())
 }

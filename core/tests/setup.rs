@@ -210,5 +210,55 @@ fn a_new_project_takes_the_library_standards_without_retired_items() {
     assert!(p.units.is_empty() && p.people.is_empty() && p.rounds.is_empty());
     p.validate().unwrap();
     let err = new_project("a b".into(), i18n("New"), org.clone(), org, lib.handover_date, None).unwrap_err();
-    assert_eq!(err, "project id \"a b\" cannot contain '/' or spaces");
+    assert_eq!(
+        err,
+        "a project id \"a b\" cannot contain a space: use only letters A–Z and a–z, digits, '.', '_' and '-'"
+    );
+}
+
+#[test]
+fn codes_chosen_by_the_cs_center_hold_only_safe_characters() {
+    let cases: &[(&str, Result<(), &str>)] = &[
+        ("hj-lanting", Ok(())),
+        ("B1-0302", Ok(())),
+        ("KIT-03", Ok(())),
+        ("u.cs_wang", Ok(())),
+        ("", Err("a code is required")),
+        ("-x", Err("a code \"-x\" must start with a letter (A–Z, a–z) or a digit")),
+        ("a\"b", Err("a code \"a\"b\" cannot contain '\"': use only letters A–Z and a–z, digits, '.', '_' and '-'")),
+        ("a/b", Err("a code \"a/b\" cannot contain '/': use only letters A–Z and a–z, digits, '.', '_' and '-'")),
+        ("a<b>", Err("a code \"a<b>\" cannot contain '<': use only letters A–Z and a–z, digits, '.', '_' and '-'")),
+        (
+            "a\u{7}b",
+            Err("a code \"a\\u{7}b\" cannot contain a control character (\\u{7}): use only letters A–Z and a–z, digits, '.', '_' and '-'"),
+        ),
+        ("楼1", Err("a code \"楼1\" must start with a letter (A–Z, a–z) or a digit")),
+    ];
+    for (code, expected) in cases {
+        assert_eq!(check_code("a code", code).as_ref().map(|_| ()).map_err(String::as_str), *expected, "{code:?}");
+    }
+    assert!(check_code("a code", &"a".repeat(64)).is_ok());
+    assert!(check_code("a code", &"a".repeat(65)).unwrap_err().contains("at most 64 characters"));
+}
+
+#[test]
+fn new_entities_need_safe_codes_and_existing_ones_stay_editable() {
+    let p0 = project();
+    let mut contractor = p0.contractors.values().next().unwrap().clone();
+    let existing = contractor.id.clone();
+    contractor.name = I18nText::new("\"><img src=x onerror=alert(1)>", "x");
+    // A name is text: anything goes. An existing id is kept as it is.
+    check(ProjectEdit::PutContractor { contractor: contractor.clone() }, Ok(()));
+    contractor.id = ContractorId::new("c x");
+    check(
+        ProjectEdit::PutContractor { contractor },
+        Err("a contractor id \"c x\" cannot contain a space: use only letters A–Z and a–z, digits, '.', '_' and '-'"),
+    );
+    let mut building = p0.buildings.values().next().unwrap().clone();
+    building.id = BuildingId::new("B'9");
+    check(
+        ProjectEdit::PutBuilding { building },
+        Err("a building id \"B'9\" cannot contain '\\'': use only letters A–Z and a–z, digits, '.', '_' and '-'"),
+    );
+    let _ = existing;
 }

@@ -128,7 +128,22 @@ async fn edit(
     let project = ProjectId::new(project);
     require_admin(&user, &project)?;
     let p = project.clone();
-    change(st, project, move |st| Ok(Json(setup::apply_edits(st.store.as_ref(), &p, &req.edits, &user.user.id)?))).await
+    change(st, project, move |st| {
+        // A floor plan is uploaded for the project (PUT …/floor-plan); an edit
+        // may not point a unit type at a blob of another project.
+        for e in &req.edits {
+            if let walkthrough_core::setup::ProjectEdit::SetFloorPlan { floor_plan, .. } = e {
+                let hash = crate::parse_hash(floor_plan)?;
+                if !st.store.blob_in_scope(&hash, &user.user.id, std::slice::from_ref(&p))? {
+                    return Err(ApiError::Unprocessable(format!(
+                        "floor plan {floor_plan} was not uploaded for project {p}: upload it with PUT /projects/{p}/unit-types/…/floor-plan"
+                    )));
+                }
+            }
+        }
+        Ok(Json(setup::apply_edits(st.store.as_ref(), &p, &req.edits, &user.user.id)?))
+    })
+    .await
 }
 
 async fn preview_units(

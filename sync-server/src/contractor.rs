@@ -137,7 +137,7 @@ pub async fn photo(
 /// the size limit); answers its hash for the "fixed" report.
 pub async fn upload_photo(
     State(st): State<AppState>,
-    _link: LinkUser,
+    link: LinkUser,
     body: axum::body::Bytes,
 ) -> Result<Json<PhotoUploaded>, ApiError> {
     if body.len() > st.settings.max_blob_bytes {
@@ -148,6 +148,8 @@ pub async fn upload_photo(
             walkthrough_client::photos::validate(&body).map_err(|e| ApiError::Unsupported(e.to_string()))?;
         let hash = walkthrough_client::photos::hash_bytes(&body);
         st.store.put_blob(&hash, mime, &body)?;
+        // The CS center of the link's project sees the fix photo.
+        st.store.add_blob_owner(&hash, &format!("project:{}", link.link.project))?;
         Ok(Json(PhotoUploaded { hash }))
     })
     .await

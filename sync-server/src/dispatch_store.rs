@@ -97,6 +97,9 @@ pub trait DispatchStore {
     fn outbox(&self, project: &ProjectId) -> StoreResult<Vec<OutboxMessage>>;
 }
 
+/// How many refused link attempts a project keeps (the latest).
+pub const LINK_REFUSALS_KEPT: i64 = 200;
+
 fn json_err(e: serde_json::Error) -> StoreError {
     StoreError::Other(e.to_string())
 }
@@ -304,17 +307,28 @@ impl DispatchStore for SqliteStore {
     }
 
     fn log_link_refusal(&self, link: Option<&ContractorLink>, reason: &str, request: &str, at: i64) -> StoreResult<()> {
-        self.conn().execute(
+        // A refusal is stored only when it names a link, so it belongs to
+        // that link's project and only that project's CS center sees it; an
+        // unknown or missing secret could be anyone's (it is traced only).
+        // Each project keeps its latest LINK_REFUSALS_KEPT refusals.
+        let Some(link) = link else { return Ok(()) };
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
             "INSERT INTO link_refusals (at, link, project, reason, request) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![at, link.map(|l| l.id.as_str()), link.map(|l| l.project.as_str()), reason, request],
+            params![at, link.id.as_str(), link.project.as_str(), reason, request],
         )?;
+        tx.execute(
+            "DELETE FROM link_refusals WHERE project = ?1 AND id <= (SELECT id FROM link_refusals WHERE project = ?1
+               ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+            params![link.project.as_str(), LINK_REFUSALS_KEPT],
+        )?;
+        tx.commit()?;
         Ok(())
     }
 
     fn link_refusals(&self, project: &ProjectId) -> StoreResult<Vec<LinkRefusal>> {
-        // Refusals of unknown links belong to no project; the CS center sees them all.
-        let sql =
-            "SELECT at, link, reason, request FROM link_refusals WHERE project = ?1 OR project IS NULL ORDER BY id";
+        let sql = "SELECT at, link, reason, request FROM link_refusals WHERE project = ?1 ORDER BY id";
         project_rows(self, sql, project, |r| {
             Ok(LinkRefusal { at: r.get(0)?, link: r.get(1)?, reason: r.get(2)?, request: r.get(3)? })
         })

@@ -174,8 +174,18 @@ pub fn preview_unit_list(project: &Project, table: &[Vec<String>], mapping: &Col
         }
         let id =
             cu.map(cell).filter(|s| !s.is_empty()).map(str::to_owned).unwrap_or_else(|| format!("{building}-{number}"));
-        if id.contains('/') || building.contains('/') || unit_type.contains('/') {
-            bad(format!("{id:?}: ids cannot contain '/'"));
+        // New codes must be safe ones (the core's rule); existing ones are kept.
+        let unsafe_code = walkthrough_core::ids::check_code("the unit id", &id)
+            .and_then(|()| match project.buildings.contains_key(&BuildingId::new(building)) {
+                true => Ok(()),
+                false => walkthrough_core::ids::check_code("the building", building),
+            })
+            .and_then(|()| match project.unit_types.contains_key(&type_id) {
+                true => Ok(()),
+                false => walkthrough_core::ids::check_code("the unit type", unit_type),
+            });
+        if let Err(reason) = unsafe_code {
+            bad(reason);
             continue;
         }
         let id = UnitId::new(id);

@@ -275,25 +275,47 @@ pub struct NewShare {
 }
 
 /// `POST /projects/{p}/issued/{id}/shares`.
+/// How long a share link lasts unless the CS center chooses otherwise.
+pub const SHARE_DAYS: i64 = 30;
+
+/// `POST …/shares` body (optional): how many days the link lasts (1 to 366).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct NewShareRequest {
+    pub days: Option<i64>,
+}
+
 async fn share(
     State(st): State<AppState>,
     user: AuthUser,
     Path((project_id, id)): Path<(String, String)>,
+    body: axum::body::Bytes,
 ) -> Result<Json<NewShare>, ApiError> {
     let project_id = ProjectId::new(project_id);
     require_cs(&user, &project_id)?;
+    let req: NewShareRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        NewShareRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("the request body is not valid: {e}")))?
+    };
+    let days = req.days.unwrap_or(SHARE_DAYS);
+    if !(1..=366).contains(&days) {
+        return Err(ApiError::Unprocessable(format!("a share link can last 1 to 366 days, not {days}")));
+    }
     let by = user.user.id.clone();
     blocking(move || {
         let r = issued_of(&st, &project_id, &id)?;
         let token = new_token()?;
+        let now = chrono::Utc::now().timestamp_millis();
         let share = ReportShare {
             id: format!("share-{}", uuid::Uuid::now_v7().simple()),
             report: r.id.clone(),
             created_by: by.clone(),
-            created_at: chrono::Utc::now().timestamp_millis(),
+            created_at: now,
             revoked_at: None,
             revoked_by: None,
             last_used_at: None,
+            expires_at: Some(now + days * 86_400_000),
         };
         st.store.insert_share(&share, &hash_token(&token))?;
         let what = format!("shared {} report v{} by link {}", label(&r), r.version, share.id);
@@ -344,12 +366,16 @@ async fn shared(
     let token =
         headers.get("x-share-token").and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or_default().to_owned();
     blocking(move || {
-        let refused = || ApiError::Unauthorized("this report link is not valid (it may have been revoked)".into());
+        let refused =
+            || ApiError::Unauthorized("this report link is not valid (it may have expired or been revoked)".into());
         if token.is_empty() {
             return Err(refused());
         }
-        let share = st.store.use_share(&hash_token(&token), chrono::Utc::now().timestamp_millis())?;
-        let share = share.filter(|s| s.revoked_at.is_none()).ok_or_else(refused)?;
+        let now = chrono::Utc::now().timestamp_millis();
+        let share = st.store.use_share(&hash_token(&token), now)?;
+        // Revoked and expired links: the same refusal.
+        let share =
+            share.filter(|s| s.revoked_at.is_none() && s.expires_at.is_none_or(|e| e > now)).ok_or_else(refused)?;
         let issued = st.store.issued_report(&share.report)?.ok_or_else(refused)?;
         if q.format.is_none() {
             let json = st.store.issued_file(&issued.id, IssuedFormat::Json)?.ok_or_else(refused)?;

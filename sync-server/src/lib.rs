@@ -107,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
 }
 
@@ -201,13 +202,21 @@ pub(crate) fn parse_hash(hash: &str) -> Result<PhotoHash, ApiError> {
     }
 }
 
+/// `PUT /blobs/{hash}[?project=P]`: the uploader can read it back at once
+/// (before the document that shows it syncs); with `project` (one in the
+/// uploader's scope) the project's other accounts can too.
 async fn put_blob(
     State(st): State<AppState>,
-    _user: auth::AuthUser,
+    user: auth::AuthUser,
     Path(hash): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<BlobQuery>,
     body: axum::body::Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let hash = parse_hash(&hash)?;
+    let project = q.project.map(ProjectId::new);
+    if let Some(p) = project.as_ref().filter(|p| !user.projects.contains(p)) {
+        return Err(ApiError::Forbidden(format!("you are not assigned to project {p}")));
+    }
     if body.len() > st.settings.max_blob_bytes {
         return Err(ApiError::TooLarge(format!("photos up to {} MB are accepted", st.settings.max_blob_bytes >> 20)));
     }
@@ -221,18 +230,80 @@ async fn put_blob(
         let (_, mime, _, _) =
             walkthrough_client::photos::validate(&body).map_err(|e| ApiError::Unsupported(e.to_string()))?;
         let created = st.store.put_blob(&hash, mime, &body)?;
+        st.store.add_blob_owner(&hash, &format!("user:{}", user.user.id))?;
+        if let Some(p) = project {
+            st.store.add_blob_owner(&hash, &format!("project:{p}"))?;
+        }
         Ok(if created { StatusCode::CREATED } else { StatusCode::OK })
     })
     .await
 }
 
+#[derive(serde::Deserialize)]
+pub struct BlobQuery {
+    pub project: Option<String>,
+}
+
+/// Whether `user` may read the blob `hash`: see `Store::blob_in_scope`, or
+/// it is the floor plan of a unit type of a project in the user's scope.
+pub(crate) fn blob_readable(st: &AppState, user: &auth::AuthUser, hash: &PhotoHash) -> Result<bool, ApiError> {
+    if st.store.blob_in_scope(hash, &user.user.id, &user.projects)? {
+        return Ok(true);
+    }
+    for p in &user.projects {
+        if let Some(model) = sync::project_model(st, p)? {
+            if model.unit_types.values().any(|t| t.floor_plan.as_deref() == Some(hash.as_str())) {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// `GET /blobs/{hash}`: only a photo or floor plan of a project in the
+/// user's scope (or one the user uploaded); anything else answers the same
+/// 404 as a hash nobody stored, so a hash known from elsewhere reveals nothing.
 async fn get_blob(
     State(st): State<AppState>,
-    _user: auth::AuthUser,
+    user: auth::AuthUser,
     Path(hash): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let hash = parse_hash(&hash)?;
-    let found = blocking(move || Ok(st.store.get_blob(&hash)?)).await?;
+    let found = blocking(move || {
+        if !blob_readable(&st, &user, &hash)? {
+            return Ok(None);
+        }
+        Ok(st.store.get_blob(&hash)?)
+    })
+    .await?;
     let (mime, bytes) = found.ok_or_else(|| ApiError::NotFound("no photo with that hash on the server".into()))?;
-    Ok(([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "private, max-age=31536000, immutable".into())], bytes))
+    Ok(([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "private, no-store".into())], bytes))
+}
+
+/// The Content-Security-Policy of every response: scripts and styles only
+/// from this server's files (no inline script, no inline handlers), photos
+/// also from `blob:` URLs (the pages fetch them with the session and show
+/// object URLs), no plugins, no `<base>`, never framed.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; \
+object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// Security headers on every response (pages, files and the API): the CSP,
+/// no MIME sniffing, no Referer (share and contractor links carry secrets
+/// in the URL), never framed; and API answers are never cached (they hold
+/// personal data). HSTS is added where HTTPS is served.
+async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::http::HeaderValue;
+    let api = req.uri().path().starts_with(API);
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
+    if api {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
 }

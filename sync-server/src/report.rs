@@ -780,16 +780,29 @@ fn cell_text(v: &Value, kind: Kind) -> String {
     }
 }
 
+/// A text cell as a spreadsheet will not run it: text starting with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return would be read as a formula, so
+/// it gets a leading `'` (OWASP's advice). Numbers are written as numbers
+/// elsewhere and never pass through here.
+pub fn csv_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
 /// One table as CSV: a header of column keys, rates as fractions (real
-/// numbers, not "75.0%"), no value as an empty field.
+/// numbers, not "75.0%"), no value as an empty field; text that a
+/// spreadsheet would take for a formula is neutralised (`csv_text`).
 pub fn csv(table: &Table) -> Result<Vec<u8>, ApiError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let internal = |e: csv::Error| ApiError::Internal(e.into());
-    w.write_record(table.columns.iter().map(|c| c.key.as_str())).map_err(internal)?;
+    w.write_record(table.columns.iter().map(|c| csv_text(&c.key).into_owned())).map_err(internal)?;
     for row in &table.rows {
         w.write_record(row.iter().map(|v| match v {
             Value::Null => String::new(),
-            Value::String(s) => s.clone(),
+            Value::String(s) => csv_text(s).into_owned(),
             other => other.to_string(),
         }))
         .map_err(internal)?;
@@ -1323,12 +1336,29 @@ pub fn render_pdf(
     pdf(report, Some(&extras))
 }
 
+/// A `Content-Disposition` for a download named `name`, whatever it holds
+/// (quotes, control characters, Chinese): a plain ASCII `filename` with
+/// anything unsafe replaced by `_`, and the exact name as RFC 5987's
+/// `filename*=UTF-8''…` (percent-encoded), which browsers prefer.
+pub fn content_disposition(disposition: &str, name: &str) -> String {
+    let plain: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ' | '(' | ')') { c } else { '_' })
+        .collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("{disposition}; filename=\"{plain}\"; filename*=UTF-8''{encoded}")
+}
+
 pub(crate) fn file(mime: &'static str, name: String, bytes: Vec<u8>) -> Response {
     (
-        [
-            (header::CONTENT_TYPE, mime.to_owned()),
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}\"")),
-        ],
+        [(header::CONTENT_TYPE, mime.to_owned()), (header::CONTENT_DISPOSITION, content_disposition("inline", &name))],
         bytes,
     )
         .into_response()

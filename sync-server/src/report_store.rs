@@ -53,6 +53,8 @@ pub struct ReportShare {
     pub revoked_at: Option<i64>,
     pub revoked_by: Option<UserId>,
     pub last_used_at: Option<i64>,
+    /// When the link stops working (milliseconds); refused like a revoked one after.
+    pub expires_at: Option<i64>,
 }
 
 /// Which stored file of an issued report.
@@ -141,10 +143,11 @@ fn share_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReportShare> {
         revoked_at: r.get(4)?,
         revoked_by: r.get::<_, Option<String>>(5)?.map(UserId::new),
         last_used_at: r.get(6)?,
+        expires_at: r.get(7)?,
     })
 }
 
-const SHARE_COLUMNS: &str = "id, report, created_by, created_at, revoked_at, revoked_by, last_used_at";
+const SHARE_COLUMNS: &str = "id, report, created_by, created_at, revoked_at, revoked_by, last_used_at, expires_at";
 
 impl ReportStore for SqliteStore {
     fn defect_details(&self, project: &ProjectId, keep: &dyn Fn(DefectId) -> bool) -> StoreResult<Vec<DefectDetail>> {
@@ -252,8 +255,9 @@ impl ReportStore for SqliteStore {
 
     fn insert_share(&self, s: &ReportShare, token_hash: &str) -> StoreResult<()> {
         self.conn().execute(
-            "INSERT INTO report_shares (id, token_hash, report, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![s.id, token_hash, s.report, s.created_by.as_str(), s.created_at],
+            "INSERT INTO report_shares (id, token_hash, report, created_by, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![s.id, token_hash, s.report, s.created_by.as_str(), s.created_at, s.expires_at],
         )?;
         Ok(())
     }

@@ -18,6 +18,7 @@ pub fn import_project(store: &dyn Store, project: &Project, password: &str) -> a
     let key = DocKey::Project(project.id.clone());
     let new = store.load_doc(&key)?.is_none();
     if new {
+        walkthrough_core::setup::check_project_codes(project).map_err(|e| anyhow::anyhow!(e))?;
         let mut doc = ProjectDoc::import(project, &UserId::new("import"), chrono::Utc::now())?;
         let heads = doc.heads().iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",");
         store.write_doc(&DocWrite { key: &key, bytes: &doc.save(), is_new: true, heads: &heads, rows: None })?;

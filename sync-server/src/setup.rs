@@ -120,6 +120,7 @@ pub fn create_project(store: &dyn Store, req: &NewProjectRequest, by: &User) -> 
     if by.role != Role::CsAdmin || by.company.is_empty() {
         return Err(SetupError::Forbidden("only a CS center account of a company can create projects".into()));
     }
+    walkthrough_core::ids::check_code("a project id", req.id.as_str()).map_err(SetupError::Invalid)?;
     if store.load_doc(&DocKey::Project(req.id.clone()))?.is_some() {
         return Err(SetupError::Invalid(format!("a project with the id {} already exists; choose another id", req.id)));
     }
@@ -206,9 +207,7 @@ pub fn invite(
     by: &User,
 ) -> SetupResult<TemporaryPassword> {
     let username = req.username.trim();
-    if username.is_empty() || username.chars().any(|c| c.is_whitespace() || c == '/') {
-        return Err(SetupError::Invalid("a username is required, without spaces or '/'".into()));
-    }
+    walkthrough_core::ids::check_code("a username", username).map_err(SetupError::Invalid)?;
     if req.name.trim().is_empty() {
         return Err(SetupError::Invalid("the person's name is required".into()));
     }
@@ -314,6 +313,7 @@ pub fn set_floor_plan(
     };
     let hash = walkthrough_client::photos::hash_bytes(bytes);
     store.put_blob(&hash, mime, bytes)?;
+    store.add_blob_owner(&hash, &format!("project:{project}"))?;
     apply_edits(
         store,
         project,

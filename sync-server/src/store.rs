@@ -89,6 +89,13 @@ pub trait Store:
 
     fn put_blob(&self, hash: &PhotoHash, mime: &str, bytes: &[u8]) -> StoreResult<bool>;
     fn get_blob(&self, hash: &PhotoHash) -> StoreResult<Option<(String, Vec<u8>)>>;
+    /// Record who a blob was uploaded by or for (`user:<id>`, `project:<id>`).
+    fn add_blob_owner(&self, hash: &PhotoHash, owner: &str) -> StoreResult<()>;
+    /// Whether `user` (with `projects` in scope) may read the blob: it
+    /// uploaded it, or it was uploaded for one of those projects, or a
+    /// defect of one of them shows it. (Floor plans are checked by the
+    /// caller against the project models.)
+    fn blob_in_scope(&self, hash: &PhotoHash, user: &UserId, projects: &[ProjectId]) -> StoreResult<bool>;
 
     /// Unit-round rows of a project (progress against the round plans).
     fn unit_round_rows(&self, project: &ProjectId) -> StoreResult<Vec<walkthrough_core::kpi::UnitRoundRow>>;
@@ -124,6 +131,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_console", include_str!("../migrations/0003_console.sql")),
     ("0004_dispatch", include_str!("../migrations/0004_dispatch.sql")),
     ("0005_reports", include_str!("../migrations/0005_reports.sql")),
+    ("0007_web_scope", include_str!("../migrations/0007_web_scope.sql")),
     ("0008_device_actors", include_str!("../migrations/0008_device_actors.sql")),
 ];
 
@@ -401,6 +409,33 @@ impl Store for SqliteStore {
             .optional()?)
     }
 
+    fn add_blob_owner(&self, hash: &PhotoHash, owner: &str) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT OR IGNORE INTO blob_owners (hash, owner) VALUES (?1, ?2)",
+            params![hash.as_str(), owner],
+        )?;
+        Ok(())
+    }
+
+    fn blob_in_scope(&self, hash: &PhotoHash, user: &UserId, projects: &[ProjectId]) -> StoreResult<bool> {
+        let conn = self.conn();
+        let mut owners = vec![format!("user:{user}")];
+        owners.extend(projects.iter().map(|p| format!("project:{p}")));
+        let mut owned = conn.prepare_cached("SELECT 1 FROM blob_owners WHERE hash = ?1 AND owner = ?2")?;
+        for o in &owners {
+            if owned.exists(params![hash.as_str(), o])? {
+                return Ok(true);
+            }
+        }
+        let mut shown = conn.prepare_cached("SELECT 1 FROM rm_photos WHERE hash = ?1 AND project = ?2 LIMIT 1")?;
+        for p in projects {
+            if shown.exists(params![hash.as_str(), p.as_str()])? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     fn unit_round_rows(&self, project: &ProjectId) -> StoreResult<Vec<walkthrough_core::kpi::UnitRoundRow>> {
         self.json_rows("SELECT row FROM rm_unit_rounds WHERE project = ?1 ORDER BY unit, round", project)
     }
@@ -535,6 +570,7 @@ pub(crate) fn replace_rows_in(tx: &rusqlite::Transaction<'_>, p: &str, u: &str, 
     tx.execute("DELETE FROM rm_rechecks WHERE project = ?1 AND unit = ?2", [p, u])?;
     tx.execute("DELETE FROM rm_unit_rounds WHERE project = ?1 AND unit = ?2", [p, u])?;
     tx.execute("DELETE FROM rm_defect_details WHERE project = ?1 AND unit = ?2", [p, u])?;
+    tx.execute("DELETE FROM rm_photos WHERE project = ?1 AND unit = ?2", [p, u])?;
     for d in &rows.defects {
         tx.execute(
             "INSERT INTO rm_defects (project, unit, id, status, contractor, found_round, row) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -552,6 +588,12 @@ pub(crate) fn replace_rows_in(tx: &rusqlite::Transaction<'_>, p: &str, u: &str, 
             "INSERT INTO rm_defect_details (project, unit, id, row) VALUES (?1, ?2, ?3, ?4)",
             params![p, u, d.id.to_string(), to_json(d)],
         )?;
+        for photo in &d.photos {
+            tx.execute(
+                "INSERT OR IGNORE INTO rm_photos (project, unit, hash) VALUES (?1, ?2, ?3)",
+                params![p, u, photo.hash.as_str()],
+            )?;
+        }
     }
     for r in &rows.rounds {
         tx.execute(

@@ -243,7 +243,7 @@ fn the_cs_center_issues_downloads_as_issued_and_shares_a_report() {
     for t in [token.as_str(), "0123456789abcdef", ""] {
         let (s, b) = shared("pdf", t);
         assert_eq!(s, 401, "token {t:?}");
-        assert_eq!(json_of(&b)["error"], "this report link is not valid (it may have been revoked)");
+        assert_eq!(json_of(&b)["error"], "this report link is not valid (it may have expired or been revoked)");
     }
     // Every act is in the project's history.
     let history = json_of(&send(client().get(format!("{url}/api/v1/projects/hj-lanting/history")).bearer_auth(&cs)).1);

@@ -8,6 +8,7 @@ import * as api from './bindings.js';
 import type {
   AppError, AppStatus, DefectForm, DefectView, MarkView, PhotoView, SyncProgress, UnitGrid, UnitView,
 } from './bindings.js';
+import { Html, HtmlValue, html, setHtml } from '../shared/dom.js';
 import { I18n } from '../shared/i18n.js';
 import { STRINGS } from './strings.js';
 import { isAppError, listen } from './ipc.js';
@@ -17,8 +18,6 @@ import { planSvg } from './plan.js';
 const i18n = new I18n(STRINGS);
 const t = (k: string, v: Record<string, string | number> = {}) => i18n.t(k, v);
 const pick = (x: { zh: string; en: string } | null | undefined) => i18n.pick(x);
-const esc = (s: string | null | undefined) =>
-  (s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]!));
 
 interface Markup { photo: number; history: MarkupHistory; tool: Tool; label: string; aspect: number; start: P | null; byPointer: boolean }
 interface Recheck { defect: string; note: string; photo: string | null; error: string | null; busy: boolean }
@@ -49,118 +48,124 @@ const root = document.getElementById('root')!;
 function render() {
   document.documentElement.lang = i18n.lang;
   const s = state.status;
-  let body: string;
-  if (!s) body = '';
+  let body: Html;
+  if (!s) body = html``;
   else if (!s.session) body = renderSignin();
   else if (state.unit) body = renderUnit(state.unit);
   else body = renderGrid();
-  root.innerHTML = `<div id="top">${renderTop()}</div>` + renderBanner() + `<main>${body}</main>` + renderModal();
+  setHtml(root, html`<div id="top">${renderTop()}</div>${renderBanner()}<main>${body}</main>${renderModal()}`);
+  sizeProgress();
   hydratePhotos();
 }
 
-function renderTop(): string {
+/** The sync progress bar's width, set through the CSSOM (no inline style attribute, for a strict CSP). */
+function sizeProgress() {
+  root.querySelectorAll<HTMLElement>('[data-width]').forEach((el) => { el.style.width = `${Number(el.dataset.width)}%`; });
+}
+
+function renderTop(): Html {
   const s = state.status;
   const sync = s?.sync;
   const session = s?.session;
   const project = session?.projects.find((p) => p.id === state.project);
-  let syncText = '';
+  let syncText: HtmlValue = '';
   if (sync) {
-    const parts: string[] = [];
+    const parts: HtmlValue[] = [];
     if (sync.running) parts.push(t('sync.running'));
-    if (!sync.online && sync.last_error) parts.push(`<span class="badge offline" data-testid="offline">${t('sync.offline')}</span>`);
+    if (!sync.online && sync.last_error) parts.push(html`<span class="badge offline" data-testid="offline">${t('sync.offline')}</span>`);
     parts.push(sync.pending_changes > 0 ? t('sync.pending', { n: sync.pending_changes }) : t('sync.all'));
     if (sync.pending_photos > 0) parts.push(t('sync.photos', { n: sync.pending_photos }));
     parts.push(sync.last_sync_ms ? t('sync.last', { time: fmtTime(sync.last_sync_ms) }) : t('sync.never'));
-    syncText = parts.join(' · ');
+    syncText = parts.map((x, i) => (i ? html` · ${x}` : x));
   }
   const progress = state.progress
-    ? `<div class="progress" data-testid="sync-progress"><div style="width:${state.progress.total ? (100 * state.progress.done) / state.progress.total : 100}%"></div>`
-      + `<span>${t(state.progress.phase === 'photos' ? 'sync.photosProgress' : 'sync.documents', { done: state.progress.done, total: state.progress.total })}</span></div>`
+    ? html`<div class="progress" data-testid="sync-progress"><div data-width="${state.progress.total ? (100 * state.progress.done) / state.progress.total : 100}"></div>\
+<span>${t(state.progress.phase === 'photos' ? 'sync.photosProgress' : 'sync.documents', { done: state.progress.done, total: state.progress.total })}</span></div>`
     : '';
-  const rounds = project?.rounds.map((r) => `<option value="${r.no}" ${r.no === state.round ? 'selected' : ''}>${t('grid.round', { n: r.no })}</option>`).join('') ?? '';
-  return `<header class="top">
+  const rounds = project?.rounds.map((r) => html`<option value="${r.no}" ${r.no === state.round ? 'selected' : ''}>${t('grid.round', { n: r.no })}</option>`) ?? '';
+  return html`<header class="top">
     <strong class="brand">${t('app.title')}</strong>
-    ${project ? `<span class="project">${esc(pick(project.name))}</span><select data-testid="round-select" data-action="round">${rounds}</select>` : ''}
+    ${project ? html`<span class="project">${pick(project.name)}</span><select data-testid="round-select" data-action="round">${rounds}</select>` : ''}
     <span class="grow"></span>
-    ${session ? `<span class="sync-status" data-testid="sync-status" data-pending="${sync?.pending_changes ?? 0}" data-last="${sync?.last_sync_ms ?? ''}" data-running="${sync?.running ? 1 : 0}" data-online="${sync?.online ? 1 : 0}">${syncText}</span>
+    ${session ? html`<span class="sync-status" data-testid="sync-status" data-pending="${sync?.pending_changes ?? 0}" data-last="${sync?.last_sync_ms ?? ''}" data-running="${sync?.running ? 1 : 0}" data-online="${sync?.online ? 1 : 0}">${syncText}</span>
       <button data-testid="sync-button" data-action="sync" ${sync?.running ? 'disabled' : ''}>${t('sync.button')}</button>
-      <span class="who">${esc(session.name)}</span>` : ''}
+      <span class="who">${session.name}</span>` : ''}
     <button data-testid="lang-toggle" data-action="lang">${t('lang.switch')}</button>
   </header>${progress}`;
 }
 
-function renderBanner(): string {
+function renderBanner(): Html {
   const b = state.banner;
-  if (!b) return '';
-  return `<div class="error banner" data-testid="error-banner" data-kind="${esc(b.kind)}"><strong>${t('error.' + b.kind)}</strong> ${esc(b.kind === 'offline' ? '' : b.message)}
+  if (!b) return html``;
+  return html`<div class="error banner" data-testid="error-banner" data-kind="${b.kind}"><strong>${t('error.' + b.kind)}</strong> ${b.kind === 'offline' ? '' : b.message}
     ${b.kind === 'offline' ? t('error.offline') : ''}<button data-action="dismiss">${t('common.close')}</button></div>`;
 }
 
-function renderSignin(): string {
+function renderSignin(): Html {
   const f = state.signin;
-  return `<form class="panel signin" data-testid="signin" data-action="signin">
+  return html`<form class="panel signin" data-testid="signin" data-action="signin">
     <h1>${t('signin.title')}</h1><p class="muted">${t('signin.hint')}</p>
-    <label>${t('signin.server')}<input data-testid="signin-server" data-bind="signin.server" value="${esc(f.server)}" autocomplete="url"></label>
-    <label>${t('signin.username')}<input data-testid="signin-username" data-bind="signin.username" value="${esc(f.username)}" autocomplete="username"></label>
-    <label>${t('signin.password')}<input data-testid="signin-password" data-bind="signin.password" type="password" value="${esc(f.password)}" autocomplete="current-password"></label>
-    ${f.error ? `<p class="error" data-testid="signin-error">${esc(f.error)}</p>` : ''}
+    <label>${t('signin.server')}<input data-testid="signin-server" data-bind="signin.server" value="${f.server}" autocomplete="url"></label>
+    <label>${t('signin.username')}<input data-testid="signin-username" data-bind="signin.username" value="${f.username}" autocomplete="username"></label>
+    <label>${t('signin.password')}<input data-testid="signin-password" data-bind="signin.password" type="password" value="${f.password}" autocomplete="current-password"></label>
+    ${f.error ? html`<p class="error" data-testid="signin-error">${f.error}</p>` : ''}
     <button class="primary" data-testid="signin-submit" type="submit" ${f.busy ? 'disabled' : ''}>${f.busy ? t('signin.working') : t('signin.submit')}</button>
   </form>`;
 }
 
-function renderGrid(): string {
+function renderGrid(): Html {
   const g = state.grid;
-  if (!g) return `<p class="panel">${t('grid.noProject')}</p>`;
+  if (!g) return html`<p class="panel">${t('grid.noProject')}</p>`;
   const c = g.counts;
   const legend = (['not_started', 'in_progress', 'done', 'done_with_open_defects'] as const)
-    .map((k) => `<span class="legend ${k}">${t('status.' + k)} <b data-testid="count-${k}">${c[k]}</b></span>`).join('');
+    .map((k) => html`<span class="legend ${k}">${t('status.' + k)} <b data-testid="count-${k}">${c[k]}</b></span>`);
   const buildings = g.buildings.map((b) => {
     const floors = b.floors.map((f) => {
       const units = f.units.filter((u) => !state.mineOnly || u.assigned).map((u) =>
-        `<button class="unit ${u.status}${u.assigned ? ' mine' : ''}" data-testid="unit-${esc(u.id)}" data-status="${u.status}" data-action="open-unit" data-unit="${esc(u.id)}">
-          <span class="no">${esc(u.number)}</span>${u.open_defects ? `<span class="count">${u.open_defects}</span>` : ''}</button>`).join('');
-      return units ? `<div class="floor"><span class="floor-no">${t('grid.floor', { n: f.floor })}</span>${units}</div>` : '';
-    }).join('');
-    return `<section class="building"><h2>${esc(pick(b.name))}</h2>${floors}</section>`;
-  }).join('');
-  return `<div data-testid="unit-grid" class="grid-screen">
+        html`<button class="unit ${u.status}${u.assigned ? ' mine' : ''}" data-testid="unit-${u.id}" data-status="${u.status}" data-action="open-unit" data-unit="${u.id}">
+          <span class="no">${u.number}</span>${u.open_defects ? html`<span class="count">${u.open_defects}</span>` : ''}</button>`);
+      return units ? html`<div class="floor"><span class="floor-no">${t('grid.floor', { n: f.floor })}</span>${units}</div>` : '';
+    });
+    return html`<section class="building"><h2>${pick(b.name)}</h2>${floors}</section>`;
+  });
+  return html`<div data-testid="unit-grid" class="grid-screen">
     <div class="row legend-row" data-testid="grid-counts">${legend}
       <label class="mine-toggle"><input type="checkbox" data-action="mine" ${state.mineOnly ? 'checked' : ''}> ${t('grid.mine')}</label></div>
     ${buildings}</div>`;
 }
 
-function renderUnit(u: UnitView): string {
+function renderUnit(u: UnitView): Html {
   const open = u.recheck.filter((r) => r.done === null).length;
   const tabs = u.rooms.map((r) => {
     const done = r.items.filter((i) => i.outcome).length;
-    return `<button class="tab ${state.tab === r.id ? 'active' : ''}" data-testid="room-tab-${esc(r.id)}" data-action="tab" data-tab="${esc(r.id)}">${esc(pick(r.name))} <small>${done}/${r.items.length}</small></button>`;
-  }).join('');
-  const extra = `${u.round > 1 ? `<button class="tab ${state.tab === 'recheck' ? 'active' : ''}" data-testid="tab-recheck" data-action="tab" data-tab="recheck">${t('unit.recheck', { n: open })}</button>` : ''}
+    return html`<button class="tab ${state.tab === r.id ? 'active' : ''}" data-testid="room-tab-${r.id}" data-action="tab" data-tab="${r.id}">${pick(r.name)} <small>${done}/${r.items.length}</small></button>`;
+  });
+  const extra = html`${u.round > 1 ? html`<button class="tab ${state.tab === 'recheck' ? 'active' : ''}" data-testid="tab-recheck" data-action="tab" data-tab="recheck">${t('unit.recheck', { n: open })}</button>` : ''}
     <button class="tab ${state.tab === 'defects' ? 'active' : ''}" data-testid="tab-defects" data-action="tab" data-tab="defects">${t('unit.defects', { n: u.defects.length })}</button>`;
-  let content = '';
+  let content: HtmlValue = '';
   if (state.tab === 'recheck') content = renderRecheckList(u);
-  else if (state.tab === 'defects') content = u.defects.map((d) => renderDefectCard(d)).join('') || '<p class="muted">—</p>';
+  else if (state.tab === 'defects') content = u.defects.length ? u.defects.map((d) => renderDefectCard(d)) : html`<p class="muted">—</p>`;
   else {
     const room = u.rooms.find((r) => r.id === state.tab) ?? u.rooms[0];
     content = room ? room.items.map((it) => {
       const id = `item-${room.id}-${it.code}`;
       const btn = (o: string, key: string, cls: string) =>
-        `<button class="${cls} ${it.outcome === o ? 'selected' : ''}" data-testid="${esc(id)}-${key}" data-action="result" data-room="${esc(room.id)}" data-item="${esc(it.code)}" data-outcome="${o}">${t('item.' + key)}</button>`;
+        html`<button class="${cls} ${it.outcome === o ? 'selected' : ''}" data-testid="${id}-${key}" data-action="result" data-room="${room.id}" data-item="${it.code}" data-outcome="${o}">${t('item.' + key)}</button>`;
       const defects = it.defects.map((did) => u.defects.find((d) => d.id === did)).filter(Boolean) as DefectView[];
-      return `<div class="item panel" data-testid="${esc(id)}" data-outcome="${it.outcome ?? ''}">
-        <div class="item-text"><strong>${esc(pick(it.title))}</strong>
-          <div class="muted"><b>${t('item.standard')}</b> ${esc(pick(it.standard))}</div>
-          <div class="muted"><b>${t('item.method')}</b> ${esc(pick(it.method))}</div>
-          ${defects.map((d) => `<button class="chip ${d.status}" data-action="edit-defect" data-defect="${esc(d.id)}" data-testid="chip-${esc(d.id)}">${esc(d.spot || d.description)}</button>`).join('')}
+      return html`<div class="item panel" data-testid="${id}" data-outcome="${it.outcome ?? ''}">
+        <div class="item-text"><strong>${pick(it.title)}</strong>
+          <div class="muted"><b>${t('item.standard')}</b> ${pick(it.standard)}</div>
+          <div class="muted"><b>${t('item.method')}</b> ${pick(it.method)}</div>
+          ${defects.map((d) => html`<button class="chip ${d.status}" data-action="edit-defect" data-defect="${d.id}" data-testid="chip-${d.id}">${d.spot || d.description}</button>`)}
         </div>
         <div class="item-buttons">${btn('pass', 'pass', 'pass')}${btn('fail', 'fail', 'fail')}${btn('not_applicable', 'na', 'na')}
-          ${it.outcome === 'fail' ? `<button data-action="fail" data-room="${esc(room.id)}" data-item="${esc(it.code)}" data-testid="${esc(id)}-add">${t('item.addDefect')}</button>` : ''}</div>
+          ${it.outcome === 'fail' ? html`<button data-action="fail" data-room="${room.id}" data-item="${it.code}" data-testid="${id}-add">${t('item.addDefect')}</button>` : ''}</div>
       </div>`;
-    }).join('') : '';
+    }) : '';
   }
-  return `<div data-testid="unit-view" data-unit="${esc(u.unit)}" data-status="${u.status}" class="unit-screen">
+  return html`<div data-testid="unit-view" data-unit="${u.unit}" data-status="${u.status}" class="unit-screen">
     <div class="row unit-head"><button data-testid="back" data-action="back">← ${t('unit.back')}</button>
-      <h1>${esc(pick(u.building))} ${esc(u.number)}</h1><span class="muted">${esc(pick(u.unit_type))} · ${t('grid.round', { n: u.round })}</span>
+      <h1>${pick(u.building)} ${u.number}</h1><span class="muted">${pick(u.unit_type)} · ${t('grid.round', { n: u.round })}</span>
       <span class="badge ${u.status}" data-testid="unit-status">${t('status.' + u.status)}</span></div>
     <nav class="tabs">${tabs}${extra}</nav>
     <div class="unit-body"><div class="unit-content">${content}</div>
@@ -168,108 +173,108 @@ function renderUnit(u: UnitView): string {
   </div>`;
 }
 
-function photoFigure(p: PhotoView, testid: string, action = '', extra = ''): string {
-  return `<figure class="photo" data-testid="${esc(testid)}" ${action ? `data-action="${action}"` : ''} ${extra}>
-    <img data-photo="${esc(p.hash)}" data-variant="thumb" alt="">
-    <div class="overlay" data-marks="${esc(JSON.stringify(p.marks))}">${marksSvg(p.marks, 0.75)}</div></figure>`;
+function photoFigure(p: PhotoView, testid: string, action = '', index: number | null = null): Html {
+  return html`<figure class="photo" data-testid="${testid}" ${action ? html`data-action="${action}"` : ''} ${index === null ? '' : html`data-index="${index}"`}>
+    <img data-photo="${p.hash}" data-variant="thumb" alt="">
+    <div class="overlay" data-marks="${JSON.stringify(p.marks)}">${marksSvg(p.marks, 0.75)}</div></figure>`;
 }
 
-function renderDefectCard(d: DefectView): string {
-  return `<div class="panel defect" data-testid="defect-${esc(d.id)}" data-status="${d.status}">
-    <div class="row"><span class="badge ${d.status}" data-testid="defect-status-${esc(d.id)}">${t('dstatus.' + d.status)}</span>
-      <strong>${esc(pick(d.room_name))} · ${esc(d.spot)}</strong><span class="muted">${esc(pick(d.category_name))} · ${t('severity.' + d.severity)}</span>
+function renderDefectCard(d: DefectView): Html {
+  return html`<div class="panel defect" data-testid="defect-${d.id}" data-status="${d.status}">
+    <div class="row"><span class="badge ${d.status}" data-testid="defect-status-${d.id}">${t('dstatus.' + d.status)}</span>
+      <strong>${pick(d.room_name)} · ${d.spot}</strong><span class="muted">${pick(d.category_name)} · ${t('severity.' + d.severity)}</span>
       <span class="grow"></span><span class="muted">${t('defect.round', { n: d.found_round })}${d.deadline_ms ? ' · ' + t('defect.deadline', { time: fmtTime(d.deadline_ms) }) : ''}</span>
-      <button data-action="edit-defect" data-defect="${esc(d.id)}" data-testid="open-defect-${esc(d.id)}">✎</button></div>
-    <p>${esc(d.description)}</p>
-    <div class="photos">${d.photos.map((p, i) => photoFigure(p, `defect-photo-${d.id}-${i}`)).join('')}</div>
+      <button data-action="edit-defect" data-defect="${d.id}" data-testid="open-defect-${d.id}">✎</button></div>
+    <p>${d.description}</p>
+    <div class="photos">${d.photos.map((p, i) => photoFigure(p, `defect-photo-${d.id}-${i}`))}</div>
     ${renderHistory(d)}</div>`;
 }
 
-function renderHistory(d: DefectView): string {
-  return `<details class="history" data-testid="history-${esc(d.id)}"><summary>${t('defect.history')} (${d.history.length})</summary><ol>${d.history.map((h) =>
-    `<li data-kind="${h.kind}"><span class="muted">${fmtTime(h.at_ms)} · ${t('defect.round', { n: h.round })}</span> <b>${esc(h.by_name)}</b> ${t('history.' + h.kind)}${h.passed === null ? '' : ' ' + t(h.passed ? 'history.passed' : 'history.failed')} ${esc(h.detail)}</li>`).join('')}</ol></details>`;
+function renderHistory(d: DefectView): Html {
+  return html`<details class="history" data-testid="history-${d.id}"><summary>${t('defect.history')} (${d.history.length})</summary><ol>${d.history.map((h) =>
+    html`<li data-kind="${h.kind}"><span class="muted">${fmtTime(h.at_ms)} · ${t('defect.round', { n: h.round })}</span> <b>${h.by_name}</b> ${t('history.' + h.kind)}${h.passed === null ? '' : html` ${t(h.passed ? 'history.passed' : 'history.failed')}`} ${h.detail}</li>`)}</ol></details>`;
 }
 
-function renderRecheckList(u: UnitView): string {
-  if (u.recheck.length === 0) return `<p class="muted" data-testid="recheck-empty">${t('recheck.empty')}</p>`;
-  return u.recheck.map((r) => {
+function renderRecheckList(u: UnitView): Html {
+  if (u.recheck.length === 0) return html`<p class="muted" data-testid="recheck-empty">${t('recheck.empty')}</p>`;
+  return html`${u.recheck.map((r) => {
     const d = u.defects.find((x) => x.id === r.defect);
     if (!d) return '';
-    const done = r.done === null ? '' : `<span class="badge ${r.done ? 'verified' : 'failed_recheck'}" data-testid="recheck-done-${esc(d.id)}">${t('recheck.done.' + r.done)}</span>`;
-    return `<div class="panel defect recheck-item" data-testid="recheck-${esc(d.id)}" data-done="${r.done === null ? '' : r.done}">
-      <div class="row"><strong>${esc(pick(d.room_name))} · ${esc(d.spot)}</strong><span class="muted">${t('recheck.foundIn', { n: r.found_round })} · ${t('dstatus.' + d.status)}</span>
+    const done = r.done === null ? '' : html`<span class="badge ${r.done ? 'verified' : 'failed_recheck'}" data-testid="recheck-done-${d.id}">${t('recheck.done.' + r.done)}</span>`;
+    return html`<div class="panel defect recheck-item" data-testid="recheck-${d.id}" data-done="${r.done === null ? '' : r.done}">
+      <div class="row"><strong>${pick(d.room_name)} · ${d.spot}</strong><span class="muted">${t('recheck.foundIn', { n: r.found_round })} · ${t('dstatus.' + d.status)}</span>
         <span class="grow"></span>${done}
-        ${r.done === null ? `<button class="primary" data-action="open-recheck" data-defect="${esc(d.id)}" data-testid="recheck-open-${esc(d.id)}">${t('recheck.title')}</button>` : ''}</div>
-      <p>${esc(d.description)}</p><div class="photos">${d.photos.map((p, i) => photoFigure(p, `recheck-photo-${d.id}-${i}`)).join('')}</div>${renderHistory(d)}</div>`;
-  }).join('');
+        ${r.done === null ? html`<button class="primary" data-action="open-recheck" data-defect="${d.id}" data-testid="recheck-open-${d.id}">${t('recheck.title')}</button>` : ''}</div>
+      <p>${d.description}</p><div class="photos">${d.photos.map((p, i) => photoFigure(p, `recheck-photo-${d.id}-${i}`))}</div>${renderHistory(d)}</div>`;
+  })}`;
 }
 
-function renderModal(): string {
+function renderModal(): Html {
   if (state.markup && state.form) return renderMarkup(state.markup, state.form);
   if (state.form && state.unit) return renderDefectForm(state.form, state.unit);
   if (state.recheck && state.unit) return renderRecheck(state.recheck, state.unit);
-  return '';
+  return html``;
 }
 
-function renderDefectForm(f: DefectForm, u: UnitView): string {
+function renderDefectForm(f: DefectForm, u: UnitView): Html {
   const opt = (items: { id: string; name: { zh: string; en: string } }[], value: string | null, none = false) =>
-    (none ? `<option value="">${t('defect.none')}</option>` : '') + items.map((c) => `<option value="${esc(c.id)}" ${c.id === value ? 'selected' : ''}>${esc(pick(c.name))}</option>`).join('');
+    html`${none ? html`<option value="">${t('defect.none')}</option>` : ''}${items.map((c) => html`<option value="${c.id}" ${c.id === value ? 'selected' : ''}>${pick(c.name)}</option>`)}`;
   const cat = u.choices.categories.find((c) => c.id === f.category);
-  const sev = ['minor', 'major', 'critical'].map((s) => `<option value="${s}" ${s === f.severity ? 'selected' : ''}>${t('severity.' + s)}</option>`).join('');
+  const sev = ['minor', 'major', 'critical'].map((s) => html`<option value="${s}" ${s === f.severity ? 'selected' : ''}>${t('severity.' + s)}</option>`);
   const room = u.rooms.find((r) => r.id === f.room);
   const item = room?.items.find((i) => i.code === f.item);
   const pins = f.pin ? [{ pin: f.pin, label: '●', active: true }] : [];
-  return `<div class="modal"><form class="panel sheet" data-testid="defect-form" data-action="save-defect">
-    <h2>${f.id ? t('defect.edit') : t('defect.new')} · ${esc(pick(room?.name))}${item ? ' · ' + esc(pick(item.title)) : ''}</h2>
-    ${state.formError ? `<p class="error" data-testid="form-error">${esc(state.formError)}</p>` : ''}
+  return html`<div class="modal"><form class="panel sheet" data-testid="defect-form" data-action="save-defect">
+    <h2>${f.id ? t('defect.edit') : t('defect.new')} · ${pick(room?.name)}${item ? html` · ${pick(item.title)}` : ''}</h2>
+    ${state.formError ? html`<p class="error" data-testid="form-error">${state.formError}</p>` : ''}
     <div class="form-grid"><div>
-      <label>${t('defect.spot')}<input data-testid="defect-spot" data-bind="form.spot" value="${esc(f.spot)}"></label>
-      <label>${t('defect.description')}<textarea data-testid="defect-description" data-bind="form.description" rows="3">${esc(f.description)}</textarea></label>
+      <label>${t('defect.spot')}<input data-testid="defect-spot" data-bind="form.spot" value="${f.spot}"></label>
+      <label>${t('defect.description')}<textarea data-testid="defect-description" data-bind="form.description" rows="3">${f.description}</textarea></label>
       <div class="row"><label class="grow">${t('defect.category')}<select data-testid="defect-category" data-bind="form.category">${opt(u.choices.categories, f.category)}</select></label>
         <label>${t('defect.severity')}<select data-testid="defect-severity" data-bind="form.severity">${sev}</select></label></div>
-      ${cat?.needs_reason ? `<label>${t('defect.otherReason')}<input data-testid="defect-other-reason" data-bind="form.other_reason" value="${esc(f.other_reason)}"></label>` : ''}
+      ${cat?.needs_reason ? html`<label>${t('defect.otherReason')}<input data-testid="defect-other-reason" data-bind="form.other_reason" value="${f.other_reason}"></label>` : ''}
       <div class="row"><label class="grow">${t('defect.trade')}<select data-testid="defect-trade" data-bind="form.trade">${opt(u.choices.trades, f.trade)}</select></label>
         <label class="grow">${t('defect.responsible')}<select data-testid="defect-responsible" data-bind="form.responsible">${opt(u.choices.contractors, f.responsible, true)}</select></label></div>
       <div class="row"><label class="grow">${t('defect.rootCause')}<select data-testid="defect-root-cause" data-bind="form.root_cause">${opt(u.choices.categories, f.root_cause, true)}</select></label>
-        <label class="grow">${t('defect.rootCauseNote')}<input data-testid="defect-root-cause-note" data-bind="form.root_cause_note" value="${esc(f.root_cause_note)}"></label></div>
+        <label class="grow">${t('defect.rootCauseNote')}<input data-testid="defect-root-cause-note" data-bind="form.root_cause_note" value="${f.root_cause_note}"></label></div>
     </div><div>
       <label>${t('defect.photos')}</label>
-      <div class="photos">${f.photos.map((p, i) => photoFigure(p, `photo-thumb-${i}`, 'open-markup', `data-index="${i}"`)).join('')}
+      <div class="photos">${f.photos.map((p, i) => photoFigure(p, `photo-thumb-${i}`, 'open-markup', i))}
         <label class="button add-photo">${t('defect.addPhoto')}<input type="file" accept="image/*" capture="environment" data-testid="photo-input" data-action="photo-file" hidden></label></div>
       <label>${t('defect.pin')}</label>
       <div class="plan-pick" data-testid="plan" data-action="pin">${planSvg(u.rooms, (r) => pick(r.name), pins, f.room)}</div>
-      ${f.pin ? `<button type="button" data-action="unpin" data-testid="unpin">${t('defect.pinClear')}</button><span data-testid="pin-set" class="muted"> ${f.pin.x.toFixed(2)}, ${f.pin.y.toFixed(2)}</span>` : ''}
+      ${f.pin ? html`<button type="button" data-action="unpin" data-testid="unpin">${t('defect.pinClear')}</button><span data-testid="pin-set" class="muted"> ${f.pin.x.toFixed(2)}, ${f.pin.y.toFixed(2)}</span>` : ''}
     </div></div>
     <div class="row actions"><button type="button" data-action="cancel-form" data-testid="defect-cancel">${t('defect.cancel')}</button><span class="grow"></span>
       <button class="primary" type="submit" data-testid="defect-save" ${state.formBusy ? 'disabled' : ''}>${t('defect.save')}</button></div>
   </form></div>`;
 }
 
-function renderMarkup(m: Markup, f: DefectForm): string {
+function renderMarkup(m: Markup, f: DefectForm): Html {
   const p = f.photos[m.photo];
-  const tool = (k: Tool) => `<button type="button" class="${m.tool === k ? 'primary' : ''}" data-action="tool" data-tool="${k}" data-testid="tool-${k}">${t('markup.' + k)}</button>`;
-  return `<div class="modal"><div class="panel sheet markup" data-testid="markup-editor">
+  const tool = (k: Tool) => html`<button type="button" class="${m.tool === k ? 'primary' : ''}" data-action="tool" data-tool="${k}" data-testid="tool-${k}">${t('markup.' + k)}</button>`;
+  return html`<div class="modal"><div class="panel sheet markup" data-testid="markup-editor">
     <div class="row">${tool('circle')}${tool('arrow')}${tool('label')}
-      ${m.tool === 'label' ? `<input class="label-text" data-testid="markup-label-text" data-bind="markup.label" value="${esc(m.label)}" placeholder="${t('markup.labelText')}" maxlength="40">` : ''}
+      ${m.tool === 'label' ? html`<input class="label-text" data-testid="markup-label-text" data-bind="markup.label" value="${m.label}" placeholder="${t('markup.labelText')}" maxlength="40">` : ''}
       <span class="grow"></span>
       <button type="button" data-action="undo" data-testid="markup-undo" ${m.history.canUndo ? '' : 'disabled'}>${t('markup.undo')}</button>
       <button type="button" class="primary" data-action="markup-done" data-testid="markup-done">${t('markup.done')}</button></div>
     <p class="muted">${t('markup.hint')} <span data-testid="mark-count">${m.history.marks.length}</span></p>
     <div class="markup-surface" data-testid="markup-surface">
-      <img data-photo="${esc(p.hash)}" data-variant="preview" alt="" data-markup-img="1">
+      <img data-photo="${p.hash}" data-variant="preview" alt="" data-markup-img="1">
       <div class="overlay">${marksSvg(m.history.marks, m.aspect, 'markup-marks')}</div></div>
   </div></div>`;
 }
 
-function renderRecheck(r: Recheck, u: UnitView): string {
+function renderRecheck(r: Recheck, u: UnitView): Html {
   const d = u.defects.find((x) => x.id === r.defect);
-  if (!d) return '';
-  return `<div class="modal"><div class="panel sheet" data-testid="recheck-modal">
-    <h2>${t('recheck.title')} · ${esc(pick(d.room_name))} · ${esc(d.spot)}</h2><p>${esc(d.description)}</p>
-    <div class="photos">${d.photos.map((p, i) => photoFigure(p, `recheck-modal-photo-${i}`)).join('')}</div>
+  if (!d) return html``;
+  return html`<div class="modal"><div class="panel sheet" data-testid="recheck-modal">
+    <h2>${t('recheck.title')} · ${pick(d.room_name)} · ${d.spot}</h2><p>${d.description}</p>
+    <div class="photos">${d.photos.map((p, i) => photoFigure(p, `recheck-modal-photo-${i}`))}</div>
     ${renderHistory(d)}
-    ${r.error ? `<p class="error" data-testid="recheck-error">${esc(r.error)}</p>` : ''}
-    <label>${t('recheck.note')}<textarea data-testid="recheck-note" data-bind="recheck.note" rows="2">${esc(r.note)}</textarea></label>
+    ${r.error ? html`<p class="error" data-testid="recheck-error">${r.error}</p>` : ''}
+    <label>${t('recheck.note')}<textarea data-testid="recheck-note" data-bind="recheck.note" rows="2">${r.note}</textarea></label>
     <label>${t('recheck.photo')}</label>
     <div class="photos">${r.photo ? photoFigure({ hash: r.photo, marks: [], available: true }, 'recheck-new-photo') : ''}
       <label class="button add-photo">${t('defect.addPhoto')}<input type="file" accept="image/*" capture="environment" data-testid="recheck-photo-input" data-action="recheck-photo" hidden></label></div>
@@ -300,7 +305,7 @@ function hydratePhotos() {
       if (img.dataset.markupImg && state.markup) {
         if (Math.abs(state.markup.aspect - aspect) > 0.001) { state.markup.aspect = aspect; redrawMarkup(); }
       } else if (overlay?.dataset.marks) {
-        overlay.innerHTML = marksSvg(JSON.parse(overlay.dataset.marks) as MarkView[], aspect);
+        setHtml(overlay, marksSvg(JSON.parse(overlay.dataset.marks) as MarkView[], aspect));
       }
       img.dataset.loaded = '1';
       (window as unknown as { __photoShown?: (h: string) => void }).__photoShown?.(hash);
@@ -313,7 +318,7 @@ function redrawMarkup() {
   const m = state.markup;
   const overlay = root.querySelector('.markup-surface .overlay');
   if (!m || !overlay) return;
-  overlay.innerHTML = marksSvg(m.history.marks, m.aspect, 'markup-marks');
+  setHtml(overlay, marksSvg(m.history.marks, m.aspect, 'markup-marks'));
   const count = root.querySelector('[data-testid="mark-count"]');
   if (count) count.textContent = String(m.history.marks.length);
   const undo = root.querySelector<HTMLButtonElement>('[data-testid="markup-undo"]');
@@ -606,7 +611,7 @@ root.addEventListener('click', (ev) => {
 /** Redraw only the status bar: a form being typed in keeps its focus. */
 function renderStatusBar() {
   const top = document.getElementById('top');
-  if (top) top.innerHTML = renderTop(); else render();
+  if (top) { setHtml(top, renderTop()); sizeProgress(); } else render();
 }
 
 listen<SyncProgress>('sync-progress', (p) => { state.progress = p; renderStatusBar(); });

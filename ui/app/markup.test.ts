@@ -49,10 +49,10 @@ test('undo takes back additions and removals in order', () => {
 });
 
 test('marks draw over a photo of any shape: circles stay round, labels are escaped', () => {
-  const svg = marksSvg([
+  const svg = String(marksSvg([
     { id: '', shape: { kind: 'circle', x: 0.5, y: 0.5, r: 0.1 } },
     { id: '', shape: { kind: 'label', x: 0.1, y: 0.9, text: '<b>' } },
-  ], 0.75);
+  ], 0.75));
   assert.match(svg, /viewBox="0 0 1000 750"/);
   assert.match(svg, /cx="500" cy="375" r="100"/);
   assert.match(svg, /&lt;b&gt;/);

@@ -5,6 +5,7 @@
 // the photo itself: marks are vectors, stored apart from the original.
 
 import type { MarkView, ShapeView } from './bindings.js';
+import { Html, html, raw } from '../shared/dom.js';
 
 export type Tool = 'circle' | 'arrow' | 'label';
 export interface P { x: number; y: number }
@@ -77,27 +78,26 @@ export class MarkupHistory {
   }
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]!));
 
 /** The SVG (viewBox 0 0 1000 1000·aspect) of `marks` over a photo. */
-export function marksSvg(marks: MarkView[], aspect: number, testid = 'marks'): string {
+export function marksSvg(marks: MarkView[], aspect: number, testid = 'marks'): Html {
   const W = 1000, H = Math.round(1000 * aspect);
-  const stroke = 'stroke="#ff3b30" stroke-width="8" fill="none" stroke-linecap="round"';
+  const stroke = raw('stroke="#ff3b30" stroke-width="8" fill="none" stroke-linecap="round"');
   const parts = marks.map((m, i) => {
     const s = m.shape;
     switch (s.kind) {
       case 'circle':
-        return `<circle data-mark="${i}" cx="${s.x * W}" cy="${s.y * H}" r="${s.r * W}" ${stroke}/>`;
+        return html`<circle data-mark="${i}" cx="${s.x * W}" cy="${s.y * H}" r="${s.r * W}" ${stroke}/>`;
       case 'arrow': {
         const x1 = s.x1 * W, y1 = s.y1 * H, x2 = s.x2 * W, y2 = s.y2 * H;
         const a = Math.atan2(y2 - y1, x2 - x1), h = 40;
         const p1 = `${x2 - h * Math.cos(a - 0.45)},${y2 - h * Math.sin(a - 0.45)}`;
         const p2 = `${x2 - h * Math.cos(a + 0.45)},${y2 - h * Math.sin(a + 0.45)}`;
-        return `<g data-mark="${i}"><line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" ${stroke}/><polyline points="${p1} ${x2},${y2} ${p2}" ${stroke}/></g>`;
+        return html`<g data-mark="${i}"><line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" ${stroke}/><polyline points="${p1} ${x2},${y2} ${p2}" ${stroke}/></g>`;
       }
       case 'label':
-        return `<text data-mark="${i}" x="${s.x * W}" y="${s.y * H}" font-size="44" font-weight="700" fill="#ff3b30" stroke="#fff" stroke-width="2" paint-order="stroke">${esc(s.text)}</text>`;
+        return html`<text data-mark="${i}" x="${s.x * W}" y="${s.y * H}" font-size="44" font-weight="700" fill="#ff3b30" stroke="#fff" stroke-width="2" paint-order="stroke">${s.text}</text>`;
     }
   });
-  return `<svg data-testid="${testid}" class="marks" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none">${parts.join('')}</svg>`;
+  return html`<svg data-testid="${testid}" class="marks" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none">${parts}</svg>`;
 }

@@ -15,7 +15,7 @@ test('a pin falls in the room whose outline holds it', () => {
 });
 
 test('the plan draws rooms, highlights the current one and places pins', () => {
-  const svg = planSvg([room('bed', 0.5, 0, 0.5, 0.5)], (r) => r.name.en, [{ pin: { x: 0.5, y: 0.5 }, label: '1' }], 'bed');
+  const svg = String(planSvg([room('bed', 0.5, 0, 0.5, 0.5)], (r) => r.name.en, [{ pin: { x: 0.5, y: 0.5 }, label: '1' }], 'bed'));
   assert.match(svg, /class="room current"/);
   assert.match(svg, /translate\(500 350\)/);
 });

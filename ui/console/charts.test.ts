@@ -21,7 +21,7 @@ test('bars come from one column of a table, labelled in the reader language', ()
 });
 
 test('every bar carries its number and the largest is the longest', () => {
-  const svg = barChart(barsFromTable(table, 'own', 'en'), 'chart-categories');
+  const svg = String(barChart(barsFromTable(table, 'own', 'en'), 'chart-categories'));
   assert.match(svg, /data-key="leak" data-value="7"><title>Leakage: 7<\/title>/);
   assert.match(svg, /width="300" height="16" fill/);
   assert.match(svg, /width="129" height="16" fill/);
@@ -42,7 +42,14 @@ test('the trend is the server one when sent, else one point per started round', 
   const fetched = await loadTrend(report(2, 0, 0, 0), [1, 2], async (r) => report(r, 10 * r, 5 * r, r));
   assert.deepEqual(fetched.map(p => [p.round, p.found, p.open, p.overdue]), [[1, 10, 5, 1], [2, 20, 10, 2]]);
   assert.equal(trendPoint(report(3, 1, 2, 3)).open, 2);
-  const svg = trendChart(fetched, { open: 'Open', overdue: 'Overdue', round: (n) => `R${n}` });
+  const svg = String(trendChart(fetched, { open: 'Open', overdue: 'Overdue', round: (n) => `R${n}` }));
   assert.equal((svg.match(/data-testid="trend-point"/g) ?? []).length, 2);
   assert.match(svg, /data-round="2" data-open="10" data-overdue="2"/);
+});
+
+test('chart labels from data are text, never markup', () => {
+  const svg = String(barChart([{ key: '"><img src=x onerror=alert(1)>', label: '<script>alert(1)</script>', value: 1 }], 'c'));
+  assert.doesNotMatch(svg, /<img|<script/);
+  assert.match(svg, /data-key="&quot;&gt;&lt;img src=x onerror=alert\(1\)&gt;"/);
+  assert.match(svg, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
 });

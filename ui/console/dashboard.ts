@@ -6,7 +6,7 @@
 // twice or more, open and overdue; a unit's open defects), and each defect
 // opens in full with its marked photos, history and the accept-risk form.
 
-import { h, mount } from '../shared/dom.js';
+import { Html, h, mount, setHtml } from '../shared/dom.js';
 import type { Ctx, Page } from '../shared/shell.js';
 import type { Dicts } from '../shared/i18n.js';
 import { Cell, DrillItem, Report, Table, cellKind, formatCell, roundChoices, visibleColumns } from './report.js';
@@ -161,7 +161,7 @@ async function chartsView(ctx: Ctx, report: Report, live: Report, model: Project
   const today = new Date().toISOString().slice(0, 10);
   const started = model.rounds.filter(r => r.start <= today).map(r => r.no);
   const trend = await loadTrend(live, started, fetchRound);
-  const svg = (markup: string) => { const d = h('div', {}); d.innerHTML = markup; return d; };
+  const svg = (markup: Html) => { const d = h('div', {}); setHtml(d, markup); return d; };
   const table = (key: string) => report.tables.find(tb => tb.key === key);
   return h('section', { class: 'panel', testid: 'charts' },
     h('h3', {}, t('dash.charts')),

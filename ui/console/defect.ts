@@ -6,7 +6,7 @@
 // edits them once accepted).
 
 import { ApiError } from '../shared/api.js';
-import { h, mount, val } from '../shared/dom.js';
+import { h, html, mount, setHtml, val } from '../shared/dom.js';
 import type { Dicts } from '../shared/i18n.js';
 import { I18nText, PlanRoom, Point, Shape, marksSvg, planSvg } from '../shared/marks.js';
 import type { Ctx } from '../shared/shell.js';
@@ -145,13 +145,13 @@ export async function defectPanel(ctx: Ctx, project: string, id: string, close: 
   const photos = h('div', { class: 'photos', testid: 'defect-photos' });
   for (const p of d.photos) {
     const box = h('div', { class: 'photo', testid: 'defect-photo', 'data-hash': p.hash });
-    box.innerHTML = `<img alt="">${marksSvg(p.marks)}`;
+    setHtml(box, html`<img alt="">${marksSvg(p.marks)}`);
     photos.append(box);
     photoUrl(ctx, p.hash).then(url => { (box.querySelector('img') as HTMLImageElement).src = url; })
       .catch(e => box.setAttribute('data-error', String(e)));
   }
   const plan = h('div', { testid: 'defect-plan' });
-  if (d.plan.length > 0) plan.innerHTML = planSvg(d, (x) => ctx.i18n.pick(x));
+  if (d.plan.length > 0) setHtml(plan, planSvg(d, (x) => ctx.i18n.pick(x)));
   const closed = d.status === 'verified' || d.status === 'withdrawn';
   const riskArea = h('div', { testid: 'risk-area' });
   const reload = () => { changed(); };

@@ -22,6 +22,7 @@ export const ISSUED_DICTS: Dicts = {
     'iss.share': 'New link', 'iss.revoke': 'Revoke', 'iss.revoked': 'revoked {at}', 'iss.active': 'active',
     'iss.lastUsed': 'last opened {at}', 'iss.newLink': 'Link to this report (shown once — copy it now):',
     'iss.roundN': 'Round {n}', 'iss.cumulative': 'Cumulative to round {n}', 'iss.withPhotos': 'with photos',
+    'iss.days': 'valid for (days)', 'iss.expires': 'expires {at}', 'iss.expired': 'expired {at}',
   },
   'zh-CN': {
     'nav.issued': '已发布报告', 'iss.issue': '发布报告', 'iss.round': '报告',
@@ -37,12 +38,13 @@ export const ISSUED_DICTS: Dicts = {
     'iss.share': '新建链接', 'iss.revoke': '撤销', 'iss.revoked': '已于 {at} 撤销', 'iss.active': '有效',
     'iss.lastUsed': '最近打开 {at}', 'iss.newLink': '本报告的链接（仅显示一次，请立即复制）：',
     'iss.roundN': '第 {n} 轮', 'iss.cumulative': '累计至第 {n} 轮', 'iss.withPhotos': '含照片',
+    'iss.days': '有效期（天）', 'iss.expires': '{at} 到期', 'iss.expired': '已于 {at} 过期',
   },
 };
 
 export interface Share {
   id: string; report: string; created_by: string; created_at: number;
-  revoked_at: number | null; revoked_by: string | null; last_used_at: number | null;
+  revoked_at: number | null; revoked_by: string | null; last_used_at: number | null; expires_at: number | null;
 }
 export interface Issued {
   id: string; project: string; scope: 'round' | 'cumulative'; round: number; version: number;
@@ -128,9 +130,13 @@ export const issued: Page = {
     });
 
     const newLink = h('div', { testid: 'new-link-area' });
-    const shareRow = (r: Issued, s: Share) => h('li', { testid: 'share', 'data-share': s.id, 'data-state': s.revoked_at ? 'revoked' : 'active' },
+    const now = Date.now();
+    const expired = (s: Share) => s.expires_at !== null && s.expires_at <= now;
+    const shareRow = (r: Issued, s: Share) => h('li', { testid: 'share', 'data-share': s.id,
+      'data-state': s.revoked_at ? 'revoked' : expired(s) ? 'expired' : 'active', 'data-expires': s.expires_at ?? '' },
       `${when(s.created_at)} · `,
-      s.revoked_at ? t('iss.revoked', { at: when(s.revoked_at) }) : t('iss.active'),
+      s.revoked_at ? t('iss.revoked', { at: when(s.revoked_at) }) : expired(s) ? t('iss.expired', { at: when(s.expires_at!) }) : t('iss.active'),
+      !s.revoked_at && s.expires_at !== null && !expired(s) ? ` · ${t('iss.expires', { at: when(s.expires_at) })}` : '',
       s.last_used_at ? ` · ${t('iss.lastUsed', { at: when(s.last_used_at) })}` : '',
       s.revoked_at ? null : h('button', { testid: 'share-revoke', class: 'link', onclick: async () => {
         await ctx.api.call('DELETE', `/projects/${project}/issued/${encodeURIComponent(r.id)}/shares/${encodeURIComponent(s.id)}`);
@@ -149,8 +155,13 @@ export const issued: Page = {
       }, `${f.toUpperCase()} (${size(r.sizes[f])})`))),
       h('td', {},
         h('ul', { class: 'plain' }, r.shares.map(s => shareRow(r, s))),
-        h('button', { testid: 'share-new', onclick: async () => {
-          const made = await ctx.api.post<{ token: string; path: string }>(`/projects/${project}/issued/${encodeURIComponent(r.id)}/shares`);
+        h('label', { class: 'inline small' }, t('iss.days'),
+          h('input', { type: 'number', min: 1, max: 366, value: 30, size: 4, testid: 'share-days', 'data-report': r.id })),
+        h('button', { testid: 'share-new', onclick: async (e: Event) => {
+          const cell = (e.target as HTMLElement).parentElement!;
+          const days = Number((cell.querySelector('[data-testid="share-days"]') as HTMLInputElement).value) || 30;
+          const made = await ctx.api.post<{ token: string; path: string }>(`/projects/${project}/issued/${encodeURIComponent(r.id)}/shares`, { days })
+            .catch((x: Error) => { ctx.notify(x.message); throw x; });
           const url = `${location.origin}${made.path}`;
           await ctx.refresh();
           const area = document.querySelector('[data-testid="new-link-area"]') as HTMLElement | null;

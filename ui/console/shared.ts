@@ -10,12 +10,12 @@ import { Issued, saveFile, when } from './issued.js';
 
 const i18n = new I18n({
   en: {
-    title: 'Mock inspection report', invalid: 'This report link is not valid. It may have been revoked; ask the CS center for a new one.',
+    title: 'Mock inspection report', invalid: 'This report link is not valid. It may have expired or been revoked; ask the CS center for a new one.',
     meta: '{project} · {scope} · version {v} · issued {issued} · figures as of {asOf}', roundN: 'Round {n}',
     cumulative: 'Cumulative to round {n}', lang: '中文', download: 'Download',
   },
   'zh-CN': {
-    title: '模拟验收报告', invalid: '此报告链接无效，可能已被撤销，请向客服中心索取新的链接。',
+    title: '模拟验收报告', invalid: '此报告链接无效，可能已过期或被撤销，请向客服中心索取新的链接。',
     meta: '{project} · {scope} · 第 {v} 版 · 发布于 {issued} · 统计截止 {asOf}', roundN: '第 {n} 轮',
     cumulative: '累计至第 {n} 轮', lang: 'English', download: '下载',
   },

@@ -1,6 +1,7 @@
 // The contractor's page: opened from a link (the secret is in the URL's
 // fragment, sent to the server only in a header), their items only, mark
 // fixed with a note and a photo, undo, print the sheet.
+import { Html, html, setHtml } from '../shared/dom.js';
 import { I18n } from '../shared/i18n.js';
 import { strings } from './strings.js';
 import { applyFilters, choices, marksSvg, planSvg, type Filters, type Item, type Page } from './model.js';
@@ -34,12 +35,6 @@ async function call(path: string, init: RequestInit = {}): Promise<Response> {
   return res;
 }
 
-function esc(s: string): string {
-  const d = document.createElement('div');
-  d.textContent = s;
-  return d.innerHTML;
-}
-
 function when(ms: number): string {
   return new Date(ms).toLocaleString(i18n.lang === 'zh-CN' ? 'zh-CN' : 'en-GB', {
     month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit',
@@ -49,8 +44,8 @@ function when(ms: number): string {
 function showRefused() {
   // Nothing of the list is kept or shown.
   page = null;
-  app.innerHTML = `<section class="panel refused" data-testid="refused"><h1>${esc(t('refusedTitle'))}</h1>
-    <p>${esc(t('refused'))}</p></section>`;
+  setHtml(app, html`<section class="panel refused" data-testid="refused"><h1>${t('refusedTitle')}</h1>
+    <p>${t('refused')}</p></section>`);
 }
 
 async function load() {
@@ -59,48 +54,47 @@ async function load() {
     render();
   } catch (e) {
     if (e instanceof Refused) return showRefused();
-    app.innerHTML = `<p class="error" data-testid="error">${esc((e as Error).message)}</p>`;
+    setHtml(app, html`<p class="error" data-testid="error">${(e as Error).message}</p>`);
   }
 }
 
-function option(value: string | number, label: string, selected: boolean): string {
-  return `<option value="${value}"${selected ? ' selected' : ''}>${esc(label)}</option>`;
+function option(value: string | number, label: string, selected: boolean): Html {
+  return html`<option value="${value}"${selected ? ' selected' : ''}>${label}</option>`;
 }
 
-function itemHtml(i: Item): string {
+function itemHtml(i: Item): Html {
   const badges = [
-    `<span class="badge ${i.status}" data-testid="status">${esc(t('status.' + i.status))}</span>`,
-    i.overdue ? `<span class="badge overdue" data-testid="overdue">${esc(t('overdue'))}</span>` : '',
-    i.attempt > 1 ? `<span class="badge again" data-testid="attempt">${esc(t('again', { n: i.attempt }))}</span>` : '',
-  ].join(' ');
+    html`<span class="badge ${i.status}" data-testid="status">${t('status.' + i.status)}</span>`,
+    i.overdue ? html`<span class="badge overdue" data-testid="overdue">${t('overdue')}</span>` : '',
+    i.attempt > 1 ? html`<span class="badge again" data-testid="attempt">${t('again', { n: i.attempt })}</span>` : '',
+  ].map((b) => html`${b} `);
   const photos = i.photos
-    .map((p) => `<div class="photo"><img data-hash="${p.hash}" alt="">${marksSvg(p.marks)}</div>`)
-    .join('');
+    .map((p) => html`<div class="photo"><img data-hash="${p.hash}" alt="">${marksSvg(p.marks)}</div>`);
   const canFix = i.status === 'assigned' || i.status === 'failed_recheck';
-  const fix = i.fix ? `<p data-testid="fix-note">${esc(t('yourReport', { note: i.fix.note }))}</p>` : '';
+  const fix = i.fix ? html`<p data-testid="fix-note">${t('yourReport', { note: i.fix.note })}</p>` : '';
   const undo = i.undo_until && i.undo_until > Date.now()
-    ? `<button data-testid="undo" data-act="undo">${esc(t('undo', { time: when(i.undo_until) }))}</button>` : '';
-  return `<article class="panel item${i.overdue ? ' overdue' : ''}" data-testid="item" data-defect="${i.defect}"
+    ? html`<button data-testid="undo" data-act="undo">${t('undo', { time: when(i.undo_until) })}</button>` : '';
+  return html`<article class="panel item${i.overdue ? ' overdue' : ''}" data-testid="item" data-defect="${i.defect}"
       data-status="${i.status}" data-deadline="${i.deadline ?? ''}">
-    <h2>${esc(t('unit', { building: i18n.pick(i.building.name), number: i.unit_number, floor: i.floor }))}</h2>
+    <h2>${t('unit', { building: i18n.pick(i.building.name), number: i.unit_number, floor: i.floor })}</h2>
     <div>${badges}</div>
-    <p><strong>${esc(i18n.pick(i.room))}</strong> · ${esc(i.spot)} · ${esc(i18n.pick(i.category))}</p>
-    <p data-testid="description">${esc(i.description)}</p>
-    <p class="muted" data-testid="deadline">${esc(i.deadline ? t('deadline', { date: when(i.deadline) }) : t('noDeadline'))}</p>
+    <p><strong>${i18n.pick(i.room)}</strong> · ${i.spot} · ${i18n.pick(i.category)}</p>
+    <p data-testid="description">${i.description}</p>
+    <p class="muted" data-testid="deadline">${i.deadline ? t('deadline', { date: when(i.deadline) }) : t('noDeadline')}</p>
     <div class="row">${i.plan.length ? planSvg(i, (x) => i18n.pick(x)) : ''}</div>
     <div class="photos">${photos}</div>
     ${fix}
     <div class="actions row">
-      ${canFix ? `<button class="primary" data-testid="mark-fixed" data-act="open">${esc(t('markFixed'))}</button>` : ''}
+      ${canFix ? html`<button class="primary" data-testid="mark-fixed" data-act="open">${t('markFixed')}</button>` : ''}
       ${undo}
     </div>
     <form class="fix-form" data-testid="fix-form" hidden>
-      <label>${esc(t('note'))}<textarea data-testid="fix-note-input" name="note" rows="3" maxlength="500"
-        placeholder="${esc(t('notePlaceholder'))}"></textarea></label>
-      <label>${esc(t('photo'))}<input data-testid="fix-photo" name="photo" type="file" accept="image/jpeg,image/png" capture="environment"></label>
+      <label>${t('note')}<textarea data-testid="fix-note-input" name="note" rows="3" maxlength="500"
+        placeholder="${t('notePlaceholder')}"></textarea></label>
+      <label>${t('photo')}<input data-testid="fix-photo" name="photo" type="file" accept="image/jpeg,image/png" capture="environment"></label>
       <p class="error" data-testid="fix-error" hidden></p>
-      <div class="row"><button class="primary" type="submit" data-testid="fix-submit">${esc(t('submit'))}</button>
-        <button type="button" data-act="close">${esc(t('cancel'))}</button></div>
+      <div class="row"><button class="primary" type="submit" data-testid="fix-submit">${t('submit')}</button>
+        <button type="button" data-act="close">${t('cancel')}</button></div>
     </form>
   </article>`;
 }
@@ -111,27 +105,27 @@ function render() {
   document.title = `${t('title')} · ${i18n.pick(page.contractor.name)}`;
   const { buildings, rounds } = choices(page.items);
   const shown = applyFilters(page.items, filters);
-  app.innerHTML = `<header>
-      <div class="row"><h1 class="grow" data-testid="contractor">${esc(i18n.pick(page.contractor.name))}</h1>
-        <button data-testid="lang" data-act="lang">${esc(t('language'))}</button></div>
-      <p class="muted" data-testid="project">${esc(i18n.pick(page.project.name))} · ${esc(t('title'))}</p>
-      <button data-testid="sheet" data-act="sheet">${esc(t('sheet'))}</button>
+  setHtml(app, html`<header>
+      <div class="row"><h1 class="grow" data-testid="contractor">${i18n.pick(page.contractor.name)}</h1>
+        <button data-testid="lang" data-act="lang">${t('language')}</button></div>
+      <p class="muted" data-testid="project">${i18n.pick(page.project.name)} · ${t('title')}</p>
+      <button data-testid="sheet" data-act="sheet">${t('sheet')}</button>
     </header>
-    ${message ? `<p class="notice" data-testid="message">${esc(message)}</p>` : ''}
+    ${message ? html`<p class="notice" data-testid="message">${message}</p>` : ''}
     <div class="filters">
-      <div><label for="f-b">${esc(t('building'))}</label><select id="f-b" data-testid="filter-building">
+      <div><label for="f-b">${t('building')}</label><select id="f-b" data-testid="filter-building">
         ${option('', t('all'), filters.building === '')}
-        ${buildings.map((b) => option(b.id, i18n.pick(b.name), filters.building === b.id)).join('')}</select></div>
-      <div><label for="f-s">${esc(t('status'))}</label><select id="f-s" data-testid="filter-status">
+        ${buildings.map((b) => option(b.id, i18n.pick(b.name), filters.building === b.id))}</select></div>
+      <div><label for="f-s">${t('status')}</label><select id="f-s" data-testid="filter-status">
         ${option('all', t('all'), filters.status === 'all')}${option('todo', t('todo'), filters.status === 'todo')}
         ${option('reported_fixed', t('reportedFixed'), filters.status === 'reported_fixed')}
         ${option('closed', t('closed'), filters.status === 'closed')}</select></div>
-      <div><label for="f-r">${esc(t('round'))}</label><select id="f-r" data-testid="filter-round">
+      <div><label for="f-r">${t('round')}</label><select id="f-r" data-testid="filter-round">
         ${option(0, t('all'), filters.round === 0)}
-        ${rounds.map((r) => option(r, t('roundN', { n: r }), filters.round === r)).join('')}</select></div>
+        ${rounds.map((r) => option(r, t('roundN', { n: r }), filters.round === r))}</select></div>
     </div>
-    <p class="muted" data-testid="count">${esc(t('count', { shown: shown.length, total: page.items.length }))}</p>
-    ${shown.length ? shown.map(itemHtml).join('') : `<p class="panel" data-testid="empty">${esc(t('none'))}</p>`}`;
+    <p class="muted" data-testid="count">${t('count', { shown: shown.length, total: page.items.length })}</p>
+    ${shown.length ? shown.map(itemHtml) : html`<p class="panel" data-testid="empty">${t('none')}</p>`}`);
   loadPhotos();
 }
 
@@ -141,7 +135,7 @@ async function loadPhotos() {
     let url = photoUrls.get(hash);
     if (!url) {
       try {
-        url = URL.createObjectURL(await (await call(`/photos/${hash}`)).blob());
+        url = URL.createObjectURL(await (await call(`/photos/${encodeURIComponent(hash)}`)).blob());
         photoUrls.set(hash, url);
       } catch (e) {
         if (e instanceof Refused) return showRefused();
@@ -165,7 +159,7 @@ async function submitFix(form: HTMLFormElement, defect: string) {
   button.textContent = t('sending');
   try {
     const { hash } = await (await call('/photos', { method: 'POST', body: file })).json();
-    await call(`/items/${defect}/fixed`, {
+    await call(`/items/${encodeURIComponent(defect)}/fixed`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ note, photo: hash }),
     });
     message = t('sent');
@@ -215,7 +209,7 @@ app.addEventListener('click', async (ev) => {
       return;
     case 'undo':
       try {
-        await call(`/items/${article!.dataset.defect}/undo`, { method: 'POST' });
+        await call(`/items/${encodeURIComponent(article!.dataset.defect!)}/undo`, { method: 'POST' });
         message = t('undone');
         await load();
       } catch (e) {
@@ -242,6 +236,6 @@ app.addEventListener('change', (ev) => {
   render();
 });
 
-app.innerHTML = `<p class="muted">${esc(t('loading'))}</p>`;
+setHtml(app, html`<p class="muted">${t('loading')}</p>`);
 if (!token) showRefused();
 else load();

@@ -41,16 +41,16 @@ test('filter menus list each building and round once', () => {
 });
 
 test('marks and the pin are drawn where they are stored, text escaped', () => {
-  const svg = marksSvg([
+  const svg = String(marksSvg([
     { circle: { center: { x: 0.5, y: 0.25 }, radius: 0.1 } },
     { arrow: { from: { x: 0, y: 0 }, to: { x: 0.5, y: 0.5 } } },
     { label: { at: { x: 0.1, y: 0.9 }, text: '<空鼓>' } },
-  ]);
+  ]));
   assert.match(svg, /data-count="3"/);
   assert.match(svg, /cx="50.00" cy="25.00" rx="10.00"/);
   assert.match(svg, /x2="50.00" y2="50.00"/);
   assert.match(svg, /&lt;空鼓&gt;/);
-  const plan = planSvg(items[0], (t) => t.zh);
+  const plan = String(planSvg(items[0], (t) => t.zh));
   assert.match(plan, /data-testid="pin" cx="25" cy="50"/);
   assert.match(plan, /fill="#ffe0b2"/);
 });
