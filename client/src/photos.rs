@@ -343,7 +343,9 @@ fn pdf_is_whole(b: &[u8]) -> std::result::Result<(), String> {
     }
     // A cross-reference table ("xref") or stream ("12 0 obj") there; a few
     // bytes of slack, as readers allow writers that miscount line ends.
-    let window = &b[offset.saturating_sub(8)..b.len().min(offset + 64)];
+    // (Never reaching the startxref keyword itself.)
+    let keyword = b.len() - tail.len() + at;
+    let window = b.get(offset.saturating_sub(8)..keyword.min(offset + 64)).unwrap_or_default();
     if find_last(window, b"xref").is_none() && find_last(window, b"obj").is_none() {
         return Err("its startxref does not point at a cross-reference table".into());
     }
