@@ -62,33 +62,153 @@ pub fn sniff(bytes: &[u8]) -> Result<(ImageFormat, &'static str)> {
     }
 }
 
+/// The longest side accepted, in pixels (a 108 MP camera is 12,000 × 9,000).
+pub const MAX_EDGE: u32 = 16_384;
+/// The most memory decoding one photo may take.
+pub const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
+
 fn reader(bytes: &[u8], format: ImageFormat) -> ImageReader<Cursor<&[u8]>> {
     let mut r = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
-    limits.max_alloc = Some(1024 * 1024 * 1024);
+    limits.max_image_width = Some(MAX_EDGE);
+    limits.max_image_height = Some(MAX_EDGE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
     r.limits(limits);
     r
 }
 
-/// Check the header without decoding the pixels: format, size, bombs.
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A decoder's refusal in words: over a limit, or damaged.
+fn refusal(e: image::ImageError) -> Error {
+    match e {
+        image::ImageError::Limits(_) => Error::Photo(format!(
+            "the image is too large, more than a camera photo can have: photos up to {} megapixels, {} pixels on a side and \
+             {} MB decoded are accepted",
+            thousands(MAX_PIXELS / 1_000_000),
+            thousands(u64::from(MAX_EDGE)),
+            MAX_DECODE_BYTES >> 20
+        )),
+        e => Error::Photo(format!("the image is damaged or truncated ({e})")),
+    }
+}
+
+/// Check the header without decoding the pixels: format, size, bombs, and
+/// that the file is whole (a truncated photo is refused, not shown half grey).
 pub fn validate(bytes: &[u8]) -> Result<(ImageFormat, &'static str, u32, u32)> {
     let (format, mime) = sniff(bytes)?;
-    let (w, h) = reader(bytes, format)
-        .into_dimensions()
-        .map_err(|e| Error::Photo(format!("the image is damaged or truncated ({e})")))?;
-    if u64::from(w) * u64::from(h) > MAX_PIXELS || w == 0 || h == 0 {
-        return Err(Error::Photo(format!("the image claims {w}×{h} pixels, more than a camera photo can have")));
+    let (w, h) = reader(bytes, format).into_dimensions().map_err(refusal)?;
+    if w == 0 || h == 0 {
+        return Err(Error::Photo(format!("the image claims {w} × {h} pixels")));
     }
+    let pixels = u64::from(w) * u64::from(h);
+    if pixels > MAX_PIXELS || w > MAX_EDGE || h > MAX_EDGE {
+        return Err(Error::Photo(format!(
+            "the image declares {} × {} pixels ({} megapixels), more than a camera photo can have; photos up to {} \
+             megapixels and {} pixels on a side are accepted",
+            thousands(u64::from(w)),
+            thousands(u64::from(h)),
+            thousands(pixels.div_ceil(1_000_000)),
+            thousands(MAX_PIXELS / 1_000_000),
+            thousands(u64::from(MAX_EDGE))
+        )));
+    }
+    match format {
+        ImageFormat::Jpeg => jpeg_is_whole(bytes),
+        _ => png_is_whole(bytes),
+    }
+    .map_err(|why| Error::Photo(format!("the image is damaged or truncated ({why})")))?;
     Ok((format, mime, w, h))
+}
+
+/// Walk a JPEG's segments and entropy-coded scans up to its end-of-image
+/// marker (what follows it, e.g. a motion photo's video, is allowed).
+fn jpeg_is_whole(b: &[u8]) -> std::result::Result<(), String> {
+    const TRUNCATED: &str = "the JPEG ends before its end-of-image marker";
+    let mut i = 2; // after SOI
+    loop {
+        if i >= b.len() {
+            return Err(TRUNCATED.into());
+        }
+        if b[i] != 0xFF {
+            return Err(format!("the JPEG has no marker where one belongs (byte {i})"));
+        }
+        while i < b.len() && b[i] == 0xFF {
+            i += 1;
+        }
+        let Some(&marker) = b.get(i) else { return Err(TRUNCATED.into()) };
+        i += 1;
+        match marker {
+            0xD9 => return Ok(()),
+            0xD0..=0xD7 | 0x01 => continue,
+            0xD8 | 0x00 => return Err(format!("the JPEG has a misplaced marker (byte {i})")),
+            _ => {}
+        }
+        let Some(len) = b.get(i..i + 2).map(|l| usize::from(u16::from_be_bytes([l[0], l[1]]))) else {
+            return Err(TRUNCATED.into());
+        };
+        if len < 2 {
+            return Err(format!("the JPEG has a segment of impossible length (byte {i})"));
+        }
+        i += len;
+        if i > b.len() {
+            return Err(TRUNCATED.into());
+        }
+        if marker == 0xDA {
+            // Entropy-coded data: up to the next marker that is not a
+            // stuffed zero, a restart or a fill byte.
+            loop {
+                let Some(at) = b[i..].iter().position(|&x| x == 0xFF) else { return Err(TRUNCATED.into()) };
+                i += at;
+                match b.get(i + 1) {
+                    None => return Err(TRUNCATED.into()),
+                    Some(0x00) | Some(0xD0..=0xD7) => i += 2,
+                    Some(0xFF) => i += 1,
+                    Some(_) => break,
+                }
+            }
+        }
+    }
+}
+
+/// Walk a PNG's chunks up to `IEND`.
+fn png_is_whole(b: &[u8]) -> std::result::Result<(), String> {
+    const TRUNCATED: &str = "the PNG ends before its IEND chunk";
+    let mut i = 8; // after the signature
+    loop {
+        let Some(head) = b.get(i..i + 8) else { return Err(TRUNCATED.into()) };
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        if len > i32::MAX as usize {
+            return Err(format!("the PNG has a chunk of impossible length (byte {i})"));
+        }
+        let end = i.saturating_add(12).saturating_add(len);
+        if end > b.len() {
+            return Err(TRUNCATED.into());
+        }
+        if &head[4..8] == b"IEND" {
+            return Ok(());
+        }
+        i = end;
+    }
 }
 
 /// Decode and orient a photo.
 pub fn decode(bytes: &[u8]) -> Result<DynamicImage> {
     let (format, _, _, _) = validate(bytes)?;
-    let damaged = |e: image::ImageError| Error::Photo(format!("the image is damaged or truncated ({e})"));
-    let mut decoder = reader(bytes, format).into_decoder().map_err(damaged)?;
-    let orientation = decoder.orientation().map_err(damaged)?;
-    let mut img = DynamicImage::from_decoder(decoder).map_err(damaged)?;
+    let mut decoder = reader(bytes, format).into_decoder().map_err(refusal)?;
+    let orientation = decoder.orientation().map_err(refusal)?;
+    let mut img = DynamicImage::from_decoder(decoder).map_err(refusal)?;
     img.apply_orientation(orientation);
     Ok(img)
 }
@@ -176,4 +296,62 @@ fn encode_jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>> {
         .encode_image(&rgb)
         .map_err(|e| Error::Photo(format!("could not encode a preview ({e})")))?;
     Ok(out)
+}
+
+/// A floor plan: a PNG or JPEG image (checked as photos are) or a PDF that
+/// really is one. Returns its MIME type, or a refusal in words.
+pub fn validate_floor_plan(bytes: &[u8]) -> std::result::Result<&'static str, String> {
+    if bytes.starts_with(b"%PDF") {
+        pdf_is_whole(bytes).map_err(|why| format!("the file is not a readable PDF: {why}"))?;
+        return Ok("application/pdf");
+    }
+    validate(bytes).map(|(_, mime, _, _)| mime).map_err(|e| match e {
+        Error::Photo(why) => why,
+        e => e.to_string(),
+    })
+}
+
+/// The frame of a PDF file: a `%PDF-x.y` header, a `startxref` offset that
+/// points at a cross-reference table or stream inside the file, and the
+/// `%%EOF` trailer at the end (a truncated or made-up "PDF" has neither).
+fn pdf_is_whole(b: &[u8]) -> std::result::Result<(), String> {
+    let header = matches!(b.get(..8), Some([b'%', b'P', b'D', b'F', b'-', major, b'.', minor])
+        if major.is_ascii_digit() && minor.is_ascii_digit());
+    if !header {
+        return Err("it does not start with a PDF header (%PDF-1.x)".into());
+    }
+    // Writers may add a few bytes (line ends, padding) after the trailer.
+    let tail = &b[b.len().saturating_sub(1024)..];
+    let Some(eof) = find_last(tail, b"%%EOF") else {
+        return Err("it has no %%EOF trailer at its end (the file may be truncated)".into());
+    };
+    let before = &tail[..eof];
+    let Some(at) = find_last(before, b"startxref") else {
+        return Err("it has no startxref before its trailer".into());
+    };
+    let digits: Vec<u8> = before[at + 9..]
+        .iter()
+        .copied()
+        .skip_while(u8::is_ascii_whitespace)
+        .take_while(u8::is_ascii_digit)
+        .take(20)
+        .collect();
+    let offset: usize =
+        std::str::from_utf8(&digits).ok().and_then(|d| d.parse().ok()).ok_or("its startxref has no offset")?;
+    if offset >= b.len() {
+        return Err("its startxref points outside the file".into());
+    }
+    // A cross-reference table ("xref") or stream ("12 0 obj") there; a few
+    // bytes of slack, as readers allow writers that miscount line ends.
+    // (Never reaching the startxref keyword itself.)
+    let keyword = b.len() - tail.len() + at;
+    let window = b.get(offset.saturating_sub(8)..keyword.min(offset + 64)).unwrap_or_default();
+    if find_last(window, b"xref").is_none() && find_last(window, b"obj").is_none() {
+        return Err("its startxref does not point at a cross-reference table".into());
+    }
+    Ok(())
+}
+
+fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
 }

@@ -71,3 +71,44 @@ fn what_is_not_a_photo_is_refused_in_words() {
     // Nothing of the refused files was kept.
     assert_eq!(std::fs::read_dir(dir.path().join("original")).unwrap().count(), 0);
 }
+
+#[test]
+fn files_declaring_huge_or_broken_content_are_refused_in_words() {
+    use walkthrough_client::photos::{validate, validate_floor_plan};
+    use walkthrough_fixtures::hostile::*;
+    let jpeg = demo_photo("wall_crack.jpg");
+    // Whole JPEGs are accepted, also with data after the image (a motion photo's video).
+    assert!(validate(&jpeg).is_ok());
+    let mut motion = jpeg.clone();
+    motion.extend_from_slice(b"ftypmp42 and a video after the end-of-image marker");
+    assert!(validate(&motion).is_ok());
+    let png = png_declaring(11_000, 11_000);
+    assert!(png.len() < 2048, "a small file: {} bytes", png.len());
+    let mut png_cut = png_declaring(64, 48);
+    png_cut.truncate(png_cut.len() - 12);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("11,000 × 11,000 PNG", png, "declares 11,000 × 11,000 pixels (121 megapixels), more than a camera photo"),
+        ("30,000 × 10 PNG", png_declaring(30_000, 10), "16,384 pixels on a side"),
+        ("PNG without IEND", png_cut, "the PNG ends before its IEND chunk"),
+        ("JPEG cut in its image data", truncated_jpeg(&jpeg), "the JPEG ends before its end-of-image marker"),
+        ("JPEG without its last byte", jpeg[..jpeg.len() - 1].to_vec(), "ends before its end-of-image marker"),
+    ];
+    for (what, bytes, needle) in cases {
+        let err = validate(&bytes).unwrap_err().to_string();
+        assert!(err.contains(needle), "{what}: expected {needle:?} in {err:?}");
+        let err = validate_floor_plan(&bytes).unwrap_err();
+        assert!(err.contains(needle), "{what} as a floor plan: expected {needle:?} in {err:?}");
+    }
+    let pdf = |s: &str| s.as_bytes().to_vec();
+    let refused: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("fake PDF", fake_pdf(), "no %%EOF trailer"),
+        ("header only", pdf("%PDF-1.4\n%%EOF\n"), "no startxref"),
+        ("bad version", pdf("%PDF-x\nstartxref\n0\n%%EOF"), "PDF header"),
+        ("xref outside", pdf("%PDF-1.4\nstartxref\n99999\n%%EOF"), "points outside the file"),
+        ("xref at nothing", pdf("%PDF-1.4\nhello hello hello hello hello\nstartxref\n20\n%%EOF"), "cross-reference"),
+    ];
+    for (what, bytes, needle) in refused {
+        let err = validate_floor_plan(&bytes).unwrap_err();
+        assert!(err.contains(needle) && err.contains("not a readable PDF"), "{what}: expected {needle:?} in {err:?}");
+    }
+}

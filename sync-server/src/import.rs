@@ -1,7 +1,9 @@
 //! Unit lists as developers have them (CSV or XLSX: one row per unit with
 //! building, floor, door number and unit type), checked row by row and
 //! applied all or nothing. Shared by the `import-units` command and the
-//! console (`POST /api/v1/projects/{id}/units[/preview]`).
+//! console (`POST /api/v1/projects/{id}/units[/preview]`). Files are read
+//! within bounds (`table`): a hostile file is refused in words before the
+//! reader allocates for it.
 
 use crate::setup::SetupError;
 use std::collections::BTreeSet;
@@ -11,6 +13,11 @@ use walkthrough_core::*;
 
 pub use walkthrough_core::wire::RowError;
 
+mod table;
+pub use table::{
+    read_table, MAX_CELLS, MAX_CELL_CHARS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, MAX_TEXT_BYTES, MAX_UNPACKED_BYTES,
+};
+
 /// The columns, by their header in English or Chinese.
 const COLUMNS: [(&str, &[&str]); 5] = [
     ("building", &["building", "楼栋", "楼号"]),
@@ -19,38 +26,6 @@ const COLUMNS: [(&str, &[&str]); 5] = [
     ("unit_type", &["unit_type", "unit type", "type", "户型"]),
     ("unit", &["unit", "unit id", "房间编号", "单元编号"]),
 ];
-
-/// Read a CSV or XLSX file into rows of cells (the format from its bytes).
-pub fn read_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
-    if bytes.starts_with(b"PK\x03\x04") {
-        use calamine::Reader;
-        let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
-            .map_err(|e| format!("the file is not a readable XLSX workbook ({e})"))?;
-        let sheet = book.sheet_names().first().cloned().ok_or("the workbook has no sheet")?;
-        let range = book.worksheet_range(&sheet).map_err(|e| format!("cannot read sheet {sheet:?} ({e})"))?;
-        Ok(range
-            .rows()
-            .map(|r| {
-                r.iter()
-                    .map(|c| match c {
-                        calamine::Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-                        other => other.to_string(),
-                    })
-                    .collect()
-            })
-            .collect())
-    } else {
-        let text = std::str::from_utf8(bytes).map_err(|_| "the file is neither XLSX nor UTF-8 CSV".to_owned())?;
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-        reader
-            .records()
-            .map(|r| {
-                r.map(|r| r.iter().map(|c| c.trim().to_owned()).collect())
-                    .map_err(|e| format!("the CSV is malformed: {e}"))
-            })
-            .collect()
-    }
-}
 
 /// The rooms a unit type created by an import starts with, to be edited
 /// in the console.

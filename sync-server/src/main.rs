@@ -107,6 +107,11 @@ fn main() -> anyhow::Result<()> {
             let (Some(project), Some(file)) = (positional.first(), positional.get(1)) else {
                 bail!("usage: walkthrough-server import-units PROJECT FILE.csv|FILE.xlsx [--map building=楼号,…]");
             };
+            // Not read whole when it is larger than any unit list can be.
+            let size = std::fs::metadata(file).with_context(|| format!("cannot read {file}"))?.len();
+            if size > import::MAX_FILE_BYTES as u64 {
+                bail!("{file} is {} MB; unit lists up to {} MB are accepted", size >> 20, import::MAX_FILE_BYTES >> 20);
+            }
             let bytes = std::fs::read(file).with_context(|| format!("cannot read {file}"))?;
             let mut mapping = parse_mapping(option("map").as_deref())?;
             mapping.new_unit_types = new_unit_types;

@@ -304,13 +304,8 @@ pub fn set_floor_plan(
     bytes: &[u8],
     by: &UserId,
 ) -> SetupResult<PhotoHash> {
-    let mime = if bytes.starts_with(b"%PDF-") {
-        "application/pdf"
-    } else {
-        walkthrough_client::photos::validate(bytes)
-            .map_err(|e| SetupError::Invalid(format!("a floor plan must be a PNG or JPEG image or a PDF: {e}")))?
-            .1
-    };
+    let mime = walkthrough_client::photos::validate_floor_plan(bytes)
+        .map_err(|e| SetupError::Invalid(format!("a floor plan must be a PNG or JPEG image or a PDF: {e}")))?;
     let hash = walkthrough_client::photos::hash_bytes(bytes);
     store.put_blob(&hash, mime, bytes)?;
     store.add_blob_owner(&hash, &format!("project:{project}"))?;

@@ -76,7 +76,9 @@ pub fn render(
                     .photos
                     .values()
                     .filter_map(|p| {
-                        let (_, bytes) = st.store.get_blob(&p.hash).ok()??;
+                        // The printing copy, not the camera original: a sheet of many
+                        // photos must not decode (and embed) each original in full.
+                        let bytes = crate::thumbs::get_or_make(st, &p.hash)?;
                         Some((bytes, p.marks.values().map(|m| m.shape.clone()).collect()))
                     })
                     .collect();

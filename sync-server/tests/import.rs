@@ -1,10 +1,13 @@
 //! Unit lists from CSV and XLSX: every bad row reported with its number and
 //! reason, and all or nothing.
 
+mod common;
+
+use common::*;
 use walkthrough_core::doc::{DocKey, ProjectDoc};
 use walkthrough_core::wire::ColumnMapping;
 use walkthrough_core::*;
-use walkthrough_server::import::import_units;
+use walkthrough_server::import::{import_units, read_table};
 use walkthrough_server::store::{SqliteStore, Store};
 
 fn server() -> (tempfile::TempDir, SqliteStore) {
@@ -127,4 +130,90 @@ fn a_column_mapping_reads_lists_with_other_headers_and_can_create_unit_types() {
     let history = walkthrough_server::setup::history(&store, &p).unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!((history[0].by.as_str(), history[0].what.as_str()), ("cs", "2 unit(s) imported from a unit list"));
+}
+
+#[test]
+fn a_workbook_made_part_by_part_imports() {
+    // The hand-made workbooks below are real ones: this one imports.
+    let (_d, store) = server();
+    let p = ProjectId::new("hj-lanting");
+    let book = workbook(Some("A1:D2"), &unit_rows(), None);
+    assert_eq!(import_units(&store, &p, &book, &ColumnMapping::default(), &"cs".into()).unwrap(), 1);
+    assert!(project(&store).units.contains_key(&UnitId::new("B5-0301")));
+    // Shared strings too, and a CSV saved with a byte-order mark.
+    let shared = r#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2" uniqueCount="2"><si><t>building</t></si><si><t>B6</t></si></sst>"#;
+    let data = r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>1</v></c></row>"#;
+    assert_eq!(read_table(&workbook(None, data, Some(shared))).unwrap(), vec![vec!["building"], vec!["B6"]]);
+    let csv = "\u{feff}building,floor,number,unit_type\nB6,2,0201,A\n";
+    assert_eq!(import_units(&store, &p, csv.as_bytes(), &ColumnMapping::default(), &"cs".into()).unwrap(), 1);
+}
+
+/// Each hostile file is refused with `needle` in the reason, and nothing is imported.
+fn check_refused(cases: Vec<(&str, Vec<u8>, &str)>) {
+    let (_d, store) = server();
+    let p = ProjectId::new("hj-lanting");
+    for (what, bytes, needle) in cases {
+        let err = read_table(&bytes).unwrap_err();
+        assert!(err.contains(needle), "{what}: expected {needle:?} in {err:?}");
+        let err = import_units(&store, &p, &bytes, &ColumnMapping::default(), &"cs".into()).unwrap_err().to_string();
+        assert!(err.contains(needle), "{what}: expected {needle:?} in {err:?}");
+        let preview = walkthrough_server::import::preview_units(&store, &p, &bytes, &ColumnMapping::default());
+        assert!(preview.unwrap_err().to_string().contains(needle), "{what}: the preview refuses too");
+    }
+    assert_eq!(project(&store).units.len(), 69);
+}
+
+#[test]
+fn hostile_workbooks_are_refused_in_words_before_anything_is_allocated() {
+    let limits = "unit lists up to 100,000 rows × 256 columns are accepted";
+    let huge_sst = r#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount="4000000000"><si><t>x</t></si></sst>"#;
+    let mut bomb = workbook_parts(None, &unit_rows(), None);
+    bomb.push(("xl/media/padding.bin", vec![0u8; 80 << 20]));
+    let long = "长".repeat(2_000);
+    let many_parts: Vec<(String, Vec<u8>)> = (0..1_001).map(|i| (format!("xl/p{i}.bin"), vec![])).collect();
+    let many_parts: Vec<(&str, Vec<u8>)> = many_parts.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    check_refused(vec![
+        (
+            "far corner, declared",
+            far_corner_xlsx(true),
+            &*format!("the sheet declares 1,048,576 rows × 16,384 columns; {limits}"),
+        ),
+        (
+            "far corner, a cell only",
+            far_corner_xlsx(false),
+            &*format!("the sheet has a cell at XFD1048576 (row 1,048,576, column 16,384); {limits}"),
+        ),
+        ("column 257", workbook(None, &(unit_rows() + &cell("IW3", "x")), None), "cell at IW3 (row 3, column 257)"),
+        (
+            "four billion shared strings",
+            workbook(None, &unit_rows(), Some(huge_sst)),
+            "declares 4,000,000,000 distinct texts",
+        ),
+        ("zip bomb", zip(&bomb), "the workbook unpacks to more than 64 MB"),
+        ("too many parts", zip(&many_parts), "the workbook has 1,001 parts"),
+        ("a long cell", workbook(None, &(unit_rows() + &cell("A3", &long)), None), "cell A3 holds 2,000 characters"),
+        ("an overflowing reference", workbook(None, &cell("AAAAAAAAAAAA1", "x"), None), "is not a cell reference"),
+        ("a row number past the grid", workbook(None, r#"<row r="99999999999"></row>"#, None), "is not a row number"),
+        ("a backwards dimension", workbook(Some("B2:A1"), &unit_rows(), None), "is not a range of cells"),
+        ("not a zip at all", b"PK\x03\x04 and then nothing".to_vec(), "not a readable XLSX workbook"),
+    ]);
+}
+
+#[test]
+fn hostile_csv_files_are_refused_in_words() {
+    let mut wide = "x,".repeat(999_999);
+    wide.push_str("x\n");
+    let mut tall = String::from("building,floor,number,unit_type\n");
+    tall.push_str(&"B9,1,0101,A\n".repeat(100_000));
+    let field = format!("building,floor,number,unit_type\nB9,1,{},A\n", "9".repeat(2_000_000));
+    check_refused(vec![
+        (
+            "a million columns",
+            wide.into_bytes(),
+            "row 1 has 1,000,000 columns; unit lists up to 100,000 rows × 256 columns are accepted",
+        ),
+        ("a huge field", field.into_bytes(), "row 2, column 3 holds 2,000,000 characters; cells up to 1,000"),
+        ("100,001 rows", tall.into_bytes(), "the file has more than 100,000 rows"),
+        ("17 MB", vec![b'a'; 17 << 20], "the file is 17 MB; unit lists up to 16 MB are accepted"),
+    ]);
 }
