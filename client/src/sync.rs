@@ -166,6 +166,25 @@ impl SyncClient {
         Ok(resp)
     }
 
+    /// Change the signed-in account's password (a temporary one must be
+    /// changed before anything else); the server ends every other sign-in.
+    pub fn change_password(&self, old_password: &str, new_password: &str) -> Result<LoginResponse, SyncError> {
+        let mut report = SyncReport::default();
+        self.post(
+            "/auth/password",
+            &ChangePasswordRequest { old_password: old_password.into(), new_password: new_password.into() },
+            &mut report,
+        )
+    }
+
+    /// End this sign-in on the server (the token stops working).
+    pub fn logout(&mut self) -> Result<(), SyncError> {
+        let mut report = SyncReport::default();
+        let _: serde_json::Value = self.post("/auth/logout", &serde_json::json!({}), &mut report)?;
+        self.token = None;
+        Ok(())
+    }
+
     /// Send with retries: network failures and 5xx are retried with
     /// exponential backoff; a 4xx is the server's considered answer.
     fn send(&self, mut req: ApiRequest, report: &mut SyncReport) -> Result<Vec<u8>, SyncError> {

@@ -33,6 +33,17 @@ pub struct LoginResponse {
     /// RFC 3339.
     pub expires_at: String,
     pub user: UserInfo,
+    /// The password is temporary (invited, reset): until it is changed
+    /// (`POST /auth/password`) every other request is refused.
+    #[serde(default)]
+    pub must_change_password: bool,
+}
+
+/// `POST /auth/password`: the current password and the new one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangePasswordRequest {
+    pub old_password: String,
+    pub new_password: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -109,6 +120,10 @@ pub struct ErrorBody {
 
 /// The code of a refusal because the account was disabled by the CS center.
 pub const ACCOUNT_DISABLED: &str = "account_disabled";
+
+/// The code of a refusal because the account's password is temporary and
+/// must be changed first.
+pub const PASSWORD_CHANGE_REQUIRED: &str = "password_change_required";
 
 mod b64 {
     use base64::Engine;

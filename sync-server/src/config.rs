@@ -24,6 +24,8 @@ pub struct Settings {
     pub link_days: i64,
     /// Notifications to contractors (the outbox).
     pub notify: NotifySettings,
+    /// Sign-in throttling and password hashing.
+    pub auth: crate::auth::AuthSettings,
 }
 
 /// Where the outbox delivers, and how it batches and retries.
@@ -101,6 +103,7 @@ impl Default for Settings {
             ui_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/dist")),
             link_days: 60,
             notify: NotifySettings::default(),
+            auth: crate::auth::AuthSettings::default(),
         }
     }
 }

@@ -218,7 +218,12 @@ async fn invite(
     let project = ProjectId::new(project);
     require_admin(&user, &project)?;
     let p = project.clone();
-    change(st, project, move |st| Ok(Json(setup::invite(st.store.as_ref(), &p, &req, &user.user)?))).await
+    change(st, project, move |st| {
+        let role = serde_json::to_value(req.role).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        setup::console_may_change(st.store.as_ref(), req.username.trim(), &role, &user.user)?;
+        Ok(Json(setup::invite(st.store.as_ref(), &p, &req, &user.user)?))
+    })
+    .await
 }
 
 async fn person_action(
@@ -233,6 +238,9 @@ async fn person_action(
     change(st, project, move |st| {
         let store = st.store.as_ref();
         let by = &user.user.id;
+        if matches!(action.as_str(), "reset" | "disable" | "enable") {
+            setup::console_may_change(store, person.as_str(), &action, &user.user)?;
+        }
         match action.as_str() {
             "reset" => Ok(Json(
                 serde_json::to_value(setup::reset_password(store, &p, &person, by)?).map_err(anyhow::Error::from)?,

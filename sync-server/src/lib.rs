@@ -53,12 +53,15 @@ pub struct AppState {
     pub exchange_lock: Arc<std::sync::Mutex<()>>,
     /// Background jobs (issuing reports) and their progress.
     pub jobs: Arc<jobs::Jobs>,
+    /// Sign-in throttling and the password-hashing slots.
+    pub accounts: Arc<auth::Accounts>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, settings: config::Settings) -> Self {
         Self {
             store,
+            accounts: Arc::new(auth::Accounts::new(settings.auth.clone())),
             settings: Arc::new(settings),
             projects: Arc::default(),
             exchange_lock: Arc::default(),
@@ -71,7 +74,10 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.settings.max_body_bytes;
     let api = Router::new()
         .route("/health", get(health))
-        .route("/auth/login", post(login))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/password", post(auth::change_password))
+        .route("/auth/session", get(auth::session))
         .route("/sync/manifest", post(sync::manifest))
         .route("/sync/exchange", post(sync::exchange))
         .route("/projects/{project}/devices", get(sync::devices))
@@ -127,7 +133,9 @@ pub async fn serve(
     let worker = tokio::spawn(outbox::run(state.clone(), stopped.clone()));
     let thumbs = tokio::spawn(thumbs::run(state.clone(), stopped));
     let stop_on_signal = stop.clone();
-    let result = axum::serve(listener, router(state))
+    // The peer address reaches handlers (sign-in throttling per address).
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
             let _ = stop_on_signal.send(true);
@@ -165,33 +173,6 @@ pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.into()))?
-}
-
-async fn login(
-    State(st): State<AppState>,
-    ApiJson(req): ApiJson<LoginRequest>,
-) -> Result<Json<LoginResponse>, ApiError> {
-    let ttl = st.settings.token_ttl_hours;
-    blocking(move || {
-        let user = st.store.user_by_name(req.username.trim())?;
-        // The same answer for an unknown user and a wrong password.
-        let Some(user) = user.filter(|u| auth::verify_password(&req.password, &u.password_hash)) else {
-            return Err(ApiError::Unauthorized("wrong username or password".into()));
-        };
-        if user.disabled {
-            return Err(ApiError::Disabled);
-        }
-        let token = auth::new_token()?;
-        let expires = chrono::Utc::now() + chrono::Duration::hours(ttl);
-        st.store.insert_token(&auth::hash_token(&token), &user.id, expires.timestamp())?;
-        let projects = auth::scope(st.store.as_ref(), &user)?;
-        Ok(Json(LoginResponse {
-            token,
-            expires_at: expires.to_rfc3339(),
-            user: UserInfo { id: user.id, name: user.name, role: user.role, projects },
-        }))
-    })
-    .await
 }
 
 pub(crate) fn parse_hash(hash: &str) -> Result<PhotoHash, ApiError> {

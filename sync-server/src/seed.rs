@@ -26,6 +26,11 @@ pub fn import_project(store: &dyn Store, project: &Project, password: &str) -> a
     store.set_project_company(&project.id, &project.company.id)?;
     let hash = hash_password(password)?;
     for person in project.people.values() {
+        if person.role == walkthrough_core::model::Role::Contractor {
+            // Contractors use links, never accounts.
+            tracing::warn!(person = %person.id, "no account for a contractor-role person: contractors use links");
+            continue;
+        }
         let user = User {
             id: person.id.clone(),
             username: person.id.0.clone(),

@@ -221,7 +221,13 @@ pub fn invite(
         Some(u) if u.company != by.company => {
             return Err(SetupError::Invalid(format!("the username {username} is taken; choose another")))
         }
-        Some(u) => (User { name: req.name.trim().to_owned(), role: req.role, ..u }, None),
+        Some(u) => {
+            if u.role != req.role {
+                // A new role: the account's sign-ins (with the old role's scope) end.
+                store.revoke_tokens(&u.id)?;
+            }
+            (User { name: req.name.trim().to_owned(), role: req.role, ..u }, None)
+        }
         None => {
             let password = temporary_password()?;
             let user = User {
@@ -245,12 +251,44 @@ pub fn invite(
     };
     edit_project(store, project, &by.id, |p| ProjectEdit::PutPerson { person: person.clone() }.apply(p))?;
     store.create_user(&user, std::slice::from_ref(project))?;
+    if password.is_some() {
+        // A temporary password: changed at the first sign-in.
+        store.set_must_change_password(&user.id, true)?;
+    }
     let role = serde_json::to_value(user.role).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
     record(store, project, &by.id, &format!("{} ({}) invited as {role}", user.id, user.name))?;
     Ok(TemporaryPassword {
         user: account(&user, Some(&person), store.user_projects(&user.id)?),
         password: password.unwrap_or_default(),
     })
+}
+
+/// What the console may not do to another CS admin's account: reset its
+/// password, disable it, or change its role — that would let one CS admin
+/// take over (or lock out) another. The account itself changes its own
+/// password (`POST /auth/password`); the server's operator does the rest
+/// with `walkthrough-server reset-password|disable|invite`. `what` is
+/// "reset", "disable", "enable" or the role an invitation asks for.
+pub fn console_may_change(store: &dyn Store, target: &str, what: &str, by: &User) -> SetupResult<()> {
+    let Some(u) = store.user_by_name(target)?.or(store.user_by_id(&UserId::new(target))?) else { return Ok(()) };
+    if u.role != Role::CsAdmin || u.id == by.id {
+        return Ok(());
+    }
+    let refused = match what {
+        "reset" => Some("reset the password of"),
+        "disable" => Some("disable"),
+        "enable" => None,
+        role if role != "cs_admin" => Some("change the role of"),
+        _ => None,
+    };
+    match refused {
+        Some(action) => Err(SetupError::Forbidden(format!(
+            "a CS admin cannot {action} another CS admin's account ({}); the account's owner changes their own \
+             password, and the server's operator can do this with walkthrough-server",
+            u.username
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn project_user(store: &dyn Store, project: &ProjectId, user: &UserId) -> SetupResult<User> {
@@ -271,6 +309,7 @@ pub fn reset_password(
     let u = project_user(store, project, user)?;
     let password = temporary_password()?;
     store.set_password_hash(&u.id, &hash_password(&password)?)?;
+    store.set_must_change_password(&u.id, true)?;
     store.revoke_tokens(&u.id)?;
     record(store, project, by, &format!("password of {user} reset"))?;
     let model = read_project(store, project)?;
@@ -291,6 +330,8 @@ pub fn set_disabled(
     }
     project_user(store, project, user)?;
     store.set_disabled(user, disabled)?;
+    // Both ways: a disabled account's sign-ins do not come back with it.
+    store.revoke_tokens(user)?;
     record(store, project, by, &format!("account {user} {}", if disabled { "disabled" } else { "enabled" }))?;
     Ok(())
 }

@@ -31,6 +31,14 @@ pub struct User {
     pub disabled: bool,
 }
 
+/// A sign-in as stored: whose, until when, and whether it was ended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenState {
+    pub user: UserId,
+    pub expires_at: i64,
+    pub revoked: bool,
+}
+
 /// A stored document: its snapshot and the chunks appended since.
 pub struct StoredDoc {
     pub snapshot: Vec<u8>,
@@ -57,8 +65,18 @@ pub trait Store:
     fn user_by_id(&self, id: &UserId) -> StoreResult<Option<User>>;
     fn user_projects(&self, id: &UserId) -> StoreResult<Vec<ProjectId>>;
     fn insert_token(&self, token_hash: &str, user: &UserId, expires_at: i64) -> StoreResult<()>;
-    /// Sign the user out everywhere (after a password reset).
+    /// End every sign-in of the user (password reset, disabled, enabled,
+    /// role changed). The tokens stay, marked revoked, until they expire.
     fn revoke_tokens(&self, user: &UserId) -> StoreResult<()>;
+    /// End every sign-in of the user but the one with `keep` (a password change).
+    fn revoke_other_tokens(&self, user: &UserId, keep: &str) -> StoreResult<()>;
+    /// Forget one sign-in (sign-out).
+    fn delete_token(&self, token_hash: &str) -> StoreResult<()>;
+    /// A token's user, expiry and whether it was revoked.
+    fn token_state(&self, token_hash: &str) -> StoreResult<Option<TokenState>>;
+    /// The account's password is temporary and must be changed first.
+    fn must_change_password(&self, user: &UserId) -> StoreResult<bool>;
+    fn set_must_change_password(&self, user: &UserId, must: bool) -> StoreResult<()>;
     fn set_password_hash(&self, user: &UserId, hash: &str) -> StoreResult<()>;
     fn set_disabled(&self, user: &UserId, disabled: bool) -> StoreResult<()>;
     /// Accounts with `project` in their scope.
@@ -131,6 +149,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_console", include_str!("../migrations/0003_console.sql")),
     ("0004_dispatch", include_str!("../migrations/0004_dispatch.sql")),
     ("0005_reports", include_str!("../migrations/0005_reports.sql")),
+    ("0006_accounts", include_str!("../migrations/0006_accounts.sql")),
     ("0007_web_scope", include_str!("../migrations/0007_web_scope.sql")),
     ("0008_device_actors", include_str!("../migrations/0008_device_actors.sql")),
 ];
@@ -264,7 +283,13 @@ impl Store for SqliteStore {
     }
 
     fn insert_token(&self, token_hash: &str, user: &UserId, expires_at: i64) -> StoreResult<()> {
-        self.conn().execute(
+        let conn = self.conn();
+        // The user's expired sign-ins are of no more use.
+        conn.execute(
+            "DELETE FROM tokens WHERE user_id = ?1 AND expires_at < ?2",
+            params![user.as_str(), chrono::Utc::now().timestamp()],
+        )?;
+        conn.execute(
             "INSERT INTO tokens (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
             params![token_hash, user.as_str(), expires_at],
         )?;
@@ -272,7 +297,41 @@ impl Store for SqliteStore {
     }
 
     fn revoke_tokens(&self, user: &UserId) -> StoreResult<()> {
-        self.conn().execute("DELETE FROM tokens WHERE user_id = ?1", [user.as_str()])?;
+        self.conn().execute("UPDATE tokens SET revoked = 1 WHERE user_id = ?1", [user.as_str()])?;
+        Ok(())
+    }
+
+    fn revoke_other_tokens(&self, user: &UserId, keep: &str) -> StoreResult<()> {
+        self.conn()
+            .execute("UPDATE tokens SET revoked = 1 WHERE user_id = ?1 AND token_hash <> ?2", [user.as_str(), keep])?;
+        Ok(())
+    }
+
+    fn delete_token(&self, token_hash: &str) -> StoreResult<()> {
+        self.conn().execute("DELETE FROM tokens WHERE token_hash = ?1", [token_hash])?;
+        Ok(())
+    }
+
+    fn token_state(&self, token_hash: &str) -> StoreResult<Option<TokenState>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT user_id, expires_at, revoked FROM tokens WHERE token_hash = ?1", [token_hash], |r| {
+                Ok(TokenState { user: UserId::new(r.get::<_, String>(0)?), expires_at: r.get(1)?, revoked: r.get(2)? })
+            })
+            .optional()?)
+    }
+
+    fn must_change_password(&self, user: &UserId) -> StoreResult<bool> {
+        Ok(self
+            .conn()
+            .query_row("SELECT must_change_password FROM users WHERE id = ?1", [user.as_str()], |r| r.get(0))
+            .optional()?
+            .unwrap_or(false))
+    }
+
+    fn set_must_change_password(&self, user: &UserId, must: bool) -> StoreResult<()> {
+        self.conn()
+            .execute("UPDATE users SET must_change_password = ?2 WHERE id = ?1", params![user.as_str(), must])?;
         Ok(())
     }
 
@@ -316,9 +375,11 @@ impl Store for SqliteStore {
     fn token_user(&self, token_hash: &str) -> StoreResult<Option<(UserId, i64)>> {
         Ok(self
             .conn()
-            .query_row("SELECT user_id, expires_at FROM tokens WHERE token_hash = ?1", [token_hash], |r| {
-                Ok((UserId::new(r.get::<_, String>(0)?), r.get(1)?))
-            })
+            .query_row(
+                "SELECT user_id, expires_at FROM tokens WHERE token_hash = ?1 AND revoked = 0",
+                [token_hash],
+                |r| Ok((UserId::new(r.get::<_, String>(0)?), r.get(1)?)),
+            )
             .optional()?)
     }
 

@@ -85,6 +85,9 @@ fn a_cs_admin_sets_up_a_project_and_the_inspectors_tablet_gets_exactly_its_assig
     let mut client = SyncClient::new(&server.url);
     let me = client.login("u-insp-xu", v["password"].as_str().unwrap()).unwrap();
     assert_eq!(me.user.projects, vec![project.clone()]);
+    // The password is temporary: changed before anything else.
+    assert!(me.must_change_password);
+    client.change_password(v["password"].as_str().unwrap(), "xu-own-password").unwrap();
     let mut store = Store::open_in_memory().unwrap();
     client.sync(&mut store, &project, &mut |_| {}).unwrap();
     let p = store.project(&project).unwrap();

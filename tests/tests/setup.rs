@@ -1,8 +1,9 @@
 //! Project setup through the console's API, checked from the tablets' side:
 //! a template edit while a tablet works offline mid-unit loses none of its
 //! results; a disabled account's tablet stops syncing at once and keeps its
-//! unsynced work; only the CS center of the project's company may set up;
-//! every change is recorded with who and when.
+//! unsynced work (and signs in again once enabled); only the CS center of
+//! the project's company may set up; every change is recorded with who and
+//! when.
 
 use walkthrough_client::store::Store;
 use walkthrough_client::sync::{ApiRequest, HttpTransport, Method, SyncClient, SyncError, Transport};
@@ -167,10 +168,18 @@ fn a_disabled_accounts_tablet_stops_syncing_at_once_and_keeps_its_work() {
     // Signing in again is refused too.
     assert!(SyncClient::new(&server.url).login("u-insp-li", "demo").is_err());
 
-    // Enabled again, the kept work arrives.
+    // Enabled again, the old sign-in stays ended: the inspector signs in
+    // again, and the kept work arrives.
     let (status, _) =
         call(&server, &admin, Method::Post, "/projects/hj-lanting/people/u-insp-li/enable", serde_json::Value::Null);
     assert_eq!(status, 200);
+    let err = t.sync().unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Rejected { status: 401, message } if message.starts_with("your sign-in was ended")),
+        "{err:?}"
+    );
+    assert_eq!(t.store.dirty_docs(&project_id()).unwrap(), vec![DocKey::Unit(project_id(), unit.clone())]);
+    t.client.login("u-insp-li", "demo").unwrap();
     t.sync().unwrap();
     assert!(t.store.dirty_docs(&project_id()).unwrap().is_empty());
     let history: Vec<wire::HistoryEntry> = serde_json::from_value(

@@ -38,6 +38,8 @@ const state = {
   markup: null as Markup | null,
   recheck: null as Recheck | null,
   signin: { server: localStorage.getItem('walkthrough.server') ?? 'http://127.0.0.1:8080', username: '', password: '', busy: false, error: null as string | null },
+  /** The temporary password typed at sign-in, kept in memory only for the change that follows. */
+  passwordChange: { old: '', next: '', again: '', busy: false, error: null as string | null },
 };
 
 const photoCache = new Map<string, string | null>();
@@ -51,6 +53,7 @@ function render() {
   let body: Html;
   if (!s) body = html``;
   else if (!s.session) body = renderSignin();
+  else if (s.session.must_change_password) body = renderPasswordChange();
   else if (state.unit) body = renderUnit(state.unit);
   else body = renderGrid();
   setHtml(root, html`<div id="top">${renderTop()}</div>${renderBanner()}<main>${body}</main>${renderModal()}`);
@@ -110,6 +113,18 @@ function renderSignin(): Html {
     <label>${t('signin.password')}<input data-testid="signin-password" data-bind="signin.password" type="password" value="${f.password}" autocomplete="current-password"></label>
     ${f.error ? html`<p class="error" data-testid="signin-error">${f.error}</p>` : ''}
     <button class="primary" data-testid="signin-submit" type="submit" ${f.busy ? 'disabled' : ''}>${f.busy ? t('signin.working') : t('signin.submit')}</button>
+  </form>`;
+}
+
+function renderPasswordChange(): Html {
+  const f = state.passwordChange;
+  return html`<form class="panel signin" data-testid="password-change" data-action="change-password">
+    <h1>${t('password.title')}</h1><p class="muted">${t('password.hint')}</p>
+    <label>${t('password.old')}<input data-testid="password-old" data-bind="passwordChange.old" type="password" value="${f.old}" autocomplete="current-password"></label>
+    <label>${t('password.new')}<input data-testid="password-new" data-bind="passwordChange.next" type="password" value="${f.next}" autocomplete="new-password"></label>
+    <label>${t('password.again')}<input data-testid="password-again" data-bind="passwordChange.again" type="password" value="${f.again}" autocomplete="new-password"></label>
+    ${f.error ? html`<p class="error" data-testid="password-error">${f.error}</p>` : ''}
+    <button class="primary" data-testid="password-submit" type="submit" ${f.busy ? 'disabled' : ''}>${t('password.submit')}</button>
   </form>`;
 }
 
@@ -395,6 +410,7 @@ async function takePhoto(input: HTMLInputElement): Promise<string | null> {
 function bindValue(path: string, value: string) {
   const [obj, field] = path.split('.');
   if (obj === 'signin') (state.signin as Record<string, unknown>)[field] = value;
+  else if (obj === 'passwordChange') (state.passwordChange as Record<string, unknown>)[field] = value;
   else if (obj === 'form' && state.form) (state.form as unknown as Record<string, unknown>)[field] = value === '' && field !== 'spot' && field !== 'description' ? null : value;
   else if (obj === 'markup' && state.markup) state.markup.label = value;
   else if (obj === 'recheck' && state.recheck) state.recheck.note = value;
@@ -440,6 +456,7 @@ root.addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const form = ev.target as HTMLFormElement;
   if (form.dataset.action === 'signin') await signIn();
+  if (form.dataset.action === 'change-password') await changePassword();
   if (form.dataset.action === 'save-defect') await saveDefect();
 });
 
@@ -449,9 +466,26 @@ async function signIn() {
   try {
     state.status = await api.signIn(f.server, f.username, f.password);
     localStorage.setItem('walkthrough.server', f.server);
+    if (state.status.session?.must_change_password) state.passwordChange.old = f.password;
     f.password = '';
     state.banner = state.status.sync.last_error ? { kind: state.status.sync.online ? 'internal' : 'offline', message: state.status.sync.last_error } : null;
     state.project = null;
+    await refreshStatus();
+    await loadGrid();
+  } catch (e) {
+    f.error = isAppError(e) ? `${t('error.' + e.kind)}: ${e.message}` : String(e);
+  }
+  f.busy = false;
+  render();
+}
+
+async function changePassword() {
+  const f = state.passwordChange;
+  if (f.next !== f.again) { f.error = t('password.mismatch'); render(); return; }
+  f.busy = true; f.error = null; render();
+  try {
+    state.status = await api.changePassword(f.old, f.next);
+    state.passwordChange = { old: '', next: '', again: '', busy: false, error: null };
     await refreshStatus();
     await loadGrid();
   } catch (e) {

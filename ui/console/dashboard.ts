@@ -55,7 +55,7 @@ export const DASHBOARD_DICTS: Dicts = {
 const chosen = new Map<string, string>();
 
 async function download(ctx: Ctx, path: string) {
-  const res = await fetch(`/api/v1${path}`, { headers: { Authorization: `Bearer ${ctx.api.session?.token}` } });
+  const res = await fetch(`/api/v1${path}`, { headers: ctx.api.authHeaders() });
   if (!res.ok) { ctx.notify(`${res.status} ${res.statusText}`); return; }
   window.open(URL.createObjectURL(await res.blob()), '_blank');
 }

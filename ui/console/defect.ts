@@ -84,7 +84,7 @@ const photoUrls = new Map<string, string>();
 async function photoUrl(ctx: Ctx, hash: string): Promise<string> {
   let url = photoUrls.get(hash);
   if (!url) {
-    const res = await fetch(`/api/v1/blobs/${hash}`, { headers: { Authorization: `Bearer ${ctx.api.session?.token}` } });
+    const res = await fetch(`/api/v1/blobs/${hash}`, { headers: ctx.api.authHeaders() });
     if (!res.ok) throw new ApiError(res.status, `${res.status} ${res.statusText}`);
     url = URL.createObjectURL(await res.blob());
     photoUrls.set(hash, url);

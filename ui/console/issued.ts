@@ -92,7 +92,7 @@ export const issued: Page = {
     const choices = roundChoices(summary?.rounds ?? 0);
     const list = await ctx.api.get<Issued[]>(`/projects/${project}/issued`);
     const title = (r: Issued) => (r.scope === 'cumulative' ? t('iss.cumulative', { n: r.round }) : t('iss.roundN', { n: r.round }));
-    const auth = { Authorization: `Bearer ${ctx.api.session?.token}` };
+    const auth = ctx.api.authHeaders();
 
     const round = h('select', { testid: 'issue-round' }, choices.map((c, i) => h('option', { value: c, selected: i === Math.max(0, choices.length - 2) },
       c === 'cumulative' ? t('iss.cumulative', { n: choices.length - 1 }) : t('iss.roundN', { n: c }))));

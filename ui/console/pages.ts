@@ -211,7 +211,7 @@ const unitTypes: Page = {
 };
 
 async function openBlob(ctx: Ctx, hash: string) {
-  const res = await fetch(`/api/v1/blobs/${hash}`, { headers: { Authorization: `Bearer ${ctx.api.session?.token}` } });
+  const res = await fetch(`/api/v1/blobs/${hash}`, { headers: ctx.api.authHeaders() });
   window.open(URL.createObjectURL(await res.blob()), '_blank');
 }
 

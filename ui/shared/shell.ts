@@ -41,12 +41,20 @@ export const SHELL_DICTS: Dicts = {
     'shell.project': 'Project', 'shell.noProject': '— choose a project —', 'shell.chooseProject': 'Choose or create a project first.',
     'shell.roleRefused': 'This page is for the CS center; your account cannot use it.', 'shell.loading': 'Loading…',
     'shell.lang': '中文',
+    'shell.changePassword': 'Change password', 'shell.mustChange': 'You signed in with a temporary password. Choose your own password before you continue.',
+    'shell.oldPassword': 'Current password', 'shell.newPassword': 'New password (at least 8 characters, not your username)',
+    'shell.newPasswordAgain': 'New password again', 'shell.passwordSave': 'Change password', 'shell.cancel': 'Cancel',
+    'shell.passwordMismatch': 'The two new passwords are not the same.', 'shell.passwordChanged': 'Your password has been changed.',
   },
   'zh-CN': {
     'shell.signin': '登录', 'shell.username': '用户名', 'shell.password': '密码', 'shell.signout': '退出登录',
     'shell.project': '项目', 'shell.noProject': '— 选择项目 —', 'shell.chooseProject': '请先选择或创建项目。',
     'shell.roleRefused': '此页面仅供客服中心使用，您的账号无权访问。', 'shell.loading': '加载中…',
     'shell.lang': 'English',
+    'shell.changePassword': '修改密码', 'shell.mustChange': '您使用临时密码登录，请先设置您自己的密码再继续。',
+    'shell.oldPassword': '当前密码', 'shell.newPassword': '新密码（至少 8 个字符，且不能与用户名相同）',
+    'shell.newPasswordAgain': '再次输入新密码', 'shell.passwordSave': '修改密码', 'shell.cancel': '取消',
+    'shell.passwordMismatch': '两次输入的新密码不一致。', 'shell.passwordChanged': '密码已修改。',
   },
 };
 
@@ -68,16 +76,20 @@ export class Shell implements Ctx {
   private toast = h('div', { class: 'toast', testid: 'toast', role: 'status' });
   /** Renders overlap (a click while a page loads): only the latest may show. */
   private generation = 0;
+  /** The password form is open by choice (a temporary password opens it anyway). */
+  private changingPassword = false;
 
   constructor(private root: HTMLElement, public i18n: I18n, private title: string, private pages: Page[],
     private roles: Role[] = ['cs_admin']) {
     this.page = location.hash.replace(/^#\/?/, '') || pages[0].id;
     window.addEventListener('hashchange', () => { this.page = location.hash.replace(/^#\/?/, '') || pages[0].id; void this.render(); });
+    this.api.onPasswordChangeRequired = () => { void this.render(); };
   }
 
   async start() {
     document.documentElement.lang = this.i18n.lang;
-    if (this.api.session) await this.loadProjects().catch(() => this.api.logout());
+    await this.api.restore();
+    if (this.api.session && !this.api.session.mustChangePassword) await this.loadProjects().catch(() => this.api.forget());
     await this.render();
   }
 
@@ -107,6 +119,7 @@ export class Shell implements Ctx {
     const t = (k: string) => this.i18n.t(k);
     const session = this.api.session;
     if (!session) return this.renderSignIn();
+    if (session.mustChangePassword || this.changingPassword) return this.renderPasswordChange(session.mustChangePassword);
     const langButton = h('button', { testid: 'lang', onclick: () => { this.i18n.set(this.i18n.lang === 'en' ? 'zh-CN' as Lang : 'en'); void this.render(); } }, t('shell.lang'));
     const picker = h('select', { testid: 'project-picker', onchange: (e: Event) => void this.setProject((e.target as HTMLSelectElement).value || null) },
       h('option', { value: '' }, t('shell.noProject')),
@@ -117,7 +130,8 @@ export class Shell implements Ctx {
       h('header', { class: 'shell row' },
         h('strong', {}, t(this.title)), h('label', { class: 'inline' }, t('shell.project'), picker), h('span', { class: 'grow' }),
         h('span', { testid: 'whoami', class: 'muted' }, session.user.name), langButton,
-        h('button', { testid: 'signout', onclick: () => { this.api.logout(); void this.render(); } }, t('shell.signout'))),
+        h('button', { testid: 'change-password', onclick: () => { this.changingPassword = true; void this.render(); } }, t('shell.changePassword')),
+        h('button', { testid: 'signout', onclick: () => { void this.api.logout().then(() => this.render()); } }, t('shell.signout'))),
       nav, this.main, this.toast);
     if (!this.roles.includes(session.user.role)) return mount(this.main, h('p', { class: 'error', testid: 'error' }, t('shell.roleRefused')));
     const page = this.pages.find(p => p.id === this.page) ?? this.pages[0];
@@ -138,8 +152,8 @@ export class Shell implements Ctx {
     const form = h('form', { class: 'panel signin', testid: 'signin', onsubmit: async (e: Event) => {
       e.preventDefault();
       try {
-        await this.api.login(val(form, 'username'), val(form, 'password'));
-        await this.loadProjects();
+        const session = await this.api.login(val(form, 'username'), val(form, 'password'));
+        if (!session.mustChangePassword) await this.loadProjects();
         await this.render();
       } catch (err) {
         error.hidden = false;
@@ -152,6 +166,43 @@ export class Shell implements Ctx {
       error,
       h('div', { class: 'row' }, h('button', { class: 'primary', type: 'submit', testid: 'signin-submit' }, t('shell.signin')),
         h('button', { type: 'button', testid: 'lang', onclick: () => { this.i18n.set(this.i18n.lang === 'en' ? 'zh-CN' : 'en'); this.renderSignIn(); } }, t('shell.lang'))));
+    mount(this.root, form);
+  }
+
+  /** The password change: forced after a sign-in with a temporary password. */
+  private renderPasswordChange(forced: boolean) {
+    const t = (k: string) => this.i18n.t(k);
+    const error = h('p', { class: 'error', testid: 'password-error', hidden: true });
+    const form = h('form', { class: 'panel signin', testid: 'password-change', onsubmit: async (e: Event) => {
+      e.preventDefault();
+      error.hidden = true;
+      if (val(form, 'password-new') !== val(form, 'password-again')) {
+        error.hidden = false;
+        error.textContent = t('shell.passwordMismatch');
+        return;
+      }
+      try {
+        await this.api.changePassword(val(form, 'password-old'), val(form, 'password-new'));
+        this.changingPassword = false;
+        await this.loadProjects();
+        await this.render();
+        this.notify(t('shell.passwordChanged'));
+      } catch (err) {
+        error.hidden = false;
+        error.textContent = err instanceof ApiError ? err.message : String(err);
+      }
+    } },
+      h('h1', {}, t('shell.changePassword')),
+      forced ? h('p', { class: 'notice', testid: 'password-forced' }, t('shell.mustChange')) : null,
+      h('label', {}, t('shell.oldPassword'), h('input', { testid: 'password-old', type: 'password', autocomplete: 'current-password' })),
+      h('label', {}, t('shell.newPassword'), h('input', { testid: 'password-new', type: 'password', autocomplete: 'new-password' })),
+      h('label', {}, t('shell.newPasswordAgain'), h('input', { testid: 'password-again', type: 'password', autocomplete: 'new-password' })),
+      error,
+      h('div', { class: 'row' }, h('button', { class: 'primary', type: 'submit', testid: 'password-submit' }, t('shell.passwordSave')),
+        forced
+          ? h('button', { type: 'button', testid: 'signout', onclick: () => { void this.api.logout().then(() => this.render()); } }, t('shell.signout'))
+          : h('button', { type: 'button', testid: 'password-cancel', onclick: () => { this.changingPassword = false; void this.render(); } }, t('shell.cancel'))),
+      this.toast);
     mount(this.root, form);
   }
 }

@@ -35,7 +35,8 @@ use walkthrough_core::*;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, thiserror::Error)]
 #[error("{message}")]
 pub struct AppError {
-    /// offline, auth, photo, invalid, not_signed_in, internal.
+    /// offline, auth, password (a temporary password must be changed first),
+    /// photo, invalid, not_signed_in, internal.
     pub kind: String,
     pub message: String,
 }
@@ -70,7 +71,7 @@ impl From<SyncError> for AppError {
     fn from(e: SyncError) -> Self {
         match e {
             SyncError::Offline(_) => AppError::new("offline", e.to_string()),
-            SyncError::Rejected { status: 401 | 403, message } => AppError::new("auth", message),
+            SyncError::Rejected { status: 401 | 403 | 429, message } => AppError::new("auth", message),
             SyncError::Store(e) => e.into(),
             e => AppError::new("internal", e.to_string()),
         }
@@ -153,6 +154,9 @@ commands! {
     sign_in(server: String, username: String, password: String) -> AppStatus;
     /// Forget the sign-in. Refused while work is not synced.
     sign_out() -> AppStatus;
+    /// Change the password (a temporary one must be changed at the first
+    /// sign-in), then sync.
+    change_password(old_password: String, new_password: String) -> AppStatus;
     /// The units of a project in a round, by building and floor.
     unit_grid(project: String, round: u32) -> UnitGrid;
     /// One unit in one round: rooms, checklist, defects, recheck queue.
@@ -359,6 +363,7 @@ impl App {
                     name: s.login.user.name.clone(),
                     role: format!("{:?}", s.login.user.role).to_lowercase(),
                     projects,
+                    must_change_password: s.login.must_change_password,
                 })
             }
             None => None,
@@ -395,11 +400,32 @@ impl App {
             SyncError::Rejected { status: 401, .. } => AppError::new("auth", "wrong account or password"),
             e => e.into(),
         })?;
+        let must_change = login.must_change_password;
         let record = SessionRecord { server, login };
         self.store.set_writer(Some(record.writer()))?;
         self.store.set_meta("session", &serde_json::to_string(&record).expect("serialisable"))?;
         // The first sync brings the projects; if it fails the sign-in stands
-        // and the status shows why.
+        // and the status shows why. A temporary password is changed first.
+        if !must_change {
+            let _ = self.sync_now();
+        }
+        self.status()
+    }
+
+    pub fn change_password(&mut self, old_password: String, new_password: String) -> Res<AppStatus> {
+        let Some(mut s) = self.session()? else {
+            return Err(AppError::new("not_signed_in", "sign in first"));
+        };
+        if new_password.chars().count() < 8 {
+            return Err(AppError::invalid("the new password is too short: use at least 8 characters"));
+        }
+        let client = SyncClient::new(&s.server).with_token(s.login.token.clone());
+        client.change_password(&old_password, &new_password).map_err(|e| match e {
+            SyncError::Rejected { status: 403 | 422, message } => AppError::invalid(message),
+            e => e.into(),
+        })?;
+        s.login.must_change_password = false;
+        self.store.set_meta("session", &serde_json::to_string(&s).expect("serialisable"))?;
         let _ = self.sync_now();
         self.status()
     }
@@ -409,6 +435,12 @@ impl App {
             return Err(AppError::invalid(
                 "there is work on this tablet that is not synced yet; sync before signing out",
             ));
+        }
+        // The server forgets the token too, when it can be reached.
+        if let Some(s) = self.session()? {
+            let mut client = SyncClient::new(&s.server).with_token(s.login.token.clone());
+            client.attempts = 1;
+            let _ = client.logout();
         }
         self.store.set_meta("session", "")?;
         self.store.set_writer(None)?;
@@ -871,6 +903,9 @@ impl App {
         let Some(s) = self.session()? else {
             return Err(AppError::new("not_signed_in", "sign in first"));
         };
+        if s.login.must_change_password {
+            return Err(AppError::new("password", "change your temporary password first"));
+        }
         self.sync.running = true;
         let result = self.sync_all(&s);
         self.sync.running = false;

@@ -30,6 +30,9 @@ pub struct Session {
     pub name: String,
     pub role: String,
     pub projects: Vec<ProjectSummary>,
+    /// Signed in with a temporary password: nothing works until it is
+    /// changed (`change_password`); the app shows only that form.
+    pub must_change_password: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
