@@ -13,7 +13,7 @@ use common::*;
 use mutate::{Case, Mutator};
 use walkthrough_core::defect::*;
 use walkthrough_core::doc::{ProjectDoc, UnitDoc};
-use walkthrough_core::model::ResultKey;
+use walkthrough_core::model::{Point, ResultKey};
 use walkthrough_core::rules::Outcome;
 use walkthrough_core::*;
 
