@@ -10,6 +10,7 @@
 //! (escaping alone) and on (and the pages' own code breaks no CSP rule).
 
 use serde_json::{json, Value};
+use walkthrough_core::model::Point;
 use walkthrough_core::defect::*;
 use walkthrough_core::*;
 use walkthrough_e2e::field::*;
