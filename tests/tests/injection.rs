@@ -11,6 +11,7 @@
 
 use serde_json::{json, Value};
 use walkthrough_core::defect::*;
+use walkthrough_core::model::Point;
 use walkthrough_core::*;
 use walkthrough_e2e::field::*;
 use walkthrough_e2e::*;
@@ -181,11 +182,11 @@ fn script_payloads_in_every_field_are_shown_as_text_and_never_run() {
         );
         expect(&at("risks"), &["DESC2", "ANS_EN|ANS_ZH", "PLAN"]);
         expect(&at("risk-edit"), &["ANS_EN|ANS_ZH", "PLAN"]);
-        expect(&at("dashboard"), &["CON_EN|CON_ZH", "CAT"]);
+        expect(&at("dashboard"), &["PERSON", "BLD"]);
         expect(&at("contractors"), &["CON_EN|CON_ZH", "CONTACT"]);
         expect(&at("people"), &[]);
         expect(&at("unit-types"), &["UT"]);
         expect(&at("categories"), &["CAT", "TRADE"]);
-        expect(&at("shared"), &["CON_EN|CON_ZH", "CAT"]);
+        expect(&at("shared"), &["BLD"]);
     }
 }
