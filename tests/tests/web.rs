@@ -258,7 +258,7 @@ fn downloads_are_named_safely_whatever_the_name() {
     );
     assert_eq!(
         content_disposition("attachment", "a\"b\r\n\u{7}/澜庭.csv"),
-        "attachment; filename=\"a_b_____.csv\"; filename*=UTF-8''a%22b%0D%0A%07%2F%E6%BE%9C%E5%BA%AD.csv"
+        "attachment; filename=\"a_b______.csv\"; filename*=UTF-8''a%22b%0D%0A%07%2F%E6%BE%9C%E5%BA%AD.csv"
     );
     // Always a valid header value.
     for name in ["\"", "\n", "x\u{0}y", "文件.pdf"] {
@@ -425,7 +425,7 @@ fn share_links_expire_and_an_expired_link_is_refused_like_a_revoked_one() {
         .unwrap();
     let expired = open(secret);
     let (status, _) = cs.call("DELETE", &format!("{shares}/{}", week["share"]["id"].as_str().unwrap()), None);
-    assert_eq!(status, 200);
+    assert_eq!(status, 204, "the link is revoked");
     let revoked = open(week["token"].as_str().unwrap());
     assert_eq!(expired.0, 401, "{expired:?}");
     assert_eq!(expired, revoked, "expired and revoked links read the same");

@@ -45,7 +45,7 @@ async function session(bypassCSP, label) {
   await page.goto(url + contractorPath);
   await id('item').first().waitFor();
   await page.locator('img[data-loaded="true"]').first().waitFor({ timeout: 10_000 }).catch(() => {});
-  await id('mark-fixed').first().click().catch(() => {});
+  if (await id('mark-fixed').count()) await id('mark-fixed').first().click();
   await inspect(page, tag('contractor'));
 
   // The console.
@@ -65,7 +65,8 @@ async function session(bypassCSP, label) {
   await id('defect').waitFor();
   await page.locator('[data-testid="defect-photo"] img[src]').first().waitFor({ timeout: 10_000 }).catch(() => {});
   await inspect(page, tag('defect'));
-  await id('risk-edit').first().click().catch(() => {});
+  await id('risk-edit').first().click();
+  await id('risk-form').first().waitFor();
   await inspect(page, tag('risk-edit'));
   for (const p of ['history', 'issued', 'contractors', 'people', 'unit-types', 'categories', 'standards', 'rounds', 'units', 'projects']) {
     await id(`nav-${p}`).click();
