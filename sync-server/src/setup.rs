@@ -217,15 +217,13 @@ pub fn invite(
         ));
     }
     let existing = store.user_by_name(username)?;
+    let mut role_changed = false;
     let (user, password) = match existing {
         Some(u) if u.company != by.company => {
             return Err(SetupError::Invalid(format!("the username {username} is taken; choose another")))
         }
         Some(u) => {
-            if u.role != req.role {
-                // A new role: the account's sign-ins (with the old role's scope) end.
-                store.revoke_tokens(&u.id)?;
-            }
+            role_changed = u.role != req.role;
             (User { name: req.name.trim().to_owned(), role: req.role, ..u }, None)
         }
         None => {
@@ -251,6 +249,10 @@ pub fn invite(
     };
     edit_project(store, project, &by.id, |p| ProjectEdit::PutPerson { person: person.clone() }.apply(p))?;
     store.create_user(&user, std::slice::from_ref(project))?;
+    if role_changed {
+        // A new role: the account's sign-ins (with the old role's rights) end.
+        store.revoke_tokens(&user.id)?;
+    }
     if password.is_some() {
         // A temporary password: changed at the first sign-in.
         store.set_must_change_password(&user.id, true)?;

@@ -270,13 +270,21 @@ fn disabling_enabling_resetting_or_a_new_role_ends_an_accounts_sign_ins() {
     assert_eq!(person("reset").0, 200);
     assert_eq!(manifest(url, &t).0, 401);
 
-    // A new role (an invitation of the existing account as engineer).
-    let t = token_of(sign_in(url, "u-insp-chen", "demo"));
-    assert_eq!(manifest(url, &t).0, 200);
-    let invite = json!({ "username": "u-insp-chen", "name": "陈", "role": "engineer", "org": "" });
+    // A new role (an invitation of an existing account with another role).
+    let invite = json!({ "username": "u-eng-new", "name": "新", "role": "engineer", "org": "" });
     let (status, body) = call(url, &admin, "POST", "/projects/hj-lanting/people", Some(invite));
     assert_eq!(status, 200, "{body}");
-    assert_eq!(manifest(url, &t).0, 401);
+    let t = token_of(sign_in(url, "u-eng-new", body["password"].as_str().unwrap()));
+    assert_eq!(call(url, &t, "GET", "/auth/session", None).0, 200);
+    let invite = json!({ "username": "u-eng-new", "name": "新", "role": "inspector", "org": "" });
+    let (status, body) = call(url, &admin, "POST", "/projects/hj-lanting/people", Some(invite));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(call(url, &t, "GET", "/auth/session", None).0, 401);
+    // A refused role change (the round plans name the inspector) ends nothing.
+    let t = token_of(sign_in(url, "u-insp-chen", "demo"));
+    let invite = json!({ "username": "u-insp-chen", "name": "陈", "role": "engineer", "org": "" });
+    assert_eq!(call(url, &admin, "POST", "/projects/hj-lanting/people", Some(invite)).0, 422);
+    assert_eq!(manifest(url, &t).0, 200);
     // The same role again ends nothing.
     let t = token_of(sign_in(url, "u-insp-zhang", "demo"));
     let invite = json!({ "username": "u-insp-zhang", "name": "张", "role": "inspector", "org": "" });
