@@ -10,7 +10,6 @@
 //! (escaping alone) and on (and the pages' own code breaks no CSP rule).
 
 use serde_json::{json, Value};
-use walkthrough_core::model::Point;
 use walkthrough_core::defect::*;
 use walkthrough_core::model::Point;
 use walkthrough_core::*;

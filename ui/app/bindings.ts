@@ -5,7 +5,8 @@ import { call } from './ipc.js';
 
 export type AppError = { 
 /**
- * offline, auth, photo, invalid, not_signed_in, internal.
+ * offline, auth, password (a temporary password must be changed first),
+ * photo, invalid, not_signed_in, internal.
  */
 kind: string, message: string, };
 
