@@ -276,12 +276,10 @@ fn bad_requests_get_clear_4xx_and_store_nothing() {
     let (s, _) = raw(vec![b' '; 5 * 1024 * 1024], false);
     assert_eq!(s, 413);
 
-    // Contractors do not sync.
-    let con = tablet(&server, "u-con-qian");
-    let r = http.post(url("/sync/manifest")).bearer_auth(con.client.token().unwrap()).json(&manifest).send().unwrap();
-    let (s, m) = error_of(r);
-    assert_eq!(s, 403);
-    assert!(m.contains("contractor accounts do not sync"), "{m}");
+    // Contractors have no accounts (they use links): no sign-in, so no sync.
+    let mut con = SyncClient::new(&server.url);
+    con.attempts = 1;
+    assert!(con.login("u-con-qian", "demo").is_err());
 
     // And the server still serves.
     assert_eq!(http.get(url("/health")).send().unwrap().status(), 200);

@@ -49,7 +49,6 @@ fn the_cs_center_accepts_a_risk_the_tablet_receives_it_and_an_edit_changes_the_a
     let cs = Api::login(&server.url, "u-cs-wang");
     for (who, api) in [
         ("inspector", Api::login(&server.url, "u-insp-li")),
-        ("contractor", Api::login(&server.url, "u-con-qian")),
         ("engineer", Api::login(&server.url, "u-eng-sun")),
         ("another company's CS center", other_company_admin(&server)),
     ] {
@@ -162,7 +161,7 @@ fn the_cs_center_accepts_a_risk_the_tablet_receives_it_and_an_edit_changes_the_a
     let engineer = Api::login(&server.url, "u-eng-sun");
     assert_eq!(engineer.call("GET", &format!("/projects/{PROJECT}/risks"), None).0, 200);
     assert_eq!(engineer.call("GET", &format!("/projects/{PROJECT}/defects/{}", beam.id), None).0, 200);
-    for user in ["u-insp-li", "u-con-qian", "u-cs-other"] {
+    for user in ["u-insp-li", "u-cs-other"] {
         let api = Api::login(&server.url, user);
         assert_eq!(api.call("GET", &format!("/projects/{PROJECT}/risks"), None).0, 403, "{user}");
         assert_eq!(api.call("GET", &format!("/projects/{PROJECT}/defects/{}", beam.id), None).0, 403, "{user}");
@@ -223,7 +222,7 @@ fn the_company_overview_holds_each_projects_cumulative_figures() {
     );
 
     // Only the CS center, and only its own company's projects.
-    for user in ["u-insp-li", "u-eng-sun", "u-con-qian"] {
+    for user in ["u-insp-li", "u-eng-sun"] {
         assert_eq!(Api::login(&server.url, user).call("GET", "/company/overview", None).0, 403, "{user}");
     }
     let (status, other) = other_company_admin(&server).call("GET", "/company/overview", None);

@@ -216,7 +216,7 @@ function renderRecheckList(u: UnitView): Html {
     const d = u.defects.find((x) => x.id === r.defect);
     if (!d) return '';
     const done = r.done === null ? '' : html`<span class="badge ${r.done ? 'verified' : 'failed_recheck'}" data-testid="recheck-done-${d.id}">${t('recheck.done.' + r.done)}</span>`;
-    return html`<div class="panel defect recheck-item" data-testid="recheck-${d.id}" data-done="${r.done === null ? '' : r.done}">
+    return html`<div class="panel defect recheck-item" data-testid="recheck-${d.id}" data-done="${r.done === null ? '' : String(r.done)}">
       <div class="row"><strong>${pick(d.room_name)} · ${d.spot}</strong><span class="muted">${t('recheck.foundIn', { n: r.found_round })} · ${t('dstatus.' + d.status)}</span>
         <span class="grow"></span>${done}
         ${r.done === null ? html`<button class="primary" data-action="open-recheck" data-defect="${d.id}" data-testid="recheck-open-${d.id}">${t('recheck.title')}</button>` : ''}</div>
