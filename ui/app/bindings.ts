@@ -5,7 +5,7 @@ import { call } from './ipc.js';
 
 export type AppError = { 
 /**
- * offline, auth, photo, invalid, not_signed_in, internal.
+ * offline, certificate, auth, photo, invalid, not_signed_in, internal.
  */
 kind: string, message: string, };
 
