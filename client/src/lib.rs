@@ -7,6 +7,7 @@ pub mod error;
 pub mod photos;
 pub mod store;
 pub mod sync;
+pub mod tls;
 
 pub use error::{Error, Result};
 pub use store::Store;

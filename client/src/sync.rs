@@ -23,6 +23,11 @@ const BATCH_BYTES: usize = 8 * 1024 * 1024;
 pub enum SyncError {
     #[error("the server cannot be reached ({0}); your work is kept on this tablet and will sync later")]
     Offline(String),
+    /// The server's certificate is not trusted (or the CA file given to
+    /// trust it cannot be used): not retried, nothing sent, the tablet keeps
+    /// its work. The sentence says which.
+    #[error("{0}; nothing was sent and your work is kept on this tablet")]
+    Certificate(String),
     #[error("{message}")]
     Rejected { status: u16, message: String },
     /// The CS center disabled this account: syncing stops at once, and the
@@ -84,32 +89,80 @@ pub enum Method {
 pub trait Transport: Send + Sync {
     /// The status and body, or why nothing came back.
     fn call(&self, req: &ApiRequest) -> Result<(u16, Vec<u8>), String>;
+
+    /// The same, telling a server whose certificate is not trusted apart
+    /// from one that cannot be reached. What the sync client uses.
+    fn request(&self, req: &ApiRequest) -> Result<(u16, Vec<u8>), TransportError> {
+        self.call(req).map_err(TransportError::Unreachable)
+    }
 }
 
-/// The product's transport: HTTP with `reqwest`.
+/// Why a request got no answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TransportError {
+    /// The network or the server is down: worth trying again later.
+    Unreachable(String),
+    /// The server's certificate is not trusted, or the CA file cannot be
+    /// used: trying again changes nothing. A whole sentence.
+    Untrusted(String),
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransportError::Unreachable(m) | TransportError::Untrusted(m) => f.write_str(m),
+        }
+    }
+}
+
+/// The product's transport: HTTP or HTTPS with `reqwest` on rustls,
+/// trusting the system's roots and an optional CA file.
 pub struct HttpTransport {
-    http: reqwest::blocking::Client,
+    /// The client, or why it could not be made (a CA file that cannot be
+    /// used), said on every request instead of panicking.
+    http: Result<reqwest::blocking::Client, String>,
     base: String,
 }
 
 impl HttpTransport {
+    /// Trusting the system's roots and the CA file named by
+    /// `WALKTHROUGH_CA_FILE`, if set.
     pub fn new(base_url: &str) -> Self {
-        let http = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(120))
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .expect("an HTTP client");
+        Self::with_ca_file(base_url, crate::tls::ca_file_from_env().as_deref())
+    }
+
+    /// Trusting the system's roots and `ca_file` (a company's own
+    /// certificate authority, PEM).
+    pub fn with_ca_file(base_url: &str, ca_file: Option<&std::path::Path>) -> Self {
+        let http = crate::tls::client_config(ca_file)
+            .map_err(|e| match ca_file {
+                Some(_) => format!("{e} (the CA file is set with {})", crate::tls::CA_FILE_VAR),
+                None => e,
+            })
+            .and_then(|tls| {
+                reqwest::blocking::Client::builder()
+                    .timeout(Duration::from_secs(120))
+                    .connect_timeout(Duration::from_secs(10))
+                    .tls_backend_preconfigured(tls)
+                    .build()
+                    .map_err(|e| format!("the HTTP client cannot be set up: {}", crate::tls::error_chain(&e)))
+            });
         Self { http, base: base_url.trim_end_matches('/').to_owned() }
     }
 }
 
 impl Transport for HttpTransport {
     fn call(&self, req: &ApiRequest) -> Result<(u16, Vec<u8>), String> {
+        self.request(req).map_err(|e| e.to_string())
+    }
+
+    fn request(&self, req: &ApiRequest) -> Result<(u16, Vec<u8>), TransportError> {
+        let http = self.http.as_ref().map_err(|e| TransportError::Untrusted(e.clone()))?;
         let url = format!("{}{API}{}", self.base, req.path);
         let mut r = match req.method {
-            Method::Get => self.http.get(&url),
-            Method::Post => self.http.post(&url),
-            Method::Put => self.http.put(&url),
+            Method::Get => http.get(&url),
+            Method::Post => http.post(&url),
+            Method::Put => http.put(&url),
         };
         if let Some(t) = &req.token {
             r = r.bearer_auth(t);
@@ -122,10 +175,22 @@ impl Transport for HttpTransport {
         if req.method != Method::Get {
             r = r.body(req.body.clone());
         }
-        let resp = r.send().map_err(|e| e.to_string())?;
+        let resp = r.send().map_err(failure)?;
         let status = resp.status().as_u16();
-        let body = resp.bytes().map_err(|e| e.to_string())?;
+        let body = resp.bytes().map_err(failure)?;
         Ok((status, body.to_vec()))
+    }
+}
+
+/// A failed request in words: a certificate the tablet does not trust is
+/// told apart from a server that cannot be reached.
+fn failure(e: reqwest::Error) -> TransportError {
+    match crate::tls::tls_failure(&e) {
+        Some(crate::tls::TlsFailure::Untrusted(why)) => {
+            TransportError::Untrusted(format!("the server's certificate is not trusted: {why}"))
+        }
+        Some(crate::tls::TlsFailure::Handshake(why)) => TransportError::Unreachable(why),
+        None => TransportError::Unreachable(crate::tls::error_chain(&e)),
     }
 }
 
@@ -138,8 +203,14 @@ pub struct SyncClient {
 }
 
 impl SyncClient {
+    /// Over HTTP(S), trusting the system's roots and `WALKTHROUGH_CA_FILE`.
     pub fn new(base_url: &str) -> Self {
         Self::with_transport(Box::new(HttpTransport::new(base_url)))
+    }
+
+    /// Over HTTP(S), trusting the system's roots and `ca_file`.
+    pub fn with_ca_file(base_url: &str, ca_file: Option<&std::path::Path>) -> Self {
+        Self::with_transport(Box::new(HttpTransport::with_ca_file(base_url, ca_file)))
     }
 
     pub fn with_transport(transport: Box<dyn Transport>) -> Self {
@@ -194,9 +265,10 @@ impl SyncClient {
             if attempt > 0 {
                 std::thread::sleep(self.backoff * 2u32.pow(attempt - 1));
             }
-            let (status, body) = match self.transport.call(&req) {
+            let (status, body) = match self.transport.request(&req) {
                 Ok(r) => r,
-                Err(e) => {
+                Err(TransportError::Untrusted(why)) => return Err(SyncError::Certificate(why)),
+                Err(TransportError::Unreachable(e)) => {
                     last = e;
                     continue;
                 }

@@ -10,6 +10,10 @@
 //!
 //!   walkthrough-sim --server http://127.0.0.1:8080 [--project hj-lanting]
 //!                   [--password demo] [--rounds 3] [--seed 7] [--lang zh-CN|en]
+//!                   [--ca-file COMPANY-CA.pem]
+//!
+//! Over HTTPS the server's certificate is checked against the system's
+//! roots plus the CA file (`--ca-file`, else `WALKTHROUGH_CA_FILE`).
 
 use anyhow::{bail, Context};
 use std::collections::BTreeMap;
@@ -74,11 +78,17 @@ fn add(total: &mut SyncReport, r: &SyncReport) {
 }
 
 impl Tablet {
-    fn open(dir: &std::path::Path, server: &str, user: &UserId, password: &str) -> anyhow::Result<Self> {
+    fn open(
+        dir: &std::path::Path,
+        server: &str,
+        ca_file: Option<&std::path::Path>,
+        user: &UserId,
+        password: &str,
+    ) -> anyhow::Result<Self> {
         let root = dir.join(user.as_str());
         std::fs::create_dir_all(&root)?;
         let store = Store::open(&root.join("tablet.sqlite"))?;
-        let mut client = SyncClient::new(server);
+        let mut client = SyncClient::with_ca_file(server, ca_file);
         client.login(user.as_str(), password).with_context(|| format!("{user} cannot sign in"))?;
         Ok(Self {
             user: user.clone(),
@@ -102,6 +112,7 @@ fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let (mut server, mut project_id, mut password, mut rounds, mut seed) =
         (None, ProjectId::new("hj-lanting"), "demo".to_owned(), 3u32, 7u64);
+    let mut ca_file = walkthrough_client::tls::ca_file_from_env();
     let mut lang = if std::env::var("LANG").unwrap_or_default().starts_with("zh") { Lang::Zh } else { Lang::En };
     while let Some(a) = args.next() {
         let mut v = || args.next().with_context(|| format!("{a} needs a value"));
@@ -112,6 +123,7 @@ fn main() -> anyhow::Result<()> {
             "--rounds" => rounds = v()?.parse().context("--rounds must be a number")?,
             "--seed" => seed = v()?.parse().context("--seed must be a number")?,
             "--lang" => lang = if v()?.starts_with("zh") { Lang::Zh } else { Lang::En },
+            "--ca-file" => ca_file = Some(v()?.into()),
             other => bail!("unknown option {other:?}; see the header of simulator/src/main.rs"),
         }
     }
@@ -121,7 +133,7 @@ fn main() -> anyhow::Result<()> {
 
     // The office first: it learns the project and who inspects.
     let office_user = UserId::new("u-cs-wang");
-    let mut office = Tablet::open(dir.path(), &server, &office_user, &password)?;
+    let mut office = Tablet::open(dir.path(), &server, ca_file.as_deref(), &office_user, &password)?;
     office.sync(&project_id)?;
     let project: Project = (*office.store.project(&project_id)?).clone();
     let inspectors: Vec<UserId> = project
@@ -140,8 +152,10 @@ fn main() -> anyhow::Result<()> {
         t("台平板", "tablets"),
         t("开始模拟验房", "start the mock inspection")
     );
-    let mut tablets: Vec<Tablet> =
-        inspectors.iter().map(|u| Tablet::open(dir.path(), &server, u, &password)).collect::<anyhow::Result<_>>()?;
+    let mut tablets: Vec<Tablet> = inspectors
+        .iter()
+        .map(|u| Tablet::open(dir.path(), &server, ca_file.as_deref(), u, &password))
+        .collect::<anyhow::Result<_>>()?;
     let photo_files = walkthrough_fixtures::demo_photos()?;
     for tab in &mut tablets {
         tab.sync(&project_id)?;

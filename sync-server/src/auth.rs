@@ -358,6 +358,12 @@ impl Accounts {
 /// (When the server runs behind a trusted proxy, the address the proxy
 /// reports should be used instead: `net::client_address` replaces this.)
 pub fn client_address(parts: &Parts) -> IpAddr {
+    // The connection's address, or the client a trusted proxy names
+    // (`net::client_addr`, set by the server's accept loop).
+    let addr = crate::net::client_addr(parts);
+    if !addr.is_unspecified() {
+        return addr;
+    }
     parts
         .extensions
         .get::<axum::extract::ConnectInfo<SocketAddr>>()

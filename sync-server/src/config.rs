@@ -1,7 +1,7 @@
 //! Settings: defaults, then a TOML file, then environment variables.
 
 use serde::Deserialize;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, Deserialize)]
@@ -26,6 +26,56 @@ pub struct Settings {
     pub notify: NotifySettings,
     /// Sign-in throttling and password hashing.
     pub auth: crate::auth::AuthSettings,
+    /// HTTPS: the server's own certificate, and the CA file trusted for
+    /// what it connects to (webhooks, SMTP).
+    pub tls: TlsSettings,
+    /// Connections: how long slow clients are waited for, and the proxy
+    /// whose `X-Forwarded-For` names the client.
+    pub http: HttpSettings,
+}
+
+/// With `cert` and `key` the server serves HTTPS (and HSTS); without, plain
+/// HTTP (behind a TLS proxy, or on a laptop).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsSettings {
+    /// The certificate chain, PEM (`WALKTHROUGH_TLS_CERT`).
+    pub cert: Option<PathBuf>,
+    /// Its private key, PEM: PKCS#8, PKCS#1 or SEC1 (`WALKTHROUGH_TLS_KEY`).
+    pub key: Option<PathBuf>,
+    /// A company's own certificate authority (PEM), trusted in addition to
+    /// the system's roots for webhooks and SMTP (`WALKTHROUGH_CA_FILE`).
+    pub ca_file: Option<PathBuf>,
+}
+
+impl TlsSettings {
+    /// Whether the server serves HTTPS.
+    pub fn enabled(&self) -> bool {
+        self.cert.is_some() || self.key.is_some()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// A request's line and headers (and the TLS handshake) must arrive
+    /// within this many seconds of the connection opening, or of the
+    /// previous answer on a kept-alive connection (so it is also the idle
+    /// timeout); else the connection is closed.
+    pub header_timeout_secs: u64,
+    /// The longest wait for the next part of a request body; a stalled
+    /// upload is cut off.
+    pub body_timeout_secs: u64,
+    /// Proxies (e.g. the TLS proxy in front) whose `X-Forwarded-For` header
+    /// is believed for the client's address. Empty: the header is ignored
+    /// and the connection's address is the client's.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self { header_timeout_secs: 15, body_timeout_secs: 30, trusted_proxies: Vec::new() }
+    }
 }
 
 /// Where the outbox delivers, and how it batches and retries.
@@ -65,8 +115,14 @@ impl Default for NotifySettings {
 #[serde(deny_unknown_fields)]
 pub struct SmtpSettings {
     pub host: String,
-    #[serde(default = "smtp_port")]
-    pub port: u16,
+    /// Default: 465 with `tls = "tls"`, else 25.
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// `starttls` (the default: the relay must offer STARTTLS, or nothing is
+    /// sent), `tls` (TLS from the first byte, "SMTPS") or `none` (plain
+    /// text, only when configured so).
+    #[serde(default)]
+    pub tls: SmtpTls,
     /// The sender, e.g. `模拟验房 <noreply@example.com>`.
     pub from: String,
     #[serde(default)]
@@ -75,8 +131,20 @@ pub struct SmtpSettings {
     pub password: Option<String>,
 }
 
-fn smtp_port() -> u16 {
-    25
+/// How the connection to the SMTP relay is secured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    #[default]
+    Starttls,
+    Tls,
+    None,
+}
+
+impl SmtpSettings {
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(if self.tls == SmtpTls::Tls { 465 } else { 25 })
+    }
 }
 
 // The password stays out of logs.
@@ -85,6 +153,7 @@ impl std::fmt::Debug for SmtpSettings {
         f.debug_struct("SmtpSettings")
             .field("host", &self.host)
             .field("port", &self.port)
+            .field("tls", &self.tls)
             .field("from", &self.from)
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "<hidden>"))
@@ -104,6 +173,8 @@ impl Default for Settings {
             link_days: 60,
             notify: NotifySettings::default(),
             auth: crate::auth::AuthSettings::default(),
+            tls: TlsSettings::default(),
+            http: HttpSettings::default(),
         }
     }
 }
@@ -136,6 +207,54 @@ impl Settings {
         if let Some(v) = var("WEBHOOK_URL") {
             s.notify.webhook_url = Some(v);
         }
+        if let Some(v) = var("TLS_CERT") {
+            s.tls.cert = Some(v.into());
+        }
+        if let Some(v) = var("TLS_KEY") {
+            s.tls.key = Some(v.into());
+        }
+        if let Some(v) = var("CA_FILE") {
+            s.tls.ca_file = Some(v.into());
+        }
+        if let Some(v) = var("TRUSTED_PROXIES") {
+            s.http.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| {
+                    a.parse::<IpAddr>()
+                        .map_err(|e| anyhow::anyhow!("WALKTHROUGH_TRUSTED_PROXIES: {a:?} is not an IP address: {e}"))
+                })
+                .collect::<anyhow::Result<_>>()?;
+        }
+        if let Some(v) = var("HEADER_TIMEOUT_SECS") {
+            s.http.header_timeout_secs =
+                v.parse().map_err(|e| anyhow::anyhow!("WALKTHROUGH_HEADER_TIMEOUT_SECS={v:?}: {e}"))?;
+        }
+        if let Some(v) = var("BODY_TIMEOUT_SECS") {
+            s.http.body_timeout_secs =
+                v.parse().map_err(|e| anyhow::anyhow!("WALKTHROUGH_BODY_TIMEOUT_SECS={v:?}: {e}"))?;
+        }
+        s.check()?;
         Ok(s)
+    }
+}
+
+impl Settings {
+    /// Settings that cannot work, refused in words before anything starts.
+    pub fn check(&self) -> anyhow::Result<()> {
+        match (&self.tls.cert, &self.tls.key) {
+            (Some(_), None) => {
+                anyhow::bail!("tls.cert is set but tls.key is not: HTTPS needs both (WALKTHROUGH_TLS_KEY)")
+            }
+            (None, Some(_)) => {
+                anyhow::bail!("tls.key is set but tls.cert is not: HTTPS needs both (WALKTHROUGH_TLS_CERT)")
+            }
+            _ => {}
+        }
+        if self.http.header_timeout_secs == 0 || self.http.body_timeout_secs == 0 {
+            anyhow::bail!("http.header_timeout_secs and http.body_timeout_secs must be at least 1 second");
+        }
+        Ok(())
     }
 }

@@ -14,6 +14,7 @@ pub mod import;
 pub mod issued;
 pub mod jobs;
 pub mod links;
+pub mod net;
 pub mod outbox;
 pub mod pdf;
 pub mod report;
@@ -119,11 +120,15 @@ pub fn router(state: AppState) -> Router {
 
 /// Serve until `shutdown` resolves, with the notification outbox running
 /// beside; on shutdown the outbox finishes the delivery in hand first.
+/// HTTPS when the settings name a certificate and key (`net`).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    walkthrough_client::tls::install_default_provider();
+    // Certificate files that cannot be used are refused before anything starts.
+    net::tls_acceptor(&state.settings)?;
     let st = state.clone();
     tokio::task::spawn_blocking(move || sync::rebuild_read_models(&st))
         .await?
@@ -133,14 +138,12 @@ pub async fn serve(
     let worker = tokio::spawn(outbox::run(state.clone(), stopped.clone()));
     let thumbs = tokio::spawn(thumbs::run(state.clone(), stopped));
     let stop_on_signal = stop.clone();
-    // The peer address reaches handlers (sign-in throttling per address).
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop_on_signal.send(true);
-        })
-        .await;
+    let settings = state.settings.clone();
+    let result = net::serve(listener, router(state), &settings, async move {
+        shutdown.await;
+        let _ = stop_on_signal.send(true);
+    })
+    .await;
     let _ = stop.send(true);
     let _ = worker.await;
     let _ = thumbs.await;

@@ -72,7 +72,8 @@ fn main() -> anyhow::Result<()> {
                 let listener = tokio::net::TcpListener::bind(settings.listen)
                     .await
                     .with_context(|| format!("cannot listen on {}", settings.listen))?;
-                tracing::info!("listening on http://{}", listener.local_addr()?);
+                let scheme = if settings.tls.enabled() { "https" } else { "http" };
+                tracing::info!("listening on {scheme}://{}", listener.local_addr()?);
                 let state = AppState::new(store, settings.clone());
                 walkthrough_server::serve(listener, state, async {
                     let _ = tokio::signal::ctrl_c().await;

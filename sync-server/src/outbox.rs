@@ -123,16 +123,90 @@ pub fn urgent_messages(
         .collect()
 }
 
+/// How messages leave: webhooks over HTTP(S) and email over SMTP, both
+/// with TLS verified against the system's roots plus `tls.ca_file`.
+pub struct Senders {
+    http: reqwest::Client,
+    /// The SMTP relay, or why it cannot be used (said on each email).
+    smtp: Option<Result<Smtp, String>>,
+}
+
+struct Smtp {
+    transport: lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
+    from: String,
+    /// `host:port`, for errors.
+    relay: String,
+}
+
+impl Senders {
+    pub fn new(settings: &crate::config::Settings) -> Result<Self, String> {
+        let ca_file = settings.tls.ca_file.as_deref();
+        let tls = walkthrough_client::tls::client_config(ca_file)?;
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(15))
+            .tls_backend_preconfigured(tls)
+            .build()
+            .map_err(|e| {
+                format!("the webhook client cannot be set up: {}", walkthrough_client::tls::error_chain(&e))
+            })?;
+        let smtp = settings.notify.smtp.as_ref().map(|smtp| {
+            smtp_transport(smtp, ca_file).map(|transport| Smtp {
+                transport,
+                from: smtp.from.clone(),
+                relay: format!("{}:{}", smtp.host, smtp.port()),
+            })
+        });
+        Ok(Self { http, smtp })
+    }
+}
+
+/// The SMTP transport for `smtp`: STARTTLS required, TLS from the start, or
+/// plain, as configured.
+fn smtp_transport(
+    smtp: &crate::config::SmtpSettings,
+    ca_file: Option<&std::path::Path>,
+) -> Result<lettre::AsyncSmtpTransport<lettre::Tokio1Executor>, String> {
+    use crate::config::SmtpTls;
+    use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+    let params = || -> Result<TlsParameters, String> {
+        let mut b = TlsParameters::builder(smtp.host.clone());
+        if let Some(path) = ca_file {
+            let pem = std::fs::read(path).map_err(|e| format!("the CA file {} cannot be read: {e}", path.display()))?;
+            // Checked here too, for a refusal in words rather than lettre's.
+            walkthrough_client::tls::read_ca_file(path)?;
+            let cert = Certificate::from_pem(&pem)
+                .map_err(|e| format!("the CA file {} cannot be used: {e}", path.display()))?;
+            b = b.add_root_certificate(cert);
+        }
+        b.build_rustls().map_err(|e| format!("TLS for SMTP cannot be set up: {e}"))
+    };
+    let tls = match smtp.tls {
+        SmtpTls::Starttls => Tls::Required(params()?),
+        SmtpTls::Tls => Tls::Wrapper(params()?),
+        SmtpTls::None => Tls::None,
+    };
+    let mut builder = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous(&smtp.host)
+        .port(smtp.port())
+        .tls(tls)
+        .timeout(Some(std::time::Duration::from_secs(15)));
+    if let (Some(u), Some(p)) = (&smtp.username, &smtp.password) {
+        builder = builder.credentials(lettre::transport::smtp::authentication::Credentials::new(u.clone(), p.clone()));
+    }
+    Ok(builder.build())
+}
+
 /// Run until `stop` turns true, finishing the attempt in hand.
 pub async fn run(st: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build();
-    let client = match client {
+    let client = match Senders::new(&st.settings) {
         Ok(c) => c,
         Err(e) => {
-            tracing::error!(error = %e, "the outbox cannot start its HTTP client; no notifications will be sent");
+            tracing::error!(error = %e, "the outbox cannot start; no notifications will be sent");
             return;
         }
     };
+    if let Some(Err(e)) = &client.smtp {
+        tracing::error!(error = %e, "no email will be sent");
+    }
     let poll = std::time::Duration::from_millis(st.settings.notify.poll_millis.max(10));
     while !*stop.borrow() {
         if let Err(e) = tick(&st, &client, &stop).await {
@@ -149,11 +223,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> anyhow::Result<T> + Sen
     tokio::task::spawn_blocking(f).await?
 }
 
-async fn tick(
-    st: &AppState,
-    client: &reqwest::Client,
-    stop: &tokio::sync::watch::Receiver<bool>,
-) -> anyhow::Result<()> {
+async fn tick(st: &AppState, client: &Senders, stop: &tokio::sync::watch::Receiver<bool>) -> anyhow::Result<()> {
     let now = chrono::Utc::now().timestamp();
     let s = st.clone();
     blocking(move || queue_digests(&s, now)).await?;
@@ -165,7 +235,7 @@ async fn tick(
         }
         let (s, key) = (st.clone(), m.key.clone());
         blocking(move || Ok(s.store.mark_sending(&key)?)).await?;
-        let result = deliver(&st.settings.notify, client, &m).await;
+        let result = deliver(client, &m).await;
         let s = st.clone();
         let attempts = m.attempts + 1;
         blocking(move || {
@@ -212,36 +282,51 @@ fn queue_digests(st: &AppState, now: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn deliver(settings: &NotifySettings, client: &reqwest::Client, m: &OutboxMessage) -> Result<(), String> {
+/// Deliver one message, or say why not (a certificate the server does not
+/// trust is said so).
+pub async fn deliver(senders: &Senders, m: &OutboxMessage) -> Result<(), String> {
     match m.channel.as_str() {
         "webhook" => {
-            let res = client
+            let res = senders
+                .http
                 .post(&m.recipient)
                 .header("content-type", "application/json")
                 .header("idempotency-key", &m.key)
                 .body(m.body.clone())
                 .send()
                 .await
-                .map_err(|e| format!("webhook {}: {e}", m.recipient))?;
+                .map_err(|e| format!("webhook {}: {}", m.recipient, connection_failure(&e)))?;
             if res.status().is_success() {
                 Ok(())
             } else {
                 Err(format!("webhook {} answered {}", m.recipient, res.status()))
             }
         }
-        "email" => {
-            let Some(smtp) = &settings.smtp else { return Err("no SMTP relay is configured".into()) };
-            send_email(smtp, m).await
-        }
+        "email" => match &senders.smtp {
+            None => Err("no SMTP relay is configured".into()),
+            Some(Err(e)) => Err(e.clone()),
+            Some(Ok(smtp)) => send_email(smtp, m).await,
+        },
         other => Err(format!("unknown channel {other}")),
     }
 }
 
-async fn send_email(smtp: &crate::config::SmtpSettings, m: &OutboxMessage) -> Result<(), String> {
+/// Why a connection failed, in words.
+fn connection_failure(e: &(dyn std::error::Error + 'static)) -> String {
+    use walkthrough_client::tls::{tls_failure, TlsFailure};
+    match tls_failure(e) {
+        Some(TlsFailure::Untrusted(why)) => format!("the receiver's certificate is not trusted: {why}"),
+        Some(TlsFailure::Handshake(why)) => why,
+        None => walkthrough_client::tls::error_chain(e),
+    }
+}
+
+async fn send_email(smtp: &Smtp, m: &OutboxMessage) -> Result<(), String> {
     use lettre::message::header::ContentType;
-    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    use lettre::{AsyncTransport, Message};
+    let from = smtp.from.as_str();
     let from: lettre::message::Mailbox =
-        smtp.from.parse().map_err(|e| format!("the sender {:?} is not an address: {e}", smtp.from))?;
+        from.parse().map_err(|e| format!("the sender {from:?} is not an address: {e}"))?;
     let to: lettre::message::Mailbox =
         m.recipient.parse().map_err(|e| format!("{:?} is not an email address: {e}", m.recipient))?;
     let id: String = m.key.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '.' }).collect();
@@ -253,11 +338,5 @@ async fn send_email(smtp: &crate::config::SmtpSettings, m: &OutboxMessage) -> Re
         .header(ContentType::TEXT_PLAIN)
         .body(m.body.clone())
         .map_err(|e| format!("the email cannot be built: {e}"))?;
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
-        .port(smtp.port)
-        .timeout(Some(std::time::Duration::from_secs(15)));
-    if let (Some(u), Some(p)) = (&smtp.username, &smtp.password) {
-        builder = builder.credentials(lettre::transport::smtp::authentication::Credentials::new(u.clone(), p.clone()));
-    }
-    builder.build().send(email).await.map(|_| ()).map_err(|e| format!("SMTP {}:{}: {e}", smtp.host, smtp.port))
+    smtp.transport.send(email).await.map(|_| ()).map_err(|e| format!("SMTP {}: {}", smtp.relay, connection_failure(&e)))
 }

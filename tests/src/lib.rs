@@ -56,11 +56,12 @@ impl Server {
         let _ = dir;
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         let listener = rt.block_on(tokio::net::TcpListener::bind(addr)).expect("listen");
-        let url = format!("http://{}", listener.local_addr().expect("address"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let mut settings = walkthrough_server::config::Settings::default();
         settings.ui_dir = ui_dist();
         configure(&mut settings);
+        let scheme = if settings.tls.enabled() { "https" } else { "http" };
+        let url = format!("{scheme}://{}", listener.local_addr().expect("address"));
         let state = walkthrough_server::AppState::new(store.clone(), settings);
         let thread = std::thread::spawn(move || {
             rt.block_on(walkthrough_server::serve(listener, state, async {
@@ -129,6 +130,7 @@ pub fn run_browser_script(script: &str, args: &[&str]) -> String {
     stdout
 }
 pub mod field;
+pub mod tls;
 
 /// Play `rounds` rounds of the demo project in memory (the fixtures'
 /// simulation: inspectors, dispatch, contractors, rechecks; seeded) and put

@@ -134,7 +134,9 @@ fn each_delivery_key_arrives_once_across_a_restart_mid_delivery() {
         s.notify.webhook_url = Some(hook.clone());
         s.notify.smtp = Some(walkthrough_server::config::SmtpSettings {
             host: "127.0.0.1".into(),
-            port: smtp_port,
+            port: Some(smtp_port),
+            // The sink speaks plain SMTP: TLS is tested in https.rs.
+            tls: walkthrough_server::config::SmtpTls::None,
             from: "模拟验房 <noreply@example.com>".into(),
             username: None,
             password: None,

@@ -35,8 +35,8 @@ use walkthrough_core::*;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, thiserror::Error)]
 #[error("{message}")]
 pub struct AppError {
-    /// offline, auth, password (a temporary password must be changed first),
-    /// photo, invalid, not_signed_in, internal.
+    /// offline, certificate, auth, password (a temporary password must be
+    /// changed first), photo, invalid, not_signed_in, internal.
     pub kind: String,
     pub message: String,
 }
@@ -71,6 +71,7 @@ impl From<SyncError> for AppError {
     fn from(e: SyncError) -> Self {
         match e {
             SyncError::Offline(_) => AppError::new("offline", e.to_string()),
+            SyncError::Certificate(_) => AppError::new("certificate", e.to_string()),
             SyncError::Rejected { status: 401 | 403 | 429, message } => AppError::new("auth", message),
             SyncError::Store(e) => e.into(),
             e => AppError::new("internal", e.to_string()),

@@ -147,6 +147,8 @@ fn measure(dir: &std::path::Path, units: usize, step: &str) -> anyhow::Result<()
             let _ = rx.await;
         }))
     });
+    // reqwest has no crypto provider of its own here (see walkthrough_client::tls).
+    walkthrough_client::tls::install_default_provider();
     let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(600)).build()?;
     let login = |user: &str| -> anyhow::Result<String> {
         let v: serde_json::Value = http
