@@ -5,13 +5,19 @@ import { call } from './ipc.js';
 
 export type AppError = { 
 /**
- * offline, certificate, auth, photo, invalid, not_signed_in, internal.
+ * offline, certificate, auth, password (a temporary password must be
+ * changed first), photo, invalid, not_signed_in, internal.
  */
 kind: string, message: string, };
 
 export type Text = { zh: string, en: string, };
 
-export type Session = { server: string, user_id: string, name: string, role: string, projects: Array<ProjectSummary>, };
+export type Session = { server: string, user_id: string, name: string, role: string, projects: Array<ProjectSummary>, 
+/**
+ * Signed in with a temporary password: nothing works until it is
+ * changed (`change_password`); the app shows only that form.
+ */
+must_change_password: boolean, };
 
 export type ProjectSummary = { id: string, name: Text, 
 /**
@@ -176,6 +182,14 @@ export function signIn(server: string, username: string, password: string): Prom
  */
 export function signOut(): Promise<AppStatus> {
   return call('sign_out', {  });
+}
+
+/**
+ * Change the password (a temporary one must be changed at the first
+ * sign-in), then sync.
+ */
+export function changePassword(old_password: string, new_password: string): Promise<AppStatus> {
+  return call('change_password', { old_password, new_password });
 }
 
 /**
