@@ -151,10 +151,12 @@ fn an_inspector_cannot_accept_a_risk_assign_or_report_a_fix() {
     refused(check_edit(&mut d, &inspector(), |c| c.add_event(id, &assign).unwrap()), "assignment");
     let fix = fixed(3, 2).tap_by("insp-a");
     refused(check_edit(&mut d, &inspector(), |c| c.add_event(id, &fix).unwrap()), "contractor's report");
-    // Nor through the CS center's own tablet: those are made on the server.
+    // The CS center may dispatch from its own device, in its own name only.
     let cs = Writer { user: UserId::new("cs"), role: Role::CsAdmin };
     let assign = assigned(3, "c-water", 50, 2);
-    refused(check_edit(&mut d, &cs, |c| c.add_event(id, &assign).unwrap()), "assignment");
+    assert_eq!(check_edit(&mut d, &cs, |c| c.add_event(id, &assign).unwrap()), Ok(()));
+    let forged = assigned(3, "c-water", 50, 2).tap_by("cs-other");
+    refused(check_edit(&mut d, &cs, |c| c.add_event(id, &forged).unwrap()), "signed by cs-other");
     let eng = Writer { user: UserId::new("eng"), role: Role::Engineer };
     refused(
         check_edit(&mut d, &eng, |c| c.add_event(id, &recheck(3, 2, true, None).tap_by("eng")).unwrap()),

@@ -214,8 +214,10 @@ fn main() -> anyhow::Result<()> {
             project: project_id.clone(),
             units: project.units.keys().cloned().collect(),
         };
-        let mut sim =
-            Simulation::with_units(&project, office_units, seed + 99 + u64::from(round.0), Behaviour::default());
+        // The office's events are by the CS-center account that syncs them
+        // (the server checks every author).
+        let office_behaviour = Behaviour { office_user: Some(office_user.clone()), ..Behaviour::default() };
+        let mut sim = Simulation::with_units(&project, office_units, seed + 99 + u64::from(round.0), office_behaviour);
         sim.office_round(round)?;
         office.sync(&project_id)?;
         for tab in &mut tablets {

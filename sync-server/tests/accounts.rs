@@ -68,7 +68,13 @@ fn a_hundred_concurrent_bad_sign_ins_keep_the_servers_memory_bounded() {
         .map(|i| {
             let (url, barrier) = (url.clone(), barrier.clone());
             std::thread::spawn(move || {
-                let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+                let client = {
+                    walkthrough_client::tls::install_default_provider();
+                    reqwest::blocking::Client::builder()
+                }
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap();
                 barrier.wait();
                 let user = if i % 2 == 0 { "u-insp-li".to_owned() } else { format!("nobody-{i}") };
                 let r = client
@@ -96,11 +102,14 @@ fn a_hundred_concurrent_bad_sign_ins_keep_the_servers_memory_bounded() {
     assert!(peak < 400, "peak resident memory {peak} MB (before the sign-ins {before} MB)");
 
     // Still serving, and a right password still works.
-    let r = reqwest::blocking::Client::new()
-        .post(format!("{url}/api/v1/auth/login"))
-        .json(&serde_json::json!({ "username": "u-insp-li", "password": "demo" }))
-        .send()
-        .unwrap();
+    let r = {
+        walkthrough_client::tls::install_default_provider();
+        reqwest::blocking::Client::new()
+    }
+    .post(format!("{url}/api/v1/auth/login"))
+    .json(&serde_json::json!({ "username": "u-insp-li", "password": "demo" }))
+    .send()
+    .unwrap();
     assert_eq!(r.status(), 200);
 }
 

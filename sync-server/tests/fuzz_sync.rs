@@ -45,7 +45,13 @@ fn mutated_sync_requests_never_make_a_server_error() {
     let dir = tempfile::tempdir().unwrap();
     let server = demo_server(dir.path());
     let url = &server.url;
-    let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+    let http = {
+        walkthrough_client::tls::install_default_provider();
+        reqwest::blocking::Client::builder()
+    }
+    .timeout(Duration::from_secs(60))
+    .build()
+    .unwrap();
     let token = login(&http, url, "u-insp-li");
     let post = |path: &str, body: Vec<u8>| {
         http.post(format!("{url}{path}"))

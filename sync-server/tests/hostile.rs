@@ -20,7 +20,13 @@ fn hostile_files_are_refused_in_words_and_the_server_stays_up_and_small() {
     let server = demo_server(dir.path());
     let pid = server.child.id();
     let url = &server.url;
-    let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(120)).build().unwrap();
+    let http = {
+        walkthrough_client::tls::install_default_provider();
+        reqwest::blocking::Client::builder()
+    }
+    .timeout(Duration::from_secs(120))
+    .build()
+    .unwrap();
     let admin = login(&http, url, "u-cs-wang");
     let inspector = login(&http, url, "u-insp-li");
     let before_kb = status_kb(pid, "VmHWM:");

@@ -102,7 +102,10 @@ pub struct Api {
 
 impl Api {
     pub fn login(url: &str, user: &str) -> Self {
-        let http = reqwest::blocking::Client::new();
+        let http = {
+            walkthrough_client::tls::install_default_provider();
+            reqwest::blocking::Client::new()
+        };
         let res: serde_json::Value = http
             .post(format!("{url}/api/v1/auth/login"))
             .json(&serde_json::json!({ "username": user, "password": "demo" }))
@@ -147,7 +150,10 @@ pub fn as_link(
     body: Option<serde_json::Value>,
 ) -> (u16, String) {
     let secret = path_with_secret.rsplit_once("#k=").map(|(_, s)| s).unwrap_or(path_with_secret);
-    let http = reqwest::blocking::Client::new();
+    let http = {
+        walkthrough_client::tls::install_default_provider();
+        reqwest::blocking::Client::new()
+    };
     let req = http
         .request(method.parse().unwrap(), format!("{url}/api/v1/contractor{api_path}"))
         .header("x-walkthrough-link", secret);

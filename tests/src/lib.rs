@@ -162,12 +162,15 @@ pub fn seed_demo_rounds_with(store: &SqliteStore, rounds: u32, seed: u64, photos
 
 /// Sign in over HTTP; the bearer token.
 pub fn login(url: &str, user: &str) -> String {
-    let v: serde_json::Value = reqwest::blocking::Client::new()
-        .post(format!("{url}/api/v1/auth/login"))
-        .json(&serde_json::json!({ "username": user, "password": "demo" }))
-        .send()
-        .and_then(|r| r.error_for_status())
-        .and_then(|r| r.json())
-        .unwrap_or_else(|e| panic!("sign-in as {user}: {e}"));
+    let v: serde_json::Value = {
+        walkthrough_client::tls::install_default_provider();
+        reqwest::blocking::Client::new()
+    }
+    .post(format!("{url}/api/v1/auth/login"))
+    .json(&serde_json::json!({ "username": user, "password": "demo" }))
+    .send()
+    .and_then(|r| r.error_for_status())
+    .and_then(|r| r.json())
+    .unwrap_or_else(|e| panic!("sign-in as {user}: {e}"));
     v["token"].as_str().expect("token").to_owned()
 }

@@ -99,14 +99,17 @@ fn script_payloads_in_every_field_are_shown_as_text_and_never_run() {
     let (_, link) = cs.link("c-guan");
     let photo = std::fs::read(demo_photo("paint_drips.jpg")).unwrap();
     let secret = link.rsplit_once("#k=").unwrap().1.to_owned();
-    let uploaded: Value = reqwest::blocking::Client::new()
-        .post(format!("{url}/api/v1/contractor/photos"))
-        .header("x-walkthrough-link", &secret)
-        .body(photo)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let uploaded: Value = {
+        walkthrough_client::tls::install_default_provider();
+        reqwest::blocking::Client::new()
+    }
+    .post(format!("{url}/api/v1/contractor/photos"))
+    .header("x-walkthrough-link", &secret)
+    .body(photo)
+    .send()
+    .unwrap()
+    .json()
+    .unwrap();
     let (status, body) = as_link(
         url,
         &link,

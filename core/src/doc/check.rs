@@ -9,11 +9,10 @@
 //!   (ids well-formed, photo hashes 64 lowercase hex, texts bounded);
 //! - every event, result, photo and new defect names the signed-in user as
 //!   its author and is not dated far in the future;
-//! - a device writes results, defects, photos and marks, and the events of
-//!   the inspection (rechecks, withdrawals, edits); assignments and accepted
-//!   risks are made on the server through the CS center's console (which
-//!   checks them with `dispatch` and `risk`), contractors' reports through
-//!   their link;
+//! - an inspector's device writes results, defects, photos and marks, and
+//!   the events of the inspection (rechecks, withdrawals, edits), never an
+//!   assignment, an accepted risk or a contractor's report; the CS center
+//!   (which owns the process) may write any event, in its own name;
 //! - nothing recorded disappears or changes: no defect, event, photo or
 //!   result is deleted, events and photos are immutable, and a recorded
 //!   defect's fields change only through an edit recorded in its history
@@ -54,9 +53,12 @@ pub struct Writer {
 /// May `role` write events of this kind from a device?
 pub fn may_write_event(role: Role, kind: &EventKind) -> bool {
     match role {
-        Role::Inspector | Role::CsAdmin => {
+        Role::Inspector => {
             matches!(kind, EventKind::Rechecked { .. } | EventKind::Withdrawn { .. } | EventKind::Edited { .. })
         }
+        // The CS center owns the process: it dispatches, accepts risks and
+        // records a contractor's report it took by phone, in its own name.
+        Role::CsAdmin => true,
         Role::Engineer | Role::Contractor => false,
     }
 }
