@@ -77,8 +77,8 @@ fn reader(bytes: &[u8], format: ImageFormat) -> ImageReader<Cursor<&[u8]>> {
     r
 }
 
-/// `1234567` as `1,234,567`.
-fn thousands(n: u64) -> String {
+/// `1234567` as `1,234,567` (also used by the server's import limits).
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -50,18 +50,7 @@ pub fn read_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
     }
 }
 
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use walkthrough_client::photos::thousands;
 
 fn megabytes(n: u64) -> String {
     if n >= 1024 * 1024 {
