@@ -372,3 +372,45 @@ pub fn draft_defect(
         events: Vec::new(),
     }
 }
+
+/// Withdraw a defect recorded in error (a duplicate, not a defect, the wrong
+/// unit), with the reason. It leaves every list and count but stays in the
+/// history. An inspector withdraws only what they recorded; the CS center
+/// any defect. A closed defect (verified, risk accepted, already withdrawn)
+/// cannot be withdrawn. Dated by `Defect::next_event_time`.
+pub fn withdraw(
+    d: &Defect,
+    writer: &crate::doc::check::Writer,
+    reason: &str,
+    round: RoundNo,
+    at: Time,
+    id: EventId,
+) -> crate::Result<crate::defect::DefectEvent> {
+    use crate::doc::check::{may_withdraw, MAX_TEXT_CHARS};
+    use crate::Error;
+    if !may_withdraw(writer, &d.found_by) {
+        return Err(Error::Invalid(format!(
+            "only the inspector who recorded this defect ({}) or the CS center may withdraw it",
+            d.found_by
+        )));
+    }
+    let lc = d.lifecycle();
+    if lc.status.is_terminal() {
+        return Err(Error::DefectClosed(d.id, lc.status.as_str()));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::Invalid("say why the defect is withdrawn (e.g. recorded twice, not a defect)".into()));
+    }
+    if reason.chars().count() > MAX_TEXT_CHARS {
+        return Err(Error::Invalid(format!("the reason is too long: {MAX_TEXT_CHARS} characters at most")));
+    }
+    Ok(crate::defect::DefectEvent {
+        id,
+        at: d.next_event_time(at),
+        device_at: None,
+        by: writer.user.clone(),
+        round,
+        kind: EventKind::Withdrawn { reason: reason.to_owned() },
+    })
+}

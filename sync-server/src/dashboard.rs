@@ -103,6 +103,7 @@ fn detail(project: &Project, d: &Defect, now: Time) -> DefectDetail {
             .map(|e| HistoryItem {
                 id: e.id,
                 at: ms(e.at),
+                device_at: e.device_at.map(ms),
                 by: e.by.clone(),
                 by_name: person_name(project, &e.by),
                 round: e.round,

@@ -139,7 +139,15 @@ export type MarkView = { id: string, shape: ShapeView, };
 
 export type ShapeView = { "kind": "circle", x: number, y: number, r: number, } | { "kind": "arrow", x1: number, y1: number, x2: number, y2: number, } | { "kind": "label", x: number, y: number, text: string, };
 
-export type HistoryEntry = { at_ms: number, by: string, by_name: string, round: number, 
+export type HistoryEntry = { 
+/**
+ * When it happened by the server's clock: the order events are in.
+ */
+at_ms: number, 
+/**
+ * What the writer's device clock said, when it was off (shown beside).
+ */
+device_at_ms: number | null, by: string, by_name: string, round: number, 
 /**
  * found, assigned, reported_fixed, fix_retracted, rechecked, accepted_risk, withdrawn, edited.
  */
@@ -248,6 +256,14 @@ export function photo(hash: string, variant: string): Promise<string | null> {
  */
 export function recheck(project: string, unit: string, round: number, defect: string, passed: boolean, note: string, photo: string | null): Promise<UnitView> {
   return call('recheck', { project, unit, round, defect, passed, note, photo });
+}
+
+/**
+ * Withdraw a defect recorded in error, with the reason: it leaves every
+ * list and count and stays in the history.
+ */
+export function withdrawDefect(project: string, unit: string, round: number, defect: string, reason: string): Promise<UnitView> {
+  return call('withdraw_defect', { project, unit, round, defect, reason });
 }
 
 /**

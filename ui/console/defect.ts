@@ -18,7 +18,7 @@ export interface RiskDecision {
 }
 export interface Place { unit: string; unit_number: string; floor: number; building: Named; room: Named; spot: string }
 export interface HistoryItem {
-  id: string; at: number; by: string; by_name: string; round: number; type: string;
+  id: string; at: number; device_at: number | null; by: string; by_name: string; round: number; type: string;
   kind: Record<string, Record<string, unknown>>; ignored: boolean;
 }
 export interface DefectDetail {
@@ -50,7 +50,7 @@ export const DEFECT_DICTS: Dicts = {
     'ev.assigned': 'Sent to {contractor}, deadline {deadline}', 'ev.reported_fixed': 'Reported fixed: {note}',
     'ev.fix_retracted': 'Fix report taken back: {note}', 'ev.rechecked.pass': 'Recheck passed {note}',
     'ev.rechecked.fail': 'Recheck failed {note}', 'ev.accepted_risk': 'Risk accepted: {answer} · plan: {plan}',
-    'ev.withdrawn': 'Withdrawn: {reason}', 'ev.edited': 'Edited {field}: {value}', 'ev.found': 'Recorded: {description}',
+    'ev.withdrawn': 'Withdrawn: {reason}', 'defect.deviceClock': '(device clock {time})', 'ev.edited': 'Edited {field}: {value}', 'ev.found': 'Recorded: {description}',
     'status.open': 'open', 'status.assigned': 'with contractor', 'status.failed_recheck': 'failed recheck',
     'status.reported_fixed': 'reported fixed', 'status.verified': 'verified', 'status.accepted_risk': 'accepted risk', 'status.withdrawn': 'withdrawn',
   },
@@ -70,7 +70,7 @@ export const DEFECT_DICTS: Dicts = {
     'ev.assigned': '派给 {contractor}，期限 {deadline}', 'ev.reported_fixed': '报告已整改：{note}',
     'ev.fix_retracted': '撤回整改报告：{note}', 'ev.rechecked.pass': '复验合格 {note}',
     'ev.rechecked.fail': '复验不合格 {note}', 'ev.accepted_risk': '接受风险：{answer} · 预案：{plan}',
-    'ev.withdrawn': '撤销：{reason}', 'ev.edited': '修改 {field}：{value}', 'ev.found': '记录问题：{description}',
+    'ev.withdrawn': '撤销：{reason}', 'defect.deviceClock': '（设备时钟 {time}）', 'ev.edited': '修改 {field}：{value}', 'ev.found': '记录问题：{description}',
     'status.open': '待派单', 'status.assigned': '整改中', 'status.failed_recheck': '复验不合格',
     'status.reported_fixed': '已报整改', 'status.verified': '已通过复验', 'status.accepted_risk': '已接受风险', 'status.withdrawn': '已撤销',
   },
@@ -190,7 +190,7 @@ export async function defectPanel(ctx: Ctx, project: string, id: string, close: 
         h('tr', { testid: 'history-row', 'data-type': 'found' }, h('td', {}, when(d.found_at)), h('td', {}, d.found_by_name),
           h('td', { class: 'num' }, String(d.found_round)), h('td', {}, t('ev.found', { description: d.description }))),
         d.history.map(e => h('tr', { testid: 'history-row', 'data-type': e.type },
-        h('td', {}, when(e.at)), h('td', {}, e.by_name), h('td', { class: 'num' }, String(e.round)),
+        h('td', {}, when(e.at), e.device_at === null ? '' : h('div', { class: 'muted', testid: 'device-time' }, t('defect.deviceClock', { time: when(e.device_at) }))), h('td', {}, e.by_name), h('td', { class: 'num' }, String(e.round)),
         h('td', {}, eventText(ctx, e, (c) => names.get(c) ?? c), e.ignored ? ` ${t('defect.ignored')}` : ''))))),
     riskArea);
 }

@@ -34,7 +34,11 @@ pub struct DefectPlace {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HistoryItem {
     pub id: EventId,
+    /// When, by the server's clock (the order of the history).
     pub at: i64,
+    /// What the writer's device clock said, when it was off.
+    #[serde(default)]
+    pub device_at: Option<i64>,
     pub by: UserId,
     /// The person's name in the project (the id when unknown).
     pub by_name: String,

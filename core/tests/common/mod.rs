@@ -252,7 +252,7 @@ pub fn defect(unit: &str, category: &str, round: u32, found_at: Time) -> Defect 
 }
 
 pub fn event(at: Time, by: &str, round: u32, kind: EventKind) -> DefectEvent {
-    DefectEvent { id: event_id(at), at, by: by.into(), round: RoundNo(round), kind }
+    DefectEvent { id: event_id(at), at, device_at: None, by: by.into(), round: RoundNo(round), kind }
 }
 
 pub fn assigned(h: i64, contractor: &str, deadline_h: i64, round: u32) -> DefectEvent {
