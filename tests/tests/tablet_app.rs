@@ -343,7 +343,9 @@ async fn inspectors_walk_a_unit_offline_sync_recheck_and_restart_in_the_real_app
     assert!(marks.contains("<circle") && marks.contains("裂缝") && !marks.contains("<line"), "{marks}");
     desktop.screenshot("markup-editor");
     tap(&c, "markup-done").await;
-    tap(&c, "plan").await;
+    // The pin goes inside the defect's room (the highlighted outline): a
+    // pin outside an outlined room is refused.
+    tap_css(&c, "[data-testid=plan] .room.current polygon").await;
     el(&c, "pin-set").await;
     save_defect(&c).await;
 
