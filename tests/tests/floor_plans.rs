@@ -4,7 +4,8 @@
 //! a rectangle undone, a keyboard move undone). The inspector's tablet app
 //! (over real HTTP) gets the image and outlines, is refused a pin outside
 //! the room and places one inside; the contractor's page shows the plan
-//! image with the pin over it, and the printed sheet embeds a reduced copy
+//! image with the pin over it, as does the console's defect detail; the
+//! printed sheet and the round report embed a reduced copy
 //! with the pin drawn where it belongs. Also: a broken PDF and a server
 //! without pdftoppm are refused in words, and nothing is stored.
 
@@ -282,9 +283,15 @@ fn a_floor_plan_set_up_in_the_console_carries_the_tablets_pin_to_the_contractor_
     assert!((x - pin.x).abs() < 0.02 && (y - pin.y).abs() < 0.02, "the pin sits at its spot on the image: {out}");
     assert_eq!(c["rooms"], 2, "the two outlined rooms are drawn: {out}");
 
-    // The dashboard's defect detail names the same image.
+    // The console's defect detail (opened from the dashboard) draws the same image and pin.
     let (_, detail) = cs.call("GET", &format!("/projects/{PROJECT}/defects/{defect}"), None);
     assert_eq!(detail["plan_image"], serde_json::json!(hash), "{detail}");
+    let out = run_browser_script("floorplan_defect.mjs", &[&server.url, PROJECT]);
+    let c: serde_json::Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert!(c.get("failure").is_none() && c.get("pageErrors").is_none(), "{c:#}");
+    assert_eq!(c["planWidth"], 2000, "{out}");
+    let (x, y) = (c["pin"]["x"].as_f64().unwrap(), c["pin"]["y"].as_f64().unwrap());
+    assert!((x - pin.x).abs() < 0.02 && (y - pin.y).abs() < 0.02, "the pin sits at its spot on the image: {out}");
 
     // The printed sheet: a reduced copy of the plan embedded, the pin drawn on it.
     let (status, mime, pdf) = get_bytes(&cs, &format!("/projects/{PROJECT}/rectification.pdf?contractor=c-tian"));
@@ -300,6 +307,23 @@ fn a_floor_plan_set_up_in_the_console_carries_the_tablets_pin_to_the_contractor_
         f.get(3) == Some(&"320") && f.get(4) == Some(&"224")
     });
     assert!(plan_row.is_some(), "the plan's reduced copy (320 × 224) is embedded:\n{list}");
+    // The round's report: its appendix prints the unit's plan with its pins too.
+    let (status, _, report) = get_bytes(&cs, &format!("/projects/{PROJECT}/reports/1?format=pdf&as_of=2026-12-31"));
+    assert_eq!(status, 200);
+    let report_pdf = artefacts().join("floor-plan-report.pdf");
+    std::fs::write(&report_pdf, &report).unwrap();
+    let list = std::process::Command::new("pdfimages").arg("-list").arg(&report_pdf).output().unwrap();
+    let list = String::from_utf8_lossy(&list.stdout).into_owned();
+    assert!(
+        list.lines().any(|l| l.split_whitespace().skip(3).take(2).eq(["320", "224"])),
+        "the report embeds the plan:\n{list}"
+    );
+    let text = std::process::Command::new("pdftotext").arg(&report_pdf).arg("-").output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("户型图位置 #1"),
+        "the plan's caption names the pinned defect"
+    );
+
     let render = dir.path().join("sheet");
     let ok = std::process::Command::new("pdftoppm")
         .args(["-f", "1", "-l", "1", "-r", "144"])
