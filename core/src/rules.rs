@@ -240,6 +240,21 @@ pub fn check_defect(project: &Project, d: &Defect) -> crate::Result<()> {
     Ok(())
 }
 
+/// A pin placed or moved on the floor plan must lie within the defect's
+/// room when that room is outlined (`UnitType::check_pin`). A pin kept as
+/// it was is not checked again: outlines may have been redrawn since, and
+/// pins are image coordinates that stay where they were put.
+pub fn check_pin_placed(project: &Project, old: Option<&Defect>, new: &Defect) -> crate::Result<()> {
+    let Some(pin) = new.pin else { return Ok(()) };
+    if old.is_some_and(|o| o.pin == new.pin && o.room == new.room) {
+        return Ok(());
+    }
+    match project.unit_type_of(&new.unit) {
+        Some(ut) => ut.check_pin(&new.room, pin).map_err(crate::Error::Invalid),
+        None => Ok(()),
+    }
+}
+
 /// A spot (unit, room, element) that has had more than one defect: the same
 /// thing failing again means the root cause was missed.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

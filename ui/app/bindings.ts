@@ -79,7 +79,13 @@ assigned: boolean, };
 
 export type StatusCounts = { not_started: number, in_progress: number, done: number, done_with_open_defects: number, open_defects: number, };
 
-export type UnitView = { project: string, unit: string, number: string, building: Text, floor: number, unit_type: Text, round: number, status: string, rooms: Array<RoomView>, 
+export type UnitView = { project: string, unit: string, number: string, building: Text, floor: number, unit_type: Text, round: number, status: string, 
+/**
+ * The unit type's floor-plan image (a photo hash: read it with `photo`),
+ * drawn under the rooms' outlines and the pins; none: drawn from the
+ * outlines alone.
+ */
+floor_plan: string | null, rooms: Array<RoomView>, 
 /**
  * Every defect of the unit, newest first.
  */
@@ -91,11 +97,10 @@ recheck: Array<RecheckItem>, choices: Choices, };
 
 export type RoomView = { id: string, kind: string, name: Text, 
 /**
- * The room's outline on the unit's floor plan (normalised).
+ * The room's outline on the unit's floor plan: a polygon in normalised
+ * image coordinates (empty: not outlined).
  */
-plan_area: Area | null, items: Array<ItemView>, };
-
-export type Area = { x: number, y: number, w: number, h: number, };
+outline: Array<Pin>, items: Array<ItemView>, };
 
 export type ItemView = { code: string, title: Text, standard: Text, method: Text, 
 /**

@@ -192,7 +192,7 @@ function renderUnit(u: UnitView): Html {
       <span class="badge ${u.status}" data-testid="unit-status">${t('status.' + u.status)}</span></div>
     <nav class="tabs">${tabs}${extra}</nav>
     <div class="unit-body"><div class="unit-content">${content}</div>
-      <aside class="unit-plan"><h3>${t('unit.plan')}</h3>${planSvg(u.rooms, (r) => pick(r.name), live.filter((d) => d.pin).map((d, i) => ({ pin: d.pin!, label: String(i + 1) })), state.tab)}</aside></div>
+      <aside class="unit-plan"><h3>${t('unit.plan')}</h3>${planSvg(u.rooms, (r) => pick(r.name), live.filter((d) => d.pin).map((d, i) => ({ pin: d.pin!, label: String(i + 1) })), state.tab, u.floor_plan)}</aside></div>
   </div>`;
 }
 
@@ -265,7 +265,7 @@ function renderDefectForm(f: DefectForm, u: UnitView): Html {
       <div class="photos">${f.photos.map((p, i) => photoFigure(p, `photo-thumb-${i}`, 'open-markup', i))}
         <label class="button add-photo">${t('defect.addPhoto')}<input type="file" accept="image/*" capture="environment" data-testid="photo-input" data-action="photo-file" hidden></label></div>
       <label>${t('defect.pin')}</label>
-      <div class="plan-pick" data-testid="plan" data-action="pin">${planSvg(u.rooms, (r) => pick(r.name), pins, f.room)}</div>
+      <div class="plan-pick" data-testid="plan" data-action="pin">${planSvg(u.rooms, (r) => pick(r.name), pins, f.room, u.floor_plan)}</div>
       ${f.pin ? html`<button type="button" data-action="unpin" data-testid="unpin">${t('defect.pinClear')}</button><span data-testid="pin-set" class="muted"> ${f.pin.x.toFixed(2)}, ${f.pin.y.toFixed(2)}</span>` : ''}
     </div></div>
     ${f.id && withdrawable(u, f.id) ? html`<details class="withdraw" data-testid="withdraw"><summary>${t('withdraw.open')}</summary>
@@ -602,6 +602,12 @@ root.addEventListener('click', async (ev) => {
       case 'cancel-form': state.form = null; state.markup = null; break;
       case 'pin': {
         if (!state.form) return;
+        // Over a plan image, the image is the plan: pins are its coordinates.
+        const img = target.querySelector<HTMLImageElement>('.plan-image img');
+        if (img) {
+          state.form.pin = toNormalised((ev as MouseEvent).clientX, (ev as MouseEvent).clientY, img.getBoundingClientRect());
+          break;
+        }
         const svg = target.querySelector('svg');
         if (!svg) return;
         const box = svg.getBoundingClientRect();

@@ -26,7 +26,7 @@ export interface DefectDetail {
   severity: string; source: string; trade: Named; responsible: Named | null; contractor: Named | null; status: string;
   found_round: number; found_by: string; found_by_name: string; found_at: number; first_deadline: number | null; current_deadline: number | null;
   overdue: boolean; failed_rechecks: number; closed_at: number | null; photos: { hash: string; marks: Shape[] }[];
-  pin: Point | null; plan: PlanRoom[]; risk: RiskDecision | null; history: HistoryItem[];
+  pin: Point | null; plan: PlanRoom[]; plan_image: string | null; risk: RiskDecision | null; history: HistoryItem[];
 }
 export interface RiskRow {
   defect: string; place: Place; category: Named; description: string; contractor: Named | null; risk: RiskDecision;
@@ -81,7 +81,7 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** Photos fetched with the session's token (the blob API needs it), kept as object URLs. */
 const photoUrls = new Map<string, string>();
-async function photoUrl(ctx: Ctx, hash: string): Promise<string> {
+export async function photoUrl(ctx: Ctx, hash: string): Promise<string> {
   let url = photoUrls.get(hash);
   if (!url) {
     const res = await fetch(`/api/v1/blobs/${hash}`, { headers: ctx.api.authHeaders() });
@@ -151,7 +151,11 @@ export async function defectPanel(ctx: Ctx, project: string, id: string, close: 
       .catch(e => box.setAttribute('data-error', String(e)));
   }
   const plan = h('div', { testid: 'defect-plan' });
-  if (d.plan.length > 0) setHtml(plan, planSvg(d, (x) => ctx.i18n.pick(x)));
+  if (d.plan.length > 0 || d.plan_image) {
+    setHtml(plan, planSvg(d, (x) => ctx.i18n.pick(x)));
+    const img = plan.querySelector<HTMLImageElement>('img[data-hash]');
+    if (img) photoUrl(ctx, img.dataset.hash!).then(url => { img.src = url; }).catch(e => img.setAttribute('data-error', String(e)));
+  }
   const closed = d.status === 'verified' || d.status === 'withdrawn';
   const riskArea = h('div', { testid: 'risk-area' });
   const reload = () => { changed(); };
@@ -182,7 +186,7 @@ export async function defectPanel(ctx: Ctx, project: string, id: string, close: 
       fact(t('defect.failed'), String(d.failed_rechecks)),
       fact(t('defect.closed'), when(d.closed_at)))),
     h('h4', {}, t('defect.photos')), d.photos.length ? photos : h('p', { class: 'muted' }, t('defect.noPhotos')),
-    d.plan.length ? [h('h4', {}, t('defect.plan')), plan] : null,
+    d.plan.length || d.plan_image ? [h('h4', {}, t('defect.plan')), plan] : null,
     h('h4', {}, t('defect.history')),
     h('table', { testid: 'defect-history' },
       h('thead', {}, h('tr', {}, ['when', 'who', 'round', 'event'].map(k => h('th', {}, t(`defect.${k}`))))),

@@ -263,7 +263,6 @@ pub fn bindings() -> String {
         StatusCounts,
         UnitView,
         RoomView,
-        Area,
         ItemView,
         RecheckItem,
         Choices,
@@ -535,7 +534,7 @@ impl App {
                 id: room.id.to_string(),
                 kind: format!("{:?}", room.kind).to_lowercase(),
                 name: Text::from(&room.name),
-                plan_area: room.plan_area.map(|a| Area { x: a.x, y: a.y, w: a.w, h: a.h }),
+                outline: room.outline().into_iter().map(|p| Pin { x: p.x, y: p.y }).collect(),
                 items: checklist
                     .iter()
                     .filter(|e| e.room.id == room.id)
@@ -603,6 +602,7 @@ impl App {
             unit_type: Text::from(&ut.name),
             round: round.0,
             status: record.status(&p, round).as_str().into(),
+            floor_plan: ut.floor_plan.clone().filter(|h| crate::photos::is_hash(h)),
             rooms,
             defects,
             recheck,
@@ -713,6 +713,7 @@ impl App {
                     events: Vec::new(),
                 };
                 rules::check_defect(&p, &d)?;
+                rules::check_pin_placed(&p, None, &d)?;
                 let photos = self.form_photos(&form)?;
                 for (h, _) in &photos {
                     self.known_photo(h.as_str())?;
@@ -745,6 +746,7 @@ impl App {
                 new.responsible = opt(&form.responsible).map(ContractorId::new);
                 new.pin = pin;
                 rules::check_defect(&p, &new)?;
+                rules::check_pin_placed(&p, Some(old), &new)?;
                 let mut edits = Vec::new();
                 if new.spot != old.spot {
                     edits.push(DefectEdit::Spot(new.spot.clone()));

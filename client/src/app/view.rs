@@ -138,6 +138,10 @@ pub struct UnitView {
     pub unit_type: Text,
     pub round: u32,
     pub status: String,
+    /// The unit type's floor-plan image (a photo hash: read it with `photo`),
+    /// drawn under the rooms' outlines and the pins; none: drawn from the
+    /// outlines alone.
+    pub floor_plan: Option<String>,
     pub rooms: Vec<RoomView>,
     /// Every defect of the unit, newest first.
     pub defects: Vec<DefectView>,
@@ -151,17 +155,10 @@ pub struct RoomView {
     pub id: String,
     pub kind: String,
     pub name: Text,
-    /// The room's outline on the unit's floor plan (normalised).
-    pub plan_area: Option<Area>,
+    /// The room's outline on the unit's floor plan: a polygon in normalised
+    /// image coordinates (empty: not outlined).
+    pub outline: Vec<Pin>,
     pub items: Vec<ItemView>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, TS)]
-pub struct Area {
-    pub x: f64,
-    pub y: f64,
-    pub w: f64,
-    pub h: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]

@@ -80,6 +80,8 @@ pub struct DefectDetail {
     pub photos: Vec<PhotoView>,
     pub pin: Option<Point>,
     pub plan: Vec<PlanRoom>,
+    /// The unit type's floor-plan image (a blob), drawn under the pin.
+    pub plan_image: Option<PhotoHash>,
     /// The accepted risk as it stands (latest answer), if accepted.
     pub risk: Option<RiskDecision>,
     /// Every event, in the order the status is folded from.

@@ -93,12 +93,14 @@ pub fn project() -> Project {
                     kind: RoomKind::Kitchen,
                     name: i18n("kitchen"),
                     plan_area: Some(Rect { x: 0.0, y: 0.0, w: 0.5, h: 1.0 }),
+                    outline: vec![],
                 },
                 Room {
                     id: "bath".into(),
                     kind: RoomKind::Bathroom,
                     name: i18n("bath"),
                     plan_area: Some(Rect { x: 0.5, y: 0.0, w: 0.5, h: 1.0 }),
+                    outline: vec![],
                 },
             ],
             materials: vec![
