@@ -22,6 +22,16 @@ pub struct Settings {
     pub ui_dir: PathBuf,
     /// How long a contractor link lasts unless the CS center says otherwise.
     pub link_days: i64,
+    /// The address people open the server at (e.g.
+    /// `https://walkthrough.example.com`, behind a proxy): every link the
+    /// server sends starts with it (`WALKTHROUGH_PUBLIC_URL`). Default: the
+    /// listening address.
+    pub public_url: Option<String>,
+    /// The key contractor-link secrets are derived from, made on first
+    /// start. Keep it out of database backups: with it and a stolen database
+    /// one could rebuild live links (`WALKTHROUGH_LINK_KEY_FILE`). Default:
+    /// beside the database, `<database>.link-key`.
+    pub link_key_file: Option<PathBuf>,
     /// Notifications to contractors (the outbox).
     pub notify: NotifySettings,
     /// Sign-in throttling and password hashing.
@@ -171,6 +181,8 @@ impl Default for Settings {
             max_blob_bytes: walkthrough_client::photos::MAX_BYTES,
             ui_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/dist")),
             link_days: 60,
+            public_url: None,
+            link_key_file: None,
             notify: NotifySettings::default(),
             auth: crate::auth::AuthSettings::default(),
             tls: TlsSettings::default(),
@@ -203,6 +215,12 @@ impl Settings {
         }
         if let Some(v) = var("TOKEN_TTL_HOURS") {
             s.token_ttl_hours = v.parse().map_err(|e| anyhow::anyhow!("WALKTHROUGH_TOKEN_TTL_HOURS={v:?}: {e}"))?;
+        }
+        if let Some(v) = var("PUBLIC_URL") {
+            s.public_url = Some(v);
+        }
+        if let Some(v) = var("LINK_KEY_FILE") {
+            s.link_key_file = Some(v.into());
         }
         if let Some(v) = var("WEBHOOK_URL") {
             s.notify.webhook_url = Some(v);
@@ -241,8 +259,30 @@ impl Settings {
 }
 
 impl Settings {
+    /// What every link the server sends starts with (no trailing slash).
+    pub fn public_base_url(&self) -> String {
+        match self.public_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None => format!("{}://{}", if self.tls.enabled() { "https" } else { "http" }, self.listen),
+        }
+    }
+
+    /// Where the link key lives: as set, else beside the database.
+    pub fn link_key_path(&self) -> PathBuf {
+        self.link_key_file.clone().unwrap_or_else(|| {
+            let mut p = self.database.clone().into_os_string();
+            p.push(".link-key");
+            p.into()
+        })
+    }
+
     /// Settings that cannot work, refused in words before anything starts.
     pub fn check(&self) -> anyhow::Result<()> {
+        if let Some(u) = self.public_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            if !(u.starts_with("https://") || u.starts_with("http://")) {
+                anyhow::bail!("public_url {u:?} is not an address people can open: it starts with https://");
+            }
+        }
         match (&self.tls.cert, &self.tls.key) {
             (Some(_), None) => {
                 anyhow::bail!("tls.cert is set but tls.key is not: HTTPS needs both (WALKTHROUGH_TLS_KEY)")

@@ -24,6 +24,21 @@ pub struct ContractorLink {
     pub last_used_at: Option<i64>,
 }
 
+/// A contractor's group robot (WeCom or DingTalk).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContractorChannel {
+    pub contractor: ContractorId,
+    /// `wecom` or `dingtalk`.
+    pub kind: String,
+    /// The robot's webhook address (it carries the robot's key).
+    pub webhook: String,
+    /// DingTalk's signing secret (`SEC…`), if the robot is set to sign.
+    /// Never sent back to a browser (see `channels::list`).
+    pub secret: Option<String>,
+    pub updated_by: UserId,
+    pub updated_at: i64,
+}
+
 /// A refused attempt to use a link.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LinkRefusal {
@@ -95,6 +110,12 @@ pub trait DispatchStore {
     /// Record a failed attempt: `failing` until `next_at`, or `dead` when `give_up`.
     fn mark_failed(&self, key: &str, error: &str, next_at: i64, give_up: bool) -> StoreResult<()>;
     fn outbox(&self, project: &ProjectId) -> StoreResult<Vec<OutboxMessage>>;
+
+    /// Set (or replace) a contractor's group robot.
+    fn set_channel(&self, project: &ProjectId, channel: &ContractorChannel) -> StoreResult<()>;
+    /// Remove it; false when there was none.
+    fn delete_channel(&self, project: &ProjectId, contractor: &ContractorId) -> StoreResult<bool>;
+    fn channels(&self, project: &ProjectId) -> StoreResult<Vec<ContractorChannel>>;
 }
 
 /// How many refused link attempts a project keeps (the latest).
@@ -256,6 +277,47 @@ impl DispatchStore for SqliteStore {
             .query_map([project.as_str(), status.as_str()], |r| r.get::<_, String>(0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows.into_iter().map(UnitId::new).collect())
+    }
+
+    fn set_channel(&self, project: &ProjectId, c: &ContractorChannel) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT INTO contractor_channels (project, contractor, kind, webhook, secret, updated_by, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (project, contractor) DO UPDATE SET kind = ?3, webhook = ?4, secret = ?5, updated_by = ?6, updated_at = ?7",
+            params![
+                project.as_str(),
+                c.contractor.as_str(),
+                c.kind,
+                c.webhook,
+                c.secret,
+                c.updated_by.as_str(),
+                c.updated_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn delete_channel(&self, project: &ProjectId, contractor: &ContractorId) -> StoreResult<bool> {
+        let n = self.conn().execute(
+            "DELETE FROM contractor_channels WHERE project = ?1 AND contractor = ?2",
+            params![project.as_str(), contractor.as_str()],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn channels(&self, project: &ProjectId) -> StoreResult<Vec<ContractorChannel>> {
+        let sql = "SELECT contractor, kind, webhook, secret, updated_by, updated_at FROM contractor_channels
+                   WHERE project = ?1 ORDER BY contractor";
+        project_rows(self, sql, project, |r| {
+            Ok(ContractorChannel {
+                contractor: ContractorId::new(r.get::<_, String>(0)?),
+                kind: r.get(1)?,
+                webhook: r.get(2)?,
+                secret: r.get(3)?,
+                updated_by: UserId::new(r.get::<_, String>(4)?),
+                updated_at: r.get(5)?,
+            })
+        })
     }
 
     fn insert_link(&self, l: &ContractorLink, token_hash: &str) -> StoreResult<()> {

@@ -56,18 +56,31 @@ pub struct AppState {
     pub jobs: Arc<jobs::Jobs>,
     /// Sign-in throttling and the password-hashing slots.
     pub accounts: Arc<auth::Accounts>,
+    /// What contractor-link secrets are derived from (kept outside the database).
+    pub link_key: Arc<links::LinkKey>,
 }
 
 impl AppState {
+    /// The state with the link key of `settings.link_key_file` (made when
+    /// missing), or a key for this process only when none is set.
     pub fn new(store: Arc<dyn Store>, settings: config::Settings) -> Self {
-        Self {
+        Self::try_new(store, settings).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub fn try_new(store: Arc<dyn Store>, settings: config::Settings) -> Result<Self, String> {
+        let link_key = match &settings.link_key_file {
+            Some(path) => links::LinkKey::load_or_create(path)?,
+            None => links::LinkKey::random()?,
+        };
+        Ok(Self {
+            link_key: Arc::new(link_key),
             store,
             accounts: Arc::new(auth::Accounts::new(settings.auth.clone())),
             settings: Arc::new(settings),
             projects: Arc::default(),
             exchange_lock: Arc::default(),
             jobs: Arc::default(),
-        }
+        })
     }
 }
 
@@ -91,6 +104,11 @@ pub fn router(state: AppState) -> Router {
         .route("/projects/{project}/contractor-links", post(links::create).get(links::list))
         .route("/projects/{project}/contractor-links/{id}", axum::routing::delete(links::revoke))
         .route("/projects/{project}/link-refusals", get(links::refusals))
+        .route("/projects/{project}/contractor-channels", get(links::channels))
+        .route(
+            "/projects/{project}/contractor-channels/{contractor}",
+            put(links::set_channel).delete(links::delete_channel),
+        )
         .route("/projects/{project}/reports/{round}", get(report::report))
         .route("/projects/{project}/reports/{round}/defects", get(report::defects))
         .route("/projects/{project}/defects/{defect}", get(dashboard::defect))

@@ -1,10 +1,17 @@
 //! Contractor links: one per contractor per project, opened in a phone
-//! browser without an account. The link carries a random secret (in the
-//! URL's fragment, so it is not sent to the server with the page or left in
+//! browser without an account. The link carries a secret (in the URL's
+//! fragment, so it is not sent to the server with the page or left in
 //! access logs; the page sends it in the `X-Walkthrough-Link` header). The
 //! server keeps only its SHA-256 hash, with an expiry; the CS center can
 //! revoke it. A refused link gets one answer whatever the reason (unknown,
 //! revoked, expired), so it reveals nothing, and the attempt is logged.
+//!
+//! The secret is derived, not random: HMAC-SHA256 of the link's id under the
+//! server's link key, a file kept apart from the database ([`LinkKey`]). So
+//! the outbox can put a working link in a notification when it sends it
+//! (never storing the secret: messages hold a placeholder until delivery),
+//! while a stolen database — ids and hashes — yields no live link. Replacing
+//! the key file ends every link at once.
 
 use crate::auth::{hash_token, new_token, AuthUser};
 use crate::dispatch_store::{ContractorLink, LinkRefusal};
@@ -18,6 +25,65 @@ use walkthrough_core::wire::dispatch::*;
 use walkthrough_core::*;
 
 pub const LINK_HEADER: &str = "x-walkthrough-link";
+
+/// The key contractor-link secrets are derived from.
+pub struct LinkKey([u8; 32]);
+
+impl LinkKey {
+    /// The key in `path`, made (32 random bytes, readable by the owner only)
+    /// when the file does not exist yet.
+    pub fn load_or_create(path: &std::path::Path) -> Result<Self, String> {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+                    format!(
+                        "the link key {} holds {} bytes, not 32: restore it, or delete it to end every contractor link",
+                        path.display(),
+                        bytes.len()
+                    )
+                })?;
+                Ok(Self(key))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = Self::random()?;
+                write_private(path, &key.0)
+                    .map_err(|e| format!("the link key {} cannot be written: {e}", path.display()))?;
+                tracing::info!(path = %path.display(), "made a new contractor-link key");
+                Ok(key)
+            }
+            Err(e) => Err(format!("the link key {} cannot be read: {e}", path.display())),
+        }
+    }
+
+    /// A key for this process only (links die with it): tests and tools.
+    pub fn random() -> Result<Self, String> {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| format!("no randomness: {e}"))?;
+        Ok(Self(key))
+    }
+
+    /// The secret of link `id`.
+    pub fn token(&self, id: &str) -> String {
+        use base64::Engine as _;
+        use hmac::Mac as _;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.0).expect("any key length");
+        mac.update(b"walkthrough contractor link\n");
+        mac.update(id.as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+}
+
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
+}
 
 /// The one answer to every refused link.
 pub const REFUSED: &str =
@@ -93,10 +159,11 @@ pub fn create_link(
     if !model.contractors.contains_key(contractor) {
         return Err(ApiError::Unprocessable(format!("contractor `{contractor}` is not in project {project}")));
     }
-    let token = new_token()?;
+    let id = new_token()?[..16].to_owned();
+    let token = st.link_key.token(&id);
     let now = chrono::Utc::now().timestamp();
     let link = ContractorLink {
-        id: new_token()?[..16].to_owned(),
+        id,
         project: project.clone(),
         contractor: contractor.clone(),
         created_by: by.clone(),
@@ -108,13 +175,40 @@ pub fn create_link(
     };
     st.store.insert_link(&link, &hash_token(&token))?;
     tracing::info!(link = %link.id, contractor = %link.contractor, %by, "contractor link created");
-    Ok(NewLinkResponse {
-        id: link.id,
-        path: format!("/ui/contractor/#k={token}"),
-        token,
-        expires_at: link.expires_at * 1000,
-    })
+    Ok(NewLinkResponse { id: link.id, path: link_path(&token), token, expires_at: link.expires_at * 1000 })
 }
+
+/// Where a link's secret opens the contractor's page (relative to the server).
+fn link_path(token: &str) -> String {
+    format!("/ui/contractor/#k={token}")
+}
+
+/// The address of a live link of `contractor` for a notification sent now:
+/// the newest one the key can re-derive (older, random-secret links cannot
+/// be, and are never sent), or a new one when there is none (created by the
+/// outbox, listed and revocable like any other).
+pub fn live_link_url(st: &AppState, project: &ProjectId, contractor: &ContractorId) -> Result<String, ApiError> {
+    let now = chrono::Utc::now().timestamp();
+    let mut links = st.store.links(project)?;
+    links.retain(|l| &l.contractor == contractor && l.revoked_at.is_none() && l.expires_at > now + 86_400);
+    links.sort_by_key(|l| std::cmp::Reverse(l.created_at));
+    let live = links.iter().find_map(|l| {
+        let token = st.link_key.token(&l.id);
+        match st.store.link_by_token(&hash_token(&token)) {
+            Ok(Some(found)) if found.id == l.id => Some(Ok(token)),
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        }
+    });
+    let token = match live {
+        Some(t) => t?,
+        None => create_link(st, project, contractor, st.settings.link_days, &UserId::new(OUTBOX_AUTHOR))?.token,
+    };
+    Ok(format!("{}{}", st.settings.public_base_url(), link_path(&token)))
+}
+
+/// Who links made for notifications are created by.
+pub const OUTBOX_AUTHOR: &str = "system:outbox";
 
 pub async fn create(
     State(st): State<AppState>,
@@ -151,6 +245,107 @@ pub async fn revoke(
         }
         tracing::info!(link = %id, by = %user.user.id, "contractor link revoked");
         Ok(Json(serde_json::json!({ "revoked": id })))
+    })
+    .await
+}
+
+/// `GET /projects/{p}/contractor-channels`: the contractors' group robots.
+pub async fn channels(
+    State(st): State<AppState>,
+    user: AuthUser,
+    Path(project): Path<String>,
+) -> Result<Json<Vec<ChannelView>>, ApiError> {
+    let project = ProjectId::new(project);
+    require_cs(&user, &project)?;
+    blocking(move || {
+        let views = st.store.channels(&project)?.into_iter().map(|c| ChannelView {
+            contractor: c.contractor,
+            kind: c.kind,
+            webhook: c.webhook,
+            signed: c.secret.is_some(),
+            updated_by: c.updated_by,
+            updated_at: c.updated_at * 1000,
+        });
+        Ok(Json(views.collect()))
+    })
+    .await
+}
+
+/// The longest robot address or secret kept.
+const MAX_CHANNEL_CHARS: usize = 1000;
+
+/// `PUT /projects/{p}/contractor-channels/{contractor}`: where the
+/// contractor's notifications go besides email and the server's webhook.
+pub async fn set_channel(
+    State(st): State<AppState>,
+    user: AuthUser,
+    Path((project, contractor)): Path<(String, String)>,
+    ApiJson(req): ApiJson<ChannelRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let project = ProjectId::new(project);
+    require_cs(&user, &project)?;
+    let contractor = ContractorId::new(contractor);
+    if !matches!(req.kind.as_str(), "wecom" | "dingtalk") {
+        return Err(ApiError::Unprocessable(format!(
+            "{:?} is not a group robot: use \"wecom\" (企业微信) or \"dingtalk\" (钉钉)",
+            req.kind
+        )));
+    }
+    let webhook = req.webhook.trim().to_owned();
+    let parsed =
+        reqwest::Url::parse(&webhook).ok().filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some());
+    if parsed.is_none() || webhook.chars().count() > MAX_CHANNEL_CHARS {
+        return Err(ApiError::Unprocessable(format!(
+            "{webhook:?} is not a robot address: copy the webhook (https://…) from the group robot's settings"
+        )));
+    }
+    let secret = req.secret.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    if secret.as_ref().is_some_and(|s| s.chars().count() > MAX_CHANNEL_CHARS || s.chars().any(char::is_control)) {
+        return Err(ApiError::Unprocessable("the signing secret is not one a robot gives (SEC…)".into()));
+    }
+    if req.kind == "wecom" && secret.is_some() {
+        return Err(ApiError::Unprocessable(
+            "a WeCom group robot does not sign messages: its key is in the webhook address; leave the secret empty"
+                .into(),
+        ));
+    }
+    blocking(move || {
+        let model = crate::sync::project_model(&st, &project)?
+            .ok_or_else(|| ApiError::NotFound(format!("project {project} does not exist on this server")))?;
+        if !model.contractors.contains_key(&contractor) {
+            return Err(ApiError::Unprocessable(format!("contractor `{contractor}` is not in project {project}")));
+        }
+        let channel = crate::dispatch_store::ContractorChannel {
+            contractor: contractor.clone(),
+            kind: req.kind.clone(),
+            webhook,
+            secret,
+            updated_by: user.user.id.clone(),
+            updated_at: chrono::Utc::now().timestamp(),
+        };
+        st.store.set_channel(&project, &channel)?;
+        tracing::info!(%contractor, kind = %req.kind, by = %user.user.id, "contractor channel set");
+        Ok(Json(serde_json::json!({ "contractor": contractor, "kind": req.kind })))
+    })
+    .await
+}
+
+/// `DELETE /projects/{p}/contractor-channels/{contractor}`.
+pub async fn delete_channel(
+    State(st): State<AppState>,
+    user: AuthUser,
+    Path((project, contractor)): Path<(String, String)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let project = ProjectId::new(project);
+    require_cs(&user, &project)?;
+    let contractor = ContractorId::new(contractor);
+    blocking(move || {
+        if !st.store.delete_channel(&project, &contractor)? {
+            return Err(ApiError::NotFound(format!(
+                "contractor `{contractor}` has no group robot in project {project}"
+            )));
+        }
+        Ok(Json(serde_json::json!({ "removed": contractor })))
     })
     .await
 }

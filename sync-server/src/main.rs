@@ -59,7 +59,12 @@ fn main() -> anyhow::Result<()> {
         }
     }
     let option = |name: &str| options.get(name).cloned();
-    let settings = Settings::load(config.as_deref())?;
+    let mut settings = Settings::load(config.as_deref())?;
+    // The server and its commands (e.g. `link`) derive link secrets from one key.
+    settings.link_key_file = Some(settings.link_key_path());
+    let state_of = |store: Arc<SqliteStore>, settings: &Settings| -> anyhow::Result<AppState> {
+        AppState::try_new(store, settings.clone()).map_err(|e| anyhow::anyhow!(e))
+    };
     let open = || -> anyhow::Result<SqliteStore> {
         SqliteStore::open(&settings.database)
             .with_context(|| format!("cannot open the database {}", settings.database.display()))
@@ -74,7 +79,7 @@ fn main() -> anyhow::Result<()> {
                     .with_context(|| format!("cannot listen on {}", settings.listen))?;
                 let scheme = if settings.tls.enabled() { "https" } else { "http" };
                 tracing::info!("listening on {scheme}://{}", listener.local_addr()?);
-                let state = AppState::new(store, settings.clone());
+                let state = state_of(store, &settings)?;
                 walkthrough_server::serve(listener, state, async {
                     let _ = tokio::signal::ctrl_c().await;
                 })
@@ -127,7 +132,7 @@ fn main() -> anyhow::Result<()> {
             let project = walkthrough_core::ProjectId::new(
                 positional.first().context("usage: walkthrough-server dispatch PROJECT")?.as_str(),
             );
-            let state = AppState::new(Arc::new(open()?), settings.clone());
+            let state = state_of(Arc::new(open()?), &settings)?;
             let done = walkthrough_server::dispatch::dispatch_project(&state, &project, &"cli".into())
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("dispatched {} defect(s); {} could not be routed", done.assigned, done.unroutable.len());
@@ -140,7 +145,7 @@ fn main() -> anyhow::Result<()> {
             let (Some(project), Some(contractor)) = (positional.first(), positional.get(1)) else {
                 bail!("usage: walkthrough-server link PROJECT CONTRACTOR [--days N]");
             };
-            let state = AppState::new(Arc::new(open()?), settings.clone());
+            let state = state_of(Arc::new(open()?), &settings)?;
             let link = walkthrough_server::links::create_link(
                 &state,
                 &walkthrough_core::ProjectId::new(project.as_str()),

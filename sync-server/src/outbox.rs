@@ -1,7 +1,12 @@
 //! Notifications to contractors: messages composed from notices, stored in
 //! the outbox with the change that caused them, and delivered by one worker
-//! per server (webhook: JSON POST; email: SMTP), urgent ones at once, the
-//! rest as a digest per contractor, retried with backoff.
+//! per server (webhook: JSON POST; email: SMTP; the contractor's WeCom or
+//! DingTalk group robot: their markdown message, DingTalk's signed), urgent
+//! ones at once, the rest as a digest per contractor, retried with backoff.
+//!
+//! Every message carries a working link to the contractor's page, put in
+//! only when it is sent (the stored body holds [`LINK_PLACEHOLDER`]), so the
+//! database never holds a link's secret (see `links.rs`).
 //!
 //! Every message has a delivery key (the notice or digest it carries, and
 //! the channel), sent as `Idempotency-Key` and in the body of a webhook and
@@ -12,19 +17,25 @@
 //! again with the same key, for the receiver to drop.
 
 use crate::config::NotifySettings;
-use crate::dispatch_store::OutboxMessage;
+use crate::dispatch_store::{ContractorChannel, OutboxMessage};
 use crate::AppState;
 use std::collections::BTreeMap;
 use walkthrough_core::dispatch::{retry_delay_secs, Notice, NoticeKind};
 use walkthrough_core::model::Project;
 use walkthrough_core::*;
 
+/// Stands for the contractor's link in a stored message until it is sent.
+pub const LINK_PLACEHOLDER: &str = "{{contractor_link}}";
+
 /// The messages for `notices` of one project and contractor, one per
-/// configured channel: `urgent` (one notice) or a digest.
+/// configured channel (the server's webhook and email, and the contractor's
+/// group robot `channel`): `urgent` (one notice) or a digest.
+#[allow(clippy::too_many_arguments)]
 pub fn compose(
     settings: &NotifySettings,
     project: &Project,
     contractor: &ContractorId,
+    channel: Option<&ContractorChannel>,
     key: &str,
     urgent: bool,
     notices: &[Notice],
@@ -65,7 +76,8 @@ pub fn compose(
             "{withdrawn} 项已撤销（误记），已从您的清单移除，无需整改。\n{withdrawn} item(s) were withdrawn (recorded in error) and left your list; no repair is needed.\n"
         ));
     }
-    text.push('\n');
+    text.push_str(&format!("整改链接 / Your page: {LINK_PLACEHOLDER}\n\n"));
+    let mut lines = Vec::new();
     for n in notices {
         let deadline =
             n.deadline.map(|d| format!(" · 期限 deadline {}", d.format("%Y-%m-%d %H:%M UTC"))).unwrap_or_default();
@@ -74,13 +86,16 @@ pub fn compose(
             NoticeKind::Withdrawn => "（已撤销，无需整改 / withdrawn, no repair needed）",
             NoticeKind::NewItem => "",
         };
-        text.push_str(&format!(
-            "- {} {} · {} / {}{again}{deadline}\n",
+        lines.push(format!(
+            "{} {} · {} / {}{again}{deadline}",
             n.building,
             n.unit,
             category(&n.category).zh,
             category(&n.category).en
         ));
+    }
+    for l in &lines {
+        text.push_str(&format!("- {l}\n"));
     }
     let mut out = Vec::new();
     let mut push = |channel: &str, recipient: String, body: String| {
@@ -107,9 +122,23 @@ pub fn compose(
             "project": { "id": project.id, "name": project.name },
             "contractor": { "id": contractor, "name": name },
             "subject": subject,
+            "link": LINK_PLACEHOLDER,
             "items": items,
         });
         push("webhook", url.clone(), payload.to_string());
+    }
+    if let Some(c) = channel {
+        // Both robots take markdown; a group reads the title first.
+        let body = format!(
+            "### {subject}\n\n{}\n\n{}\n\n[打开整改清单 / Open your rectification list]({LINK_PLACEHOLDER})",
+            name.zh,
+            lines.iter().map(|l| format!("- {l}")).collect::<Vec<_>>().join("\n")
+        );
+        let payload = match c.kind.as_str() {
+            "dingtalk" => serde_json::json!({ "msgtype": "markdown", "markdown": { "title": subject, "text": body } }),
+            _ => serde_json::json!({ "msgtype": "markdown", "markdown": { "content": body } }),
+        };
+        push(&c.kind, c.webhook.clone(), payload.to_string());
     }
     let email = project.contractors.get(contractor).map(|c| c.contact.email.trim().to_owned()).unwrap_or_default();
     if settings.smtp.is_some() && !email.is_empty() {
@@ -122,6 +151,7 @@ pub fn compose(
 pub fn urgent_messages(
     settings: &NotifySettings,
     project: &Project,
+    channels: &[ContractorChannel],
     notices: &[Notice],
     now: i64,
 ) -> Vec<OutboxMessage> {
@@ -133,6 +163,7 @@ pub fn urgent_messages(
                 settings,
                 project,
                 &n.contractor,
+                channels.iter().find(|c| c.contractor == n.contractor),
                 &format!("urgent/{}", n.key()),
                 true,
                 std::slice::from_ref(n),
@@ -254,7 +285,7 @@ async fn tick(st: &AppState, client: &Senders, stop: &tokio::sync::watch::Receiv
         }
         let (s, key) = (st.clone(), m.key.clone());
         blocking(move || Ok(s.store.mark_sending(&key)?)).await?;
-        let result = deliver(client, &m).await;
+        let result = deliver(st, client, &m).await;
         let s = st.clone();
         let attempts = m.attempts + 1;
         blocking(move || {
@@ -294,7 +325,9 @@ fn queue_digests(st: &AppState, now: i64) -> anyhow::Result<()> {
         };
         let notices: Vec<Notice> = notices.into_iter().map(|(_, n)| n).collect();
         let digest = format!("digest/{}", notices[0].key());
-        let messages = compose(&st.settings.notify, &model, &contractor, &digest, false, &notices, now);
+        let channels = st.store.channels(&project)?;
+        let channel = channels.iter().find(|c| c.contractor == contractor);
+        let messages = compose(&st.settings.notify, &model, &contractor, channel, &digest, false, &notices, now);
         let keys: Vec<String> = notices.iter().map(|n| n.key()).collect();
         st.store.queue_digest(&digest, &keys, &messages)?;
     }
@@ -302,9 +335,31 @@ fn queue_digests(st: &AppState, now: i64) -> anyhow::Result<()> {
 }
 
 /// Deliver one message, or say why not (a certificate the server does not
-/// trust is said so).
-pub async fn deliver(senders: &Senders, m: &OutboxMessage) -> Result<(), String> {
+/// trust is said so). The contractor's live link goes in now.
+pub async fn deliver(st: &AppState, senders: &Senders, m: &OutboxMessage) -> Result<(), String> {
+    let mut m = m.clone();
+    let mut secret = None;
+    if m.body.contains(LINK_PLACEHOLDER) || m.channel == "dingtalk" {
+        let (s, project, contractor) = (st.clone(), m.project.clone(), m.contractor.clone());
+        let channel = m.channel.clone();
+        let (url, sec) = tokio::task::spawn_blocking(move || {
+            let url = crate::links::live_link_url(&s, &project, &contractor).map_err(|e| e.to_string())?;
+            let sec = if channel == "dingtalk" {
+                let channels = s.store.channels(&project).map_err(|e| e.to_string())?;
+                channels.into_iter().find(|c| c.contractor == contractor).and_then(|c| c.secret)
+            } else {
+                None
+            };
+            Ok::<_, String>((url, sec))
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+        m.body = m.body.replace(LINK_PLACEHOLDER, &url);
+        secret = sec;
+    }
+    let m = &m;
     match m.channel.as_str() {
+        "wecom" | "dingtalk" => robot(senders, m, secret.as_deref()).await,
         "webhook" => {
             let res = senders
                 .http
@@ -327,6 +382,46 @@ pub async fn deliver(senders: &Senders, m: &OutboxMessage) -> Result<(), String>
             Some(Ok(smtp)) => send_email(smtp, m).await,
         },
         other => Err(format!("unknown channel {other}")),
+    }
+}
+
+/// The robot's signature of `timestamp_ms` (DingTalk's 加签): Base64 of
+/// HMAC-SHA256 over `"{timestamp}\n{secret}"` keyed by the secret.
+pub fn dingtalk_sign(secret: &str, timestamp_ms: i64) -> String {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(format!("{timestamp_ms}\n{secret}").as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// POST to a WeCom or DingTalk group robot. Both answer 200 with
+/// `{"errcode": 0}` on success and another code with `errmsg` on failure.
+async fn robot(senders: &Senders, m: &OutboxMessage, secret: Option<&str>) -> Result<(), String> {
+    let name = if m.channel == "dingtalk" { "DingTalk robot" } else { "WeCom robot" };
+    let mut url =
+        reqwest::Url::parse(&m.recipient).map_err(|e| format!("{name}: {:?} is not an address: {e}", m.recipient))?;
+    if let Some(secret) = secret {
+        let ts = chrono::Utc::now().timestamp_millis();
+        url.query_pairs_mut().append_pair("timestamp", &ts.to_string()).append_pair("sign", &dingtalk_sign(secret, ts));
+    }
+    let req = senders.http.post(url).header("content-type", "application/json");
+    let res = req.body(m.body.clone()).send().await.map_err(|e| format!("{name}: {}", connection_failure(&e)))?;
+    let status = res.status();
+    let text = res.text().await.unwrap_or_default();
+    if !status.is_success() {
+        return Err(format!("{name} answered {status}"));
+    }
+    let answer: serde_json::Value = serde_json::from_str(&text).map_err(|_| {
+        format!("{name} answered something that is not its JSON: {:?}", text.chars().take(200).collect::<String>())
+    })?;
+    match answer["errcode"].as_i64() {
+        Some(0) => Ok(()),
+        code => Err(format!(
+            "{name} refused the message (errcode {}): {}",
+            code.map_or("none".into(), |c| c.to_string()),
+            answer["errmsg"].as_str().unwrap_or("no reason given")
+        )),
     }
 }
 

@@ -274,8 +274,13 @@ fn store_pending(st: &AppState, project: Option<&Project>, pending: &[PendingWri
         }
     }
     let now = chrono::Utc::now().timestamp();
-    let messages =
-        project.map(|p| crate::outbox::urgent_messages(&st.settings.notify, p, &notices, now)).unwrap_or_default();
+    let messages = match project {
+        Some(p) if !notices.is_empty() => {
+            let channels = st.store.channels(&p.id)?;
+            crate::outbox::urgent_messages(&st.settings.notify, p, &channels, &notices, now)
+        }
+        _ => Vec::new(),
+    };
     let writes: Vec<DocWrite<'_>> = pending
         .iter()
         .map(|p| DocWrite { key: &p.key, bytes: &p.bytes, is_new: p.is_new, heads: &p.heads, rows: p.rows.as_ref() })

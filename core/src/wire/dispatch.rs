@@ -39,6 +39,30 @@ pub struct NewLinkResponse {
     pub expires_at: i64,
 }
 
+/// `PUT /projects/{p}/contractor-channels/{contractor}`: the contractor's
+/// group robot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChannelRequest {
+    /// `wecom` (企业微信群机器人) or `dingtalk` (钉钉群机器人).
+    pub kind: String,
+    /// The robot's webhook address, as the group's robot settings show it.
+    pub webhook: String,
+    /// DingTalk's signing secret (`SEC…`) when the robot signs ("加签").
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+/// A contractor's group robot as the CS center sees it (never the secret).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChannelView {
+    pub contractor: ContractorId,
+    pub kind: String,
+    pub webhook: String,
+    pub signed: bool,
+    pub updated_by: UserId,
+    pub updated_at: i64,
+}
+
 /// A CS-center list of one contractor's items.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RectificationResponse {
