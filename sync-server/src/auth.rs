@@ -523,6 +523,33 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
+/// Engineers (the project department) read their projects' dashboard,
+/// reports, lists and issued reports; they change nothing. Every request
+/// of an engineer's session but a read (GET, HEAD) and their own sign-out
+/// and password change is refused here, before any handler runs, whatever
+/// the route, so a write route added later cannot forget it.
+pub async fn engineers_read_only(
+    State(st): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let own_account = ["/auth/login", "/auth/logout", "/auth/password"];
+    let (mut parts, body) = req.into_parts();
+    let writes = !matches!(parts.method, Method::GET | Method::HEAD);
+    if writes && !own_account.iter().any(|p| parts.uri.path().ends_with(p)) {
+        if let Ok(s) = Session::from_request_parts(&mut parts, &st).await {
+            if s.user.role == Role::Engineer {
+                return ApiError::Forbidden(
+                    "engineer accounts are read-only: the CS center dispatches, sets up projects and issues reports"
+                        .into(),
+                )
+                .into_response();
+            }
+        }
+    }
+    next.run(axum::extract::Request::from_parts(parts, body)).await
+}
+
 // ---------------------------------------------------------------------------
 // Handlers
 
