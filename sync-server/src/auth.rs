@@ -453,6 +453,10 @@ impl FromRequestParts<AppState> for Session {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Already looked up for this request (`engineers_read_only`).
+        if let Some(s) = parts.extensions.get::<Session>() {
+            return Ok(s.clone());
+        }
         let bearer = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         let (token, by_cookie) = match bearer {
             Some(h) => match h.strip_prefix("Bearer ") {
@@ -538,7 +542,10 @@ pub async fn engineers_read_only(
     let writes = !matches!(parts.method, Method::GET | Method::HEAD);
     if writes && !own_account.iter().any(|p| parts.uri.path().ends_with(p)) {
         if let Ok(s) = Session::from_request_parts(&mut parts, &st).await {
-            if s.user.role == Role::Engineer {
+            let engineer = s.user.role == Role::Engineer;
+            // The handler's extractor takes it from here instead of the store.
+            parts.extensions.insert(s);
+            if engineer {
                 return ApiError::Forbidden(
                     "engineer accounts are read-only: the CS center dispatches, sets up projects and issues reports"
                         .into(),
