@@ -1,5 +1,6 @@
-//! Headless Chromium: an engineer of the project department signs in to the
-//! console after three simulated rounds, with an accepted risk and an issued,
+//! Headless Chromium: the CS center invites an engineer of the project
+//! department in the console; the engineer signs in (setting a password)
+//! after three simulated rounds, with an accepted risk and an issued,
 //! shared report, and sees the dashboard, the accepted risks and the issued
 //! reports of the project — read-only: only the pages an engineer may open,
 //! and on each of them no control that writes (every button, field and form
@@ -43,10 +44,12 @@ fn an_engineer_reads_the_dashboard_risks_and_issued_reports_without_a_write_cont
     let issued = job["result"]["id"].as_str().unwrap().to_owned();
     call("POST", &format!("{api}/issued/{issued}/shares"), &cs, Some(json!({"days": 30})));
 
-    let out = run_browser_script("engineer.mjs", &[server.url.as_str(), "hj-lanting", "u-eng-sun"]);
+    let args = [server.url.as_str(), "hj-lanting", "u-eng-new", "Gongcheng-2026-new"];
+    let out = run_browser_script("engineer.mjs", &args);
     let v: Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
     assert!(v.get("failure").is_none(), "the browser script failed: {v:#}");
 
+    assert_eq!(v["invitedStatus"], "Active", "{v:#}");
     assert_eq!(v["nav"], json!(["nav-dashboard", "nav-issued", "nav-risks"]), "only the pages an engineer reads");
     assert_eq!(v["unitsByAddress"], 0, "a CS-center page is not opened by its address");
     assert!(v["dashboardDefect"].is_string());
@@ -70,5 +73,12 @@ fn an_engineer_reads_the_dashboard_risks_and_issued_reports_without_a_write_cont
             assert!(reads(control), "{page} shows {control:?}, which is not a reading control: {c:#}");
         }
     }
-    assert!(!v["controls"]["issued"]["buttons"].as_array().unwrap().is_empty(), "the downloads are there");
+    // The controls were found at all: the round choice, a defect opened, the downloads.
+    assert!(v["controls"]["dashboard"]["fields"].as_array().unwrap().contains(&json!("report-round")), "{v:#}");
+    assert!(v["controls"]["dashboard"]["buttons"].as_array().unwrap().contains(&json!("defect-close")), "{v:#}");
+    assert!(v["controls"]["issued"]["buttons"].as_array().unwrap().contains(&json!("issued-pdf")), "{v:#}");
+    // The account the console created is an engineer's.
+    let store = &server.store;
+    let user = walkthrough_server::store::Store::user_by_name(store.as_ref(), "u-eng-new").unwrap().unwrap();
+    assert_eq!(user.role, walkthrough_core::model::Role::Engineer);
 }

@@ -1,14 +1,16 @@
-// An engineer of the project department reads the console, as a person
-// would: signs in, sees only the pages an engineer may open, reads the
+// The CS center invites an engineer of the project department in the
+// console; the engineer signs in with the temporary password, sets their
+// own, and reads the console as a person would: sees only the pages an
+// engineer may open, reads the
 // dashboard (drills down and opens a defect), the accepted risks (opens
 // one) and the issued reports. On every page it lists the controls there
 // are (buttons, form fields, forms) for tests/tests/engineer.rs to check
 // that none of them writes.
 //
-//   node e2e/engineer.mjs URL PROJECT USERNAME
+//   node e2e/engineer.mjs URL PROJECT USERNAME NEW_PASSWORD
 import { launch, artefact, signIn } from './browser.mjs';
 
-const [url, project, username] = process.argv.slice(2);
+const [url, project, username, password] = process.argv.slice(2);
 const out = { controls: {} };
 const browser = await launch();
 const page = await browser.newPage({ locale: 'en-US' });
@@ -21,7 +23,29 @@ const controls = (name) => page.locator('main').evaluate((main) => ({
 })).then((c) => { out.controls[name] = c; });
 try {
   await page.goto(url);
-  await signIn(page, username);
+  // The CS center creates the account on the People page.
+  await signIn(page, 'u-cs-wang');
+  await id('project-picker').selectOption(project);
+  await id('nav-people').click();
+  await id('inv-username').fill(username);
+  await id('inv-name').fill('孙工 (new engineer)');
+  await id('inv-role').selectOption('engineer');
+  await id('inv-org').fill('工程项目部');
+  await id('invite').click();
+  await id('temp-password').waitFor();
+  const temporary = (await id('temp-password').textContent()).trim();
+  out.invitedStatus = (await id(`status-${username}`).textContent()).trim();
+  await id('signout').click();
+  await id('signin').waitFor();
+
+  // The engineer signs in and sets a password.
+  await signIn(page, username, temporary);
+  await id('password-change').waitFor();
+  await id('password-old').fill(temporary);
+  await id('password-new').fill(password);
+  await id('password-again').fill(password);
+  await id('password-submit').click();
+  await id('project-picker').waitFor();
   await id('project-picker').selectOption(project);
   await id('page-dashboard').waitFor();
   out.nav = await page.locator('nav a').evaluateAll((as) => as.map((a) => a.getAttribute('data-testid')));
