@@ -135,8 +135,9 @@ fn header_key(header: &str) -> String {
 
 /// How far down a header row is looked for (title and note rows).
 const HEADER_SEARCH_ROWS: usize = 50;
-/// How much of the first rows a preview shows to choose the header from.
-const FIRST_ROWS: usize = 20;
+/// How much of the first rows a preview shows to choose the header from
+/// (every row the header may be found in).
+const FIRST_ROWS: usize = HEADER_SEARCH_ROWS;
 const FIRST_ROW_CELLS: usize = 10;
 const FIRST_ROW_CELL_CHARS: usize = 40;
 
