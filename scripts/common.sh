@@ -56,6 +56,12 @@ ensure_ui() {
     (cd "$ROOT/ui" && npm run --silent build)
 }
 
+# What the server itself needs: poppler's pdftoppm draws the first page of
+# an uploaded PDF floor plan as an image.
+ensure_server_tools() {
+    apt_install poppler-utils
+}
+
 # Debian's Chromium for the browser tests (playwright-core drives it; no
 # browser download). WALKTHROUGH_CHROMIUM tells the tests where it is.
 # Poppler's pdftotext, pdfimages and pdftoppm read the printed reports back.

@@ -29,6 +29,13 @@ pub struct Ingested {
     pub bytes: usize,
 }
 
+/// Whether `s` is a content hash as `hash_bytes` writes it (64 lowercase
+/// hex digits), e.g. a floor plan uploaded to the server rather than a
+/// fixture's file name.
+pub fn is_hash(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 pub fn hash_bytes(bytes: &[u8]) -> PhotoHash {
     let digest = Sha256::digest(bytes);
     PhotoHash::new(digest.iter().map(|b| format!("{b:02x}")).collect::<String>())

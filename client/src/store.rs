@@ -15,6 +15,9 @@ use walkthrough_core::kpi::{unit_rows, UnitRows};
 use walkthrough_core::model::Project;
 use walkthrough_core::*;
 
+/// Meta key of the device clock's offset from the server's.
+const CLOCK_OFFSET: &str = "clock_offset_ms";
+
 /// Chunks appended before a document is compacted into a new snapshot.
 const COMPACT_AFTER: i64 = 64;
 
@@ -121,6 +124,16 @@ impl Store {
 
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         get_meta(&self.conn, key)
+    }
+
+    /// The server's clock minus the device's at the last sync, in ms (0
+    /// before the first): events are dated by the server's clock.
+    pub fn clock_offset_ms(&self) -> Result<i64> {
+        Ok(self.meta(CLOCK_OFFSET)?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    pub fn set_clock_offset_ms(&self, offset: i64) -> Result<()> {
+        self.set_meta(CLOCK_OFFSET, &offset.to_string())
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {

@@ -56,7 +56,12 @@ pub struct SyncReport {
     /// Documents the server refused, with its reason. They stay on the
     /// tablet, marked unsynced; everything else synced.
     pub rejected: Vec<(DocKey, String)>,
+    /// The server's clock minus the device's, as measured by this sync.
+    pub clock_offset_ms: Option<i64>,
 }
+
+/// A manifest round trip slower than this does not update the clock offset.
+const MAX_CLOCK_ROUND_TRIP_SECS: i64 = 5;
 
 /// Progress as documents (or photos) done out of a total.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -197,6 +202,8 @@ fn failure(e: reqwest::Error) -> TransportError {
 pub struct SyncClient {
     transport: Box<dyn Transport>,
     token: Option<String>,
+    /// The device's clock, to measure its offset from the server's.
+    clock: std::sync::Arc<dyn Fn() -> walkthrough_core::time::Time + Send + Sync>,
     /// Attempts per request when the network or the server fails.
     pub attempts: u32,
     pub backoff: Duration,
@@ -214,7 +221,20 @@ impl SyncClient {
     }
 
     pub fn with_transport(transport: Box<dyn Transport>) -> Self {
-        Self { transport, token: None, attempts: 5, backoff: Duration::from_millis(200) }
+        Self {
+            transport,
+            token: None,
+            clock: std::sync::Arc::new(chrono::Utc::now),
+            attempts: 5,
+            backoff: Duration::from_millis(200),
+        }
+    }
+
+    /// Measure the device clock's offset from the server's against `clock`
+    /// (the device's own; tests give a skewed one).
+    pub fn with_clock(mut self, clock: std::sync::Arc<dyn Fn() -> walkthrough_core::time::Time + Send + Sync>) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub fn with_token(mut self, token: impl Into<String>) -> Self {
@@ -333,8 +353,18 @@ impl SyncClient {
         let mut report = SyncReport::default();
         let cursor_key = format!("cursor:{project}");
         let cursor: u64 = store.meta(&cursor_key)?.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let sent = (self.clock)();
         let manifest: ManifestResponse =
             self.post("/sync/manifest", &ManifestRequest { project: project.clone(), cursor }, &mut report)?;
+        let received = (self.clock)();
+        // The device clock's offset from the server's, taken at the middle
+        // of the round trip; a slow one (retries) says too little to use.
+        if manifest.server_time_ms > 0 && (received - sent).num_seconds() < MAX_CLOCK_ROUND_TRIP_SECS {
+            let middle = sent + (received - sent) / 2;
+            let offset = manifest.server_time_ms - middle.timestamp_millis();
+            store.set_clock_offset_ms(offset)?;
+            report.clock_offset_ms = Some(offset);
+        }
 
         // The documents to exchange: ours with changes the server lacks, and
         // the server's whose heads differ from ours. The project document

@@ -82,7 +82,24 @@ fn an_inspectors_walkthrough_offline_then_synced_rechecked_and_kept_across_a_res
     let hash = a.take_photo(photo_b64("wall_crack.jpg")).unwrap();
     form.spot = "north wall, 1.2 m".into();
     form.description = "hairline crack".into();
-    form.pin = Some(Pin { x: 0.3, y: 0.4 });
+    // The pin inside the room's outline (a pin outside it is refused).
+    let outline = a
+        .open_unit(PROJECT.into(), unit.clone(), 1)
+        .unwrap()
+        .rooms
+        .into_iter()
+        .find(|r| r.id == failed1.0)
+        .unwrap()
+        .outline;
+    let mut outside = form.clone();
+    outside.description = "hairline crack".into();
+    outside.pin = Some(Pin { x: 0.01, y: 0.99 });
+    let e = a.save_defect(PROJECT.into(), unit.clone(), 1, outside).unwrap_err();
+    assert_eq!(e.kind, "invalid");
+    assert!(e.message.starts_with("the pin must lie within the outline of "), "{e:?}");
+    let n = outline.len() as f64;
+    let pin = Pin { x: outline.iter().map(|p| p.x).sum::<f64>() / n, y: outline.iter().map(|p| p.y).sum::<f64>() / n };
+    form.pin = Some(pin);
     form.photos = vec![PhotoView {
         hash: hash.clone(),
         marks: vec![
@@ -97,7 +114,7 @@ fn an_inspectors_walkthrough_offline_then_synced_rechecked_and_kept_across_a_res
     assert_eq!(item.outcome.as_deref(), Some("fail"), "saving the defect fails the line");
     assert_eq!(item.defects, vec![d1.clone()]);
     let d = view.defects.iter().find(|d| d.id == d1).unwrap();
-    assert_eq!(d.pin, Some(Pin { x: 0.3, y: 0.4 }));
+    assert_eq!(d.pin, Some(pin));
     assert_eq!(d.photos.len(), 1);
     assert_eq!(d.photos[0].marks.len(), 2);
     assert_eq!(view.status, "in_progress");
@@ -159,7 +176,7 @@ fn an_inspectors_walkthrough_offline_then_synced_rechecked_and_kept_across_a_res
     assert_eq!(view.defects.len(), 2);
     let seen = view.defects.iter().find(|d| d.id == d1).unwrap();
     assert_eq!(seen.photos[0].marks.len(), 1);
-    assert_eq!(seen.pin, Some(Pin { x: 0.3, y: 0.4 }));
+    assert_eq!(seen.pin, Some(pin));
     let thumb = b.photo(hash.clone(), "thumb".into()).unwrap().expect("downloaded from the server");
     assert!(thumb.starts_with("data:image/jpeg;base64,"));
 

@@ -181,6 +181,7 @@ fn replicas_converge_through_a_lossy_duplicating_reordering_network() {
                         let ev = DefectEvent {
                             id: EventId::from_parts(2_000 + step, [step as u8; 10]),
                             at: time::parse("2026-07-22T09:00:00Z") + chrono::Duration::minutes(step as i64),
+                            device_at: None,
                             by: users[who].into(),
                             round: RoundNo(1),
                             kind: EventKind::Edited { field: "spot".into(), value: format!("step {step}") },

@@ -93,6 +93,7 @@ fn forged_changes_are_refused_whole_and_honest_tablets_go_on() {
     let event = |by: &str, at: Time, kind: EventKind| DefectEvent {
         id: EventId::new_v7(),
         at,
+        device_at: None,
         by: by.into(),
         round: RoundNo(2),
         kind,

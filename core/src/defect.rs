@@ -4,6 +4,14 @@
 //! in a map keyed by event id in the unit document. Concurrent events from
 //! different devices are therefore all kept, and every replica folds them in
 //! the same order (time, then event id) to the same state.
+//!
+//! An event's time is not simply the device's clock, so that a tablet whose
+//! clock is days wrong cannot move an event across a "fixed" / recheck
+//! crossing: the tablet dates events by the server's clock (the offset it
+//! measured at its last exchange), and no event is dated before an event of
+//! the same defect its writer already held (`Defect::next_event_time`, a
+//! hybrid logical clock). The device's own reading is kept beside it when
+//! the two differ (`DefectEvent::device_at`), so both can be shown.
 
 use crate::ids::*;
 use crate::model::{I18nText, Point, Severity};
@@ -135,8 +143,14 @@ impl Shape {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DefectEvent {
     pub id: EventId,
+    /// When it happened, by the server's clock as the writer knew it: the
+    /// time events are ordered and counted by.
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub at: Time,
+    /// What the writer's device clock said, when it differed from `at` by
+    /// more than [`DEVICE_CLOCK_TOLERANCE_SECS`] (shown beside `at`).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "chrono::serde::ts_milliseconds_option")]
+    pub device_at: Option<Time>,
     pub by: UserId,
     pub round: RoundNo,
     pub kind: EventKind,
@@ -383,7 +397,27 @@ impl Lifecycle {
     }
 }
 
+/// A device clock this close to the server's is not worth mentioning.
+pub const DEVICE_CLOCK_TOLERANCE_SECS: i64 = 60;
+
+/// The device's reading to keep beside an event dated `at`, if it differs.
+pub fn device_reading(at: Time, device_now: Time) -> Option<Time> {
+    ((device_now - at).num_seconds().abs() > DEVICE_CLOCK_TOLERANCE_SECS).then_some(device_now)
+}
+
 impl Defect {
+    /// The time for a new event on this defect written at `now` (the
+    /// writer's best knowledge of the server's clock): `now`, but always
+    /// after every event of the defect the writer holds, so that an event
+    /// written after seeing another is ordered after it whatever the clocks
+    /// say (a hybrid logical clock, with millisecond ticks).
+    pub fn next_event_time(&self, now: Time) -> Time {
+        match self.events.iter().map(|e| e.at).max() {
+            Some(last) if last >= now => last + chrono::Duration::milliseconds(1),
+            _ => now,
+        }
+    }
+
     /// Sort events into their canonical order. Replicas that hold the same
     /// events therefore fold them identically.
     pub fn sort_events(&mut self) {

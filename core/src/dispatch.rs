@@ -86,7 +86,8 @@ pub fn dispatch<'a>(
             defect: d.id,
             event: DefectEvent {
                 id: new_event_id(),
-                at,
+                at: d.next_event_time(at),
+                device_at: None,
                 by: by.clone(),
                 round: working_round(d, &lc),
                 kind: EventKind::Assigned { contractor, deadline },
@@ -135,7 +136,8 @@ pub fn reassign(
     };
     Ok(DefectEvent {
         id,
-        at,
+        at: d.next_event_time(at),
+        device_at: None,
         by: by.clone(),
         round: working_round(d, &lc),
         kind: EventKind::Assigned { contractor: to.clone(), deadline },
@@ -174,7 +176,8 @@ pub fn report_fixed(
     }
     Ok(DefectEvent {
         id,
-        at,
+        at: d.next_event_time(at),
+        device_at: None,
         by: by.clone(),
         round: working_round(d, &lc),
         kind: EventKind::ReportedFixed { note: note.to_owned(), photo },
@@ -203,7 +206,8 @@ pub fn undo_fix(d: &Defect, by: &UserId, at: Time, id: EventId) -> Result<Defect
     }
     Ok(DefectEvent {
         id,
-        at,
+        at: d.next_event_time(at),
+        device_at: None,
         by: by.clone(),
         round: working_round(d, &lc),
         kind: EventKind::FixRetracted { note: "undone by the contractor".into() },
@@ -313,6 +317,9 @@ pub enum NoticeKind {
     NewItem,
     /// Their repair failed a recheck: it is back, with a new deadline.
     BackAfterRecheck,
+    /// Withdrawn (recorded in error) while with them: off their list, no
+    /// repair needed.
+    Withdrawn,
 }
 
 /// Something a contractor must hear about.
@@ -334,17 +341,32 @@ impl Notice {
     /// Names this notice: the same item, attempt and contractor is one
     /// notice however often the change that caused it is replayed.
     pub fn key(&self) -> String {
-        format!("{}/{}/{}", self.defect, self.attempt, self.contractor)
+        match self.kind {
+            NoticeKind::Withdrawn => format!("{}/{}/{}/withdrawn", self.defect, self.attempt, self.contractor),
+            _ => format!("{}/{}/{}", self.defect, self.attempt, self.contractor),
+        }
     }
 }
 
 /// The notices a change of a unit's read-model rows calls for: a defect that
 /// is now with a contractor for a repair (assigned or back after a failed
-/// recheck) and was not with them for this attempt before.
+/// recheck) and was not with them for this attempt before; and one that was
+/// with a contractor and is now withdrawn (it left their list).
 pub fn notices(project: &Project, before: &[DefectRow], after: &[DefectRow]) -> Vec<Notice> {
     let due = |r: &DefectRow| matches!(r.status, DefectStatus::Assigned | DefectStatus::FailedRecheck);
     // Held for this attempt already: a "fixed" report taken back is still theirs.
     let held = |r: &DefectRow| due(r) || r.status == DefectStatus::ReportedFixed;
+    let notice = |row: &DefectRow, contractor: &ContractorId, kind: NoticeKind, attempt: usize| Notice {
+        contractor: contractor.clone(),
+        defect: row.id,
+        unit: row.unit.clone(),
+        building: row.building.clone(),
+        category: row.category.clone(),
+        urgent: kind != NoticeKind::Withdrawn && project.categories.get(&row.category).is_some_and(|c| c.urgent),
+        deadline: if kind == NoticeKind::Withdrawn { None } else { row.current_deadline },
+        kind,
+        attempt: attempt as u32,
+    };
     let mut out = Vec::new();
     for row in after.iter().filter(|r| due(r)) {
         let Some(contractor) = &row.contractor else { continue };
@@ -355,21 +377,14 @@ pub fn notices(project: &Project, before: &[DefectRow], after: &[DefectRow]) -> 
         if unchanged {
             continue;
         }
-        out.push(Notice {
-            contractor: contractor.clone(),
-            defect: row.id,
-            unit: row.unit.clone(),
-            building: row.building.clone(),
-            category: row.category.clone(),
-            urgent: project.categories.get(&row.category).is_some_and(|c| c.urgent),
-            kind: if row.status == DefectStatus::FailedRecheck {
-                NoticeKind::BackAfterRecheck
-            } else {
-                NoticeKind::NewItem
-            },
-            attempt: row.attempts.len() as u32,
-            deadline: row.current_deadline,
-        });
+        let kind =
+            if row.status == DefectStatus::FailedRecheck { NoticeKind::BackAfterRecheck } else { NoticeKind::NewItem };
+        out.push(notice(row, contractor, kind, row.attempts.len()));
+    }
+    for row in after.iter().filter(|r| r.status == DefectStatus::Withdrawn) {
+        let Some(old) = before.iter().find(|b| b.id == row.id && held(b)) else { continue };
+        let Some(contractor) = &old.contractor else { continue };
+        out.push(notice(row, contractor, NoticeKind::Withdrawn, old.attempts.len()));
     }
     out
 }

@@ -448,6 +448,7 @@ impl UnitDoc {
         let event = DefectEvent {
             id: event_id,
             at,
+            device_at: None,
             by: by.clone(),
             round,
             kind: EventKind::Edited { field: shown.0.to_owned(), value: shown.1 },

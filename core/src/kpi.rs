@@ -593,6 +593,9 @@ pub struct DefectDetail {
     pub photos: Vec<PhotoDetail>,
     /// The accepted risk's current unified answer and plan, if accepted.
     pub risk: Option<crate::risk::RiskDecision>,
+    /// Where on the unit type's floor plan (normalised image coordinates).
+    #[serde(default)]
+    pub pin: Option<crate::model::Point>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -620,6 +623,7 @@ impl DefectDetail {
                 .collect(),
             // (Reading the risk folds the lifecycle again: only for risks.)
             risk: (status == DefectStatus::AcceptedRisk).then(|| d.current_risk()).flatten(),
+            pin: d.pin,
         }
     }
 }

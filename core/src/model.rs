@@ -179,6 +179,71 @@ impl Rect {
     pub fn contains(&self, p: Point) -> bool {
         p.x >= self.x && p.x <= self.x + self.w && p.y >= self.y && p.y <= self.y + self.h
     }
+    /// Its corners clockwise from the top left, as a polygon.
+    pub fn corners(&self) -> Vec<Point> {
+        let (x, y, r, b) = (self.x, self.y, self.x + self.w, self.y + self.h);
+        vec![Point { x, y }, Point { x: r, y }, Point { x: r, y: b }, Point { x, y: b }]
+    }
+}
+
+/// The most corners a room's outline may have (a room is drawn by hand).
+pub const MAX_OUTLINE_POINTS: usize = 64;
+
+/// Whether `p` lies inside (or on the edge of) the polygon `outline`
+/// (even-odd rule; an edge counts as inside so a pin on a wall is taken).
+pub fn polygon_contains(outline: &[Point], p: Point) -> bool {
+    if outline.len() < 3 {
+        return false;
+    }
+    let mut inside = false;
+    let mut j = outline.len() - 1;
+    for i in 0..outline.len() {
+        let (a, b) = (outline[i], outline[j]);
+        // On the edge a–b (within a hair): inside.
+        let cross = (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x);
+        let within = p.x >= a.x.min(b.x) - 1e-9
+            && p.x <= a.x.max(b.x) + 1e-9
+            && p.y >= a.y.min(b.y) - 1e-9
+            && p.y <= a.y.max(b.y) + 1e-9;
+        if cross.abs() < 1e-12 && within {
+            return true;
+        }
+        if (a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x {
+            inside = !inside;
+        }
+        j = i;
+    }
+    inside
+}
+
+/// Twice the signed area of a polygon (shoelace); near zero for a polygon
+/// whose corners lie on one line.
+fn doubled_area(outline: &[Point]) -> f64 {
+    (0..outline.len())
+        .map(|i| {
+            let (a, b) = (outline[i], outline[(i + 1) % outline.len()]);
+            a.x * b.y - b.x * a.y
+        })
+        .sum()
+}
+
+/// Why a room outline cannot be kept, in words, or `None` when it is a
+/// real polygon on the plan: 3 to `MAX_OUTLINE_POINTS` corners, each within
+/// the plan (0–1 across and down), enclosing some area.
+pub fn outline_problem(outline: &[Point]) -> Option<String> {
+    if outline.len() < 3 {
+        return Some(format!("an outline needs at least 3 corners (it has {})", outline.len()));
+    }
+    if outline.len() > MAX_OUTLINE_POINTS {
+        return Some(format!("an outline may have at most {MAX_OUTLINE_POINTS} corners (it has {})", outline.len()));
+    }
+    if let Some(p) = outline.iter().find(|p| !(p.x.is_finite() && p.y.is_finite() && p.is_normalised())) {
+        return Some(format!("corner ({}, {}) lies outside the floor plan (0–1 across and down)", p.x, p.y));
+    }
+    if doubled_area(outline).abs() < 1e-8 {
+        return Some("an outline must enclose an area (its corners lie on one line)".into());
+    }
+    None
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -207,7 +272,28 @@ impl UnitType {
     }
     /// The room whose outline on the floor plan contains `pin`, if any.
     pub fn room_at(&self, pin: Point) -> Option<&Room> {
-        self.rooms.iter().find(|r| r.plan_area.is_some_and(|a| a.contains(pin)))
+        self.rooms.iter().find(|r| r.contains(pin))
+    }
+    /// Whether any room is outlined on the plan.
+    pub fn has_outlines(&self) -> bool {
+        self.rooms.iter().any(|r| !r.outline().is_empty())
+    }
+    /// Whether a pin at `pin` may be placed for a defect in `room`: within
+    /// the plan, and within the room's outline when the room has one. A
+    /// room without an outline (or a plan without outlines) takes a pin
+    /// anywhere on the plan. Pins already placed are not checked again when
+    /// outlines change: they are image coordinates and stay where they are.
+    pub fn check_pin(&self, room: &RoomId, pin: Point) -> std::result::Result<(), String> {
+        if !pin.is_normalised() {
+            return Err("the floor-plan pin must lie within the plan".into());
+        }
+        match self.room(room) {
+            Some(r) if !r.outline().is_empty() && !r.contains(pin) => Err(format!(
+                "the pin must lie within the outline of {} on the floor plan",
+                if r.name.en.is_empty() { &r.name.zh } else { &r.name.en }
+            )),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -216,9 +302,29 @@ pub struct Room {
     pub id: RoomId,
     pub kind: RoomKind,
     pub name: I18nText,
-    /// Where the room is on the unit type's floor plan.
+    /// Where the room is on the unit type's floor plan, as a rectangle
+    /// (the demo's plans; an `outline` drawn in the console replaces it).
     #[serde(default)]
     pub plan_area: Option<Rect>,
+    /// The room's outline drawn on the floor-plan image: a polygon in
+    /// normalised image coordinates (empty: not drawn).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outline: Vec<Point>,
+}
+
+impl Room {
+    /// The room's outline as a polygon: the drawn one, else the rectangle's
+    /// corners, else nothing.
+    pub fn outline(&self) -> Vec<Point> {
+        if !self.outline.is_empty() {
+            self.outline.clone()
+        } else {
+            self.plan_area.map(|a| a.corners()).unwrap_or_default()
+        }
+    }
+    pub fn contains(&self, p: Point) -> bool {
+        polygon_contains(&self.outline(), p)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -580,6 +686,11 @@ impl Project {
                         && a.y + a.h <= 1.0 + eps;
                     if !inside {
                         err(format!("unit type {}: room {} is outlined outside the floor plan (0–1)", ut.id, r.id));
+                    }
+                }
+                if !r.outline.is_empty() {
+                    if let Some(why) = outline_problem(&r.outline) {
+                        err(format!("unit type {}: the outline of room {}: {why}", ut.id, r.id));
                     }
                 }
             }

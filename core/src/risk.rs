@@ -123,7 +123,8 @@ pub fn accept_risk(
     }
     Ok(DefectEvent {
         id,
-        at,
+        at: d.next_event_time(at),
+        device_at: None,
         by: by.clone(),
         round: working_round(d, &lc),
         kind: EventKind::AcceptedRisk { unified_answer: answer, contingency_plan: plan },

@@ -240,6 +240,21 @@ pub fn check_defect(project: &Project, d: &Defect) -> crate::Result<()> {
     Ok(())
 }
 
+/// A pin placed or moved on the floor plan must lie within the defect's
+/// room when that room is outlined (`UnitType::check_pin`). A pin kept as
+/// it was is not checked again: outlines may have been redrawn since, and
+/// pins are image coordinates that stay where they were put.
+pub fn check_pin_placed(project: &Project, old: Option<&Defect>, new: &Defect) -> crate::Result<()> {
+    let Some(pin) = new.pin else { return Ok(()) };
+    if old.is_some_and(|o| o.pin == new.pin && o.room == new.room) {
+        return Ok(());
+    }
+    match project.unit_type_of(&new.unit) {
+        Some(ut) => ut.check_pin(&new.room, pin).map_err(crate::Error::Invalid),
+        None => Ok(()),
+    }
+}
+
 /// A spot (unit, room, element) that has had more than one defect: the same
 /// thing failing again means the root cause was missed.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -371,4 +386,46 @@ pub fn draft_defect(
         photos: Default::default(),
         events: Vec::new(),
     }
+}
+
+/// Withdraw a defect recorded in error (a duplicate, not a defect, the wrong
+/// unit), with the reason. It leaves every list and count but stays in the
+/// history. An inspector withdraws only what they recorded; the CS center
+/// any defect. A closed defect (verified, risk accepted, already withdrawn)
+/// cannot be withdrawn. Dated by `Defect::next_event_time`.
+pub fn withdraw(
+    d: &Defect,
+    writer: &crate::doc::check::Writer,
+    reason: &str,
+    round: RoundNo,
+    at: Time,
+    id: EventId,
+) -> crate::Result<crate::defect::DefectEvent> {
+    use crate::doc::check::{may_withdraw, MAX_TEXT_CHARS};
+    use crate::Error;
+    if !may_withdraw(writer, &d.found_by) {
+        return Err(Error::Invalid(format!(
+            "only the inspector who recorded this defect ({}) or the CS center may withdraw it",
+            d.found_by
+        )));
+    }
+    let lc = d.lifecycle();
+    if lc.status.is_terminal() {
+        return Err(Error::DefectClosed(d.id, lc.status.as_str()));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::Invalid("say why the defect is withdrawn (e.g. recorded twice, not a defect)".into()));
+    }
+    if reason.chars().count() > MAX_TEXT_CHARS {
+        return Err(Error::Invalid(format!("the reason is too long: {MAX_TEXT_CHARS} characters at most")));
+    }
+    Ok(crate::defect::DefectEvent {
+        id,
+        at: d.next_event_time(at),
+        device_at: None,
+        by: writer.user.clone(),
+        round,
+        kind: EventKind::Withdrawn { reason: reason.to_owned() },
+    })
 }

@@ -38,6 +38,14 @@ pub enum ProjectEdit {
         unit_type: UnitTypeId,
         floor_plan: String,
     },
+    /// Draw (or clear) room outlines on the unit type's floor plan: each
+    /// listed room gets the given polygon (normalised image coordinates, at
+    /// least 3 corners; an empty list clears it); rooms not listed keep
+    /// theirs. Pins already placed are image coordinates and do not move.
+    SetRoomOutlines {
+        unit_type: UnitTypeId,
+        outlines: Vec<RoomOutline>,
+    },
     /// A new template starting as a copy of another (e.g. one per unit type).
     CopyTemplate {
         from: TemplateId,
@@ -96,6 +104,13 @@ pub enum ProjectEdit {
     PutRound {
         round: RoundPlan,
     },
+}
+
+/// One room's outline in a `ProjectEdit::SetRoomOutlines`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoomOutline {
+    pub room: RoomId,
+    pub outline: Vec<Point>,
 }
 
 type EditResult = std::result::Result<(), String>;
@@ -175,6 +190,14 @@ impl ProjectEdit {
                     if unit_type.materials.is_empty() {
                         unit_type.materials = old.materials.clone();
                     }
+                    // Outlines are drawn with their own edit: a room sent
+                    // without one keeps what it had.
+                    for r in unit_type.rooms.iter_mut().filter(|r| r.outline.is_empty() && r.plan_area.is_none()) {
+                        if let Some(o) = old.room(&r.id) {
+                            r.outline = o.outline.clone();
+                            r.plan_area = o.plan_area;
+                        }
+                    }
                     // Results are keyed by room id: a room that has units
                     // inspected under it cannot silently disappear.
                     let has_units = p.units.values().any(|u| u.unit_type == unit_type.id);
@@ -190,6 +213,31 @@ impl ProjectEdit {
             ProjectEdit::SetFloorPlan { unit_type, floor_plan } => {
                 required("the floor plan", &floor_plan)?;
                 unit_type_mut(p, &unit_type)?.floor_plan = Some(floor_plan);
+            }
+            ProjectEdit::SetRoomOutlines { unit_type, outlines } => {
+                let ut = unit_type_mut(p, &unit_type)?;
+                if outlines.is_empty() {
+                    return Err("no room outlines were given".into());
+                }
+                let mut seen = std::collections::BTreeSet::new();
+                for o in &outlines {
+                    if !seen.insert(&o.room) {
+                        return Err(format!("room `{}` is outlined twice", o.room));
+                    }
+                    let room =
+                        ut.room(&o.room).ok_or_else(|| format!("unit type {unit_type} has no room `{}`", o.room))?;
+                    if !o.outline.is_empty() {
+                        if let Some(why) = outline_problem(&o.outline) {
+                            return Err(format!("room {}: {why}", room.id));
+                        }
+                    }
+                }
+                for o in outlines {
+                    let room = ut.rooms.iter_mut().find(|r| r.id == o.room).expect("checked above");
+                    // The drawn outline replaces a rectangle from an import.
+                    room.plan_area = None;
+                    room.outline = o.outline;
+                }
             }
             ProjectEdit::CopyTemplate { from, id, name } => {
                 check_code("a template id", id.as_str())?;
@@ -319,6 +367,10 @@ impl ProjectEdit {
             ProjectEdit::PutBuilding { building } => format!("building {}", building.id),
             ProjectEdit::PutUnitType { unit_type } => format!("unit type {}", unit_type.id),
             ProjectEdit::SetFloorPlan { unit_type, .. } => format!("floor plan of unit type {unit_type}"),
+            ProjectEdit::SetRoomOutlines { unit_type, outlines } => format!(
+                "room outlines of unit type {unit_type} ({})",
+                outlines.iter().map(|o| o.room.as_str()).collect::<Vec<_>>().join(", ")
+            ),
             ProjectEdit::CopyTemplate { from, id, .. } => format!("template {id} copied from {from}"),
             ProjectEdit::PutItem { template, item } => format!("checklist item {} of template {template}", item.code),
             ProjectEdit::MoveItem { template, code, to } => {

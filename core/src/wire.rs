@@ -65,6 +65,10 @@ pub struct ManifestRequest {
 pub struct ManifestResponse {
     pub cursor: u64,
     pub docs: Vec<DocHeads>,
+    /// The server's clock when it answered (epoch ms; 0 from an older
+    /// server): tablets date their events by it (see `defect.rs`).
+    #[serde(default)]
+    pub server_time_ms: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -281,3 +281,19 @@ fn a_fake_genesis_is_refused() {
     refused(r, "genesis");
     let _ = DocKey::parse("p1/unit/B1-0101");
 }
+
+#[test]
+fn only_the_finder_or_the_cs_center_may_withdraw_a_defect() {
+    let (mut d, id) = stored();
+    let withdraw = |by: &str| event(at(3), by, 2, EventKind::Withdrawn { reason: "recorded twice".into() });
+    assert_eq!(check_edit(&mut d, &inspector(), |c| c.add_event(id, &withdraw("insp-a")).unwrap()), Ok(()));
+    let other = Writer { user: UserId::new("insp-b"), role: Role::Inspector };
+    refused(
+        check_edit(&mut d, &other, |c| c.add_event(id, &withdraw("insp-b")).unwrap()),
+        "only the inspector who recorded the defect or the CS center may withdraw it",
+    );
+    let cs = Writer { user: UserId::new("cs"), role: Role::CsAdmin };
+    assert_eq!(check_edit(&mut d, &cs, |c| c.add_event(id, &withdraw("cs")).unwrap()), Ok(()));
+    let blank = event(at(3), "insp-a", 2, EventKind::Withdrawn { reason: " ".into() });
+    refused(check_edit(&mut d, &inspector(), |c| c.add_event(id, &blank).unwrap()), "needs a reason");
+}

@@ -326,6 +326,15 @@ fn notices_follow_what_changed_for_each_contractor() {
             "leak",
             vec![],
         ),
+        // Withdrawn while with them: they hear it left their list (in the digest).
+        (
+            vec![a()],
+            vec![a(), event(at(3), "insp-a", 1, EventKind::Withdrawn { reason: "twice".into() })],
+            "leak",
+            vec![("c-water", NoticeKind::Withdrawn, false, 1)],
+        ),
+        // Withdrawn before dispatch: nobody to tell.
+        (vec![], vec![event(at(3), "insp-a", 1, EventKind::Withdrawn { reason: "twice".into() })], "leak", vec![]),
     ];
     for (before, after, category, expected) in cases {
         let got = notices(&p, &rows(before.clone(), category), &rows(after.clone(), category));

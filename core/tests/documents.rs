@@ -436,6 +436,32 @@ fn project_edits_merge_field_by_field() {
 }
 
 #[test]
+fn room_outlines_are_kept_moved_and_cleared_in_the_project_document() {
+    use walkthrough_core::setup::{ProjectEdit, RoomOutline};
+    let p = project();
+    let mut doc = ProjectDoc::import(&p, &"cs".into(), at(0)).unwrap();
+    let outline = |points: &[(f64, f64)]| points.iter().map(|&(x, y)| Point { x, y }).collect::<Vec<_>>();
+    let set = |room: &str, points: Vec<Point>| ProjectEdit::SetRoomOutlines {
+        unit_type: "T".into(),
+        outlines: vec![RoomOutline { room: room.into(), outline: points }],
+    };
+    let tri = outline(&[(0.1, 0.1), (0.4, 0.1), (0.2, 0.5)]);
+    // Read back from the saved bytes, as another replica would.
+    let outline_of = |doc: &mut ProjectDoc| {
+        let p = ProjectDoc::load(&doc.save()).unwrap().read().unwrap();
+        let t = &p.unit_types[&UnitTypeId::from("T")];
+        (t.room(&"kit".into()).unwrap().outline.clone(), t.room(&"kit".into()).unwrap().plan_area)
+    };
+    doc.edit(&"cs".into(), at(1), |p| set("kit", tri.clone()).apply(p).unwrap()).unwrap();
+    assert_eq!(outline_of(&mut doc), (tri.clone(), None), "drawn: it replaces the rectangle");
+    let moved = outline(&[(0.2, 0.1), (0.5, 0.1), (0.3, 0.5)]);
+    doc.edit(&"cs".into(), at(2), |p| set("kit", moved.clone()).apply(p).unwrap()).unwrap();
+    assert_eq!(outline_of(&mut doc).0, moved);
+    doc.edit(&"cs".into(), at(3), |p| set("kit", vec![]).apply(p).unwrap()).unwrap();
+    assert_eq!(outline_of(&mut doc), (vec![], None), "cleared");
+}
+
+#[test]
 fn concurrent_additions_to_project_lists_are_all_kept() {
     let p = project();
     let mut a = ProjectDoc::import(&p, &"cs".into(), at(0)).unwrap();

@@ -144,8 +144,20 @@ fn trades_materials_and_rooms() {
         ProjectEdit::PutUnitType { unit_type: ut.clone() },
         Err("room `bath` cannot be removed from unit type T: units of this type exist"),
     );
-    ut.rooms.push(Room { id: "bath".into(), kind: RoomKind::Bathroom, name: i18n("bath"), plan_area: None });
-    ut.rooms.push(Room { id: "bal".into(), kind: RoomKind::Balcony, name: i18n("balcony"), plan_area: None });
+    ut.rooms.push(Room {
+        id: "bath".into(),
+        kind: RoomKind::Bathroom,
+        name: i18n("bath"),
+        plan_area: None,
+        outline: vec![],
+    });
+    ut.rooms.push(Room {
+        id: "bal".into(),
+        kind: RoomKind::Balcony,
+        name: i18n("balcony"),
+        plan_area: None,
+        outline: vec![],
+    });
     let p = check(ProjectEdit::PutUnitType { unit_type: ut }, Ok(()));
     let t = &p.unit_types[&UnitTypeId::new("T")];
     assert_eq!(t.rooms.len(), 3);
@@ -261,4 +273,96 @@ fn new_entities_need_safe_codes_and_existing_ones_stay_editable() {
         Err("a building id \"B'9\" cannot contain '\\'': use only letters A–Z and a–z, digits, '.', '_' and '-'"),
     );
     let _ = existing;
+}
+
+fn pt(x: f64, y: f64) -> Point {
+    Point { x, y }
+}
+
+fn outlines(rooms: &[(&str, Vec<Point>)]) -> ProjectEdit {
+    ProjectEdit::SetRoomOutlines {
+        unit_type: "T".into(),
+        outlines: rooms
+            .iter()
+            .map(|(r, o)| walkthrough_core::setup::RoomOutline { room: (*r).into(), outline: o.clone() })
+            .collect(),
+    }
+}
+
+#[test]
+fn room_outlines_are_checked_polygons_on_the_plan() {
+    let tri = vec![pt(0.6, 0.1), pt(0.9, 0.1), pt(0.75, 0.5)];
+    let square = vec![pt(0.0, 0.0), pt(0.4, 0.0), pt(0.4, 0.4), pt(0.0, 0.4)];
+    let p = check(outlines(&[("kit", square.clone()), ("bath", tri.clone())]), Ok(()));
+    let t = &p.unit_types[&UnitTypeId::new("T")];
+    assert_eq!(t.room(&"kit".into()).unwrap().outline, square);
+    assert_eq!(t.room(&"kit".into()).unwrap().plan_area, None, "the drawn outline replaces the rectangle");
+    assert_eq!(t.room_at(pt(0.2, 0.2)).map(|r| r.id.as_str()), Some("kit"));
+    assert_eq!(t.room_at(pt(0.75, 0.2)).map(|r| r.id.as_str()), Some("bath"));
+    assert_eq!(t.room_at(pt(0.62, 0.45)), None, "outside the triangle, inside its bounding box");
+    assert_eq!(t.room_at(pt(0.4, 0.2)).map(|r| r.id.as_str()), Some("kit"), "a pin on a wall is in the room");
+
+    // Pins: within the room's outline when it has one.
+    assert_eq!(t.check_pin(&"kit".into(), pt(0.1, 0.1)), Ok(()));
+    assert_eq!(
+        t.check_pin(&"kit".into(), pt(0.8, 0.8)),
+        Err("the pin must lie within the outline of kitchen on the floor plan".into())
+    );
+    assert_eq!(t.check_pin(&"kit".into(), pt(1.2, 0.8)), Err("the floor-plan pin must lie within the plan".into()));
+
+    // Clearing one room keeps the other; a room without an outline takes a pin anywhere.
+    let mut p2 = p.clone();
+    outlines(&[("kit", vec![])]).apply(&mut p2).unwrap();
+    let t2 = &p2.unit_types[&UnitTypeId::new("T")];
+    assert!(t2.room(&"kit".into()).unwrap().outline().is_empty());
+    assert_eq!(t2.room(&"bath".into()).unwrap().outline, tri);
+    assert_eq!(t2.check_pin(&"kit".into(), pt(0.9, 0.9)), Ok(()));
+
+    // Editing the unit type (rooms sent without outlines) keeps them.
+    let mut ut = t.clone();
+    for r in &mut ut.rooms {
+        r.outline.clear();
+    }
+    let mut p3 = p.clone();
+    ProjectEdit::PutUnitType { unit_type: ut }.apply(&mut p3).unwrap();
+    assert_eq!(p3.unit_types[&UnitTypeId::new("T")].room(&"bath".into()).unwrap().outline, tri);
+
+    check(
+        outlines(&[("kit", vec![pt(0.1, 0.1), pt(0.2, 0.2)])]),
+        Err("room kit: an outline needs at least 3 corners (it has 2)"),
+    );
+    check(
+        outlines(&[("kit", vec![pt(0.1, 0.1), pt(1.5, 0.2), pt(0.2, 0.3)])]),
+        Err("room kit: corner (1.5, 0.2) lies outside the floor plan (0–1 across and down)"),
+    );
+    check(
+        outlines(&[("kit", vec![pt(0.1, 0.1), pt(f64::NAN, 0.2), pt(0.2, 0.3)])]),
+        Err("room kit: corner (NaN, 0.2) lies outside the floor plan (0–1 across and down)"),
+    );
+    check(
+        outlines(&[("kit", vec![pt(0.1, 0.1), pt(0.2, 0.2), pt(0.3, 0.3)])]),
+        Err("room kit: an outline must enclose an area (its corners lie on one line)"),
+    );
+    check(
+        outlines(&[(
+            "kit",
+            (0..65).map(|i| pt(0.5 + 0.4 * (i as f64 / 10.0).cos(), 0.5 + 0.4 * (i as f64 / 10.0).sin())).collect(),
+        )]),
+        Err("room kit: an outline may have at most 64 corners (it has 65)"),
+    );
+    check(outlines(&[("attic", square.clone())]), Err("unit type T has no room `attic`"));
+    check(outlines(&[("kit", square.clone()), ("kit", tri.clone())]), Err("room `kit` is outlined twice"));
+    check(outlines(&[]), Err("no room outlines were given"));
+    check(
+        ProjectEdit::SetRoomOutlines { unit_type: "X".into(), outlines: vec![] },
+        Err("unit type `X` does not exist"),
+    );
+
+    // A project document that carries a bad outline is refused by the model's own checks.
+    let mut bad = project();
+    bad.unit_types.get_mut(&UnitTypeId::new("T")).unwrap().rooms[0].outline = vec![pt(0.1, 0.1), pt(0.2, 0.2)];
+    assert_eq!(
+        bad.validate().unwrap_err().to_string(),
+        "the project is not valid:\nunit type T: the outline of room kit: an outline needs at least 3 corners (it has 2)"
+    );
 }

@@ -54,6 +54,7 @@ pub(crate) fn item_view(project: &Project, d: &Defect, item: &ListItem, author: 
         photos: photo_views(d),
         pin: d.pin,
         plan: plan_rooms(project, d),
+        plan_image: plan_image(project, &d.unit),
         fix,
         undo_until: rules::undo_until(d, &lc, author, now).map(ms),
     }
@@ -74,10 +75,18 @@ pub(crate) fn plan_rooms(project: &Project, d: &Defect) -> Vec<PlanRoom> {
         .map(|t| {
             t.rooms
                 .iter()
-                .filter_map(|r| r.plan_area.map(|area| PlanRoom { name: r.name.clone(), area, here: r.id == d.room }))
+                .map(|r| PlanRoom { name: r.name.clone(), outline: r.outline(), here: r.id == d.room })
+                .filter(|r| !r.outline.is_empty())
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The floor-plan image of `unit`'s unit type, when one was uploaded (a
+/// fixture's plan named by a path is not an image the pages can load).
+pub(crate) fn plan_image(project: &Project, unit: &UnitId) -> Option<PhotoHash> {
+    let plan = project.unit_type_of(unit)?.floor_plan.as_deref()?;
+    crate::parse_hash(plan).ok()
 }
 
 /// The contractor's items with the defects they come from.
@@ -108,7 +117,8 @@ pub async fn items(State(st): State<AppState>, link: LinkUser) -> Result<Json<Co
     blocking(move || Ok(Json(page(&st, &link)?.0))).await
 }
 
-/// A photo of one of the contractor's items, or an evidence photo of theirs.
+/// A photo of one of the contractor's items, an evidence photo of theirs,
+/// or the floor plan of one of their items' units.
 pub async fn photo(
     State(st): State<AppState>,
     link: LinkUser,
@@ -116,14 +126,17 @@ pub async fn photo(
 ) -> Result<impl IntoResponse, ApiError> {
     let hash = crate::parse_hash(&hash)?;
     let (mime, bytes) = blocking(move || {
-        let (_, defects) = page(&st, &link)?;
-        let theirs = defects.iter().any(|d| {
-            d.photos.contains_key(&hash)
-                || d.events.iter().any(|e| match &e.kind {
-                    EventKind::ReportedFixed { photo: Some(p), .. } => p == &hash,
-                    _ => false,
-                })
-        });
+        let (items, defects) = page(&st, &link)?;
+        // The floor plans of their items' units are theirs to see too.
+        let plan = items.items.iter().any(|i| i.plan_image.as_ref() == Some(&hash));
+        let theirs = plan
+            || defects.iter().any(|d| {
+                d.photos.contains_key(&hash)
+                    || d.events.iter().any(|e| match &e.kind {
+                        EventKind::ReportedFixed { photo: Some(p), .. } => p == &hash,
+                        _ => false,
+                    })
+            });
         if !theirs {
             return Err(ApiError::NotFound("there is no such photo on your list".into()));
         }

@@ -7,7 +7,7 @@
 //!   GET /company/overview            CompanyOverview (CS center)
 
 use crate::auth::AuthUser;
-use crate::contractor::{photo_views, plan_rooms};
+use crate::contractor::{photo_views, plan_image, plan_rooms};
 use crate::dispatch::{project, read_units};
 use crate::error::ApiError;
 use crate::report::{self, require_reader, Scope};
@@ -96,6 +96,7 @@ fn detail(project: &Project, d: &Defect, now: Time) -> DefectDetail {
         photos: photo_views(d),
         pin: d.pin,
         plan: plan_rooms(project, d),
+        plan_image: plan_image(project, &d.unit),
         risk: d.current_risk(),
         history: d
             .events
@@ -103,6 +104,7 @@ fn detail(project: &Project, d: &Defect, now: Time) -> DefectDetail {
             .map(|e| HistoryItem {
                 id: e.id,
                 at: ms(e.at),
+                device_at: e.device_at.map(ms),
                 by: e.by.clone(),
                 by_name: person_name(project, &e.by),
                 round: e.round,

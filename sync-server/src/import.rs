@@ -188,6 +188,7 @@ fn standard_rooms() -> Vec<Room> {
         kind,
         name: I18nText::new(zh, en),
         plan_area: None,
+        outline: Vec::new(),
     };
     vec![
         room("entrance", RoomKind::Entrance, "玄关", "Entrance"),

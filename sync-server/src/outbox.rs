@@ -32,8 +32,14 @@ pub fn compose(
 ) -> Vec<OutboxMessage> {
     let name = project.contractors.get(contractor).map(|c| c.name.clone()).unwrap_or_default();
     let category = |c: &CategoryId| project.categories.get(c).map(|c| c.name.clone()).unwrap_or_default();
-    let n = notices.len();
-    let subject = if urgent {
+    let n = notices.iter().filter(|n| n.kind != NoticeKind::Withdrawn).count();
+    let withdrawn = notices.len() - n;
+    let subject = if n == 0 {
+        format!(
+            "【整改撤销】{}：{withdrawn} 项无需整改 / Withdrawn: {withdrawn} item(s) need no repair",
+            project.name.zh
+        )
+    } else if urgent {
         format!("【紧急整改】{}：{n} 项 / Urgent rectification: {n} item(s)", project.name.zh)
     } else {
         format!("【整改通知】{}：{n} 项待整改 / Rectification: {n} item(s)", project.name.zh)
@@ -48,15 +54,28 @@ pub fn compose(
             })
         })
         .collect();
-    let mut text = format!(
-        "{}：\n您有 {n} 项整改任务，请打开整改链接查看照片与期限并回复。\nYou have {n} item(s) to rectify; open your rectification page for photos and deadlines.\n\n",
-        name.zh
-    );
-    for n in notices {
-        let deadline = n.deadline.map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
-        let again = if n.kind == NoticeKind::BackAfterRecheck { "（复验未通过 / failed recheck）" } else { "" };
+    let mut text = format!("{}：\n", name.zh);
+    if n > 0 {
         text.push_str(&format!(
-            "- {} {} · {} / {}{again} · 期限 deadline {deadline}\n",
+            "您有 {n} 项整改任务，请打开整改链接查看照片与期限并回复。\nYou have {n} item(s) to rectify; open your rectification page for photos and deadlines.\n"
+        ));
+    }
+    if withdrawn > 0 {
+        text.push_str(&format!(
+            "{withdrawn} 项已撤销（误记），已从您的清单移除，无需整改。\n{withdrawn} item(s) were withdrawn (recorded in error) and left your list; no repair is needed.\n"
+        ));
+    }
+    text.push('\n');
+    for n in notices {
+        let deadline =
+            n.deadline.map(|d| format!(" · 期限 deadline {}", d.format("%Y-%m-%d %H:%M UTC"))).unwrap_or_default();
+        let again = match n.kind {
+            NoticeKind::BackAfterRecheck => "（复验未通过 / failed recheck）",
+            NoticeKind::Withdrawn => "（已撤销，无需整改 / withdrawn, no repair needed）",
+            NoticeKind::NewItem => "",
+        };
+        text.push_str(&format!(
+            "- {} {} · {} / {}{again}{deadline}\n",
             n.building,
             n.unit,
             category(&n.category).zh,

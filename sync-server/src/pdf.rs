@@ -120,6 +120,15 @@ pub const RED: Rgb = (200, 30, 30);
 /// The chalk colour of marks on photos.
 pub const MARK: Rgb = (230, 40, 40);
 
+/// One image of `PdfBuilder::figures`: its bytes (JPEG or PNG), marks drawn
+/// over it, floor-plan pins, a caption (empty: none). Coordinates normalised.
+pub struct Figure<'a> {
+    pub bytes: &'a [u8],
+    pub marks: &'a [Shape],
+    pub pins: &'a [walkthrough_core::model::Point],
+    pub caption: &'a str,
+}
+
 enum Op {
     Text { x: f32, y: f32, size: f32, text: String, color: Rgb },
     Line { from: (f32, f32), to: (f32, f32), width: f32, color: Rgb },
@@ -377,24 +386,32 @@ impl PdfBuilder {
 
     /// Photos as `photos` lays them out, each with a short caption under it.
     pub fn captioned_photos(&mut self, photos: &[(&[u8], &[Shape], &str)], box_w: f32, box_h: f32) {
-        if photos.is_empty() {
+        let figures: Vec<Figure<'_>> =
+            photos.iter().map(|&(bytes, marks, caption)| Figure { bytes, marks, pins: &[], caption }).collect();
+        self.figures(&figures, box_w, box_h);
+    }
+
+    /// Images side by side (photos with their marks, a floor plan with its
+    /// pin), each fitted into `box_w` × `box_h`, a caption under each when
+    /// any has one. An image that is not a readable JPEG or PNG is a note.
+    pub fn figures(&mut self, figures: &[Figure<'_>], box_w: f32, box_h: f32) {
+        if figures.is_empty() {
             return;
         }
-        let captions = photos.iter().any(|p| !p.2.is_empty());
+        let captions = figures.iter().any(|p| !p.caption.is_empty());
         let caption_h = if captions { 12.0 } else { 0.0 };
         let per_row = ((self.width() + 8.0) / (box_w + 8.0)).floor().max(1.0) as usize;
-        for row in photos.chunks(per_row) {
+        for row in figures.chunks(per_row) {
             self.ensure(box_h + 8.0 + caption_h);
             let top = self.y + 4.0;
-            for (i, (bytes, marks, caption)) in row.iter().enumerate() {
-                if !caption.is_empty() {
-                    let left = MARGIN + i as f32 * (box_w + 8.0);
-                    let text = fit(caption, 8.0, box_w);
+            for (i, f) in row.iter().enumerate() {
+                let left = MARGIN + i as f32 * (box_w + 8.0);
+                if !f.caption.is_empty() {
+                    let text = fit(f.caption, 8.0, box_w);
                     self.ops().push(Op::Text { x: left, y: top + box_h + 10.0, size: 8.0, text, color: GREY });
                 }
-                let left = MARGIN + i as f32 * (box_w + 8.0);
-                let image = krilla::image::Image::from_jpeg(bytes.to_vec().into(), true)
-                    .or_else(|_| krilla::image::Image::from_png(bytes.to_vec().into(), true));
+                let image = krilla::image::Image::from_jpeg(f.bytes.to_vec().into(), true)
+                    .or_else(|_| krilla::image::Image::from_png(f.bytes.to_vec().into(), true));
                 let Ok(image) = image else {
                     self.ops().push(Op::Text {
                         x: left,
@@ -409,8 +426,14 @@ impl PdfBuilder {
                 let scale = (box_w / iw as f32).min(box_h / ih as f32);
                 let (w, h) = (iw as f32 * scale, ih as f32 * scale);
                 self.ops().push(Op::Image { x: left, y: top, w, h, image });
-                for m in marks.iter() {
+                for m in f.marks.iter() {
                     self.mark(m, left, top, w, h);
+                }
+                for pin in f.pins {
+                    // A filled dot: a ring as wide as its radius is twice.
+                    let center = (left + pin.x as f32 * w, top + pin.y as f32 * h);
+                    self.ops().push(Op::Circle { center, radius: 2.5, width: 5.0, color: MARK });
+                    self.ops().push(Op::Circle { center, radius: 5.5, width: 1.0, color: (255, 255, 255) });
                 }
             }
             self.y = top + box_h + 4.0 + caption_h;

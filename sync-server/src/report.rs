@@ -5,7 +5,7 @@
 //! a zh-CN PDF. Nothing here computes a rate: the numbers are the core's.
 
 use crate::error::ApiError;
-use crate::pdf::{PdfBuilder, BLACK, GREY};
+use crate::pdf::{Figure, PdfBuilder, BLACK, GREY};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -916,6 +916,9 @@ pub struct AppendixItem {
     pub deadline: Option<Time>,
     pub failed_rechecks: u32,
     pub photos: Vec<PhotoDetail>,
+    /// Where on the floor plan, and the unit type's plan image (a blob).
+    pub pin: Option<walkthrough_core::model::Point>,
+    pub plan: Option<PhotoHash>,
 }
 
 /// What the appendices list: the report's own-inspection defects found in
@@ -952,6 +955,8 @@ pub fn appendix(
                 deadline: r.current_deadline,
                 failed_rechecks: r.failed_rechecks,
                 photos: d.map(|d| d.photos.clone()).unwrap_or_default(),
+                pin: d.and_then(|d| d.pin),
+                plan: crate::contractor::plan_image(project, &r.unit),
             }
         })
         .collect();
@@ -1192,6 +1197,18 @@ fn appendices(pdf: &mut PdfBuilder, x: &PdfExtras<'_>) {
             .collect();
         pdf.table(&numbers, &header, &rows);
         if x.photos {
+            // The unit's floor plan with every pin of its defects, first.
+            let pins: Vec<walkthrough_core::model::Point> = items.iter().filter_map(|a| a.pin).collect();
+            if let Some(plan) = first.plan.as_ref().filter(|_| !pins.is_empty()).and_then(|h| (x.photo)(h)) {
+                let pinned: Vec<String> = items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, a)| a.pin.is_some())
+                    .map(|(n, _)| format!("#{}", n + 1))
+                    .collect();
+                let caption = format!("户型图位置 {}", pinned.join(" "));
+                pdf.figures(&[Figure { bytes: &plan, marks: &[], pins: &pins, caption: &caption }], 160.0, 120.0);
+            }
             let mut shots: Vec<(Vec<u8>, &[walkthrough_core::defect::Shape], String)> = Vec::new();
             for (n, a) in items.iter().enumerate() {
                 for p in &a.photos {

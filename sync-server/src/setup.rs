@@ -338,8 +338,11 @@ pub fn set_disabled(
     Ok(())
 }
 
-/// Store a unit type's floor plan (PNG, JPEG or PDF) by content hash and
-/// point the unit type at it; tablets fetch it from `/api/v1/blobs/{hash}`.
+/// Store a unit type's floor plan by content hash and point the unit type
+/// at it; tablets fetch it from `/api/v1/blobs/{hash}`. A PNG or JPEG is
+/// kept as it is; a PDF's first page is drawn to a PNG (`pdf_first_page`)
+/// and that image is kept, so every screen and sheet can draw it under the
+/// pins. Nothing is stored when the file is refused.
 pub fn set_floor_plan(
     store: &dyn Store,
     project: &ProjectId,
@@ -349,6 +352,20 @@ pub fn set_floor_plan(
 ) -> SetupResult<PhotoHash> {
     let mime = walkthrough_client::photos::validate_floor_plan(bytes)
         .map_err(|e| SetupError::Invalid(format!("a floor plan must be a PNG or JPEG image or a PDF: {e}")))?;
+    // The unit type must exist before anything is drawn or stored.
+    let model = read_project(store, project)?;
+    if !model.unit_types.contains_key(unit_type) {
+        return Err(SetupError::Invalid(format!("unit type `{unit_type}` does not exist")));
+    }
+    let rendered;
+    let (bytes, mime) = if mime == "application/pdf" {
+        rendered = pdf_first_page(bytes)?;
+        let mime = walkthrough_client::photos::validate_floor_plan(&rendered)
+            .map_err(|e| SetupError::Invalid(format!("the PDF's first page could not be turned into an image: {e}")))?;
+        (rendered.as_slice(), mime)
+    } else {
+        (bytes, mime)
+    };
     let hash = walkthrough_client::photos::hash_bytes(bytes);
     store.put_blob(&hash, mime, bytes)?;
     store.add_blob_owner(&hash, &format!("project:{project}"))?;
@@ -359,4 +376,95 @@ pub fn set_floor_plan(
         by,
     )?;
     Ok(hash)
+}
+
+/// The longer side, in pixels, of a PDF plan's first page drawn as an image.
+pub const PDF_PLAN_EDGE: u32 = 2000;
+/// How long drawing a PDF plan may take before it is given up.
+pub const PDF_PLAN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+/// The largest image a PDF plan may become (a 2000 px PNG is far smaller).
+const PDF_PLAN_MAX_PNG: u64 = 48 << 20;
+
+/// The program that draws PDF pages: poppler's `pdftoppm` (Debian package
+/// poppler-utils), or the one `WALKTHROUGH_PDFTOPPM` names.
+fn pdftoppm() -> std::ffi::OsString {
+    std::env::var_os("WALKTHROUGH_PDFTOPPM").unwrap_or_else(|| "pdftoppm".into())
+}
+
+/// The first page of `pdf` as a PNG of at most `PDF_PLAN_EDGE` pixels a
+/// side, drawn by `pdftoppm` through pipes (no files), stopped after
+/// `PDF_PLAN_TIMEOUT`; a PDF it cannot draw, or a missing `pdftoppm`, is
+/// refused in words.
+pub fn pdf_first_page(pdf: &[u8]) -> SetupResult<Vec<u8>> {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let edge = PDF_PLAN_EDGE.to_string();
+    let mut child = Command::new(pdftoppm())
+        // The PDF from stdin ("-"); with no output name the PNG goes to stdout.
+        .args(["-f", "1", "-l", "1", "-singlefile", "-png", "-scale-to", edge.as_str(), "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                SetupError::Invalid(
+                    "PDF floor plans cannot be read on this server: pdftoppm (Debian's poppler-utils) is not \
+                     installed. Upload the plan as a PNG or JPEG image, or ask the administrator to install \
+                     poppler-utils."
+                        .into(),
+                )
+            } else {
+                SetupError::Other(anyhow::anyhow!("starting pdftoppm: {e}"))
+            }
+        })?;
+    let (mut stdin, stdout, stderr) =
+        (child.stdin.take().expect("piped"), child.stdout.take().expect("piped"), child.stderr.take().expect("piped"));
+    let input = pdf.to_vec();
+    // Written and read on their own threads, so a full pipe never stalls us.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = stdout.take(PDF_PLAN_MAX_PNG + 1).read_to_end(&mut out);
+        out
+    });
+    let errors = std::thread::spawn(move || {
+        let mut out = String::new();
+        let _ = stderr.take(16 << 10).read_to_string(&mut out);
+        out
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait().map_err(|e| SetupError::Other(anyhow::anyhow!("waiting for pdftoppm: {e}")))? {
+            Some(status) => break Some(status),
+            None if started.elapsed() > PDF_PLAN_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            None => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    };
+    let _ = writer.join();
+    let png = reader.join().unwrap_or_default();
+    let errors = errors.join().unwrap_or_default();
+    let Some(status) = status else {
+        return Err(SetupError::Invalid(format!(
+            "the PDF's first page took longer than {} seconds to draw; export the plan as a PNG or JPEG image",
+            PDF_PLAN_TIMEOUT.as_secs()
+        )));
+    };
+    if png.len() as u64 > PDF_PLAN_MAX_PNG {
+        return Err(SetupError::Invalid("the PDF's first page makes an image too large to keep".into()));
+    }
+    if !status.success() || png.is_empty() {
+        // pdftoppm's last line says what was wrong ("Couldn't find trailer dictionary").
+        let why = errors.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no page could be drawn").trim();
+        return Err(SetupError::Invalid(format!(
+            "the PDF cannot be read as a floor plan: its first page could not be drawn ({why})"
+        )));
+    }
+    Ok(png)
 }

@@ -4,7 +4,7 @@
 
 use crate::dispatch::contractor_list;
 use crate::error::ApiError;
-use crate::pdf::{PdfBuilder, BLACK, GREY, RED};
+use crate::pdf::{Figure, PdfBuilder, BLACK, GREY, RED};
 use crate::AppState;
 use walkthrough_core::defect::DefectStatus;
 use walkthrough_core::dispatch::group_by_unit;
@@ -83,7 +83,16 @@ pub fn render(
                     })
                     .collect();
                 let missing = d.photos.len() - photos.len();
-                pdf.photos(&photos, 160.0, 120.0);
+                // The floor plan (its printing copy) with the pin, before the photos.
+                let plan = d.pin.and_then(|pin| Some((crate::thumbs::plan_copy(st, project, unit)?, pin)));
+                let mut figures: Vec<Figure<'_>> = Vec::new();
+                if let Some((bytes, pin)) = &plan {
+                    figures.push(Figure {
+                        bytes, marks: &[], pins: std::slice::from_ref(pin), caption: "户型图位置"
+                    });
+                }
+                figures.extend(photos.iter().map(|(bytes, marks)| Figure { bytes, marks, pins: &[], caption: "" }));
+                pdf.figures(&figures, 160.0, 120.0);
                 if missing > 0 {
                     pdf.text(&format!("（另有 {missing} 张照片尚未上传到服务器）"), 9.0, GREY, 14.0);
                 }

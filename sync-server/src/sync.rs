@@ -32,7 +32,7 @@ pub async fn manifest(
                 heads: heads.split(',').filter(|h| !h.is_empty()).map(str::to_owned).collect(),
             })
             .collect();
-        Ok(Json(ManifestResponse { cursor, docs }))
+        Ok(Json(ManifestResponse { cursor, docs, server_time_ms: chrono::Utc::now().timestamp_millis() }))
     })
     .await
 }

@@ -40,6 +40,17 @@ pub fn get_or_make(st: &AppState, hash: &PhotoHash) -> Option<Vec<u8>> {
     }
 }
 
+/// The printing copy of the floor-plan image of `unit`'s unit type, if it
+/// has one on the server (a fixture's plan named by path has none).
+pub fn plan_copy(
+    st: &AppState,
+    project: &walkthrough_core::model::Project,
+    unit: &walkthrough_core::UnitId,
+) -> Option<Vec<u8>> {
+    let plan = project.unit_type_of(unit)?.floor_plan.as_deref()?;
+    get_or_make(st, &crate::parse_hash(plan).ok()?)
+}
+
 /// Make the missing printing copies, a few at a time, until told to stop.
 /// An undecodable photo gets an empty copy, so it is not tried again.
 pub async fn run(st: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {

@@ -102,6 +102,7 @@ fn a_contractor_fixes_from_a_phone_and_the_tablet_sees_it_before_the_recheck() {
     let recheck = DefectEvent {
         id: EventId::new_v7(),
         at: chrono::Utc::now(),
+        device_at: None,
         by: "u-insp-li".into(),
         round: RoundNo(2),
         kind: EventKind::Rechecked {

@@ -76,6 +76,7 @@ fn the_cs_center_accepts_a_risk_the_tablet_receives_it_and_an_edit_changes_the_a
     let passed = DefectEvent {
         id: EventId::new_v7(),
         at: chrono::Utc::now(),
+        device_at: None,
         by: "u-insp-li".into(),
         round: RoundNo(2),
         kind: EventKind::Rechecked { passed: true, note: "好了".into(), photo: None, new_deadline: None },

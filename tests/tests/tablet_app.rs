@@ -163,6 +163,27 @@ async fn tap(c: &Client, testid: &str) {
     }
 }
 
+/// Tap the middle of the highlighted room on the defect form's floor plan
+/// (an SVG polygon, which WebDriver cannot click as an element): a pointer
+/// moved there in viewport coordinates, pressed and released.
+async fn tap_room_on_plan(c: &Client) {
+    use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+    let at = c
+        .execute(
+            "const r = document.querySelector('[data-testid=plan] .room.current polygon').getBoundingClientRect();\
+             return [r.x + r.width / 2, r.y + r.height / 2];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (x, y) = (at[0].as_f64().unwrap(), at[1].as_f64().unwrap());
+    let tap = MouseActions::new("finger".into())
+        .then(PointerAction::MoveTo { duration: None, x, y })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+    c.perform_actions(tap).await.unwrap();
+}
+
 async fn tap_css(c: &Client, selector: &str) {
     for attempt in 0.. {
         match css(c, selector).await.click().await {
@@ -343,7 +364,9 @@ async fn inspectors_walk_a_unit_offline_sync_recheck_and_restart_in_the_real_app
     assert!(marks.contains("<circle") && marks.contains("裂缝") && !marks.contains("<line"), "{marks}");
     desktop.screenshot("markup-editor");
     tap(&c, "markup-done").await;
-    tap(&c, "plan").await;
+    // The pin goes inside the defect's room (the highlighted outline): a
+    // pin outside an outlined room is refused.
+    tap_room_on_plan(&c).await;
     el(&c, "pin-set").await;
     save_defect(&c).await;
 

@@ -79,7 +79,13 @@ assigned: boolean, };
 
 export type StatusCounts = { not_started: number, in_progress: number, done: number, done_with_open_defects: number, open_defects: number, };
 
-export type UnitView = { project: string, unit: string, number: string, building: Text, floor: number, unit_type: Text, round: number, status: string, rooms: Array<RoomView>, 
+export type UnitView = { project: string, unit: string, number: string, building: Text, floor: number, unit_type: Text, round: number, status: string, 
+/**
+ * The unit type's floor-plan image (a photo hash: read it with `photo`),
+ * drawn under the rooms' outlines and the pins; none: drawn from the
+ * outlines alone.
+ */
+floor_plan: string | null, rooms: Array<RoomView>, 
 /**
  * Every defect of the unit, newest first.
  */
@@ -91,11 +97,10 @@ recheck: Array<RecheckItem>, choices: Choices, };
 
 export type RoomView = { id: string, kind: string, name: Text, 
 /**
- * The room's outline on the unit's floor plan (normalised).
+ * The room's outline on the unit's floor plan: a polygon in normalised
+ * image coordinates (empty: not outlined).
  */
-plan_area: Area | null, items: Array<ItemView>, };
-
-export type Area = { x: number, y: number, w: number, h: number, };
+outline: Array<Pin>, items: Array<ItemView>, };
 
 export type ItemView = { code: string, title: Text, standard: Text, method: Text, 
 /**
@@ -139,7 +144,15 @@ export type MarkView = { id: string, shape: ShapeView, };
 
 export type ShapeView = { "kind": "circle", x: number, y: number, r: number, } | { "kind": "arrow", x1: number, y1: number, x2: number, y2: number, } | { "kind": "label", x: number, y: number, text: string, };
 
-export type HistoryEntry = { at_ms: number, by: string, by_name: string, round: number, 
+export type HistoryEntry = { 
+/**
+ * When it happened by the server's clock: the order events are in.
+ */
+at_ms: number, 
+/**
+ * What the writer's device clock said, when it was off (shown beside).
+ */
+device_at_ms: number | null, by: string, by_name: string, round: number, 
 /**
  * found, assigned, reported_fixed, fix_retracted, rechecked, accepted_risk, withdrawn, edited.
  */
@@ -248,6 +261,14 @@ export function photo(hash: string, variant: string): Promise<string | null> {
  */
 export function recheck(project: string, unit: string, round: number, defect: string, passed: boolean, note: string, photo: string | null): Promise<UnitView> {
   return call('recheck', { project, unit, round, defect, passed, note, photo });
+}
+
+/**
+ * Withdraw a defect recorded in error, with the reason: it leaves every
+ * list and count and stays in the history.
+ */
+export function withdrawDefect(project: string, unit: string, round: number, defect: string, reason: string): Promise<UnitView> {
+  return call('withdraw_defect', { project, unit, round, defect, reason });
 }
 
 /**

@@ -37,6 +37,8 @@ const state = {
   formBusy: false,
   markup: null as Markup | null,
   recheck: null as Recheck | null,
+  /** The reason typed for withdrawing the defect open in the form. */
+  withdrawReason: '',
   signin: { server: localStorage.getItem('walkthrough.server') ?? 'http://127.0.0.1:8080', username: '', password: '', busy: false, error: null as string | null },
   /** The temporary password typed at sign-in, kept in memory only for the change that follows. */
   passwordChange: { old: '', next: '', again: '', busy: false, error: null as string | null },
@@ -151,22 +153,28 @@ function renderGrid(): Html {
 
 function renderUnit(u: UnitView): Html {
   const open = u.recheck.filter((r) => r.done === null).length;
+  // A withdrawn defect (recorded in error) leaves the lists; its history stays, folded away.
+  const live = u.defects.filter((d) => d.status !== 'withdrawn');
+  const withdrawn = u.defects.filter((d) => d.status === 'withdrawn');
   const tabs = u.rooms.map((r) => {
     const done = r.items.filter((i) => i.outcome).length;
     return html`<button class="tab ${state.tab === r.id ? 'active' : ''}" data-testid="room-tab-${r.id}" data-action="tab" data-tab="${r.id}">${pick(r.name)} <small>${done}/${r.items.length}</small></button>`;
   });
   const extra = html`${u.round > 1 ? html`<button class="tab ${state.tab === 'recheck' ? 'active' : ''}" data-testid="tab-recheck" data-action="tab" data-tab="recheck">${t('unit.recheck', { n: open })}</button>` : ''}
-    <button class="tab ${state.tab === 'defects' ? 'active' : ''}" data-testid="tab-defects" data-action="tab" data-tab="defects">${t('unit.defects', { n: u.defects.length })}</button>`;
+    <button class="tab ${state.tab === 'defects' ? 'active' : ''}" data-testid="tab-defects" data-action="tab" data-tab="defects">${t('unit.defects', { n: live.length })}</button>`;
   let content: HtmlValue = '';
   if (state.tab === 'recheck') content = renderRecheckList(u);
-  else if (state.tab === 'defects') content = u.defects.length ? u.defects.map((d) => renderDefectCard(d)) : html`<p class="muted">—</p>`;
+  else if (state.tab === 'defects') {
+    content = html`${live.length ? live.map((d) => renderDefectCard(d)) : html`<p class="muted">—</p>`}
+      ${withdrawn.length ? html`<details class="withdrawn" data-testid="withdrawn-list"><summary>${t('unit.withdrawn', { n: withdrawn.length })}</summary>${withdrawn.map((d) => renderDefectCard(d))}</details>` : ''}`;
+  }
   else {
     const room = u.rooms.find((r) => r.id === state.tab) ?? u.rooms[0];
     content = room ? room.items.map((it) => {
       const id = `item-${room.id}-${it.code}`;
       const btn = (o: string, key: string, cls: string) =>
         html`<button class="${cls} ${it.outcome === o ? 'selected' : ''}" data-testid="${id}-${key}" data-action="result" data-room="${room.id}" data-item="${it.code}" data-outcome="${o}">${t('item.' + key)}</button>`;
-      const defects = it.defects.map((did) => u.defects.find((d) => d.id === did)).filter(Boolean) as DefectView[];
+      const defects = it.defects.map((did) => live.find((d) => d.id === did)).filter(Boolean) as DefectView[];
       return html`<div class="item panel" data-testid="${id}" data-outcome="${it.outcome ?? ''}">
         <div class="item-text"><strong>${pick(it.title)}</strong>
           <div class="muted"><b>${t('item.standard')}</b> ${pick(it.standard)}</div>
@@ -184,7 +192,7 @@ function renderUnit(u: UnitView): Html {
       <span class="badge ${u.status}" data-testid="unit-status">${t('status.' + u.status)}</span></div>
     <nav class="tabs">${tabs}${extra}</nav>
     <div class="unit-body"><div class="unit-content">${content}</div>
-      <aside class="unit-plan"><h3>${t('unit.plan')}</h3>${planSvg(u.rooms, (r) => pick(r.name), u.defects.filter((d) => d.pin).map((d, i) => ({ pin: d.pin!, label: String(i + 1) })), state.tab)}</aside></div>
+      <aside class="unit-plan"><h3>${t('unit.plan')}</h3>${planSvg(u.rooms, (r) => pick(r.name), live.filter((d) => d.pin).map((d, i) => ({ pin: d.pin!, label: String(i + 1) })), state.tab, u.floor_plan)}</aside></div>
   </div>`;
 }
 
@@ -199,7 +207,7 @@ function renderDefectCard(d: DefectView): Html {
     <div class="row"><span class="badge ${d.status}" data-testid="defect-status-${d.id}">${t('dstatus.' + d.status)}</span>
       <strong>${pick(d.room_name)} · ${d.spot}</strong><span class="muted">${pick(d.category_name)} · ${t('severity.' + d.severity)}</span>
       <span class="grow"></span><span class="muted">${t('defect.round', { n: d.found_round })}${d.deadline_ms ? ' · ' + t('defect.deadline', { time: fmtTime(d.deadline_ms) }) : ''}</span>
-      <button data-action="edit-defect" data-defect="${d.id}" data-testid="open-defect-${d.id}">✎</button></div>
+      ${d.status === 'withdrawn' ? '' : html`<button data-action="edit-defect" data-defect="${d.id}" data-testid="open-defect-${d.id}" aria-label="${t('defect.edit')}">✎</button>`}</div>
     <p>${d.description}</p>
     <div class="photos">${d.photos.map((p, i) => photoFigure(p, `defect-photo-${d.id}-${i}`))}</div>
     ${renderHistory(d)}</div>`;
@@ -207,7 +215,7 @@ function renderDefectCard(d: DefectView): Html {
 
 function renderHistory(d: DefectView): Html {
   return html`<details class="history" data-testid="history-${d.id}"><summary>${t('defect.history')} (${d.history.length})</summary><ol>${d.history.map((h) =>
-    html`<li data-kind="${h.kind}"><span class="muted">${fmtTime(h.at_ms)} · ${t('defect.round', { n: h.round })}</span> <b>${h.by_name}</b> ${t('history.' + h.kind)}${h.passed === null ? '' : html` ${t(h.passed ? 'history.passed' : 'history.failed')}`} ${h.detail}</li>`)}</ol></details>`;
+    html`<li data-kind="${h.kind}"><span class="muted">${fmtTime(h.at_ms)}${h.device_at_ms === null ? '' : html` <span data-testid="device-time">(${t('history.deviceClock', { time: fmtTime(h.device_at_ms) })})</span>`} · ${t('defect.round', { n: h.round })}</span> <b>${h.by_name}</b> ${t('history.' + h.kind)}${h.passed === null ? '' : html` ${t(h.passed ? 'history.passed' : 'history.failed')}`} ${h.detail}</li>`)}</ol></details>`;
 }
 
 function renderRecheckList(u: UnitView): Html {
@@ -257,12 +265,22 @@ function renderDefectForm(f: DefectForm, u: UnitView): Html {
       <div class="photos">${f.photos.map((p, i) => photoFigure(p, `photo-thumb-${i}`, 'open-markup', i))}
         <label class="button add-photo">${t('defect.addPhoto')}<input type="file" accept="image/*" capture="environment" data-testid="photo-input" data-action="photo-file" hidden></label></div>
       <label>${t('defect.pin')}</label>
-      <div class="plan-pick" data-testid="plan" data-action="pin">${planSvg(u.rooms, (r) => pick(r.name), pins, f.room)}</div>
+      <div class="plan-pick" data-testid="plan" data-action="pin">${planSvg(u.rooms, (r) => pick(r.name), pins, f.room, u.floor_plan)}</div>
       ${f.pin ? html`<button type="button" data-action="unpin" data-testid="unpin">${t('defect.pinClear')}</button><span data-testid="pin-set" class="muted"> ${f.pin.x.toFixed(2)}, ${f.pin.y.toFixed(2)}</span>` : ''}
     </div></div>
+    ${f.id && withdrawable(u, f.id) ? html`<details class="withdraw" data-testid="withdraw"><summary>${t('withdraw.open')}</summary>
+      <p class="muted">${t('withdraw.hint')}</p>
+      <label>${t('withdraw.reason')}<textarea data-testid="withdraw-reason" data-bind="withdraw.reason" rows="2">${state.withdrawReason}</textarea></label>
+      <button type="button" class="fail" data-action="withdraw-defect" data-testid="withdraw-confirm" ${state.formBusy ? 'disabled' : ''}>${t('withdraw.confirm')}</button></details>` : ''}
     <div class="row actions"><button type="button" data-action="cancel-form" data-testid="defect-cancel">${t('defect.cancel')}</button><span class="grow"></span>
       <button class="primary" type="submit" data-testid="defect-save" ${state.formBusy ? 'disabled' : ''}>${t('defect.save')}</button></div>
   </form></div>`;
+}
+
+/** Open and recorded on this tablet's account (the core refuses the rest, in words). */
+function withdrawable(u: UnitView, id: string): boolean {
+  const d = u.defects.find((x) => x.id === id);
+  return !!d && !['verified', 'accepted_risk', 'withdrawn'].includes(d.status);
 }
 
 function renderMarkup(m: Markup, f: DefectForm): Html {
@@ -414,6 +432,7 @@ function bindValue(path: string, value: string) {
   else if (obj === 'form' && state.form) (state.form as unknown as Record<string, unknown>)[field] = value === '' && field !== 'spot' && field !== 'description' ? null : value;
   else if (obj === 'markup' && state.markup) state.markup.label = value;
   else if (obj === 'recheck' && state.recheck) state.recheck.note = value;
+  else if (obj === 'withdraw') state.withdrawReason = value;
 }
 
 root.addEventListener('input', (ev) => {
@@ -577,12 +596,18 @@ root.addEventListener('click', async (ev) => {
         break;
       case 'edit-defect': {
         const d = u?.defects.find((x) => x.id === a.defect);
-        if (d) { state.form = formFromDefect(d); state.formError = null; }
+        if (d) { state.form = formFromDefect(d); state.formError = null; state.withdrawReason = ''; }
         break;
       }
       case 'cancel-form': state.form = null; state.markup = null; break;
       case 'pin': {
         if (!state.form) return;
+        // Over a plan image, the image is the plan: pins are its coordinates.
+        const img = target.querySelector<HTMLImageElement>('.plan-image img');
+        if (img) {
+          state.form.pin = toNormalised((ev as MouseEvent).clientX, (ev as MouseEvent).clientY, img.getBoundingClientRect());
+          break;
+        }
         const svg = target.querySelector('svg');
         if (!svg) return;
         const box = svg.getBoundingClientRect();
@@ -608,6 +633,16 @@ root.addEventListener('click', async (ev) => {
         break;
       case 'open-recheck': state.recheck = { defect: a.defect!, note: '', photo: null, error: null, busy: false }; break;
       case 'close-recheck': state.recheck = null; break;
+      case 'withdraw-defect': {
+        const f = state.form;
+        if (!u || !f?.id) return;
+        state.formBusy = true; state.formError = null; render();
+        try {
+          state.unit = await api.withdrawDefect(u.project, u.unit, u.round, f.id, state.withdrawReason);
+          state.form = null; state.withdrawReason = '';
+        } finally { state.formBusy = false; }
+        break;
+      }
       case 'recheck-pass': case 'recheck-fail': {
         ev.preventDefault();
         const r = state.recheck;

@@ -1,26 +1,53 @@
-// The unit's floor plan, drawn from its rooms' outlines (they travel in the
-// project document, so the plan is there offline), with defect pins.
+// The unit's floor plan with defect pins: the unit type's uploaded plan
+// image (read through the app's `photo` command, so it is there offline once
+// fetched) with the rooms' outlines over it, or the outlines alone (the
+// demo's plans). Outlines and pins are normalised image coordinates.
 
 import type { Pin, RoomView } from './bindings.js';
 import { Html, html } from '../shared/dom.js';
 
 const W = 1000, H = 700;
 
-/** The room a point of the plan falls in, if any. */
-export function roomAt(rooms: RoomView[], p: Pin): RoomView | undefined {
-  return rooms.find((r) => r.plan_area && p.x >= r.plan_area.x && p.x <= r.plan_area.x + r.plan_area.w
-    && p.y >= r.plan_area.y && p.y <= r.plan_area.y + r.plan_area.h);
+/** Whether `p` lies inside (or on the edge of) the polygon `outline` (even-odd rule). */
+export function inOutline(outline: Pin[], p: Pin): boolean {
+  if (outline.length < 3) return false;
+  let inside = false;
+  for (let i = 0, j = outline.length - 1; i < outline.length; j = i++) {
+    const a = outline[i], b = outline[j];
+    if ((a.y > p.y) !== (b.y > p.y) && p.x < ((b.x - a.x) * (p.y - a.y)) / (b.y - a.y) + a.x) inside = !inside;
+  }
+  return inside;
 }
 
-/** The plan as SVG: rooms (the current one highlighted) and numbered pins. */
-export function planSvg(rooms: RoomView[], names: (r: RoomView) => string, pins: { pin: Pin; label: string; active?: boolean }[], current?: string): Html {
-  const roomsSvg = rooms.filter((r) => r.plan_area).map((r) => {
-    const a = r.plan_area!;
+/** The room a point of the plan falls in, if any. */
+export function roomAt(rooms: RoomView[], p: Pin): RoomView | undefined {
+  return rooms.find((r) => inOutline(r.outline, p));
+}
+
+/**
+ * The plan: rooms (the current one highlighted) and numbered pins. With
+ * `image` (a photo hash), an img element with data-photo that the page loads, with the
+ * outlines and pins stretched over it; without, an SVG of the outlines in a
+ * 10:7 box.
+ */
+export function planSvg(rooms: RoomView[], names: (r: RoomView) => string, pins: { pin: Pin; label: string; active?: boolean }[], current?: string, image?: string | null): Html {
+  const w = image ? 1000 : W, hh = image ? 1000 : H;
+  const mid = (o: Pin[]) => ({ x: o.reduce((a, p) => a + p.x, 0) / o.length, y: o.reduce((a, p) => a + p.y, 0) / o.length });
+  const roomsSvg = rooms.filter((r) => r.outline.length >= 3).map((r) => {
     const cls = r.id === current ? 'room current' : 'room';
-    return html`<g class="${cls}"><rect x="${a.x * W}" y="${a.y * H}" width="${a.w * W}" height="${a.h * H}"/>\
-<text x="${(a.x + a.w / 2) * W}" y="${(a.y + a.h / 2) * H}" text-anchor="middle">${names(r)}</text></g>`;
+    const m = mid(r.outline);
+    return html`<g class="${cls}" data-room="${r.id}"><polygon points="${r.outline.map((p) => `${(p.x * w).toFixed(1)},${(p.y * hh).toFixed(1)}`).join(' ')}" vector-effect="non-scaling-stroke"/>\
+<text x="${m.x * w}" y="${m.y * hh}" text-anchor="middle">${names(r)}</text></g>`;
   });
-  const pinsSvg = pins.map((p) => html`<g class="pin${p.active ? ' active' : ''}" transform="translate(${p.pin.x * W} ${p.pin.y * H})">\
+  if (!image) {
+    const pinsSvg = pins.map((p) => html`<g class="pin${p.active ? ' active' : ''}" transform="translate(${p.pin.x * W} ${p.pin.y * H})">\
 <circle r="18"/><text y="7" text-anchor="middle">${p.label}</text></g>`);
-  return html`<svg class="plan" viewBox="0 0 ${W} ${H}" preserveAspectRatio="xMidYMid meet">${roomsSvg}${pinsSvg}</svg>`;
+    return html`<svg class="plan" viewBox="0 0 ${W} ${H}" preserveAspectRatio="xMidYMid meet">${roomsSvg}${pinsSvg}</svg>`;
+  }
+  // Over an image the overlay stretches; a round-capped dot keeps its size.
+  const pinsSvg = pins.map((p) => html`<g class="pin${p.active ? ' active' : ''}" data-testid="plan-pin" data-x="${p.pin.x}" data-y="${p.pin.y}">\
+<line x1="${p.pin.x * w}" y1="${p.pin.y * hh}" x2="${p.pin.x * w}" y2="${p.pin.y * hh}" vector-effect="non-scaling-stroke"/>\
+<text x="${p.pin.x * w}" y="${p.pin.y * hh + 10}" text-anchor="middle">${p.label}</text></g>`);
+  return html`<div class="plan-image"><img data-photo="${image}" data-variant="preview" data-testid="plan-image" alt="">\
+<svg class="plan-overlay" viewBox="0 0 1000 1000" preserveAspectRatio="none">${roomsSvg}${pinsSvg}</svg></div>`;
 }

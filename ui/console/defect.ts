@@ -18,7 +18,7 @@ export interface RiskDecision {
 }
 export interface Place { unit: string; unit_number: string; floor: number; building: Named; room: Named; spot: string }
 export interface HistoryItem {
-  id: string; at: number; by: string; by_name: string; round: number; type: string;
+  id: string; at: number; device_at: number | null; by: string; by_name: string; round: number; type: string;
   kind: Record<string, Record<string, unknown>>; ignored: boolean;
 }
 export interface DefectDetail {
@@ -26,7 +26,7 @@ export interface DefectDetail {
   severity: string; source: string; trade: Named; responsible: Named | null; contractor: Named | null; status: string;
   found_round: number; found_by: string; found_by_name: string; found_at: number; first_deadline: number | null; current_deadline: number | null;
   overdue: boolean; failed_rechecks: number; closed_at: number | null; photos: { hash: string; marks: Shape[] }[];
-  pin: Point | null; plan: PlanRoom[]; risk: RiskDecision | null; history: HistoryItem[];
+  pin: Point | null; plan: PlanRoom[]; plan_image: string | null; risk: RiskDecision | null; history: HistoryItem[];
 }
 export interface RiskRow {
   defect: string; place: Place; category: Named; description: string; contractor: Named | null; risk: RiskDecision;
@@ -50,7 +50,7 @@ export const DEFECT_DICTS: Dicts = {
     'ev.assigned': 'Sent to {contractor}, deadline {deadline}', 'ev.reported_fixed': 'Reported fixed: {note}',
     'ev.fix_retracted': 'Fix report taken back: {note}', 'ev.rechecked.pass': 'Recheck passed {note}',
     'ev.rechecked.fail': 'Recheck failed {note}', 'ev.accepted_risk': 'Risk accepted: {answer} · plan: {plan}',
-    'ev.withdrawn': 'Withdrawn: {reason}', 'ev.edited': 'Edited {field}: {value}', 'ev.found': 'Recorded: {description}',
+    'ev.withdrawn': 'Withdrawn: {reason}', 'defect.deviceClock': '(device clock {time})', 'ev.edited': 'Edited {field}: {value}', 'ev.found': 'Recorded: {description}',
     'status.open': 'open', 'status.assigned': 'with contractor', 'status.failed_recheck': 'failed recheck',
     'status.reported_fixed': 'reported fixed', 'status.verified': 'verified', 'status.accepted_risk': 'accepted risk', 'status.withdrawn': 'withdrawn',
   },
@@ -70,7 +70,7 @@ export const DEFECT_DICTS: Dicts = {
     'ev.assigned': '派给 {contractor}，期限 {deadline}', 'ev.reported_fixed': '报告已整改：{note}',
     'ev.fix_retracted': '撤回整改报告：{note}', 'ev.rechecked.pass': '复验合格 {note}',
     'ev.rechecked.fail': '复验不合格 {note}', 'ev.accepted_risk': '接受风险：{answer} · 预案：{plan}',
-    'ev.withdrawn': '撤销：{reason}', 'ev.edited': '修改 {field}：{value}', 'ev.found': '记录问题：{description}',
+    'ev.withdrawn': '撤销：{reason}', 'defect.deviceClock': '（设备时钟 {time}）', 'ev.edited': '修改 {field}：{value}', 'ev.found': '记录问题：{description}',
     'status.open': '待派单', 'status.assigned': '整改中', 'status.failed_recheck': '复验不合格',
     'status.reported_fixed': '已报整改', 'status.verified': '已通过复验', 'status.accepted_risk': '已接受风险', 'status.withdrawn': '已撤销',
   },
@@ -81,7 +81,7 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** Photos fetched with the session's token (the blob API needs it), kept as object URLs. */
 const photoUrls = new Map<string, string>();
-async function photoUrl(ctx: Ctx, hash: string): Promise<string> {
+export async function photoUrl(ctx: Ctx, hash: string): Promise<string> {
   let url = photoUrls.get(hash);
   if (!url) {
     const res = await fetch(`/api/v1/blobs/${hash}`, { headers: ctx.api.authHeaders() });
@@ -151,7 +151,11 @@ export async function defectPanel(ctx: Ctx, project: string, id: string, close: 
       .catch(e => box.setAttribute('data-error', String(e)));
   }
   const plan = h('div', { testid: 'defect-plan' });
-  if (d.plan.length > 0) setHtml(plan, planSvg(d, (x) => ctx.i18n.pick(x)));
+  if (d.plan.length > 0 || d.plan_image) {
+    setHtml(plan, planSvg(d, (x) => ctx.i18n.pick(x)));
+    const img = plan.querySelector<HTMLImageElement>('img[data-hash]');
+    if (img) photoUrl(ctx, img.dataset.hash!).then(url => { img.src = url; }).catch(e => img.setAttribute('data-error', String(e)));
+  }
   const closed = d.status === 'verified' || d.status === 'withdrawn';
   const riskArea = h('div', { testid: 'risk-area' });
   const reload = () => { changed(); };
@@ -182,7 +186,7 @@ export async function defectPanel(ctx: Ctx, project: string, id: string, close: 
       fact(t('defect.failed'), String(d.failed_rechecks)),
       fact(t('defect.closed'), when(d.closed_at)))),
     h('h4', {}, t('defect.photos')), d.photos.length ? photos : h('p', { class: 'muted' }, t('defect.noPhotos')),
-    d.plan.length ? [h('h4', {}, t('defect.plan')), plan] : null,
+    d.plan.length || d.plan_image ? [h('h4', {}, t('defect.plan')), plan] : null,
     h('h4', {}, t('defect.history')),
     h('table', { testid: 'defect-history' },
       h('thead', {}, h('tr', {}, ['when', 'who', 'round', 'event'].map(k => h('th', {}, t(`defect.${k}`))))),
@@ -190,7 +194,7 @@ export async function defectPanel(ctx: Ctx, project: string, id: string, close: 
         h('tr', { testid: 'history-row', 'data-type': 'found' }, h('td', {}, when(d.found_at)), h('td', {}, d.found_by_name),
           h('td', { class: 'num' }, String(d.found_round)), h('td', {}, t('ev.found', { description: d.description }))),
         d.history.map(e => h('tr', { testid: 'history-row', 'data-type': e.type },
-        h('td', {}, when(e.at)), h('td', {}, e.by_name), h('td', { class: 'num' }, String(e.round)),
+        h('td', {}, when(e.at), e.device_at === null ? '' : h('div', { class: 'muted', testid: 'device-time' }, t('defect.deviceClock', { time: when(e.device_at) }))), h('td', {}, e.by_name), h('td', { class: 'num' }, String(e.round)),
         h('td', {}, eventText(ctx, e, (c) => names.get(c) ?? c), e.ignored ? ` ${t('defect.ignored')}` : ''))))),
     riskArea);
 }

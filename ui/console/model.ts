@@ -4,7 +4,7 @@
 export interface Text { zh: string; en: string }
 export type RoomKind = 'entrance' | 'living' | 'dining' | 'bedroom' | 'study' | 'kitchen' | 'bathroom' | 'balcony' | 'utility' | 'other';
 export const ROOM_KINDS: RoomKind[] = ['entrance', 'living', 'dining', 'bedroom', 'study', 'kitchen', 'bathroom', 'balcony', 'utility', 'other'];
-export interface Room { id: string; kind: RoomKind; name: Text; plan_area?: unknown }
+export interface Room { id: string; kind: RoomKind; name: Text; plan_area?: unknown; outline?: { x: number; y: number }[] }
 export interface Material { element: string; name: Text; spec: string; supplier: string; supplier_installs: boolean }
 export interface UnitType { id: string; name: Text; area_m2?: number | null; floor_plan?: string | null; template: string; rooms: Room[]; materials: Material[] }
 export interface Item {

@@ -10,6 +10,7 @@ import { dashboard } from './dashboard.js';
 import { issued as issuedReports } from './issued.js';
 import { company } from './company.js';
 import { risks } from './risks.js';
+import { currentOutlines, outlineEditor } from './outlines.js';
 import {
   Category, ColumnMapping, Contractor, Item, Material, Project, ROOM_KINDS, RoundAssignment, RoundPlan, Text, UnitPreview,
   UNIT_COLUMNS, assignedUnits, listFromText, mappingQuery, nextRound, roomsFromText, rowLabel,
@@ -203,11 +204,23 @@ const unitTypes: Page = {
         h('p', {}, t('ut.floorPlan'), ': ', ut.floor_plan
           ? h('a', { testid: `floorplan-link-${ut.id}`, href: '#', onclick: async (e: Event) => { e.preventDefault(); await openBlob(ctx, ut.floor_plan!); } }, ut.floor_plan.slice(0, 12))
           : h('span', { class: 'muted' }, t('ut.noFloorPlan')), ' ', plan, planErr),
+        ut.floor_plan ? outlinesBlock(ut) : null,
         h('details', {}, h('summary', {}, t('ut.materials', { n: ut.materials.length })),
           h('table', { class: 'small' }, ut.materials.map(m => h('tr', {}, h('td', {}, m.element), h('td', {}, ctx.i18n.pick(m.name)), h('td', {}, m.spec),
             h('td', {}, ctx.i18n.pick(p.contractors.find(c => c.id === m.supplier)?.name)), h('td', {}, m.supplier_installs ? t('mat.installs') : t('mat.deliversOnly')),
             h('td', {}, h('button', { onclick: () => void save(ctx, [{ op: 'remove_material', unit_type: ut.id, element: m.element }], matErr) }, t('remove')))))),
           matForm, matErr));
+    };
+    // Room outlines on the uploaded plan image: a count, and the editor on demand.
+    const outlinesBlock = (ut: Project['unit_types'][number]) => {
+      const holder = h('div', { testid: `outlines-${ut.id}` });
+      const drawn = Object.values(currentOutlines(ut)).filter((o) => o.length >= 3).length;
+      const open = h('button', { type: 'button', testid: `outlines-open-${ut.id}`, onclick: () => {
+        open.hidden = true;
+        holder.append(outlineEditor(ctx, ut, (edit, e) => save(ctx, [edit], e), () => { void ctx.refresh(); }));
+      } }, t('outline.open'));
+      holder.append(h('p', {}, h('span', { class: 'muted', testid: `outlines-count-${ut.id}` }, t('outline.count', { drawn, rooms: ut.rooms.length })), ' ', open));
+      return holder;
     };
     const form: HTMLFormElement = h('form', { class: 'panel', testid: 'new-unit-type', onsubmit: (e: Event) => {
       e.preventDefault();

@@ -81,7 +81,7 @@ function itemHtml(i: Item): Html {
     <p><strong>${i18n.pick(i.room)}</strong> · ${i.spot} · ${i18n.pick(i.category)}</p>
     <p data-testid="description">${i.description}</p>
     <p class="muted" data-testid="deadline">${i.deadline ? t('deadline', { date: when(i.deadline) }) : t('noDeadline')}</p>
-    <div class="row">${i.plan.length ? planSvg(i, (x) => i18n.pick(x)) : ''}</div>
+    <div class="row">${i.plan.length || i.plan_image ? planSvg(i, (x) => i18n.pick(x)) : ''}</div>
     <div class="photos">${photos}</div>
     ${fix}
     <div class="actions row">

@@ -7,7 +7,7 @@ function item(defect: string, building: string, status: Item['status'], rounds: 
     defect, unit: `${building}-0101`, unit_number: '0101', floor: 1, building: { id: building, name: { zh: building, en: building } },
     room: { zh: '厨房', en: 'Kitchen' }, spot: 'sink', description: 'leak', category: { zh: '渗漏水', en: 'Leakage' },
     severity: 'major', status, attempt: 1, deadline: 0, overdue: false, found_round: rounds[0], rounds, photos: [],
-    pin: { x: 0.25, y: 0.5 }, plan: [{ name: { zh: '厨房', en: 'Kitchen' }, area: { x: 0, y: 0, w: 0.5, h: 1 }, here: true }],
+    pin: { x: 0.25, y: 0.5 }, plan_image: null, plan: [{ name: { zh: '厨房', en: 'Kitchen' }, outline: [{ x: 0, y: 0 }, { x: 0.5, y: 0 }, { x: 0.5, y: 1 }, { x: 0, y: 1 }], here: true }],
     fix: null, undo_until: null,
   };
 }
@@ -51,6 +51,10 @@ test('marks and the pin are drawn where they are stored, text escaped', () => {
   assert.match(svg, /x2="50.00" y2="50.00"/);
   assert.match(svg, /&lt;空鼓&gt;/);
   const plan = String(planSvg(items[0], (t) => t.zh));
-  assert.match(plan, /data-testid="pin" cx="25" cy="50"/);
-  assert.match(plan, /fill="#ffe0b2"/);
+  assert.match(plan, /data-testid="pin" data-x="0.25" data-y="0.5" x1="25.00" y1="50.00"/);
+  assert.match(plan, /points="0.00,0.00 50.00,0.00 50.00,100.00 0.00,100.00" fill="rgba\(255, 160, 60, 0.35\)"/);
+  assert.doesNotMatch(plan, /<img/, 'no plan image: outlines alone');
+  const withImage = String(planSvg({ ...items[0], plan_image: 'ab"c' }, (t) => t.zh));
+  assert.match(withImage, /<img data-hash="ab&quot;c" data-testid="plan-image"/);
+  assert.match(withImage, /class="plan-overlay"/);
 });

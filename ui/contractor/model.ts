@@ -28,6 +28,8 @@ export interface Item {
   photos: { hash: string; marks: Shape[] }[];
   pin: Point | null;
   plan: PlanRoom[];
+  /** The unit type's floor-plan image (a photo hash), drawn under the pin. */
+  plan_image: string | null;
   fix: { note: string; photo: string | null; at: number } | null;
   undo_until: number | null;
 }

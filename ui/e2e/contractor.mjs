@@ -2,6 +2,7 @@
 //   node contractor.mjs fix     URL PATH PHOTO FIX_DEFECT UNDO_DEFECT
 //   node contractor.mjs view    URL PATH
 //   node contractor.mjs refused URL PATH
+//   node contractor.mjs plan    URL PATH DEFECT   (the floor-plan image and the pin over it)
 // Prints one JSON object for the Rust test to check.
 import { launch, artefact } from './browser.mjs';
 
@@ -35,6 +36,19 @@ try {
     out.statusEn = await page.locator('[data-testid="status"]').first().innerText();
     await page.click('[data-testid="lang"]');
 
+    if (mode === 'plan') {
+      const card = page.locator(`[data-defect="${photo}"]`);
+      const img = card.locator('img[data-testid="plan-image"]');
+      await card.locator('img[data-testid="plan-image"][data-loaded="true"]').waitFor();
+      await page.waitForFunction((d) => document.querySelector(`[data-defect="${d}"] img[data-testid="plan-image"]`)?.naturalWidth > 0, photo);
+      out.planWidth = await img.evaluate((i) => i.naturalWidth);
+      const box = await img.boundingBox();
+      // (A zero-length, round-capped line: its box is a point.)
+      const pin = await card.locator('[data-testid="pin"]').evaluate((e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; });
+      out.pin = { x: (pin.x + pin.width / 2 - box.x) / box.width, y: (pin.y + pin.height / 2 - box.y) / box.height };
+      out.rooms = await card.locator('[data-testid="plan"] polygon').count();
+      await card.screenshot({ path: artefact('contractor-plan.png') });
+    }
     if (mode === 'fix') {
       const card = page.locator(`[data-defect="${fixDefect}"]`);
       await card.locator('img[data-loaded="true"]').first().waitFor();

@@ -13,7 +13,7 @@ export type Shape =
   | { arrow: { from: Point; to: Point } }
   | { label: { at: Point; text: string } };
 /** A room of the unit type's floor plan; `here` is the defect's room. */
-export type PlanRoom = { name: I18nText; area: Rect; here: boolean };
+export type PlanRoom = { name: I18nText; outline: Point[]; here: boolean };
 
 /** SVG markup (viewBox 0 0 100 100, stretched over the photo) for the marks; every value escaped. */
 export function marksSvg(marks: Shape[]): Html {
@@ -34,11 +34,36 @@ export function marksSvg(marks: Shape[]): Html {
   return html`<svg viewBox="0 0 100 100" preserveAspectRatio="none" data-testid="marks" data-count="${marks.length}" fill="none" stroke="#e62828" stroke-width="0.8" font-size="5"><defs><marker id="head" markerWidth="6" markerHeight="6" refX="5" refY="3" orient="auto"><path d="M0,0 L6,3 L0,6" stroke="#e62828" /></marker></defs>${parts}</svg>`;
 }
 
-/** The unit's floor plan (its rooms) with the defect's room shaded and the pin. */
-export function planSvg(item: { plan: PlanRoom[]; pin: Point | null }, pick: (t: I18nText) => string): Html {
-  const n = (v: number) => Number(v) * 100;
-  const rooms = item.plan.map((r) =>
-    html`<rect x="${n(r.area.x)}" y="${n(r.area.y)}" width="${n(r.area.w)}" height="${n(r.area.h)}" fill="${r.here ? '#ffe0b2' : '#fff'}" stroke="#888" stroke-width="0.5" /><text x="${n(r.area.x + 0.02)}" y="${n(r.area.y + 0.08)}" font-size="5" fill="#555">${pick(r.name)}</text>`);
-  const pin = item.pin ? html`<circle data-testid="pin" cx="${n(item.pin.x)}" cy="${n(item.pin.y)}" r="2.5" fill="#e62828" />` : '';
-  return html`<svg class="plan" data-testid="plan" viewBox="0 0 100 100" preserveAspectRatio="none">${rooms}${pin}</svg>`;
+/** SVG `points` for a polygon in normalised coordinates, in a 0–100 viewBox. */
+export function polygonPoints(outline: Point[]): string {
+  return outline.map((p) => `${(Number(p.x) * 100).toFixed(2)},${(Number(p.y) * 100).toFixed(2)}`).join(' ');
+}
+
+/** The middle of an outline (the mean of its corners), where its name goes. */
+export function outlineMiddle(outline: Point[]): Point {
+  const n = Math.max(outline.length, 1);
+  return { x: outline.reduce((a, p) => a + p.x, 0) / n, y: outline.reduce((a, p) => a + p.y, 0) / n };
+}
+
+/**
+ * The unit's floor plan with the defect's room shaded and the pin. Over the
+ * uploaded plan image when there is one (an img element with data-hash that the page
+ * loads; the overlay is stretched over it, as marks over a photo, since pins
+ * and outlines are normalised image coordinates), else the outlines alone.
+ * The pin is a round-capped dot whose size does not stretch with the image.
+ */
+export function planSvg(item: { plan: PlanRoom[]; pin: Point | null; plan_image?: string | null }, pick: (t: I18nText) => string): Html {
+  const n = (v: number) => (Number(v) * 100).toFixed(2);
+  const image = item.plan_image ?? null;
+  const rooms = item.plan.map((r) => {
+    const mid = outlineMiddle(r.outline);
+    const fill = r.here ? 'rgba(255, 160, 60, 0.35)' : image ? 'none' : '#fff';
+    return html`<polygon points="${polygonPoints(r.outline)}" fill="${fill}" stroke="#888" stroke-width="1" vector-effect="non-scaling-stroke" /><text x="${n(mid.x)}" y="${n(mid.y)}" text-anchor="middle" font-size="4" fill="#555">${pick(r.name)}</text>`;
+  });
+  const pin = item.pin
+    ? html`<line data-testid="pin" data-x="${item.pin.x}" data-y="${item.pin.y}" x1="${n(item.pin.x)}" y1="${n(item.pin.y)}" x2="${n(item.pin.x)}" y2="${n(item.pin.y)}" stroke="#e62828" stroke-width="12" stroke-linecap="round" vector-effect="non-scaling-stroke" />`
+    : '';
+  const overlay = html`<svg class="${image ? 'plan-overlay' : 'plan'}" ${image ? '' : html`data-testid="plan"`} viewBox="0 0 100 100" preserveAspectRatio="none">${rooms}${pin}</svg>`;
+  if (!image) return overlay;
+  return html`<div class="plan-image" data-testid="plan"><img data-hash="${image}" data-testid="plan-image" alt="">${overlay}</div>`;
 }

@@ -176,6 +176,9 @@ commands! {
     /// Recheck an earlier defect: passed, or failed again with a note (and a photo).
     /// `photo` is the hash of a photo taken with `take_photo`.
     recheck(project: String, unit: String, round: u32, defect: String, passed: bool, note: String, photo: Option<String>) -> UnitView;
+    /// Withdraw a defect recorded in error, with the reason: it leaves every
+    /// list and count and stays in the history.
+    withdraw_defect(project: String, unit: String, round: u32, defect: String, reason: String) -> UnitView;
     /// Sync now: documents both ways, then photos up.
     sync_now() -> AppStatus;
 }
@@ -260,7 +263,6 @@ pub fn bindings() -> String {
         StatusCounts,
         UnitView,
         RoomView,
-        Area,
         ItemView,
         RecheckItem,
         Choices,
@@ -312,8 +314,16 @@ impl App {
         &mut self.store
     }
 
+    /// The time events are dated by: the device's clock corrected by its
+    /// offset from the server's at the last sync (see `defect.rs`).
     fn now(&self) -> Time {
-        (self.clock)()
+        let offset = self.store.clock_offset_ms().unwrap_or(0);
+        (self.clock)() + chrono::Duration::milliseconds(offset)
+    }
+
+    /// A sync client for `s`, measuring the clock offset by this device's clock.
+    fn client(&self, s: &SessionRecord) -> SyncClient {
+        SyncClient::new(&s.server).with_token(s.login.token.clone()).with_clock(self.clock.clone())
     }
 
     fn session(&self) -> Res<Option<SessionRecord>> {
@@ -524,7 +534,7 @@ impl App {
                 id: room.id.to_string(),
                 kind: format!("{:?}", room.kind).to_lowercase(),
                 name: Text::from(&room.name),
-                plan_area: room.plan_area.map(|a| Area { x: a.x, y: a.y, w: a.w, h: a.h }),
+                outline: room.outline().into_iter().map(|p| Pin { x: p.x, y: p.y }).collect(),
                 items: checklist
                     .iter()
                     .filter(|e| e.room.id == room.id)
@@ -592,6 +602,7 @@ impl App {
             unit_type: Text::from(&ut.name),
             round: round.0,
             status: record.status(&p, round).as_str().into(),
+            floor_plan: ut.floor_plan.clone().filter(|h| crate::photos::is_hash(h)),
             rooms,
             defects,
             recheck,
@@ -702,6 +713,7 @@ impl App {
                     events: Vec::new(),
                 };
                 rules::check_defect(&p, &d)?;
+                rules::check_pin_placed(&p, None, &d)?;
                 let photos = self.form_photos(&form)?;
                 for (h, _) in &photos {
                     self.known_photo(h.as_str())?;
@@ -734,6 +746,7 @@ impl App {
                 new.responsible = opt(&form.responsible).map(ContractorId::new);
                 new.pin = pin;
                 rules::check_defect(&p, &new)?;
+                rules::check_pin_placed(&p, Some(old), &new)?;
                 let mut edits = Vec::new();
                 if new.spot != old.spot {
                     edits.push(DefectEdit::Spot(new.spot.clone()));
@@ -877,13 +890,14 @@ impl App {
         if !passed && note.trim().is_empty() {
             return Err(AppError::invalid("say what is still wrong when a recheck fails"));
         }
-        let at = self.now();
+        let at = d.next_event_time(self.now());
         let hash = photo.filter(|p| !p.is_empty()).map(|h| self.known_photo(&h)).transpose()?;
         let new_deadline =
             if passed { None } else { p.categories.get(&d.category).map(|c| rules::deadline_for(c, at)) };
         let event = DefectEvent {
             id: EventId::new_v7(),
             at,
+            device_at: walkthrough_core::defect::device_reading(at, (self.clock)()),
             by: me.clone(),
             round: RoundNo(round),
             kind: EventKind::Rechecked { passed, note: note.trim().to_owned(), photo: hash.clone(), new_deadline },
@@ -897,6 +911,29 @@ impl App {
             }
             doc.add_event(id, &event)
         })?;
+        self.open_unit(project, unit, round)
+    }
+
+    /// Withdraw a defect recorded in error, with the reason (the inspector
+    /// who recorded it, or the CS center). It leaves the lists and counts
+    /// and stays in the history.
+    pub fn withdraw_defect(
+        &mut self,
+        project: String,
+        unit: String,
+        round: u32,
+        defect: String,
+        reason: String,
+    ) -> Res<UnitView> {
+        let s = self.session()?.ok_or_else(|| AppError::new("not_signed_in", "sign in first"))?;
+        let p = self.project(&project)?;
+        let uid = UnitId::new(&unit);
+        let id = DefectId::parse(&defect).ok_or_else(|| AppError::invalid(format!("{defect:?} is not a defect id")))?;
+        let record = self.store.unit(&p.id, &uid)?;
+        let d = record.defects.get(&id).ok_or_else(|| AppError::invalid(format!("no defect {defect} here")))?;
+        let mut event = rules::withdraw(d, &s.writer(), &reason, RoundNo(round), self.now(), EventId::new_v7())?;
+        event.device_at = walkthrough_core::defect::device_reading(event.at, (self.clock)());
+        self.store.edit_unit(&p.id, &uid, |doc| doc.add_event(id, &event))?;
         self.open_unit(project, unit, round)
     }
 
@@ -928,7 +965,7 @@ impl App {
     }
 
     fn sync_all(&mut self, s: &SessionRecord) -> Res<()> {
-        let client = SyncClient::new(&s.server).with_token(s.login.token.clone());
+        let client = self.client(s);
         let progress = self.progress.clone();
         let mut rejected = Vec::new();
         for project in &s.login.user.projects {

@@ -138,6 +138,10 @@ pub struct UnitView {
     pub unit_type: Text,
     pub round: u32,
     pub status: String,
+    /// The unit type's floor-plan image (a photo hash: read it with `photo`),
+    /// drawn under the rooms' outlines and the pins; none: drawn from the
+    /// outlines alone.
+    pub floor_plan: Option<String>,
     pub rooms: Vec<RoomView>,
     /// Every defect of the unit, newest first.
     pub defects: Vec<DefectView>,
@@ -151,17 +155,10 @@ pub struct RoomView {
     pub id: String,
     pub kind: String,
     pub name: Text,
-    /// The room's outline on the unit's floor plan (normalised).
-    pub plan_area: Option<Area>,
+    /// The room's outline on the unit's floor plan: a polygon in normalised
+    /// image coordinates (empty: not outlined).
+    pub outline: Vec<Pin>,
     pub items: Vec<ItemView>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, TS)]
-pub struct Area {
-    pub x: f64,
-    pub y: f64,
-    pub w: f64,
-    pub h: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
@@ -301,7 +298,10 @@ impl From<&ShapeView> for Shape {
 /// One line of a defect's history.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct HistoryEntry {
+    /// When it happened by the server's clock: the order events are in.
     pub at_ms: f64,
+    /// What the writer's device clock said, when it was off (shown beside).
+    pub device_at_ms: Option<f64>,
     pub by: String,
     pub by_name: String,
     pub round: u32,
@@ -358,6 +358,7 @@ pub(crate) fn defect_view(project: &Project, d: &Defect, photo_available: &dyn F
         |t: Option<&I18nText>, id: &str| t.map(Text::from).unwrap_or_else(|| Text { zh: id.into(), en: id.into() });
     let mut history = vec![HistoryEntry {
         at_ms: ms(d.found_at),
+        device_at_ms: None,
         by: d.found_by.to_string(),
         by_name: person_name(project, &d.found_by),
         round: d.found_round.0,
@@ -383,6 +384,7 @@ pub(crate) fn defect_view(project: &Project, d: &Defect, photo_available: &dyn F
         };
         history.push(HistoryEntry {
             at_ms: ms(e.at),
+            device_at_ms: e.device_at.map(ms),
             by: e.by.to_string(),
             by_name: person_name(project, &e.by),
             round: e.round.0,

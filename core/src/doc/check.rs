@@ -63,6 +63,16 @@ pub fn may_write_event(role: Role, kind: &EventKind) -> bool {
     }
 }
 
+/// May `writer` withdraw a defect `found_by` recorded? Its finder (an
+/// inspector withdraws only their own mistakes) or the CS center.
+pub fn may_withdraw(writer: &Writer, found_by: &UserId) -> bool {
+    match writer.role {
+        Role::CsAdmin => true,
+        Role::Inspector => &writer.user == found_by,
+        Role::Engineer | Role::Contractor => false,
+    }
+}
+
 /// What the role may not write, in words (for a refusal).
 fn event_refusal(role: Role, kind: &EventKind) -> String {
     let what = match kind {
@@ -349,8 +359,17 @@ impl Ctx<'_> {
                     return Err(format!("the photo of {what} is not a photo hash (64 lowercase hex characters)"));
                 }
             }
-            EventKind::Withdrawn { reason } if !text_ok(reason) || reason.trim().is_empty() => {
-                return Err(format!("{what} needs a reason of 1–{MAX_TEXT_CHARS} characters"));
+            EventKind::Withdrawn { reason } => {
+                if !text_ok(reason) || reason.trim().is_empty() {
+                    return Err(format!("{what} needs a reason of 1–{MAX_TEXT_CHARS} characters"));
+                }
+                let found_by =
+                    self.defects_obj.as_ref().and_then(|o| super::get_str(self.doc, o, &format!("{defect}/found_by")));
+                if !found_by.is_some_and(|f| may_withdraw(self.writer, &UserId::new(&f))) {
+                    return Err(format!(
+                        "{what}: only the inspector who recorded the defect or the CS center may withdraw it"
+                    ));
+                }
             }
             EventKind::Edited { field, value } => {
                 if !EDITABLE_FIELDS.contains(&field.as_str()) {

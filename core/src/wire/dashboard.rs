@@ -34,7 +34,11 @@ pub struct DefectPlace {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HistoryItem {
     pub id: EventId,
+    /// When, by the server's clock (the order of the history).
     pub at: i64,
+    /// What the writer's device clock said, when it was off.
+    #[serde(default)]
+    pub device_at: Option<i64>,
     pub by: UserId,
     /// The person's name in the project (the id when unknown).
     pub by_name: String,
@@ -76,6 +80,8 @@ pub struct DefectDetail {
     pub photos: Vec<PhotoView>,
     pub pin: Option<Point>,
     pub plan: Vec<PlanRoom>,
+    /// The unit type's floor-plan image (a blob), drawn under the pin.
+    pub plan_image: Option<PhotoHash>,
     /// The accepted risk as it stands (latest answer), if accepted.
     pub risk: Option<RiskDecision>,
     /// Every event, in the order the status is folded from.

@@ -5,7 +5,7 @@
 use crate::defect::{DefectStatus, Shape};
 use crate::dispatch::ListItem;
 use crate::ids::*;
-use crate::model::{I18nText, Point, Rect};
+use crate::model::{I18nText, Point};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -85,6 +85,8 @@ pub struct ContractorItem {
     pub pin: Option<Point>,
     /// The unit type's rooms on its floor plan, to place the pin.
     pub plan: Vec<PlanRoom>,
+    /// The unit type's floor-plan image (a blob), drawn under the pin.
+    pub plan_image: Option<PhotoHash>,
     /// The current "fixed" report, if any.
     pub fix: Option<FixView>,
     /// Until when the report can be undone.
@@ -100,7 +102,8 @@ pub struct PhotoView {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlanRoom {
     pub name: I18nText,
-    pub area: Rect,
+    /// The room's outline (a polygon, normalised image coordinates).
+    pub outline: Vec<Point>,
     /// The defect's room.
     pub here: bool,
 }

@@ -93,12 +93,14 @@ pub fn project() -> Project {
                     kind: RoomKind::Kitchen,
                     name: i18n("kitchen"),
                     plan_area: Some(Rect { x: 0.0, y: 0.0, w: 0.5, h: 1.0 }),
+                    outline: vec![],
                 },
                 Room {
                     id: "bath".into(),
                     kind: RoomKind::Bathroom,
                     name: i18n("bath"),
                     plan_area: Some(Rect { x: 0.5, y: 0.0, w: 0.5, h: 1.0 }),
+                    outline: vec![],
                 },
             ],
             materials: vec![
@@ -252,7 +254,7 @@ pub fn defect(unit: &str, category: &str, round: u32, found_at: Time) -> Defect 
 }
 
 pub fn event(at: Time, by: &str, round: u32, kind: EventKind) -> DefectEvent {
-    DefectEvent { id: event_id(at), at, by: by.into(), round: RoundNo(round), kind }
+    DefectEvent { id: event_id(at), at, device_at: None, by: by.into(), round: RoundNo(round), kind }
 }
 
 pub fn assigned(h: i64, contractor: &str, deadline_h: i64, round: u32) -> DefectEvent {
