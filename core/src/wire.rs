@@ -178,12 +178,21 @@ pub struct EditRequest {
     pub edits: Vec<crate::setup::ProjectEdit>,
 }
 
-/// Which column of a unit list holds what, by header text. A column left
-/// out is found by its usual English or Chinese header.
+/// Which column of a unit list holds what, by header text, and which row
+/// is the header. A column left out is found by its usual English or
+/// Chinese header; the header row, as the first row naming the columns.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColumnMapping {
+    /// The header's row as the spreadsheet numbers it (1-based, counting
+    /// title, note and blank rows above it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_row: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub building: Option<String>,
+    /// Optional: the entrance (单元) within the building; when present it
+    /// is part of the unit's address (`<entrance>-<number>`) and id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entrance: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub floor: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -199,7 +208,8 @@ pub struct ColumnMapping {
     pub new_unit_types: bool,
 }
 
-/// One problem with one row of an imported file (1-based, the header is row 1).
+/// One problem with one row of an imported file, numbered as the
+/// spreadsheet shows it (1-based, title and blank rows counted).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowError {
     pub row: usize,
@@ -215,7 +225,12 @@ impl std::fmt::Display for RowError {
 /// What importing a unit list would do, before anything is stored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UnitPreview {
+    /// The header row used (as the spreadsheet numbers it) and its cells.
+    pub header_row: usize,
     pub headers: Vec<String>,
+    /// The first rows of the file (a few cells of each, shortened), to
+    /// choose the header row from.
+    pub first_rows: Vec<Vec<String>>,
     /// The mapping used: the given one, with the rest found by header.
     pub mapping: ColumnMapping,
     /// The units the file adds (all of them, in file order).

@@ -453,6 +453,10 @@ impl FromRequestParts<AppState> for Session {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Already looked up for this request (`engineers_read_only`).
+        if let Some(s) = parts.extensions.get::<Session>() {
+            return Ok(s.clone());
+        }
         let bearer = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         let (token, by_cookie) = match bearer {
             Some(h) => match h.strip_prefix("Bearer ") {
@@ -521,6 +525,36 @@ impl FromRequestParts<AppState> for AuthUser {
         }
         Ok(AuthUser { user: s.user, projects: s.projects })
     }
+}
+
+/// Engineers (the project department) read their projects' dashboard,
+/// reports, lists and issued reports; they change nothing. Every request
+/// of an engineer's session but a read (GET, HEAD) and their own sign-out
+/// and password change is refused here, before any handler runs, whatever
+/// the route, so a write route added later cannot forget it.
+pub async fn engineers_read_only(
+    State(st): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let own_account = ["/auth/login", "/auth/logout", "/auth/password"];
+    let (mut parts, body) = req.into_parts();
+    let writes = !matches!(parts.method, Method::GET | Method::HEAD);
+    if writes && !own_account.iter().any(|p| parts.uri.path().ends_with(p)) {
+        if let Ok(s) = Session::from_request_parts(&mut parts, &st).await {
+            let engineer = s.user.role == Role::Engineer;
+            // The handler's extractor takes it from here instead of the store.
+            parts.extensions.insert(s);
+            if engineer {
+                return ApiError::Forbidden(
+                    "engineer accounts are read-only: the CS center dispatches, sets up projects and issues reports"
+                        .into(),
+                )
+                .into_response();
+            }
+        }
+    }
+    next.run(axum::extract::Request::from_parts(parts, body)).await
 }
 
 // ---------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 //! The CS center's console API: thin handlers over `setup` and `import`.
 //! Every one checks that the signed-in user is a CS-center admin with the
 //! project in scope (their company's projects) before anything is read or
-//! changed, and forgets the cached project model after a change.
+//! changed, and forgets the cached project model after a change; the
+//! project model and round progress are also read by the project's
+//! engineers (who change nothing: `auth::engineers_read_only`).
 //!
 //!   GET  /projects                                   projects the user may see
 //!   POST /projects                                   create one (NewProjectRequest)
@@ -115,7 +117,8 @@ async fn get_project(
     Path(project): Path<String>,
 ) -> Result<Json<Project>, ApiError> {
     let project = ProjectId::new(project);
-    require_admin(&user, &project)?;
+    // Engineers read it too: the dashboard names buildings, units and people.
+    crate::report::require_reader(&user, &project)?;
     blocking(move || Ok(Json(setup::read_project(st.store.as_ref(), &project)?))).await
 }
 
@@ -273,7 +276,7 @@ async fn round_progress(
     Path((project, round)): Path<(String, u32)>,
 ) -> Result<Json<Vec<walkthrough_core::setup::InspectorProgress>>, ApiError> {
     let project = ProjectId::new(project);
-    require_admin(&user, &project)?;
+    crate::report::require_reader(&user, &project)?;
     blocking(move || {
         let model = setup::read_project(st.store.as_ref(), &project)?;
         let rows = st.store.unit_round_rows(&project)?;

@@ -156,7 +156,7 @@ pub async fn rectification(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<RectificationResponse>, ApiError> {
     let project_id = ProjectId::new(project_id);
-    require_cs(&user, &project_id)?;
+    crate::report::require_reader(&user, &project_id)?;
     blocking(move || {
         let project = project(&st, &project_id)?;
         let (contractor, round) = parse_list_query(&project, &q)?;
@@ -173,7 +173,7 @@ pub async fn rectification_pdf(
     Query(q): Query<ListQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     let project_id = ProjectId::new(project_id);
-    require_cs(&user, &project_id)?;
+    crate::report::require_reader(&user, &project_id)?;
     let bytes = blocking(move || {
         let project = project(&st, &project_id)?;
         let (contractor, round) = parse_list_query(&project, &q)?;

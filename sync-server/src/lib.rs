@@ -122,7 +122,9 @@ pub fn router(state: AppState) -> Router {
         .route("/contractor/photos/{hash}", get(contractor::photo))
         .route("/contractor/sheet.pdf", get(contractor::sheet))
         .merge(console::routes())
-        .merge(issued::routes());
+        .merge(issued::routes())
+        // After every route: it guards them all.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::engineers_read_only));
     let ui = tower_http::services::ServeDir::new(&state.settings.ui_dir);
     Router::new()
         .nest(API, api)

@@ -10,7 +10,7 @@
 //! and `import` modules); `--by USERNAME` names the CS admin it is done as
 //! and is recorded in the history:
 //!   create-project ID --name-zh N --name-en N --handover YYYY-MM-DD --by U [--library PROJECT]
-//!   import-units PROJECT FILE.csv|FILE.xlsx [--map building=楼号,floor=层,…] [--new-unit-types] [--by U]
+//!   import-units PROJECT FILE.csv|FILE.xlsx [--map header=3,building=楼号,entrance=单元,floor=层,…] [--new-unit-types] [--by U]
 //!   edit PROJECT EDITS.json --by U              a list of edits ({"op": "put_category", …}), all or none
 //!   floor-plan PROJECT UNIT_TYPE FILE --by U     PNG, JPEG or PDF
 //!   invite PROJECT USERNAME --name N --role inspector|cs_admin|engineer [--org O] --by U
@@ -281,19 +281,25 @@ fn cs_admin(store: &SqliteStore, by: Option<String>) -> anyhow::Result<User> {
     Ok(user)
 }
 
-/// `building=楼号,floor=层,number=房号,unit_type=户型,unit=编号`
+/// `header=3,building=楼号,entrance=单元,floor=层,number=房号,unit_type=户型,unit=编号`
 fn parse_mapping(text: Option<&str>) -> anyhow::Result<ColumnMapping> {
     let mut m = ColumnMapping::default();
     for pair in text.unwrap_or("").split(',').filter(|p| !p.trim().is_empty()) {
         let (k, v) = pair.split_once('=').with_context(|| format!("--map: {pair:?} is not column=header"))?;
         let v = Some(v.trim().to_owned());
         match k.trim() {
+            "header" => {
+                let row = v.as_deref().and_then(|r| r.parse::<usize>().ok()).filter(|&r| r >= 1);
+                m.header_row =
+                    Some(row.with_context(|| format!("--map: header={} is not a row number", v.unwrap_or_default()))?);
+            }
             "building" => m.building = v,
+            "entrance" => m.entrance = v,
             "floor" => m.floor = v,
             "number" => m.number = v,
             "unit_type" => m.unit_type = v,
             "unit" => m.unit = v,
-            other => bail!("--map: {other:?} is not building, floor, number, unit_type or unit"),
+            other => bail!("--map: {other:?} is not header, building, entrance, floor, number, unit_type or unit"),
         }
     }
     Ok(m)

@@ -43,13 +43,17 @@ fn a_project_is_set_up_from_the_command_line() {
     assert!(!succeeded && out.contains("u-insp-li is not an active CS-center account"), "{out}");
 
     let units = dir.path().join("units.csv");
-    std::fs::write(&units, "栋号,层,房间号,户型编码\nC1,1,0101,M\nC1,2,0201,M\n").unwrap();
+    // A title row, and an entrance column under a header the server does not know.
+    std::fs::write(&units, "C1 房源,,,,\n栋号,梯,层,房间号,户型编码\nC1,1,1,0101,M\nC1,1,2,0201,M\n").unwrap();
+    let (succeeded, out) =
+        run(&db, &["import-units", "hj-cli", units.to_str().unwrap(), "--map", "header=0", "--by", "u-cs-wang"]);
+    assert!(!succeeded && out.contains("--map: header=0 is not a row number"), "{out}");
     let out = ok(&[
         "import-units",
         "hj-cli",
         units.to_str().unwrap(),
         "--map",
-        "building=栋号,number=房间号,unit_type=户型编码",
+        "header=2,building=栋号,entrance=梯,number=房间号,unit_type=户型编码",
         "--new-unit-types",
         "--by",
         "u-cs-wang",
@@ -97,5 +101,7 @@ fn a_project_is_set_up_from_the_command_line() {
     assert!(walkthrough_server::auth::verify_password(&password, &user.password_hash));
     let p = walkthrough_server::setup::read_project(&store, &ProjectId::new("hj-cli")).unwrap();
     assert_eq!(p.assigned_units(RoundNo(1), &UserId::new("u-insp-cli")).len(), 2);
+    let unit = &p.units[&UnitId::new("C1-1-0201")];
+    assert_eq!((unit.floor, unit.number.as_str()), (2, "1-0201"), "the entrance is in the address");
     assert_eq!(p.company.id.as_str(), "huajing-suzhou");
 }

@@ -100,7 +100,7 @@ fn a_column_mapping_reads_lists_with_other_headers_and_can_create_unit_types() {
     // A mapping naming a column the file does not have.
     mapping.building = Some("楼栋号".into());
     let err = import_units(&store, &p, csv.as_bytes(), &mapping, &"cs".into()).unwrap_err().to_string();
-    assert!(err.contains("row 1: the building column \"楼栋号\" is not in the file"), "{err}");
+    assert!(err.contains("row 1: the building column \"楼栋号\" is not in the header (row 1)"), "{err}");
     mapping = ColumnMapping {
         building: Some("栋号".into()),
         floor: Some("层数".into()),

@@ -11,8 +11,9 @@ use walkthrough_core::rules::Outcome;
 use walkthrough_core::*;
 use walkthrough_e2e::*;
 
-const BAD: &str = "楼号,所在楼层,房间号,户型编码\nX1,1,0101,T1\nX1,一,0102,T1\nX1,2,,T1\nX1,1,0101,T2\n";
-const GOOD: &str = "楼号,所在楼层,房间号,户型编码\nX1,1,0101,T1\nX1,1,0102,T2\nX1,2,0201,T1\nX1,2,0202,T2\nX2,1,0101,T1\nX2,1,0102,T2\n";
+const BAD: &str = "楼号,层位,房屋号码,户型类别\nX1,1,0101,T1\nX1,一,0102,T1\nX1,2,,T1\nX1,1,0101,T2\n";
+const GOOD: &str =
+    "楼号,层位,房屋号码,户型类别\nX1,1,0101,T1\nX1,1,0102,T2\nX1,2,0201,T1\nX1,2,0202,T2\nX2,1,0101,T1\nX2,1,0102,T2\n";
 
 #[test]
 fn a_cs_admin_sets_up_a_project_and_the_inspectors_tablet_gets_exactly_its_assignment() {

@@ -175,7 +175,7 @@ async function chartsView(ctx: Ctx, report: Report, live: Report, model: Project
 }
 
 export const dashboard: Page = {
-  id: 'dashboard', label: 'nav.dashboard', needsProject: true,
+  id: 'dashboard', label: 'nav.dashboard', needsProject: true, roles: ['cs_admin', 'engineer'],
   async render(ctx, el) {
     const t = (k: string, v?: Record<string, string | number>) => ctx.i18n.t(k, v);
     const project = ctx.project!;

@@ -168,7 +168,7 @@ export async function defectPanel(ctx: Ctx, project: string, id: string, close: 
         d.risk.edits > 0 ? ` · ${t('risk.editedBy', { who: person(d.risk.edited_by), date: day(d.risk.edited_at) })}` : '')));
   }
   if (closed) riskArea.append(h('p', { class: 'muted' }, t('risk.closed', { status: t(`status.${d.status}`) })));
-  else riskArea.append(riskForm(ctx, project, d.id, d.risk, reload));
+  else if (!ctx.readOnly) riskArea.append(riskForm(ctx, project, d.id, d.risk, reload));
   return h('section', { class: 'panel', testid: 'defect', 'data-defect': d.id, 'data-status': d.status },
     h('div', { class: 'row' },
       h('h3', { class: 'grow', testid: 'defect-title' }, t('defect.title', { unit: d.place.unit, room: pick(d.place.room) })),

@@ -84,7 +84,7 @@ export async function saveFile(url: string, headers: Record<string, string>, nam
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 export const issued: Page = {
-  id: 'issued', label: 'nav.issued', needsProject: true,
+  id: 'issued', label: 'nav.issued', needsProject: true, roles: ['cs_admin', 'engineer'],
   async render(ctx: Ctx, el: HTMLElement) {
     const t = (k: string, v?: Record<string, string | number>) => ctx.i18n.t(k, v);
     const project = encodeURIComponent(ctx.project!);
@@ -138,7 +138,7 @@ export const issued: Page = {
       s.revoked_at ? t('iss.revoked', { at: when(s.revoked_at) }) : expired(s) ? t('iss.expired', { at: when(s.expires_at!) }) : t('iss.active'),
       !s.revoked_at && s.expires_at !== null && !expired(s) ? ` · ${t('iss.expires', { at: when(s.expires_at) })}` : '',
       s.last_used_at ? ` · ${t('iss.lastUsed', { at: when(s.last_used_at) })}` : '',
-      s.revoked_at ? null : h('button', { testid: 'share-revoke', class: 'link', onclick: async () => {
+      s.revoked_at || ctx.readOnly ? null : h('button', { testid: 'share-revoke', class: 'link', onclick: async () => {
         await ctx.api.call('DELETE', `/projects/${project}/issued/${encodeURIComponent(r.id)}/shares/${encodeURIComponent(s.id)}`);
         await ctx.refresh();
       } }, t('iss.revoke')));
@@ -155,9 +155,9 @@ export const issued: Page = {
       }, `${f.toUpperCase()} (${size(r.sizes[f])})`))),
       h('td', {},
         h('ul', { class: 'plain' }, r.shares.map(s => shareRow(r, s))),
-        h('label', { class: 'inline small' }, t('iss.days'),
+        ctx.readOnly ? null : h('label', { class: 'inline small' }, t('iss.days'),
           h('input', { type: 'number', min: 1, max: 366, value: 30, size: 4, testid: 'share-days', 'data-report': r.id })),
-        h('button', { testid: 'share-new', onclick: async (e: Event) => {
+        ctx.readOnly ? null : h('button', { testid: 'share-new', onclick: async (e: Event) => {
           const cell = (e.target as HTMLElement).parentElement!;
           const days = Number((cell.querySelector('[data-testid="share-days"]') as HTMLInputElement).value) || 30;
           const made = await ctx.api.post<{ token: string; path: string }>(`/projects/${project}/issued/${encodeURIComponent(r.id)}/shares`, { days })
@@ -170,7 +170,7 @@ export const issued: Page = {
 
     mount(el,
       h('h2', {}, t('nav.issued')),
-      h('section', { class: 'panel' },
+      ctx.readOnly ? null : h('section', { class: 'panel' },
         h('h3', {}, t('iss.issue')),
         h('div', { class: 'row' },
           h('label', { class: 'inline' }, t('iss.round'), round),

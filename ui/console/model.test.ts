@@ -1,11 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mappingQuery, roomsFromText, listFromText, assignedUnits, nextRound } from './model.js';
+import { mappingQuery, rowLabel, roomsFromText, listFromText, assignedUnits, nextRound } from './model.js';
 
 test('a column mapping becomes a query string, empty columns left out', () => {
   assert.equal(mappingQuery({}), '');
   assert.equal(mappingQuery({ building: '楼号', floor: '', number: 'Door no', new_unit_types: true }),
     '?building=%E6%A5%BC%E5%8F%B7&number=Door%20no&new_unit_types=true');
+  assert.equal(mappingQuery({ header_row: 3, entrance: '单元' }), '?header_row=3&entrance=%E5%8D%95%E5%85%83');
+});
+
+test('a row offered as the header shows its non-empty cells, the first six', () => {
+  assert.equal(rowLabel(['', '楼栋', '', '单元']), '楼栋 | 单元');
+  assert.equal(rowLabel(['a', 'b', 'c', 'd', 'e', 'f', 'g']), 'a | b | c | d | e | f | …');
+  assert.equal(rowLabel([]), '');
 });
 
 test('rooms from kinds: repeated kinds numbered, unknown kinds refused', () => {

@@ -29,19 +29,33 @@ export interface Project {
   templates: Template[]; categories: Category[]; trades: Trade[]; contractors: Contractor[];
   trade_assignments: TradeAssignment[]; people: Person[]; rounds: RoundPlan[];
 }
-export interface ColumnMapping { building?: string; floor?: string; number?: string; unit_type?: string; unit?: string; new_unit_types?: boolean }
+export interface ColumnMapping {
+  header_row?: number; building?: string; entrance?: string; floor?: string; number?: string; unit_type?: string; unit?: string; new_unit_types?: boolean;
+}
+/** The columns of a unit list, in the order the mapping shows them. */
+export const UNIT_COLUMNS = ['building', 'entrance', 'floor', 'number', 'unit_type', 'unit'] as const;
 export interface RowError { row: number; reason: string }
-export interface UnitPreview { headers: string[]; mapping: ColumnMapping; units: Unit[]; new_buildings: string[]; new_unit_types: string[]; errors: RowError[] }
+export interface UnitPreview {
+  header_row: number; headers: string[]; first_rows: string[][]; mapping: ColumnMapping; units: Unit[];
+  new_buildings: string[]; new_unit_types: string[]; errors: RowError[];
+}
 
 /** The query string of a column mapping (empty columns left to the server to find). */
 export function mappingQuery(m: ColumnMapping): string {
   const parts: string[] = [];
-  for (const k of ['building', 'floor', 'number', 'unit_type', 'unit'] as const) {
+  if (m.header_row) parts.push(`header_row=${m.header_row}`);
+  for (const k of UNIT_COLUMNS) {
     const v = m[k];
     if (v) parts.push(`${k}=${encodeURIComponent(v)}`);
   }
   if (m.new_unit_types) parts.push('new_unit_types=true');
   return parts.length ? `?${parts.join('&')}` : '';
+}
+
+/** A row of a unit list as the header-row choice shows it: its number and first non-empty cells. */
+export function rowLabel(cells: string[], max = 6): string {
+  const shown = cells.filter(c => c.trim() !== '');
+  return shown.slice(0, max).join(' | ') + (shown.length > max ? ' | …' : '');
 }
 
 const ROOM_NAMES: Record<RoomKind, Text> = {

@@ -13,7 +13,7 @@ import { risks } from './risks.js';
 import { currentOutlines, outlineEditor } from './outlines.js';
 import {
   Category, ColumnMapping, Contractor, Item, Material, Project, ROOM_KINDS, RoundAssignment, RoundPlan, Text, UnitPreview,
-  assignedUnits, listFromText, mappingQuery, nextRound, roomsFromText,
+  UNIT_COLUMNS, assignedUnits, listFromText, mappingQuery, nextRound, roomsFromText, rowLabel,
 } from './model.js';
 
 type Edit = Record<string, unknown> & { op: string };
@@ -100,11 +100,14 @@ const units: Page = {
     const out = h('div', { testid: 'units-preview' });
     const file = h('input', { type: 'file', testid: 'units-file', accept: '.csv,.xlsx' }) as HTMLInputElement;
     const mappingEl = h('div', { class: 'grid', testid: 'units-mapping' });
+    const headerEl = h('div', { testid: 'units-header' });
     const newTypes = h('input', { type: 'checkbox', testid: 'units-new-types' }) as HTMLInputElement;
     let headers: string[] = [];
+    // The header row the person chose; until then the server finds it.
+    let headerRow: number | undefined;
     const mapping = (): ColumnMapping => {
-      const m: ColumnMapping = { new_unit_types: newTypes.checked };
-      for (const k of ['building', 'floor', 'number', 'unit_type', 'unit'] as const) {
+      const m: ColumnMapping = { new_unit_types: newTypes.checked, header_row: headerRow };
+      for (const k of UNIT_COLUMNS) {
         const v = val(mappingEl, `map-${k}`);
         if (v) m[k] = v;
       }
@@ -119,10 +122,22 @@ const units: Page = {
       err.hidden = true;
       try {
         const r = await send('/units/preview') as UnitPreview;
+        mount(headerEl, r.first_rows.length ? field(t('units.headerRow'), h('select', {
+          testid: 'units-header-row',
+          onchange: (e: Event) => {
+            headerRow = Number((e.target as HTMLSelectElement).value);
+            // Other headers, other columns: the mapping is found again.
+            headers = [];
+            mount(mappingEl);
+            void preview();
+          },
+        }, r.first_rows.map((cells, i) => h('option', { value: String(i + 1), selected: i + 1 === r.header_row },
+          t('units.rowOption', { row: i + 1, cells: rowLabel(cells) || t('units.emptyRow') }))))) : null);
         if (!headers.length || r.headers.join() !== headers.join()) {
           headers = r.headers;
-          mount(mappingEl, (['building', 'floor', 'number', 'unit_type', 'unit'] as const).map(k => field(t(`units.col.${k}`),
-            select(`map-${k}`, [['', t('units.col.none')], ...headers.map((x): [string, string] => [x, x])], r.mapping[k] ?? ''))));
+          const named = [...new Set(headers.filter(x => x.trim() !== ''))];
+          mount(mappingEl, UNIT_COLUMNS.map(k => field(t(`units.col.${k}`),
+            select(`map-${k}`, [['', t('units.col.none')], ...named.map((x): [string, string] => [x, x])], r.mapping[k] ?? ''))));
         }
         const importBtn = h('button', { class: 'primary', testid: 'units-import', disabled: r.errors.length > 0 || r.units.length === 0, onclick: async () => {
           try {
@@ -141,14 +156,14 @@ const units: Page = {
           importBtn);
       } catch (e) { showError(err, e); }
     };
-    file.addEventListener('change', () => void preview());
+    file.addEventListener('change', () => { headerRow = undefined; void preview(); });
     const byBuilding = p.buildings.map(b => `${ctx.i18n.pick(b.name)}: ${p.units.filter(u => u.building === b.id).length}`);
     mount(el,
       h('h2', {}, t('nav.units')),
       h('p', { testid: 'units-count' }, t('units.current', { units: p.units.length, buildings: p.buildings.length }), ' ', h('span', { class: 'muted' }, byBuilding.join(' · '))),
       h('section', { class: 'panel' },
         h('h3', {}, t('units.importTitle')), h('p', { class: 'muted' }, t('units.help')),
-        file, mappingEl, h('label', { class: 'inline' }, newTypes, t('units.newTypes')),
+        file, headerEl, mappingEl, h('label', { class: 'inline' }, newTypes, t('units.newTypes')),
         h('div', { class: 'row' }, h('button', { testid: 'units-preview-button', onclick: () => void preview() }, t('units.preview'))),
         err, out));
   },

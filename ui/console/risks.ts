@@ -28,7 +28,7 @@ export const RISK_DICTS: Dicts = {
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export const risks: Page = {
-  id: 'risks', label: 'nav.risks', needsProject: true,
+  id: 'risks', label: 'nav.risks', needsProject: true, roles: ['cs_admin', 'engineer'],
   async render(ctx, el) {
     const t = (k: string) => ctx.i18n.t(k);
     const project = ctx.project!;
@@ -53,7 +53,7 @@ export const risks: Page = {
             h('td', {}, `${day(r.risk.accepted_at)} · ${r.accepted_by_name}`),
             h('td', {}, r.risk.edits > 0 ? `${day(r.risk.edited_at)} · ${r.edited_by_name}` : '—'),
             h('td', {},
-              h('button', { testid: 'risk-edit', onclick: () => edit(r) }, t('risks.edit')), ' ',
+              ctx.readOnly ? null : h('button', { testid: 'risk-edit', onclick: () => edit(r) }, t('risks.edit')), ' ',
               h('button', { testid: 'risk-open', onclick: () => void openDefect(ctx, area, project, r.defect, refresh) }, t('risks.open'))))))));
   },
 };

@@ -45,9 +45,9 @@ try {
   await id('units-file').setInputFiles(badCsv);
   await id('units-error').first().waitFor();
   out.headerError = await texts('units-error');
-  await id('map-floor').selectOption('所在楼层');
-  await id('map-number').selectOption('房间号');
-  await id('map-unit_type').selectOption('户型编码');
+  await id('map-floor').selectOption('层位');
+  await id('map-number').selectOption('房屋号码');
+  await id('map-unit_type').selectOption('户型类别');
   await id('units-preview-button').click();
   await page.waitForFunction(() => !document.querySelector('[data-testid="units-error"]')?.textContent.startsWith('Row 1'));
   out.rowErrors = await texts('units-error');

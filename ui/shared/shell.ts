@@ -24,6 +24,8 @@ export interface Ctx {
   refresh(): Promise<void>;
   /** Show a short confirmation. */
   notify(message: string): void;
+  /** The signed-in account reads only (an engineer): pages show no write controls. */
+  readOnly: boolean;
 }
 
 export interface Page {
@@ -32,6 +34,8 @@ export interface Page {
   label: string;
   /** The page needs a chosen project. */
   needsProject?: boolean;
+  /** Who may open it (default: the CS center only). */
+  roles?: Role[];
   render(ctx: Ctx, el: HTMLElement): Promise<void> | void;
 }
 
@@ -72,6 +76,7 @@ export class Shell implements Ctx {
   project: string | null = localStorage.getItem(PROJECT_KEY);
   projects: ProjectSummary[] = [];
   private page: string;
+  readOnly = false;
   private main = h('main', { class: 'page', testid: 'page' });
   private toast = h('div', { class: 'toast', testid: 'toast', role: 'status' });
   /** Renders overlap (a click while a page loads): only the latest may show. */
@@ -124,7 +129,10 @@ export class Shell implements Ctx {
     const picker = h('select', { testid: 'project-picker', onchange: (e: Event) => void this.setProject((e.target as HTMLSelectElement).value || null) },
       h('option', { value: '' }, t('shell.noProject')),
       this.projects.map(p => h('option', { value: p.id, selected: p.id === this.project }, `${this.i18n.pick(p.name)} (${p.id})`)));
-    const nav = h('nav', { class: 'row' }, this.pages.map(p =>
+    // Each account sees the pages its role may open; engineers read only.
+    this.readOnly = session.user.role === 'engineer';
+    const pages = this.pages.filter(p => (p.roles ?? ['cs_admin']).includes(session.user.role));
+    const nav = h('nav', { class: 'row' }, pages.map(p =>
       h('a', { href: `#/${p.id}`, class: p.id === this.page ? 'current' : '', testid: `nav-${p.id}` }, t(p.label))));
     mount(this.root,
       h('header', { class: 'shell row' },
@@ -134,7 +142,8 @@ export class Shell implements Ctx {
         h('button', { testid: 'signout', onclick: () => { void this.api.logout().then(() => this.render()); } }, t('shell.signout'))),
       nav, this.main, this.toast);
     if (!this.roles.includes(session.user.role)) return mount(this.main, h('p', { class: 'error', testid: 'error' }, t('shell.roleRefused')));
-    const page = this.pages.find(p => p.id === this.page) ?? this.pages[0];
+    const page = pages.find(p => p.id === this.page) ?? pages[0];
+    if (!page) return mount(this.main, h('p', { class: 'error', testid: 'error' }, t('shell.roleRefused')));
     if (page.needsProject && !this.project) return mount(this.main, h('p', { class: 'notice' }, t('shell.chooseProject')));
     mount(this.main, h('p', { class: 'muted' }, t('shell.loading')));
     try {

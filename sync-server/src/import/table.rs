@@ -77,38 +77,76 @@ fn too_long(s: &str) -> Option<usize> {
     (s.len() > MAX_CELL_CHARS).then(|| s.chars().count()).filter(|&n| n > MAX_CELL_CHARS)
 }
 
+/// The text of a CSV file: UTF-8 (with or without a byte-order mark) when
+/// its bytes are strictly UTF-8, else GB18030 (which GBK and GB2312 are
+/// subsets of), as Chinese Excel saves "CSV (逗号分隔)". Other files are
+/// refused in words.
+fn csv_text(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, String> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return std::str::from_utf8(rest)
+            .map(std::borrow::Cow::Borrowed)
+            .map_err(|e| format!("the file starts as UTF-8 text but byte {} is not UTF-8", e.valid_up_to() + 4));
+    }
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Err("the file is UTF-16 text (Excel's \"Unicode text\"); save it as CSV UTF-8, CSV or XLSX".into());
+    }
+    if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        return Err("the file is an old Excel workbook (.xls); save it as XLSX or CSV".into());
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(std::borrow::Cow::Borrowed(text));
+    }
+    encoding_rs::GB18030
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .ok_or_else(|| "the file is neither an XLSX workbook nor CSV text in UTF-8 or GB18030/GBK".to_owned())
+}
+
 fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
-    let text = std::str::from_utf8(bytes).map_err(|_| "the file is neither XLSX nor UTF-8 CSV".to_owned())?;
-    // Spreadsheet programs save "CSV UTF-8" with a byte-order mark.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = csv_text(bytes)?;
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut record = csv::StringRecord::new();
     let mut rows = Vec::new();
     let mut text_bytes = 0usize;
+    // The csv reader skips blank lines, which a spreadsheet shows as rows:
+    // they are put back, so that row numbers are the ones a person sees. A
+    // record's line is counted here from where its text starts (the
+    // reader's position may be before the blank lines it skipped).
+    let (bytes, mut counted, mut newlines_before) = (text.as_bytes(), 0usize, 0u64);
+    let mut next_line = 1u64;
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => return Err(format!("the CSV is malformed: {e}")),
         }
-        let n = rows.len() as u64 + 1;
-        if n > MAX_ROWS {
+        let start = record.position().map_or(counted, |p| p.byte() as usize).clamp(counted, bytes.len());
+        let content = start + bytes[start..].iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
+        newlines_before += bytes[counted..content].iter().filter(|&&b| b == b'\n').count() as u64;
+        counted = content;
+        let line = newlines_before + 1;
+        let blank = line.saturating_sub(next_line);
+        if rows.len() as u64 + blank + 1 > MAX_ROWS {
             return Err(format!("the file has more than {} rows; {}", thousands(MAX_ROWS), limits()));
         }
+        rows.extend(std::iter::repeat_n(Vec::new(), blank as usize));
+        let n = rows.len() as u64 + 1;
         if record.len() as u64 > MAX_COLUMNS {
             return Err(format!("row {} has {} columns; {}", thousands(n), thousands(record.len() as u64), limits()));
         }
         let mut row = Vec::with_capacity(record.len());
+        let mut newlines = 0u64;
         for (c, cell) in record.iter().enumerate() {
             if let Some(chars) = too_long(cell) {
                 return Err(cell_too_long(&format!("row {}, column {}", thousands(n), c + 1), chars));
             }
             text_bytes += cell.len();
+            newlines += cell.bytes().filter(|&b| b == b'\n').count() as u64;
             row.push(cell.trim().to_owned());
         }
         if text_bytes > MAX_TEXT_BYTES {
             return Err(format!("the file holds more than {} of text", megabytes(MAX_TEXT_BYTES as u64)));
         }
+        next_line = line + newlines + 1;
         rows.push(row);
     }
     Ok(rows)
@@ -303,24 +341,21 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
         }
         cells.push((row, col, text));
     }
-    // As calamine's ranges did: the table starts at the first row and
-    // column holding anything; the header row spans every column used.
-    let (Some(top), Some(left)) = (cells.iter().map(|c| c.0).min(), cells.iter().map(|c| c.1).min()) else {
+    // The table starts at A1, so that a row's index is the row number a
+    // person sees in the spreadsheet (title, note and blank rows above the
+    // header included); merged cells hold their text in the first cell only.
+    let Some(bottom) = cells.iter().map(|c| c.0).max() else {
         return Ok(Vec::new());
     };
-    let bottom = cells.iter().map(|c| c.0).max().unwrap_or(top);
-    let right = cells.iter().map(|c| c.1).max().unwrap_or(left);
-    let mut table = vec![Vec::new(); (bottom - top) as usize + 1];
+    let mut table = vec![Vec::new(); bottom as usize + 1];
     for (row, col, text) in cells {
-        let row = &mut table[(row - top) as usize];
-        let col = (col - left) as usize;
+        let row = &mut table[row as usize];
+        let col = col as usize;
         if row.len() <= col {
             row.resize(col + 1, String::new());
         }
         row[col] = text;
     }
-    let width = table[0].len().max((right - left) as usize + 1);
-    table[0].resize(width, String::new());
     Ok(table)
 }
 
