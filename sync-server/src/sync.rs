@@ -32,7 +32,8 @@ pub async fn manifest(
                 heads: heads.split(',').filter(|h| !h.is_empty()).map(str::to_owned).collect(),
             })
             .collect();
-        Ok(Json(ManifestResponse { cursor, docs }))
+        let photo_budget_bytes = Some(st.settings.tablet.photo_budget_mb.saturating_mul(1024 * 1024));
+        Ok(Json(ManifestResponse { cursor, docs, photo_budget_bytes }))
     })
     .await
 }
