@@ -989,11 +989,41 @@ impl App {
 /// the app only between requests, so the screens never wait for a server.
 pub trait AppAccess {
     fn with_app<T>(&self, f: impl FnOnce(&mut App) -> T) -> T;
+
+    /// The same for background work (a sync's store steps): it lets any
+    /// screen waiting for the app go first.
+    fn with_app_in_background<T>(&self, f: impl FnOnce(&mut App) -> T) -> T {
+        self.with_app(f)
+    }
 }
 
-impl AppAccess for std::sync::Mutex<App> {
+/// The app behind a lock, with a count of the screens waiting for it: a
+/// sync takes its many short turns only when no screen is waiting (a lock
+/// released and taken again at once would otherwise keep a tap waiting).
+pub struct Locked {
+    app: std::sync::Mutex<App>,
+    screens_waiting: std::sync::atomic::AtomicUsize,
+}
+
+impl AppAccess for Locked {
     fn with_app<T>(&self, f: impl FnOnce(&mut App) -> T) -> T {
-        f(&mut self.lock().unwrap_or_else(|e| e.into_inner()))
+        use std::sync::atomic::Ordering::SeqCst;
+        self.screens_waiting.fetch_add(1, SeqCst);
+        let mut app = self.app.lock().unwrap_or_else(|e| e.into_inner());
+        self.screens_waiting.fetch_sub(1, SeqCst);
+        f(&mut app)
+    }
+
+    fn with_app_in_background<T>(&self, f: impl FnOnce(&mut App) -> T) -> T {
+        // Screens first, but a steady stream of taps never stops the sync:
+        // it waits at most half a second.
+        let since = std::time::Instant::now();
+        while self.screens_waiting.load(std::sync::atomic::Ordering::SeqCst) > 0
+            && since.elapsed() < std::time::Duration::from_millis(500)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        f(&mut self.app.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 
@@ -1017,7 +1047,7 @@ struct AppStore<'a, A>(&'a A);
 
 impl<A: AppAccess> crate::sync::StoreAccess for AppStore<'_, A> {
     fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
-        self.0.with_app(|app| f(&mut app.store))
+        self.0.with_app_in_background(|app| f(&mut app.store))
     }
 }
 
@@ -1026,11 +1056,11 @@ impl<A: AppAccess> crate::sync::StoreAccess for AppStore<'_, A> {
 /// works on the store. A sync on a slow network holds it for the few
 /// milliseconds of each store step, so taps keep getting answers.
 #[derive(Clone)]
-pub struct SharedApp(Arc<std::sync::Mutex<App>>);
+pub struct SharedApp(Arc<Locked>);
 
 impl SharedApp {
     pub fn new(app: App) -> Self {
-        Self(Arc::new(std::sync::Mutex::new(app)))
+        Self(Arc::new(Locked { app: std::sync::Mutex::new(app), screens_waiting: Default::default() }))
     }
 
     /// Run a command by name (what the window's one Tauri command does).
