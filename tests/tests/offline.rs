@@ -286,3 +286,50 @@ fn a_photo_over_the_storage_budget_says_so() {
     let p = b.photo(hash, "preview".into()).unwrap();
     assert_eq!((p.url, p.missing.as_deref()), (None, Some("over_budget")));
 }
+
+#[test]
+fn the_server_sends_the_preview_the_photographers_tablet_made_with_the_originals_access_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let dir_a = tempfile::tempdir().unwrap();
+    let mut a = tablet(dir_a.path(), &server.url, "u-insp-li", "2026-07-25");
+    let grid = a.unit_grid(PROJECT.into(), 1).unwrap();
+    let unit = grid.buildings[0].floors[0].units.iter().find(|u| u.assigned).expect("an assigned unit").id.clone();
+    let (_, hash) = record(&mut a, &unit, 0, "window_sealant_exif6.jpg");
+    a.sync_now().unwrap();
+
+    let get = |token: &str, query: &str| {
+        let res = reqwest::blocking::Client::new()
+            .get(format!("{}/api/v1/blobs/{hash}{query}", server.url))
+            .bearer_auth(token)
+            .send()
+            .unwrap();
+        (res.status().as_u16(), res.bytes().unwrap().to_vec())
+    };
+    // Another inspector of the project: the preview, byte for byte the one
+    // the photographer's tablet made (one pipeline, EXIF orientation applied).
+    let liu = Api::login(&server.url, "u-insp-liu");
+    let (status, preview) = get(&liu.token, "?size=preview");
+    assert_eq!(status, 200);
+    let own = std::fs::read(dir_a.path().join("photos/preview").join(format!("{hash}.jpg"))).unwrap();
+    assert_eq!(preview, own);
+    let (status, original) = get(&liu.token, "?size=original");
+    assert_eq!((status, original), (200, photo_bytes("window_sealant_exif6.jpg")));
+    // A size that does not exist is refused in words; a hash nobody stored is not found either way.
+    let (status, body) = get(&liu.token, "?size=poster");
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+    assert!(String::from_utf8_lossy(&body).contains("not a photo size"));
+    let unknown = "0".repeat(64);
+    let res = reqwest::blocking::Client::new()
+        .get(format!("{}/api/v1/blobs/{unknown}?size=preview", server.url))
+        .bearer_auth(&liu.token)
+        .send()
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    // Without a sign-in, nothing.
+    let res = reqwest::blocking::Client::new()
+        .get(format!("{}/api/v1/blobs/{hash}?size=preview", server.url))
+        .send()
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+}

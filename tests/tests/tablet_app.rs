@@ -406,8 +406,8 @@ async fn inspectors_walk_a_unit_offline_sync_recheck_and_restart_in_the_real_app
     c.close().await.unwrap();
 
     // ---- In the basement: 刘's app restarts with the server stopped; 李's
-    // marked photo (prepared at the last sync, this unit being one 刘
-    // opened) still renders, with its marks.
+    // marked photo (kept as a preview when 刘 first saw it online) still
+    // renders, with its marks.
     let store = std::thread::spawn(move || server.stop()).join().unwrap();
     let c = desktop.open_app(&tablet_b).await;
     el(&c, "unit-grid").await;
