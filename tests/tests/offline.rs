@@ -333,3 +333,41 @@ fn the_server_sends_the_preview_the_photographers_tablet_made_with_the_originals
         .unwrap();
     assert_eq!(res.status().as_u16(), 401);
 }
+
+#[test]
+fn a_photo_not_on_the_server_yet_says_so_and_arrives_at_a_later_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(walkthrough_server::store::SqliteStore::open(&dir.path().join("server.sqlite")).unwrap());
+    walkthrough_server::seed::import_project(store.as_ref(), &walkthrough_fixtures::demo_project(), "demo").unwrap();
+    // Photos this large are refused for now: A's documents sync, its photos do not.
+    let server = Server::start_with(dir.path(), "127.0.0.1:0", store, |s| s.max_blob_bytes = 1000);
+    let url = server.url.clone();
+
+    let dir_b = tempfile::tempdir().unwrap();
+    let mut b = tablet(dir_b.path(), &url, "u-insp-chen", "2026-08-25");
+    let b_units = round2_units(&mut b);
+    let dir_a = tempfile::tempdir().unwrap();
+    let mut a = tablet(dir_a.path(), &url, "u-insp-li", "2026-07-25");
+    let unit = shared_unit(&mut a, &b_units);
+    let (_, first) = record(&mut a, &unit, 0, "wall_crack.jpg");
+    let (defect, second) = record(&mut a, &unit, 1, "paint_drips.jpg");
+    assert!(a.sync_now().is_err(), "the photos are refused");
+    assert_eq!(a.status().unwrap().sync.pending_photos, 2);
+
+    let status = b.sync_now().unwrap();
+    assert_eq!((status.sync.offline.missing, status.sync.offline.held), (2, 0), "{:?}", status.sync.offline);
+    let view = b.open_unit(PROJECT.into(), unit.clone(), 2).unwrap();
+    let d = view.defects.iter().find(|d| d.id == defect).unwrap();
+    assert_eq!(d.photos[0].missing.as_deref(), Some("not_on_server"));
+
+    // The server takes photos again; A's next sync uploads them, B's fetches them.
+    let store = server.stop();
+    let addr = url.trim_start_matches("http://").to_owned();
+    let _server = Server::start(dir.path(), &addr, store);
+    a.sync_now().unwrap();
+    let status = b.sync_now().unwrap();
+    assert_eq!((status.sync.offline.missing, status.sync.offline.held), (0, 2), "{:?}", status.sync.offline);
+    for h in [first, second] {
+        assert!(b.photo(h, "preview".into()).unwrap().url.is_some());
+    }
+}
