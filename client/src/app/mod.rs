@@ -1201,6 +1201,8 @@ fn sync_via(a: &impl AppAccess) -> Res<AppStatus> {
         Ok(Some((s, app.progress.clone(), app.photos.clone(), app.now().date_naive())))
     })?;
     let Some((s, progress, photos, today)) = started else { return a.with_app(|app| app.status()) };
+    // Whatever happens (even a panic), the next sync may start.
+    let _running = Running(a);
     let result = sync_all(a, &s, &*progress, &photos, today);
     a.with_app(|app| {
         app.sync.running = false;
@@ -1221,6 +1223,18 @@ fn sync_via(a: &impl AppAccess) -> Res<AppStatus> {
             }
         }
     })
+}
+
+/// Marks the sync as ended when dropped.
+struct Running<'a, A: AppAccess>(&'a A);
+
+impl<A: AppAccess> Drop for Running<'_, A> {
+    fn drop(&mut self) {
+        self.0.with_app(|app| {
+            app.sync.running = false;
+            app.downloading = false;
+        });
+    }
 }
 
 fn sync_all(
