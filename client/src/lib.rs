@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod error;
+pub mod offline;
 pub mod photos;
 pub mod store;
 pub mod sync;

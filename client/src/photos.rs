@@ -260,13 +260,61 @@ impl PhotoDir {
         let (width, height) = (img.width(), img.height());
         // The preview from the full image, the thumbnail from the preview:
         // one pass over 12 megapixels instead of two.
-        let preview = if width.max(height) > PREVIEW_EDGE { img.thumbnail(PREVIEW_EDGE, PREVIEW_EDGE) } else { img };
-        let thumb = preview.thumbnail(THUMB_EDGE, THUMB_EDGE);
-        self.write_atomic(&self.path(&hash, Variant::Thumb), &encode_jpeg(&thumb, 80)?)?;
-        self.write_atomic(&self.path(&hash, Variant::Preview), &encode_jpeg(&preview, 85)?)?;
+        let preview = preview_image(img);
+        self.write_thumb(&hash, &preview)?;
+        self.write_atomic(&self.path(&hash, Variant::Preview), &encode_jpeg(&preview, PREVIEW_QUALITY)?)?;
         // The original last: its presence means the photo is complete.
         self.write_atomic(&self.path(&hash, Variant::Original), bytes)?;
         Ok(Ingested { hash, mime, width, height, bytes: bytes.len() })
+    }
+
+    fn write_thumb(&self, hash: &PhotoHash, preview: &DynamicImage) -> Result<()> {
+        let thumb = preview.thumbnail(THUMB_EDGE, THUMB_EDGE);
+        self.write_atomic(&self.path(hash, Variant::Thumb), &encode_jpeg(&thumb, THUMB_QUALITY)?)
+    }
+
+    /// Keep a preview the server made of a photo taken elsewhere (its bytes
+    /// as `preview_jpeg` wrote them; checked as any photo is), with a
+    /// thumbnail made from it. The original stays on the server until asked
+    /// for. Returns the bytes written.
+    pub fn keep_preview(&self, hash: &PhotoHash, preview: &[u8]) -> Result<u64> {
+        if sniff(preview)?.0 != ImageFormat::Jpeg {
+            return Err(Error::Photo("a preview must be a JPEG".into()));
+        }
+        let img = decode(preview)?;
+        self.write_thumb(hash, &img)?;
+        self.write_atomic(&self.path(hash, Variant::Preview), preview)?;
+        Ok(preview.len() as u64 + std::fs::metadata(self.path(hash, Variant::Thumb))?.len())
+    }
+
+    /// Keep an original fetched from the server (a photo, or a floor-plan
+    /// image), after checking that its bytes hash to its name.
+    pub fn keep_original(&self, hash: &PhotoHash, bytes: &[u8]) -> Result<()> {
+        if &hash_bytes(bytes) != hash {
+            return Err(Error::Photo(format!("{hash} arrived damaged (its bytes do not hash to its name)")));
+        }
+        self.write_atomic(&self.path(hash, Variant::Original), bytes)
+    }
+
+    /// Delete the copies downloaded for offline work (preview and
+    /// thumbnail) of a photo no longer needed; a photo whose original is
+    /// here (taken on this tablet) is kept whole.
+    pub fn forget_downloaded(&self, hash: &PhotoHash) {
+        if !self.has(hash) {
+            let _ = std::fs::remove_file(self.path(hash, Variant::Preview));
+            let _ = std::fs::remove_file(self.path(hash, Variant::Thumb));
+        }
+    }
+
+    /// Whether this variant's file is here.
+    pub fn has_variant(&self, hash: &PhotoHash, variant: Variant) -> bool {
+        self.path(hash, variant).is_file()
+    }
+
+    /// Whether the photo can be shown here: taken here (the original) or
+    /// downloaded for offline work (the preview).
+    pub fn can_show(&self, hash: &PhotoHash) -> bool {
+        self.has(hash) || self.has_variant(hash, Variant::Preview)
     }
 
     pub fn read(&self, hash: &PhotoHash, variant: Variant) -> Result<Vec<u8>> {
@@ -288,6 +336,27 @@ impl PhotoDir {
         std::fs::rename(&tmp, path)?;
         Ok(())
     }
+}
+
+/// The preview's JPEG quality, and the thumbnail's.
+const PREVIEW_QUALITY: u8 = 85;
+const THUMB_QUALITY: u8 = 80;
+
+/// The screen preview of a decoded photo: at most `PREVIEW_EDGE` on its
+/// longer side.
+fn preview_image(img: DynamicImage) -> DynamicImage {
+    if img.width().max(img.height()) > PREVIEW_EDGE {
+        img.thumbnail(PREVIEW_EDGE, PREVIEW_EDGE)
+    } else {
+        img
+    }
+}
+
+/// The preview JPEG of a photo's original bytes, exactly as a tablet makes
+/// it when the photo is taken: the server sends this to tablets that did not
+/// take the photo, so they need not download camera originals.
+pub fn preview_jpeg(bytes: &[u8]) -> Result<Vec<u8>> {
+    encode_jpeg(&preview_image(decode(bytes)?), PREVIEW_QUALITY)
 }
 
 /// A JPEG of at most `edge` pixels on its longer side, oriented as shown

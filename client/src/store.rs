@@ -21,7 +21,10 @@ const CLOCK_OFFSET: &str = "clock_offset_ms";
 /// Chunks appended before a document is compacted into a new snapshot.
 const COMPACT_AFTER: i64 = 64;
 
-const MIGRATIONS: &[(&str, &str)] = &[("0001_initial", include_str!("../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_initial", include_str!("../migrations/0001_initial.sql")),
+    ("0002_offline", include_str!("../migrations/0002_offline.sql")),
+];
 
 pub struct Store {
     conn: Connection,
@@ -527,6 +530,98 @@ impl Store {
     pub fn mark_photo_uploaded(&self, hash: &PhotoHash) -> Result<()> {
         self.conn.execute("UPDATE photos SET uploaded = 1 WHERE hash = ?1", [hash.as_str()])?;
         Ok(())
+    }
+
+    /// Replace the list of files to hold for offline work with `wanted`
+    /// (one planning pass). Files still wanted keep their state; files no
+    /// longer wanted are forgotten, and those held are returned so that
+    /// their downloaded copies can be deleted.
+    pub fn plan_offline(&mut self, wanted: &[crate::offline::Wanted]) -> Result<Vec<PhotoHash>> {
+        let tx = self.conn.transaction()?;
+        let gen: i64 = get_meta(&tx, "offline_gen")?.and_then(|g| g.parse().ok()).unwrap_or(0) + 1;
+        set_meta(&tx, "offline_gen", &gen.to_string())?;
+        {
+            let mut up = tx.prepare_cached(
+                "INSERT INTO offline_files (hash, kind, priority, gen) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (hash) DO UPDATE SET priority = excluded.priority, gen = excluded.gen,
+                 state = CASE WHEN state = 'missing' THEN 'wanted' ELSE state END",
+            )?;
+            for w in wanted {
+                up.execute(params![w.hash.as_str(), w.kind.as_str(), w.priority, gen])?;
+            }
+        }
+        let stale: Vec<PhotoHash> = tx
+            .prepare_cached("SELECT hash FROM offline_files WHERE gen < ?1 AND state = 'held' AND bytes > 0")?
+            .query_map([gen], |r| r.get::<_, String>(0))?
+            .map(|h| h.map(PhotoHash::new))
+            .collect::<rusqlite::Result<_>>()?;
+        tx.execute("DELETE FROM offline_files WHERE gen < ?1", [gen])?;
+        tx.commit()?;
+        Ok(stale)
+    }
+
+    /// Files wanted for offline work and not held yet, most needed first.
+    pub fn offline_todo(&self) -> Result<Vec<(PhotoHash, crate::offline::FileKind)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT hash, kind FROM offline_files WHERE state != 'held' ORDER BY priority, kind DESC, hash",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .map(|r| r.map(|(h, k)| (PhotoHash::new(h), crate::offline::FileKind::parse(&k))))
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// How far one file got: `held` with the bytes it takes, `over_budget`
+    /// or `missing`.
+    pub fn offline_record(&self, hash: &PhotoHash, state: &str, bytes: u64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE offline_files SET state = ?2, bytes = ?3 WHERE hash = ?1",
+            params![hash.as_str(), state, bytes as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Where a file stands for offline work (None: not wanted).
+    pub fn offline_state(&self, hash: &PhotoHash) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT state FROM offline_files WHERE hash = ?1", [hash.as_str()], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Files wanted, held, over the budget and missing, and the bytes held.
+    pub fn offline_counts(&self) -> Result<crate::offline::Counts> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*), COALESCE(SUM(state = 'held'), 0), COALESCE(SUM(state = 'over_budget'), 0),
+                    COALESCE(SUM(state = 'missing'), 0), COALESCE(SUM(bytes), 0) FROM offline_files",
+            [],
+            |r| {
+                Ok(crate::offline::Counts {
+                    wanted: r.get::<_, i64>(0)? as u64,
+                    held: r.get::<_, i64>(1)? as u64,
+                    over_budget: r.get::<_, i64>(2)? as u64,
+                    missing: r.get::<_, i64>(3)? as u64,
+                    bytes: r.get::<_, i64>(4)? as u64,
+                })
+            },
+        )?)
+    }
+
+    /// Remember that the inspector opened a unit (it is then prepared for
+    /// offline work like an assigned one).
+    pub fn mark_opened(&self, project: &ProjectId, unit: &UnitId) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO opened_units (project, unit) VALUES (?1, ?2)",
+            [project.as_str(), unit.as_str()],
+        )?;
+        Ok(())
+    }
+
+    pub fn opened_units(&self, project: &ProjectId) -> Result<Vec<UnitId>> {
+        let mut stmt = self.conn.prepare_cached("SELECT unit FROM opened_units WHERE project = ?1 ORDER BY unit")?;
+        let rows = stmt.query_map([project.as_str()], |r| r.get::<_, String>(0))?;
+        Ok(rows.map(|u| u.map(UnitId::new)).collect::<rusqlite::Result<_>>()?)
     }
 
     /// Count of stored chunks (for tests of compaction).

@@ -18,6 +18,10 @@ use walkthrough_core::*;
 /// Documents per exchange request, and changes per request in bytes.
 const BATCH_DOCS: usize = 500;
 const BATCH_BYTES: usize = 8 * 1024 * 1024;
+/// Documents looked at, and replies applied (one transaction), per turn
+/// with the store: small, so a screen waiting for the store waits little.
+const STORE_STEP: usize = 64;
+const APPLY_STEP: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -336,9 +340,21 @@ impl SyncClient {
         project: &ProjectId,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<SyncReport, SyncError> {
+        self.sync_shared(&Exclusive::new(store), project, progress)
+    }
+
+    /// The same, reaching the store only through `store`, briefly and
+    /// never across a request: a tablet's screens keep using the store
+    /// while the network is slow (see `crate::app::SharedApp`).
+    pub fn sync_shared(
+        &self,
+        store: &impl StoreAccess,
+        project: &ProjectId,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<SyncReport, SyncError> {
         match self.sync_once(store, project, progress) {
             Err(SyncError::AccountDisabled { .. }) => {
-                Err(SyncError::AccountDisabled { unsynced: store.dirty_docs(project)?.len() })
+                Err(SyncError::AccountDisabled { unsynced: store.with_store(|s| s.dirty_docs(project))?.len() })
             }
             other => other,
         }
@@ -346,13 +362,13 @@ impl SyncClient {
 
     fn sync_once(
         &self,
-        store: &mut Store,
+        store: &impl StoreAccess,
         project: &ProjectId,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<SyncReport, SyncError> {
         let mut report = SyncReport::default();
         let cursor_key = format!("cursor:{project}");
-        let cursor: u64 = store.meta(&cursor_key)?.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let cursor: u64 = store.with_store(|s| s.meta(&cursor_key))?.and_then(|c| c.parse().ok()).unwrap_or(0);
         let sent = (self.clock)();
         let manifest: ManifestResponse =
             self.post("/sync/manifest", &ManifestRequest { project: project.clone(), cursor }, &mut report)?;
@@ -362,27 +378,38 @@ impl SyncClient {
         if manifest.server_time_ms > 0 && (received - sent).num_seconds() < MAX_CLOCK_ROUND_TRIP_SECS {
             let middle = sent + (received - sent) / 2;
             let offset = manifest.server_time_ms - middle.timestamp_millis();
-            store.set_clock_offset_ms(offset)?;
+            store.with_store(|s| s.set_clock_offset_ms(offset))?;
             report.clock_offset_ms = Some(offset);
+        }
+        if let Some(budget) = manifest.photo_budget_bytes {
+            store.with_store(|s| s.set_meta(crate::offline::BUDGET_KEY, &budget.to_string()))?;
         }
 
         // The documents to exchange: ours with changes the server lacks, and
         // the server's whose heads differ from ours. The project document
         // goes first so that unit rows can be computed on arrival.
         let mut todo: Vec<(DocKey, Vec<ChangeHash>)> = Vec::new();
-        for d in &manifest.docs {
-            let server_heads: Vec<ChangeHash> = d.heads.iter().filter_map(|h| h.parse().ok()).collect();
-            let local = if store.has_doc(&d.doc)? { store.heads(&d.doc)? } else { Vec::new() };
-            if local != server_heads {
-                todo.push((d.doc.clone(), server_heads));
-            }
+        for docs in manifest.docs.chunks(STORE_STEP) {
+            store.with_store(|s| -> Result<(), SyncError> {
+                for d in docs {
+                    let server_heads: Vec<ChangeHash> = d.heads.iter().filter_map(|h| h.parse().ok()).collect();
+                    let local = s.sync_info(&d.doc)?.map(|i| i.heads).unwrap_or_default();
+                    if local != server_heads {
+                        todo.push((d.doc.clone(), server_heads));
+                    }
+                }
+                Ok(())
+            })?;
         }
-        for key in store.dirty_docs(project)? {
-            if !todo.iter().any(|(k, _)| k == &key) {
-                let known = store.sync_info(&key)?.map(|i| i.server_heads).unwrap_or_default();
-                todo.push((key, known));
+        store.with_store(|s| -> Result<(), SyncError> {
+            for key in s.dirty_docs(project)? {
+                if !todo.iter().any(|(k, _)| k == &key) {
+                    let known = s.sync_info(&key)?.map(|i| i.server_heads).unwrap_or_default();
+                    todo.push((key, known));
+                }
             }
-        }
+            Ok(())
+        })?;
         todo.sort_by_key(|(k, _)| !matches!(k, DocKey::Project(_)));
         let total = todo.len();
         let mut done = 0;
@@ -392,25 +419,30 @@ impl SyncClient {
         let mut batch_bytes = 0;
         let mut iter = todo.into_iter().peekable();
         while let Some((key, server_heads)) = iter.next() {
-            let local = store.has_doc(&key)?;
-            let dirty = local && store.sync_info(&key)?.is_some_and(|i| i.dirty);
-            let have = if local { store.heads(&key)? } else { Vec::new() };
-            // Changes after the heads the server is known to have (all of it
-            // if we cannot tell): sending too much is harmless, too little not.
-            let changes = if dirty { store.changes_since(&key, &server_heads)? } else { Vec::new() };
-            batch_bytes += changes.len();
-            report.docs_sent += usize::from(!changes.is_empty());
-            batch.push(DocPush { doc: key, have: have.iter().map(|h| h.to_string()).collect(), changes });
+            let push = store.with_store(|s| -> Result<DocPush, SyncError> {
+                let info = s.sync_info(&key)?;
+                let have = info.as_ref().map(|i| i.heads.clone()).unwrap_or_default();
+                // Changes after the heads the server is known to have (all of it
+                // if we cannot tell): sending too much is harmless, too little not.
+                let dirty = info.is_some_and(|i| i.dirty);
+                let changes = if dirty { s.changes_since(&key, &server_heads)? } else { Vec::new() };
+                Ok(DocPush { doc: key, have: have.iter().map(|h| h.to_string()).collect(), changes })
+            })?;
+            batch_bytes += push.changes.len();
+            report.docs_sent += usize::from(!push.changes.is_empty());
+            batch.push(push);
             let full = batch.len() >= BATCH_DOCS || batch_bytes >= BATCH_BYTES;
             if full || iter.peek().is_none() {
                 let req = ExchangeRequest { project: project.clone(), docs: std::mem::take(&mut batch) };
                 batch_bytes = 0;
                 let resp: ExchangeResponse = self.post("/sync/exchange", &req, &mut report)?;
-                done += resp.docs.len();
                 let mut accepted = Vec::with_capacity(resp.docs.len());
                 for reply in resp.docs {
                     match reply.error {
-                        Some(reason) => report.rejected.push((reply.doc, reason)),
+                        Some(reason) => {
+                            done += 1;
+                            report.rejected.push((reply.doc, reason));
+                        }
                         None => accepted.push(reply),
                     }
                 }
@@ -423,12 +455,17 @@ impl SyncClient {
                     })
                     .collect();
                 report.docs_received += replies.iter().filter(|r| !r.changes.is_empty()).count();
-                store.apply_replies(&replies)?;
-                progress(Progress { done, total, bytes: report.bytes_up + report.bytes_down });
+                // A few documents per transaction: each is whole, and the
+                // screens get the store between them.
+                for group in replies.chunks(APPLY_STEP) {
+                    store.with_store(|s| s.apply_replies(group))?;
+                    done += group.len();
+                    progress(Progress { done, total, bytes: report.bytes_up + report.bytes_down });
+                }
             }
         }
         // Only now: a crash before this point repeats the exchange, harmlessly.
-        store.set_meta(&cursor_key, &manifest.cursor.to_string())?;
+        store.with_store(|s| s.set_meta(&cursor_key, &manifest.cursor.to_string()))?;
         Ok(report)
     }
 
@@ -440,8 +477,28 @@ impl SyncClient {
         photos: &PhotoDir,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<SyncReport, SyncError> {
+        self.upload_each(store.pending_photos()?, photos, &mut |h| store.mark_photo_uploaded(h), progress)
+    }
+
+    /// The same, reaching the store only between uploads.
+    pub fn upload_photos_shared(
+        &self,
+        store: &impl StoreAccess,
+        photos: &PhotoDir,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<SyncReport, SyncError> {
+        let pending = store.with_store(|s| s.pending_photos())?;
+        self.upload_each(pending, photos, &mut |h| store.with_store(|s| s.mark_photo_uploaded(h)), progress)
+    }
+
+    fn upload_each(
+        &self,
+        pending: Vec<PhotoHash>,
+        photos: &PhotoDir,
+        uploaded: &mut dyn FnMut(&PhotoHash) -> crate::Result<()>,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<SyncReport, SyncError> {
         let mut report = SyncReport::default();
-        let pending = store.pending_photos()?;
         let total = pending.len();
         for (i, hash) in pending.iter().enumerate() {
             let bytes = photos.read(hash, Variant::Original)?;
@@ -454,7 +511,7 @@ impl SyncClient {
                 body: bytes,
             };
             self.send(req, &mut report)?;
-            store.mark_photo_uploaded(hash)?;
+            uploaded(hash)?;
             report.photos_uploaded += 1;
             progress(Progress { done: i + 1, total, bytes: report.bytes_up });
         }
@@ -466,19 +523,43 @@ impl SyncClient {
         if photos.has(hash) {
             return Ok(());
         }
-        let mut report = SyncReport::default();
-        let req = ApiRequest {
-            method: Method::Get,
-            path: format!("/blobs/{hash}"),
-            token: None,
-            gzip_json: false,
-            body: Vec::new(),
-        };
-        let bytes = self.send(req, &mut report)?;
+        let bytes = self.fetch_blob(hash, false)?;
         if &crate::photos::hash_bytes(&bytes) != hash {
             return Err(SyncError::Protocol(format!("photo {hash} arrived damaged")));
         }
         photos.ingest(&bytes)?;
         Ok(())
+    }
+
+    /// A blob's bytes from the server: the original, or (`preview`) the
+    /// photo's screen preview. A 404 is `Rejected { status: 404 }`.
+    pub fn fetch_blob(&self, hash: &PhotoHash, preview: bool) -> Result<Vec<u8>, SyncError> {
+        let mut report = SyncReport::default();
+        let path = if preview { format!("/blobs/{hash}?size=preview") } else { format!("/blobs/{hash}") };
+        let req = ApiRequest { method: Method::Get, path, token: None, gzip_json: false, body: Vec::new() };
+        self.send(req, &mut report)
+    }
+}
+
+/// How the sync client reaches the tablet's store: in short turns, one per
+/// step, and never while a request is on the network. A store owned
+/// outright (`Exclusive`) and one shared with the app's screens (a lock
+/// taken per turn) both qualify.
+pub trait StoreAccess {
+    fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T;
+}
+
+/// A store the caller holds for the whole sync.
+pub struct Exclusive<'a>(std::cell::RefCell<&'a mut Store>);
+
+impl<'a> Exclusive<'a> {
+    pub fn new(store: &'a mut Store) -> Self {
+        Self(std::cell::RefCell::new(store))
+    }
+}
+
+impl StoreAccess for Exclusive<'_> {
+    fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
+        f(&mut self.0.borrow_mut())
     }
 }

@@ -4,7 +4,7 @@
 
 mod common;
 use base64::Engine as _;
-use common::TestServer;
+use common::{first_assigned, TestServer};
 use walkthrough_client::app::view::*;
 use walkthrough_client::app::App;
 
@@ -22,24 +22,6 @@ fn signed_in(dir: &std::path::Path, url: &str, user: &str) -> App {
     assert_eq!(session.user_id, user);
     assert!(session.projects.iter().any(|p| p.id == PROJECT), "the project arrives with the first sync");
     app
-}
-
-/// The first unit of `user`'s round-1 assignment, and two checklist lines of it.
-fn first_assigned(app: &mut App) -> (String, (String, String), (String, String), (String, String)) {
-    let grid = app.unit_grid(PROJECT.into(), 1).unwrap();
-    let unit = grid
-        .buildings
-        .iter()
-        .flat_map(|b| b.floors.iter().flat_map(|f| f.units.iter()))
-        .find(|u| u.assigned)
-        .expect("an assigned unit")
-        .id
-        .clone();
-    let view = app.open_unit(PROJECT.into(), unit.clone(), 1).unwrap();
-    let lines: Vec<(String, String)> =
-        view.rooms.iter().flat_map(|r| r.items.iter().map(move |i| (r.id.clone(), i.code.clone()))).collect();
-    let last = lines.len() - 1;
-    (unit, lines[0].clone(), lines[last].clone(), lines[1].clone())
 }
 
 #[test]
@@ -107,6 +89,7 @@ fn an_inspectors_walkthrough_offline_then_synced_rechecked_and_kept_across_a_res
             MarkView { id: String::new(), shape: ShapeView::Label { x: 0.2, y: 0.2, text: "裂缝".into() } },
         ],
         available: true,
+        missing: None,
     }];
     let d1 = a.save_defect(PROJECT.into(), unit.clone(), 1, form).unwrap();
     let view = a.open_unit(PROJECT.into(), unit.clone(), 1).unwrap();
@@ -177,7 +160,7 @@ fn an_inspectors_walkthrough_offline_then_synced_rechecked_and_kept_across_a_res
     let seen = view.defects.iter().find(|d| d.id == d1).unwrap();
     assert_eq!(seen.photos[0].marks.len(), 1);
     assert_eq!(seen.pin, Some(pin));
-    let thumb = b.photo(hash.clone(), "thumb".into()).unwrap().expect("downloaded from the server");
+    let thumb = b.photo(hash.clone(), "thumb".into()).unwrap().url.expect("downloaded with the sync");
     assert!(thumb.starts_with("data:image/jpeg;base64,"));
 
     // Round 2: both are in the recheck queue; one passes, one fails again (a note is required).

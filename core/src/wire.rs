@@ -69,6 +69,11 @@ pub struct ManifestResponse {
     /// server): tablets date their events by it (see `defect.rs`).
     #[serde(default)]
     pub server_time_ms: i64,
+    /// How many bytes of other people's photos and floor plans a tablet may
+    /// keep for offline work (the server's `tablet.photo_budget_mb`). Absent
+    /// from older servers: the tablet keeps its own default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo_budget_bytes: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,16 +1,14 @@
 //! The inspector's tablet app: a window showing `ui/app`, and one command
-//! that hands each call to `walkthrough_client::app::App` (all the logic,
-//! tested without a window). A background thread syncs when a network is
-//! there and tells the window how sync stands.
+//! that hands each call to `walkthrough_client::app::SharedApp` (all the
+//! logic, tested without a window). A background sync runs beside it and
+//! tells the window how sync stands; it holds the app only for its store
+//! steps, never across a request, so the screens keep answering.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tauri::{Emitter, Manager};
-use walkthrough_client::app::{App, AppError};
-
-struct Shared(Arc<Mutex<App>>);
+use walkthrough_client::app::{App, AppError, SharedApp};
 
 /// Every UI call: `name` is a command of `App` (see ui/app/bindings.ts).
 /// Runs on a plain thread of its own: off the main thread, so the window
@@ -18,14 +16,13 @@ struct Shared(Arc<Mutex<App>>);
 /// client of sync may not run.
 #[tauri::command]
 async fn call(
-    state: tauri::State<'_, Shared>,
+    state: tauri::State<'_, SharedApp>,
     name: String,
     args: serde_json::Value,
 ) -> Result<serde_json::Value, AppError> {
-    let app = state.0.clone();
+    let app = state.inner().clone();
     let (tx, rx) = tauri::async_runtime::channel(1);
     std::thread::spawn(move || {
-        let mut app = app.lock().unwrap_or_else(|e| e.into_inner());
         let _ = tx.blocking_send(app.call(&name, args));
     });
     let mut rx = rx;
@@ -46,37 +43,20 @@ fn main() {
             app.on_progress(move |p| {
                 let _ = handle.emit("sync-progress", p);
             });
-            let shared = Arc::new(Mutex::new(app));
-            tauri_app.manage(Shared(shared.clone()));
+            let shared = SharedApp::new(app);
+            tauri_app.manage(shared.clone());
             let every = std::env::var("WALKTHROUGH_SYNC_EVERY_SECS")
                 .ok()
                 .and_then(|s| s.parse().ok())
                 .map(Duration::from_secs)
                 .unwrap_or(Duration::from_secs(30));
             let handle = tauri_app.handle().clone();
-            std::thread::spawn(move || background_sync(shared, handle, every));
+            shared.sync_in_background(every, move |status| {
+                let _ = handle.emit("status", status);
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![call])
         .run(tauri::generate_context!())
         .expect("the Walkthrough window could not start");
-}
-
-/// Try to sync every `every` while signed in: work recorded offline goes up
-/// as soon as the network is back. The window gets the status either way.
-fn background_sync(app: Arc<Mutex<App>>, window: tauri::AppHandle, every: Duration) {
-    loop {
-        std::thread::sleep(every);
-        let status = {
-            let mut app = app.lock().unwrap_or_else(|e| e.into_inner());
-            let signed_in = app.status().map(|s| s.session.is_some()).unwrap_or(false);
-            if signed_in {
-                let _ = app.sync_now();
-            }
-            app.status()
-        };
-        if let Ok(status) = status {
-            let _ = window.emit("status", status);
-        }
-    }
 }

@@ -42,6 +42,23 @@ pub struct Settings {
     /// Connections: how long slow clients are waited for, and the proxy
     /// whose `X-Forwarded-For` names the client.
     pub http: HttpSettings,
+    /// What tablets are told at sync.
+    pub tablet: TabletSettings,
+}
+
+/// What the server tells tablets at each sync.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TabletSettings {
+    /// The storage a tablet may use for the photo previews and floor plans
+    /// it downloads for offline work, in MB (`WALKTHROUGH_TABLET_PHOTO_BUDGET_MB`).
+    pub photo_budget_mb: u64,
+}
+
+impl Default for TabletSettings {
+    fn default() -> Self {
+        Self { photo_budget_mb: 2048 }
+    }
 }
 
 /// With `cert` and `key` the server serves HTTPS (and HSTS); without, plain
@@ -187,6 +204,7 @@ impl Default for Settings {
             auth: crate::auth::AuthSettings::default(),
             tls: TlsSettings::default(),
             http: HttpSettings::default(),
+            tablet: TabletSettings::default(),
         }
     }
 }
@@ -209,6 +227,11 @@ impl Settings {
         }
         if let Some(v) = var("DATABASE") {
             s.database = v.into();
+        }
+        if let Some(v) = var("TABLET_PHOTO_BUDGET_MB") {
+            s.tablet.photo_budget_mb = v.parse().map_err(|e| {
+                anyhow::anyhow!("WALKTHROUGH_TABLET_PHOTO_BUDGET_MB={v:?} is not a number of megabytes: {e}")
+            })?;
         }
         if let Some(v) = var("UI_DIR") {
             s.ui_dir = v.into();

@@ -244,6 +244,11 @@ async fn put_blob(
 }
 
 #[derive(serde::Deserialize)]
+pub struct BlobSize {
+    pub size: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
 pub struct BlobQuery {
     pub project: Option<String>,
 }
@@ -264,18 +269,32 @@ pub(crate) fn blob_readable(st: &AppState, user: &auth::AuthUser, hash: &PhotoHa
     Ok(false)
 }
 
-/// `GET /blobs/{hash}`: only a photo or floor plan of a project in the
-/// user's scope (or one the user uploaded); anything else answers the same
-/// 404 as a hash nobody stored, so a hash known from elsewhere reveals nothing.
+/// `GET /blobs/{hash}[?size=preview]`: only a photo or floor plan of a
+/// project in the user's scope (or one the user uploaded); anything else
+/// answers the same 404 as a hash nobody stored, so a hash known from
+/// elsewhere reveals nothing. `size=preview` answers the photo's screen
+/// preview (JPEG, at most 1,600 px a side) instead of the original, with the
+/// same check.
 async fn get_blob(
     State(st): State<AppState>,
     user: auth::AuthUser,
     Path(hash): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<BlobSize>,
 ) -> Result<impl IntoResponse, ApiError> {
     let hash = parse_hash(&hash)?;
+    let preview = match q.size.as_deref() {
+        None | Some("original") => false,
+        Some("preview") => true,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!("{other:?} is not a photo size (preview or original)")));
+        }
+    };
     let found = blocking(move || {
         if !blob_readable(&st, &user, &hash)? {
             return Ok(None);
+        }
+        if preview {
+            return Ok(thumbs::preview(&st, &hash).map(|bytes| ("image/jpeg".to_owned(), bytes)));
         }
         Ok(st.store.get_blob(&hash)?)
     })

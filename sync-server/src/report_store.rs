@@ -86,6 +86,9 @@ pub trait ReportStore {
 
     fn thumb(&self, hash: &PhotoHash) -> StoreResult<Option<Vec<u8>>>;
     fn put_thumb(&self, hash: &PhotoHash, bytes: &[u8]) -> StoreResult<()>;
+    /// The screen preview of a photo sent to tablets (`thumbs::preview`).
+    fn preview(&self, hash: &PhotoHash) -> StoreResult<Option<Vec<u8>>>;
+    fn put_preview(&self, hash: &PhotoHash, bytes: &[u8]) -> StoreResult<()>;
     /// Photos stored without a printing thumbnail yet.
     fn blobs_without_thumb(&self, limit: usize) -> StoreResult<Vec<PhotoHash>>;
 
@@ -177,6 +180,21 @@ impl ReportStore for SqliteStore {
     fn put_thumb(&self, hash: &PhotoHash, bytes: &[u8]) -> StoreResult<()> {
         self.conn().execute(
             "INSERT OR REPLACE INTO blob_thumbs (hash, bytes) VALUES (?1, ?2)",
+            params![hash.as_str(), bytes],
+        )?;
+        Ok(())
+    }
+
+    fn preview(&self, hash: &PhotoHash) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT bytes FROM blob_previews WHERE hash = ?1", [hash.as_str()], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn put_preview(&self, hash: &PhotoHash, bytes: &[u8]) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO blob_previews (hash, bytes) VALUES (?1, ?2)",
             params![hash.as_str(), bytes],
         )?;
         Ok(())

@@ -152,6 +152,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0006_accounts", include_str!("../migrations/0006_accounts.sql")),
     ("0007_web_scope", include_str!("../migrations/0007_web_scope.sql")),
     ("0008_device_actors", include_str!("../migrations/0008_device_actors.sql")),
+    ("0009_previews", include_str!("../migrations/0009_previews.sql")),
     ("0012_channels", include_str!("../migrations/0012_channels.sql")),
 ];
 

@@ -32,7 +32,9 @@ pub async fn manifest(
                 heads: heads.split(',').filter(|h| !h.is_empty()).map(str::to_owned).collect(),
             })
             .collect();
-        Ok(Json(ManifestResponse { cursor, docs, server_time_ms: chrono::Utc::now().timestamp_millis() }))
+        let photo_budget_bytes = Some(st.settings.tablet.photo_budget_mb.saturating_mul(1024 * 1024));
+        let server_time_ms = chrono::Utc::now().timestamp_millis();
+        Ok(Json(ManifestResponse { cursor, docs, photo_budget_bytes, server_time_ms }))
     })
     .await
 }

@@ -51,6 +51,29 @@ pub fn plan_copy(
     get_or_make(st, &crate::parse_hash(plan).ok()?)
 }
 
+/// The screen preview of `hash` for a tablet (the tablet pipeline's own
+/// `preview_jpeg`, so it is the preview the photographer's tablet holds),
+/// made once and kept. `None` when the photo is not on the server, is not a
+/// photo (a floor-plan PDF) or cannot be decoded.
+pub fn preview(st: &AppState, hash: &PhotoHash) -> Option<Vec<u8>> {
+    match st.store.preview(hash) {
+        Ok(Some(bytes)) => return Some(bytes),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(%hash, error = %e, "reading a preview"),
+    }
+    let (mime, original) = st.store.get_blob(hash).ok()??;
+    if !mime.starts_with("image/") {
+        return None;
+    }
+    let bytes = walkthrough_client::photos::preview_jpeg(&original)
+        .map_err(|e| tracing::warn!(%hash, error = %e, "a stored photo has no preview"))
+        .ok()?;
+    if let Err(e) = st.store.put_preview(hash, &bytes) {
+        tracing::warn!(%hash, error = %e, "storing a preview");
+    }
+    Some(bytes)
+}
+
 /// Make the missing printing copies, a few at a time, until told to stop.
 /// An undecodable photo gets an empty copy, so it is not tried again.
 pub async fn run(st: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {

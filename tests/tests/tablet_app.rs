@@ -428,6 +428,28 @@ async fn inspectors_walk_a_unit_offline_sync_recheck_and_restart_in_the_real_app
     sync(&c).await;
     c.close().await.unwrap();
 
+    // ---- In the basement: 刘's app restarts with the server stopped; 李's
+    // marked photo (kept as a preview when 刘 first saw it online) still
+    // renders, with its marks.
+    let store = std::thread::spawn(move || server.stop()).join().unwrap();
+    let c = desktop.open_app(&tablet_b).await;
+    el(&c, "unit-grid").await;
+    select_round(&c, "1").await;
+    tap(&c, &format!("unit-{unit}")).await;
+    tap(&c, "tab-defects").await;
+    let img = wait_attr(&c, "[data-testid^=\"defect-photo-\"] img", "data-loaded", "1").await;
+    let width = c.execute("return arguments[0].naturalWidth", vec![serde_json::to_value(&img).unwrap()]).await.unwrap();
+    assert!(width.as_f64().unwrap_or(0.0) > 0.0, "the photo renders offline: naturalWidth {width}");
+    let figure = css(&c, "[data-testid^=\"defect-photo-\"] .overlay").await.html(false).await.unwrap();
+    assert!(figure.contains("<circle") && figure.contains("裂缝"), "{figure}");
+    desktop.screenshot("offline-photos");
+    c.close().await.unwrap();
+    let server = {
+        let dir = server_dir.clone();
+        let addr = url.trim_start_matches("http://").to_owned();
+        std::thread::spawn(move || Server::start(&dir, &addr, store)).join().unwrap()
+    };
+
     // ---- 李's app restarts: still signed in, everything there; sync brings 刘's rechecks.
     let c = desktop.open_app(&tablet_a).await;
     el(&c, "unit-grid").await;

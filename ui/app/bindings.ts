@@ -51,15 +51,42 @@ last_error: string | null,
 /**
  * Whether the last attempt reached the server.
  */
-online: boolean, running: boolean, };
+online: boolean, running: boolean, 
+/**
+ * What this tablet holds for working offline.
+ */
+offline: OfflineView, };
+
+export type OfflineView = { 
+/**
+ * Files wanted (previews of open defects' photos, floor plans) and held.
+ */
+wanted: number, held: number, 
+/**
+ * Not held because the budget is used up.
+ */
+over_budget: number, 
+/**
+ * Not on the server yet (a photo whose tablet has not uploaded it).
+ */
+missing: number, bytes: number, budget_bytes: number, 
+/**
+ * Downloading now.
+ */
+running: boolean, };
 
 export type AppStatus = { session: Session | null, sync: SyncState, };
 
 export type SyncProgress = { 
 /**
- * "documents" or "photos".
+ * "documents", "photos" (uploads) or "offline" (photos and floor plans
+ * downloaded for offline work, after the documents).
  */
-phase: string, done: number, total: number, };
+phase: string, done: number, total: number, 
+/**
+ * Bytes moved so far (for "offline": held on this tablet).
+ */
+bytes: number, };
 
 export type UnitGrid = { project: string, round: number, buildings: Array<BuildingGrid>, counts: StatusCounts, };
 
@@ -116,7 +143,34 @@ export type RecheckItem = { defect: string, found_round: number, status: string,
 /**
  * This round's recheck: passed (true) or failed again (false).
  */
-done: boolean | null, };
+done: boolean | null, 
+/**
+ * The contractor's report that the current repair is done, if any.
+ */
+fix_report: FixReport | null, };
+
+export type FixReport = { at_ms: number, by_name: string, note: string, photo: string | null, 
+/**
+ * Why the photo cannot be shown here, as for `PhotoView::missing`.
+ */
+photo_missing: string | null, };
+
+export type RiskView = { unified_answer: Text, contingency_plan: string, accepted_by_name: string, accepted_at_ms: number, 
+/**
+ * The latest edit of the answer or plan (the acceptance when never edited).
+ */
+edited_at_ms: number, };
+
+export type PhotoData = { url: string | null, 
+/**
+ * The size shown: the one asked for, or the preview when the original
+ * cannot be fetched now.
+ */
+shown: string | null, 
+/**
+ * downloading, over_budget, not_on_server or offline.
+ */
+missing: string | null, };
 
 export type Choices = { categories: Array<Choice>, trades: Array<Choice>, contractors: Array<Choice>, };
 
@@ -130,7 +184,11 @@ needs_reason: boolean,
  */
 severity: string | null, };
 
-export type DefectView = { id: string, room: string, room_name: Text, item: string | null, item_title: Text | null, spot: string, description: string, category: string, category_name: Text, other_reason: string | null, root_cause: string | null, root_cause_note: string | null, severity: string, trade: string, trade_name: Text, responsible: string | null, responsible_name: Text | null, found_round: number, found_by: string, found_at_ms: number, status: string, deadline_ms: number | null, pin: Pin | null, photos: Array<PhotoView>, history: Array<HistoryEntry>, };
+export type DefectView = { id: string, room: string, room_name: Text, item: string | null, item_title: Text | null, spot: string, description: string, category: string, category_name: Text, other_reason: string | null, root_cause: string | null, root_cause_note: string | null, severity: string, trade: string, trade_name: Text, responsible: string | null, responsible_name: Text | null, found_round: number, found_by: string, found_at_ms: number, status: string, deadline_ms: number | null, pin: Pin | null, photos: Array<PhotoView>, history: Array<HistoryEntry>, 
+/**
+ * The accepted risk's answer and plan (status accepted_risk only).
+ */
+risk: RiskView | null, };
 
 export type Pin = { x: number, y: number, };
 
@@ -138,7 +196,11 @@ export type PhotoView = { hash: string, marks: Array<MarkView>,
 /**
  * Whether the picture itself is on this tablet (else it downloads on sync).
  */
-available: boolean, };
+available: boolean, 
+/**
+ * Why not: downloading, over_budget, not_on_server or offline.
+ */
+missing?: string, };
 
 export type MarkView = { id: string, shape: ShapeView, };
 
@@ -249,9 +311,11 @@ export function takePhoto(data: string): Promise<string> {
 }
 
 /**
- * A photo as a data URL: "thumb", "preview" or "original".
+ * A photo (or a floor-plan image) as a data URL: "thumb", "preview" or
+ * "original", or why it is not on this tablet. An original not here is
+ * fetched when the server can be reached; the preview is shown meanwhile.
  */
-export function photo(hash: string, variant: string): Promise<string | null> {
+export function photo(hash: string, variant: string): Promise<PhotoData> {
   return call('photo', { hash, variant });
 }
 
@@ -272,7 +336,9 @@ export function withdrawDefect(project: string, unit: string, round: number, def
 }
 
 /**
- * Sync now: documents both ways, then photos up.
+ * Sync now: documents both ways, then photos up, then the photos and
+ * floor plans for offline work down. While a sync runs, another
+ * returns the status at once.
  */
 export function syncNow(): Promise<AppStatus> {
   return call('sync_now', {  });

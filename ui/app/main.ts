@@ -6,7 +6,7 @@
 
 import * as api from './bindings.js';
 import type {
-  AppError, AppStatus, DefectForm, DefectView, MarkView, PhotoView, SyncProgress, UnitGrid, UnitView,
+  AppError, AppStatus, DefectForm, DefectView, MarkView, PhotoView, RecheckItem, SyncProgress, UnitGrid, UnitView,
 } from './bindings.js';
 import { Html, HtmlValue, html, setHtml } from '../shared/dom.js';
 import { I18n } from '../shared/i18n.js';
@@ -81,11 +81,18 @@ function renderTop(): Html {
     parts.push(sync.pending_changes > 0 ? t('sync.pending', { n: sync.pending_changes }) : t('sync.all'));
     if (sync.pending_photos > 0) parts.push(t('sync.photos', { n: sync.pending_photos }));
     parts.push(sync.last_sync_ms ? t('sync.last', { time: fmtTime(sync.last_sync_ms) }) : t('sync.never'));
+    const o = sync.offline;
+    if (o.wanted > 0 || o.budget_bytes > 0) {
+      parts.push(html`<span data-testid="offline-held" data-held="${o.held}" data-wanted="${o.wanted}" data-over="${o.over_budget}" title="${t('sync.offlineHint')}">${t('sync.offlineHeld', { held: o.held, wanted: o.wanted, size: fmtBytes(o.bytes), budget: fmtBytes(o.budget_bytes) })}</span>`);
+      if (o.over_budget > 0) parts.push(html`<span class="badge offline" data-testid="offline-over-budget">${t('sync.overBudget', { n: o.over_budget })}</span>`);
+    }
     syncText = parts.map((x, i) => (i ? html` · ${x}` : x));
   }
-  const progress = state.progress
-    ? html`<div class="progress" data-testid="sync-progress"><div data-width="${state.progress.total ? (100 * state.progress.done) / state.progress.total : 100}"></div>\
-<span>${t(state.progress.phase === 'photos' ? 'sync.photosProgress' : 'sync.documents', { done: state.progress.done, total: state.progress.total })}</span></div>`
+  const p = state.progress;
+  const progressKey = p?.phase === 'photos' ? 'sync.photosProgress' : p?.phase === 'offline' ? 'sync.offlineProgress' : 'sync.documents';
+  const progress = p
+    ? html`<div class="progress" data-testid="sync-progress" data-phase="${p.phase}"><div data-width="${p.total ? (100 * p.done) / p.total : 100}"></div>\
+<span>${t(progressKey, { done: p.done, total: p.total, size: fmtBytes(p.bytes) })}</span></div>`
     : '';
   const rounds = project?.rounds.map((r) => html`<option value="${r.no}" ${r.no === state.round ? 'selected' : ''}>${t('grid.round', { n: r.no })}</option>`) ?? '';
   return html`<header class="top">
@@ -191,15 +198,40 @@ function renderUnit(u: UnitView): Html {
       <h1>${pick(u.building)} ${u.number}</h1><span class="muted">${pick(u.unit_type)} · ${t('grid.round', { n: u.round })}</span>
       <span class="badge ${u.status}" data-testid="unit-status">${t('status.' + u.status)}</span></div>
     <nav class="tabs">${tabs}${extra}</nav>
-    <div class="unit-body"><div class="unit-content">${content}</div>
+    <div class="unit-body"><div class="unit-content">${renderRisks(u)}${content}</div>
       <aside class="unit-plan"><h3>${t('unit.plan')}</h3>${planSvg(u.rooms, (r) => pick(r.name), live.filter((d) => d.pin).map((d, i) => ({ pin: d.pin!, label: String(i + 1) })), state.tab, u.floor_plan)}</aside></div>
   </div>`;
 }
 
-function photoFigure(p: PhotoView, testid: string, action = '', index: number | null = null): Html {
+function photoFigure(p: PhotoView, testid: string, action = '', index: number | null = null, caption: HtmlValue = ''): Html {
+  const why = p.missing ? html`<figcaption class="muted photo-why" data-testid="${testid}-missing" data-why="${p.missing}">${t('photo.why.' + p.missing)}</figcaption>` : '';
   return html`<figure class="photo" data-testid="${testid}" ${action ? html`data-action="${action}"` : ''} ${index === null ? '' : html`data-index="${index}"`}>
-    <img data-photo="${p.hash}" data-variant="thumb" alt="">
-    <div class="overlay" data-marks="${JSON.stringify(p.marks)}">${marksSvg(p.marks, 0.75)}</div></figure>`;
+    <div class="frame"><img data-photo="${p.hash}" data-variant="thumb" alt="">
+    <div class="overlay" data-marks="${JSON.stringify(p.marks)}">${marksSvg(p.marks, 0.75)}</div></div>${caption ? html`<figcaption>${caption}</figcaption>` : ''}${why}</figure>`;
+}
+
+/** The accepted risks of a unit: what every member of staff says at handover. */
+function renderRisks(u: UnitView): Html {
+  const risks = u.defects.filter((d) => d.risk);
+  if (risks.length === 0) return html``;
+  return html`<section class="panel risks" data-testid="risks"><h3>${t('risk.title', { n: risks.length })}</h3>${risks.map((d) => {
+    const r = d.risk!;
+    return html`<div class="risk" data-testid="risk-${d.id}"><strong>${pick(d.room_name)} · ${d.spot || d.description}</strong>
+      <div><b>${t('risk.answer')}</b> <span data-testid="risk-answer-${d.id}">${pick(r.unified_answer)}</span></div>
+      <div><b>${t('risk.plan')}</b> <span data-testid="risk-plan-${d.id}">${r.contingency_plan}</span></div>
+      <div class="muted">${t('risk.accepted', { name: r.accepted_by_name, time: fmtTime(r.accepted_at_ms) })}</div></div>`;
+  })}</section>`;
+}
+
+/** Before / after: the original marked photo beside the contractor's report and evidence photo. */
+function renderFixReport(d: DefectView, r: RecheckItem, testid: string): Html {
+  const f = r.fix_report;
+  if (!f) return html``;
+  const before = d.photos[0];
+  const after = f.photo ? photoFigure({ hash: f.photo, marks: [], available: !f.photo_missing, missing: f.photo_missing ?? undefined }, `${testid}-after`, '', null, t('recheck.after')) : '';
+  return html`<div class="fix-report" data-testid="${testid}">
+    <p><b>${t('recheck.report', { name: f.by_name, time: fmtTime(f.at_ms) })}</b> <span data-testid="${testid}-note">${f.note}</span></p>
+    <div class="photos before-after">${before ? photoFigure(before, `${testid}-before`, '', null, t('recheck.before')) : ''}${after}</div></div>`;
 }
 
 function renderDefectCard(d: DefectView): Html {
@@ -228,7 +260,7 @@ function renderRecheckList(u: UnitView): Html {
       <div class="row"><strong>${pick(d.room_name)} · ${d.spot}</strong><span class="muted">${t('recheck.foundIn', { n: r.found_round })} · ${t('dstatus.' + d.status)}</span>
         <span class="grow"></span>${done}
         ${r.done === null ? html`<button class="primary" data-action="open-recheck" data-defect="${d.id}" data-testid="recheck-open-${d.id}">${t('recheck.title')}</button>` : ''}</div>
-      <p>${d.description}</p><div class="photos">${d.photos.map((p, i) => photoFigure(p, `recheck-photo-${d.id}-${i}`))}</div>${renderHistory(d)}</div>`;
+      <p>${d.description}</p>${renderFixReport(d, r, `recheck-report-${d.id}`)}<div class="photos">${d.photos.map((p, i) => photoFigure(p, `recheck-photo-${d.id}-${i}`))}</div>${renderHistory(d)}</div>`;
   })}`;
 }
 
@@ -304,6 +336,7 @@ function renderRecheck(r: Recheck, u: UnitView): Html {
   if (!d) return html``;
   return html`<div class="modal"><div class="panel sheet" data-testid="recheck-modal">
     <h2>${t('recheck.title')} · ${pick(d.room_name)} · ${d.spot}</h2><p>${d.description}</p>
+    ${(() => { const item = u.recheck.find((x) => x.defect === d.id); return item ? renderFixReport(d, item, 'recheck-modal-report') : ''; })()}
     <div class="photos">${d.photos.map((p, i) => photoFigure(p, `recheck-modal-photo-${i}`))}</div>
     ${renderHistory(d)}
     ${r.error ? html`<p class="error" data-testid="recheck-error">${r.error}</p>` : ''}
@@ -317,6 +350,11 @@ function renderRecheck(r: Recheck, u: UnitView): Html {
   </div></div>`;
 }
 
+function fmtBytes(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GB`;
+  return `${Math.round(n / 1024 ** 2)} MB`;
+}
+
 function fmtTime(ms: number): string {
   return new Date(ms).toLocaleString(i18n.lang === 'zh-CN' ? 'zh-CN' : 'en-GB', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
@@ -328,8 +366,11 @@ function hydratePhotos() {
     const key = `${hash}/${variant}`;
     let url = photoCache.get(key);
     if (url === undefined) {
-      try { url = await api.photo(hash, variant); } catch { url = null; }
+      let why: string | null = null;
+      try { const p = await api.photo(hash, variant); url = p.url; why = p.missing; } catch { url = null; }
+      // Only what is shown is cached: a missing photo may arrive with the next sync.
       if (url) photoCache.set(key, url);
+      else { img.alt = t(why ? 'photo.why.' + why : 'photo.missing'); img.dataset.why = why ?? ''; img.classList.add('missing'); return; }
     }
     if (!url) { img.alt = t('photo.missing'); img.classList.add('missing'); return; }
     img.onload = () => {

@@ -101,28 +101,43 @@ pub struct App {
     clock: Arc<dyn Fn() -> Time + Send + Sync>,
     sync: SyncState,
     progress: Arc<dyn Fn(SyncProgress) + Send + Sync>,
+    /// Photos and floor plans for offline work are downloading now.
+    downloading: bool,
+    /// Units whose opening is recorded (`Store::mark_opened`), so it is
+    /// written once.
+    opened: std::collections::HashSet<(String, String)>,
 }
 
 /// Declares the commands the UI may call: generates [`App::call`] (dispatch
 /// by name with JSON arguments) and the TypeScript functions.
+///
+/// A command marked `#[network(f)]` talks to the server: it runs as `f(app,
+/// …)`, which takes the app only for short turns and never across a
+/// request; every other command runs with the app held.
 macro_rules! commands {
-    ($( $(#[doc = $doc:literal])* $name:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty; )*) => {
+    ($( $(#[network($via:ident)])? $(#[doc = $doc:literal])* $name:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty; )*) => {
+        /// Run the command `name` with its arguments as a JSON object, on
+        /// an app reached through `app`.
+        pub fn call_via(app: &impl AppAccess, name: &str, args: serde_json::Value) -> Res<serde_json::Value> {
+            match name {
+                $(stringify!($name) => {
+                    #[derive(Deserialize)]
+                    #[allow(non_camel_case_types)]
+                    struct $name { $( $arg: $ty ),* }
+                    #[allow(unused_variables)]
+                    let a: $name = serde_json::from_value(args)
+                        .map_err(|e| AppError::invalid(format!("{}: {e}", stringify!($name))))?;
+                    let out: $ret = run_command!(app, $name, [$($via)?], $( a.$arg ),*)?;
+                    serde_json::to_value(out).map_err(|e| AppError::new("internal", e.to_string()))
+                })*
+                other => Err(AppError::invalid(format!("there is no command {other:?}"))),
+            }
+        }
+
         impl App {
             /// Run the command `name` with its arguments as a JSON object.
             pub fn call(&mut self, name: &str, args: serde_json::Value) -> Res<serde_json::Value> {
-                match name {
-                    $(stringify!($name) => {
-                        #[derive(Deserialize)]
-                        #[allow(non_camel_case_types)]
-                        struct $name { $( $arg: $ty ),* }
-                        #[allow(unused_variables)]
-                        let a: $name = serde_json::from_value(args)
-                            .map_err(|e| AppError::invalid(format!("{}: {e}", stringify!($name))))?;
-                        let out: $ret = self.$name($( a.$arg ),*)?;
-                        serde_json::to_value(out).map_err(|e| AppError::new("internal", e.to_string()))
-                    })*
-                    other => Err(AppError::invalid(format!("there is no command {other:?}"))),
-                }
+                call_via(&Direct::new(self), name, args)
             }
         }
 
@@ -148,13 +163,25 @@ macro_rules! commands {
     };
 }
 
+macro_rules! run_command {
+    ($app:ident, $name:ident, [], $($arg:expr),*) => {
+        $app.with_app(|app| app.$name($($arg),*))
+    };
+    ($app:ident, $name:ident, [$via:ident], $($arg:expr),*) => {
+        $via($app, $($arg),*)
+    };
+}
+
 commands! {
     /// Who is signed in, the projects, and the state of sync.
     status() -> AppStatus;
+    #[network(sign_in_via)]
     /// Sign in against a server (once; the tablet then works offline) and sync.
     sign_in(server: String, username: String, password: String) -> AppStatus;
+    #[network(sign_out_via)]
     /// Forget the sign-in. Refused while work is not synced.
     sign_out() -> AppStatus;
+    #[network(change_password_via)]
     /// Change the password (a temporary one must be changed at the first
     /// sign-in), then sync.
     change_password(old_password: String, new_password: String) -> AppStatus;
@@ -171,15 +198,21 @@ commands! {
     /// Take a photo (JPEG or PNG, base64): stored, thumbnailed and queued for
     /// upload at once. Returns its hash, for a defect form or a recheck.
     take_photo(data: String) -> String;
-    /// A photo as a data URL: "thumb", "preview" or "original".
-    photo(hash: String, variant: String) -> Option<String>;
+    #[network(photo_via)]
+    /// A photo (or a floor-plan image) as a data URL: "thumb", "preview" or
+    /// "original", or why it is not on this tablet. An original not here is
+    /// fetched when the server can be reached; the preview is shown meanwhile.
+    photo(hash: String, variant: String) -> PhotoData;
     /// Recheck an earlier defect: passed, or failed again with a note (and a photo).
     /// `photo` is the hash of a photo taken with `take_photo`.
     recheck(project: String, unit: String, round: u32, defect: String, passed: bool, note: String, photo: Option<String>) -> UnitView;
     /// Withdraw a defect recorded in error, with the reason: it leaves every
     /// list and count and stays in the history.
     withdraw_defect(project: String, unit: String, round: u32, defect: String, reason: String) -> UnitView;
-    /// Sync now: documents both ways, then photos up.
+    #[network(sync_via)]
+    /// Sync now: documents both ways, then photos up, then the photos and
+    /// floor plans for offline work down. While a sync runs, another
+    /// returns the status at once.
     sync_now() -> AppStatus;
 }
 
@@ -254,6 +287,7 @@ pub fn bindings() -> String {
         ProjectSummary,
         RoundSummary,
         SyncState,
+        OfflineView,
         AppStatus,
         SyncProgress,
         UnitGrid,
@@ -265,6 +299,9 @@ pub fn bindings() -> String {
         RoomView,
         ItemView,
         RecheckItem,
+        FixReport,
+        RiskView,
+        PhotoData,
         Choices,
         Choice,
         DefectView,
@@ -291,6 +328,8 @@ impl App {
             clock: Arc::new(chrono::Utc::now),
             sync: SyncState::default(),
             progress: Arc::new(|_| {}),
+            downloading: false,
+            opened: Default::default(),
         };
         if let Some(ms) = app.store.meta("last_sync_ms")? {
             app.sync.last_sync_ms = ms.parse().ok();
@@ -319,11 +358,6 @@ impl App {
     fn now(&self) -> Time {
         let offset = self.store.clock_offset_ms().unwrap_or(0);
         (self.clock)() + chrono::Duration::milliseconds(offset)
-    }
-
-    /// A sync client for `s`, measuring the clock offset by this device's clock.
-    fn client(&self, s: &SessionRecord) -> SyncClient {
-        SyncClient::new(&s.server).with_token(s.login.token.clone()).with_clock(self.clock.clone())
     }
 
     fn session(&self) -> Res<Option<SessionRecord>> {
@@ -387,10 +421,27 @@ impl App {
             }
         }
         sync.pending_photos = self.store.pending_photos()?.len() as u32;
+        let held = self.store.offline_counts()?;
+        let budget = self.store.meta(crate::offline::BUDGET_KEY)?.and_then(|b| b.parse().ok());
+        sync.offline = OfflineView {
+            wanted: held.wanted as u32,
+            held: held.held as u32,
+            over_budget: held.over_budget as u32,
+            missing: held.missing as u32,
+            bytes: held.bytes as f64,
+            budget_bytes: budget.unwrap_or(crate::offline::DEFAULT_BUDGET_BYTES) as f64,
+            running: self.downloading,
+        };
         Ok(AppStatus { session, sync })
     }
 
     pub fn sign_in(&mut self, server: String, username: String, password: String) -> Res<AppStatus> {
+        sign_in_via(&Direct::new(self), server, username, password)
+    }
+
+    /// Check a sign-in before it goes to the server: the server address
+    /// normalised, or why not.
+    fn sign_in_checks(&mut self, server: &str, username: &str, password: &str) -> Res<String> {
         let server = server.trim().trim_end_matches('/').to_owned();
         if !(server.starts_with("http://") || server.starts_with("https://")) {
             return Err(AppError::invalid(format!("{server:?} is not a server address: it starts with http://")));
@@ -406,56 +457,22 @@ impl App {
                 )));
             }
         }
-        let mut client = SyncClient::new(&server);
-        let login = client.login(username.trim(), &password).map_err(|e| match e {
-            SyncError::Rejected { status: 401, .. } => AppError::new("auth", "wrong account or password"),
-            e => e.into(),
-        })?;
-        let must_change = login.must_change_password;
-        let record = SessionRecord { server, login };
+        Ok(server)
+    }
+
+    /// Keep a sign-in the server accepted.
+    fn keep_session(&mut self, record: &SessionRecord) -> Res<()> {
         self.store.set_writer(Some(record.writer()))?;
-        self.store.set_meta("session", &serde_json::to_string(&record).expect("serialisable"))?;
-        // The first sync brings the projects; if it fails the sign-in stands
-        // and the status shows why. A temporary password is changed first.
-        if !must_change {
-            let _ = self.sync_now();
-        }
-        self.status()
+        self.store.set_meta("session", &serde_json::to_string(record).expect("serialisable"))?;
+        Ok(())
     }
 
     pub fn change_password(&mut self, old_password: String, new_password: String) -> Res<AppStatus> {
-        let Some(mut s) = self.session()? else {
-            return Err(AppError::new("not_signed_in", "sign in first"));
-        };
-        if new_password.chars().count() < 8 {
-            return Err(AppError::invalid("the new password is too short: use at least 8 characters"));
-        }
-        let client = SyncClient::new(&s.server).with_token(s.login.token.clone());
-        client.change_password(&old_password, &new_password).map_err(|e| match e {
-            SyncError::Rejected { status: 403 | 422, message } => AppError::invalid(message),
-            e => e.into(),
-        })?;
-        s.login.must_change_password = false;
-        self.store.set_meta("session", &serde_json::to_string(&s).expect("serialisable"))?;
-        let _ = self.sync_now();
-        self.status()
+        change_password_via(&Direct::new(self), old_password, new_password)
     }
 
     pub fn sign_out(&mut self) -> Res<AppStatus> {
-        if self.status()?.sync.pending_changes > 0 {
-            return Err(AppError::invalid(
-                "there is work on this tablet that is not synced yet; sync before signing out",
-            ));
-        }
-        // The server forgets the token too, when it can be reached.
-        if let Some(s) = self.session()? {
-            let mut client = SyncClient::new(&s.server).with_token(s.login.token.clone());
-            client.attempts = 1;
-            let _ = client.logout();
-        }
-        self.store.set_meta("session", "")?;
-        self.store.set_writer(None)?;
-        self.status()
+        sign_out_via(&Direct::new(self))
     }
 
     pub fn unit_grid(&mut self, project: String, round: u32) -> Res<UnitGrid> {
@@ -556,9 +573,11 @@ impl App {
                     .collect(),
             })
             .collect();
-        let photos = self.photos.clone();
-        let available = |h: &str| photos.has(&PhotoHash::new(h));
-        let mut defects: Vec<DefectView> = record.defects.values().map(|d| defect_view(&p, d, &available)).collect();
+        if self.opened.insert((project.clone(), unit.clone())) {
+            self.store.mark_opened(&p.id, &uid)?;
+        }
+        let missing = |h: &str| self.photo_missing(h);
+        let mut defects: Vec<DefectView> = record.defects.values().map(|d| defect_view(&p, d, &missing)).collect();
         defects.sort_by(|a, b| b.found_at_ms.total_cmp(&a.found_at_ms).then(b.id.cmp(&a.id)));
         let recheck = record
             .recheck_queue(round)
@@ -568,6 +587,7 @@ impl App {
                 found_round: r.found_round.0,
                 status: r.status.as_str().into(),
                 done: r.done,
+                fix_report: record.defects.get(&r.defect).and_then(|d| fix_report(&p, d, &missing)),
             })
             .collect();
         let text = |t: &walkthrough_core::model::I18nText| Text::from(t);
@@ -846,25 +866,72 @@ impl App {
         Ok(self.ingest(&data)?.to_string())
     }
 
-    pub fn photo(&mut self, hash: String, variant: String) -> Res<Option<String>> {
-        let h = PhotoHash::new(&hash);
-        let variant = match variant.as_str() {
-            "thumb" => Variant::Thumb,
-            "preview" => Variant::Preview,
-            "original" => Variant::Original,
-            v => return Err(AppError::invalid(format!("{v:?} is not a photo size"))),
+    pub fn photo(&mut self, hash: String, variant: String) -> Res<PhotoData> {
+        photo_via(&Direct::new(self), hash, variant)
+    }
+
+    /// A photo file as a data URL.
+    fn photo_url(&self, hash: &PhotoHash, variant: Variant) -> Res<String> {
+        let bytes = self.photos.read(hash, variant)?;
+        let mime = match variant {
+            Variant::Original if bytes.starts_with(b"%PDF") => "application/pdf",
+            Variant::Original => crate::photos::sniff(&bytes)?.1,
+            _ => "image/jpeg",
         };
-        if !self.photos.has(&h) {
-            // Taken on another tablet: fetch it now if the server is reachable.
-            let Some(s) = self.session()? else { return Ok(None) };
-            let client = SyncClient::new(&s.server).with_token(s.login.token);
-            if client.download_photo(&self.photos, &h).is_err() {
-                return Ok(None);
-            }
+        Ok(format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
+    }
+
+    /// What `photo` finds here without the network: the photo in the size
+    /// asked for (or a smaller one with the reason), and whether to ask
+    /// the server (with which sign-in).
+    fn photo_here(&self, hash: &PhotoHash, variant: Variant) -> Res<(PhotoData, Option<SessionRecord>)> {
+        let shown = |v: Variant| match v {
+            Variant::Thumb => "thumb",
+            Variant::Preview => "preview",
+            Variant::Original => "original",
+        };
+        let held = match variant {
+            Variant::Original => self.photos.has(hash),
+            v => self.photos.has_variant(hash, v),
+        };
+        if held {
+            let url = self.photo_url(hash, variant)?;
+            return Ok((PhotoData { url: Some(url), shown: Some(shown(variant).into()), missing: None }, None));
         }
-        let bytes = self.photos.read(&h, variant)?;
-        let mime = if variant == Variant::Original { crate::photos::sniff(&bytes)?.1 } else { "image/jpeg" };
-        Ok(Some(format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))))
+        // A smaller size held: shown at once; the original is fetched when
+        // the server can be reached.
+        let smaller = [Variant::Preview, Variant::Thumb].into_iter().find(|v| self.photos.has_variant(hash, *v));
+        let data = match smaller {
+            Some(v) => PhotoData { url: Some(self.photo_url(hash, v)?), shown: Some(shown(v).into()), missing: None },
+            None => PhotoData { url: None, shown: None, missing: self.photo_missing(hash.as_str()) },
+        };
+        if smaller.is_some() && variant != Variant::Original {
+            return Ok((data, None));
+        }
+        // Known to be unreachable since the last sync: not tried (a tap
+        // must not wait for a network that is not there).
+        let session = self.session()?.filter(|_| self.sync.online);
+        if session.is_none() {
+            let missing = data.missing.clone().or_else(|| Some("offline".into()));
+            return Ok((PhotoData { missing, ..data }, None));
+        }
+        Ok((data, session))
+    }
+
+    /// Why a photo cannot be shown here (None: it can): still downloading,
+    /// over the storage budget, not on the server yet, or offline.
+    fn photo_missing(&self, hash: &str) -> Option<String> {
+        let h = PhotoHash::new(hash);
+        if self.photos.can_show(&h) {
+            return None;
+        }
+        let why = match self.store.offline_state(&h).ok().flatten().as_deref() {
+            Some("over_budget") => "over_budget",
+            Some("missing") => "not_on_server",
+            _ if self.sync.online || self.downloading => "downloading",
+            _ => "offline",
+        };
+        Some(why.into())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -938,49 +1005,7 @@ impl App {
     }
 
     pub fn sync_now(&mut self) -> Res<AppStatus> {
-        let Some(s) = self.session()? else {
-            return Err(AppError::new("not_signed_in", "sign in first"));
-        };
-        if s.login.must_change_password {
-            return Err(AppError::new("password", "change your temporary password first"));
-        }
-        self.sync.running = true;
-        let result = self.sync_all(&s);
-        self.sync.running = false;
-        match result {
-            Ok(()) => {
-                let now = crate::app::view::ms(self.now());
-                self.sync.last_sync_ms = Some(now);
-                self.sync.last_error = None;
-                self.sync.online = true;
-                self.store.set_meta("last_sync_ms", &now.to_string())?;
-                self.status()
-            }
-            Err(e) => {
-                self.sync.online = e.kind != "offline";
-                self.sync.last_error = Some(e.message.clone());
-                Err(e)
-            }
-        }
-    }
-
-    fn sync_all(&mut self, s: &SessionRecord) -> Res<()> {
-        let client = self.client(s);
-        let progress = self.progress.clone();
-        let mut rejected = Vec::new();
-        for project in &s.login.user.projects {
-            let report = client.sync(&mut self.store, project, &mut |p: Progress| {
-                progress(SyncProgress { phase: "documents".into(), done: p.done as u32, total: p.total as u32 })
-            })?;
-            rejected.extend(report.rejected.into_iter().map(|(k, why)| format!("{k}: {why}")));
-        }
-        client.upload_photos(&self.store, &self.photos, &mut |p: Progress| {
-            progress(SyncProgress { phase: "photos".into(), done: p.done as u32, total: p.total as u32 })
-        })?;
-        if !rejected.is_empty() {
-            return Err(AppError::invalid(format!("the server refused some changes: {}", rejected.join("; "))));
-        }
-        Ok(())
+        sync_via(&Direct::new(self))
     }
 
     /// The data directory the app uses when none is given (tests and the
@@ -988,4 +1013,295 @@ impl App {
     pub fn default_dir() -> PathBuf {
         std::env::var_os("WALKTHROUGH_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("walkthrough-data"))
     }
+}
+
+/// How a command reaches the app: held for the whole command (`Direct`, an
+/// `App` owned by the caller) or locked for short turns (`Mutex<App>`, the
+/// tablet's window, see [`SharedApp`]). Commands that use the network take
+/// the app only between requests, so the screens never wait for a server.
+pub trait AppAccess {
+    fn with_app<T>(&self, f: impl FnOnce(&mut App) -> T) -> T;
+
+    /// The same for background work (a sync's store steps): it lets any
+    /// screen waiting for the app go first.
+    fn with_app_in_background<T>(&self, f: impl FnOnce(&mut App) -> T) -> T {
+        self.with_app(f)
+    }
+}
+
+/// The app behind a lock, with a count of the screens waiting for it: a
+/// sync takes its many short turns only when no screen is waiting (a lock
+/// released and taken again at once would otherwise keep a tap waiting).
+pub struct Locked {
+    app: std::sync::Mutex<App>,
+    screens_waiting: std::sync::atomic::AtomicUsize,
+}
+
+impl AppAccess for Locked {
+    fn with_app<T>(&self, f: impl FnOnce(&mut App) -> T) -> T {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.screens_waiting.fetch_add(1, SeqCst);
+        let mut app = self.app.lock().unwrap_or_else(|e| e.into_inner());
+        self.screens_waiting.fetch_sub(1, SeqCst);
+        f(&mut app)
+    }
+
+    fn with_app_in_background<T>(&self, f: impl FnOnce(&mut App) -> T) -> T {
+        // Screens first, but a steady stream of taps never stops the sync:
+        // it waits at most half a second.
+        let since = std::time::Instant::now();
+        while self.screens_waiting.load(std::sync::atomic::Ordering::SeqCst) > 0
+            && since.elapsed() < std::time::Duration::from_millis(500)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        f(&mut self.app.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// An app the caller holds outright (tests, the probe).
+pub struct Direct<'a>(std::cell::RefCell<&'a mut App>);
+
+impl<'a> Direct<'a> {
+    pub fn new(app: &'a mut App) -> Self {
+        Self(std::cell::RefCell::new(app))
+    }
+}
+
+impl AppAccess for Direct<'_> {
+    fn with_app<T>(&self, f: impl FnOnce(&mut App) -> T) -> T {
+        f(&mut self.0.borrow_mut())
+    }
+}
+
+/// The store of an app reached through `A`, for the sync client.
+struct AppStore<'a, A>(&'a A);
+
+impl<A: AppAccess> crate::sync::StoreAccess for AppStore<'_, A> {
+    fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
+        self.0.with_app_in_background(|app| f(&mut app.store))
+    }
+}
+
+/// The app as the tablet's window uses it: shared by the command threads
+/// and the background sync, each command holding it only as long as it
+/// works on the store. A sync on a slow network holds it for the few
+/// milliseconds of each store step, so taps keep getting answers.
+#[derive(Clone)]
+pub struct SharedApp(Arc<Locked>);
+
+impl SharedApp {
+    pub fn new(app: App) -> Self {
+        Self(Arc::new(Locked { app: std::sync::Mutex::new(app), screens_waiting: Default::default() }))
+    }
+
+    /// Run a command by name (what the window's one Tauri command does).
+    pub fn call(&self, name: &str, args: serde_json::Value) -> Res<serde_json::Value> {
+        call_via(&*self.0, name, args)
+    }
+
+    /// Work with the app directly (briefly: the screens wait meanwhile).
+    pub fn with_app<T>(&self, f: impl FnOnce(&mut App) -> T) -> T {
+        self.0.with_app(f)
+    }
+
+    /// Sync every `every` while signed in, on a thread of its own, so work
+    /// recorded offline goes up when the network is back; `on_status` gets
+    /// the status after each attempt.
+    pub fn sync_in_background(
+        &self,
+        every: std::time::Duration,
+        on_status: impl Fn(AppStatus) + Send + 'static,
+    ) -> std::thread::JoinHandle<()> {
+        let app = self.clone();
+        std::thread::spawn(move || loop {
+            std::thread::sleep(every);
+            let signed_in = app.with_app(|a| a.session().ok().flatten().is_some());
+            if signed_in {
+                let _ = sync_via(&*app.0);
+            }
+            if let Ok(status) = app.with_app(|a| a.status()) {
+                on_status(status);
+            }
+        })
+    }
+}
+
+fn sign_in_via(a: &impl AppAccess, server: String, username: String, password: String) -> Res<AppStatus> {
+    let server = a.with_app(|app| app.sign_in_checks(&server, &username, &password))?;
+    let mut client = SyncClient::new(&server);
+    let login = client.login(username.trim(), &password).map_err(|e| match e {
+        SyncError::Rejected { status: 401, .. } => AppError::new("auth", "wrong account or password"),
+        e => e.into(),
+    })?;
+    let must_change = login.must_change_password;
+    a.with_app(|app| app.keep_session(&SessionRecord { server, login }))?;
+    // The first sync brings the projects; if it fails the sign-in stands
+    // and the status shows why. A temporary password is changed first.
+    if !must_change {
+        let _ = sync_via(a);
+    }
+    a.with_app(|app| app.status())
+}
+
+fn change_password_via(a: &impl AppAccess, old_password: String, new_password: String) -> Res<AppStatus> {
+    let Some(mut s) = a.with_app(|app| app.session())? else {
+        return Err(AppError::new("not_signed_in", "sign in first"));
+    };
+    if new_password.chars().count() < 8 {
+        return Err(AppError::invalid("the new password is too short: use at least 8 characters"));
+    }
+    let client = SyncClient::new(&s.server).with_token(s.login.token.clone());
+    client.change_password(&old_password, &new_password).map_err(|e| match e {
+        SyncError::Rejected { status: 403 | 422, message } => AppError::invalid(message),
+        e => e.into(),
+    })?;
+    s.login.must_change_password = false;
+    a.with_app(|app| app.store.set_meta("session", &serde_json::to_string(&s).expect("serialisable")))?;
+    let _ = sync_via(a);
+    a.with_app(|app| app.status())
+}
+
+fn sign_out_via(a: &impl AppAccess) -> Res<AppStatus> {
+    let session = a.with_app(|app| -> Res<_> {
+        if app.status()?.sync.pending_changes > 0 {
+            return Err(AppError::invalid(
+                "there is work on this tablet that is not synced yet; sync before signing out",
+            ));
+        }
+        app.session()
+    })?;
+    // The server forgets the token too, when it can be reached.
+    if let Some(s) = session {
+        let mut client = SyncClient::new(&s.server).with_token(s.login.token.clone());
+        client.attempts = 1;
+        let _ = client.logout();
+    }
+    a.with_app(|app| {
+        app.store.set_meta("session", "")?;
+        app.store.set_writer(None)?;
+        app.status()
+    })
+}
+
+fn photo_via(a: &impl AppAccess, hash: String, variant: String) -> Res<PhotoData> {
+    let h = PhotoHash::new(&hash);
+    let variant = match variant.as_str() {
+        "thumb" => Variant::Thumb,
+        "preview" => Variant::Preview,
+        "original" => Variant::Original,
+        v => return Err(AppError::invalid(format!("{v:?} is not a photo size"))),
+    };
+    let (here, session, photos) = a.with_app(|app| -> Res<_> {
+        let (here, session) = app.photo_here(&h, variant)?;
+        Ok((here, session, app.photos.clone()))
+    })?;
+    let Some(s) = session else { return Ok(here) };
+    // Fetched without holding the app; one attempt, since someone is waiting.
+    let mut client = SyncClient::new(&s.server).with_token(s.login.token);
+    client.attempts = 1;
+    let fetched = match variant {
+        Variant::Original => crate::offline::fetch_original(&client, &photos, &h),
+        _ => client.fetch_blob(&h, true).and_then(|p| Ok(photos.keep_preview(&h, &p).map(|_| ())?)),
+    };
+    match fetched {
+        Ok(()) => a.with_app(|app| app.photo_here(&h, variant)).map(|(data, _)| data),
+        Err(e) => {
+            let why = match e {
+                SyncError::Rejected { status: 404, .. } => "not_on_server",
+                _ => "offline",
+            };
+            Ok(PhotoData { missing: Some(why.into()), ..here })
+        }
+    }
+}
+
+/// A sync, taking the app only for the store steps between requests. A
+/// second sync asked for while one runs returns the status at once.
+fn sync_via(a: &impl AppAccess) -> Res<AppStatus> {
+    let started = a.with_app(|app| -> Res<_> {
+        let Some(s) = app.session()? else {
+            return Err(AppError::new("not_signed_in", "sign in first"));
+        };
+        if s.login.must_change_password {
+            return Err(AppError::new("password", "change your temporary password first"));
+        }
+        if app.sync.running {
+            return Ok(None);
+        }
+        app.sync.running = true;
+        Ok(Some((s, app.progress.clone(), app.photos.clone(), app.now().date_naive())))
+    })?;
+    let Some((s, progress, photos, today)) = started else { return a.with_app(|app| app.status()) };
+    // Whatever happens (even a panic), the next sync may start.
+    let _running = Running(a);
+    let result = sync_all(a, &s, &*progress, &photos, today);
+    a.with_app(|app| {
+        app.sync.running = false;
+        app.downloading = false;
+        match result {
+            Ok(()) => {
+                let now = crate::app::view::ms(app.now());
+                app.sync.last_sync_ms = Some(now);
+                app.sync.last_error = None;
+                app.sync.online = true;
+                app.store.set_meta("last_sync_ms", &now.to_string())?;
+                app.status()
+            }
+            Err(e) => {
+                app.sync.online = e.kind != "offline";
+                app.sync.last_error = Some(e.message.clone());
+                Err(e)
+            }
+        }
+    })
+}
+
+/// Marks the sync as ended when dropped.
+struct Running<'a, A: AppAccess>(&'a A);
+
+impl<A: AppAccess> Drop for Running<'_, A> {
+    fn drop(&mut self) {
+        self.0.with_app(|app| {
+            app.sync.running = false;
+            app.downloading = false;
+        });
+    }
+}
+
+fn sync_all(
+    a: &impl AppAccess,
+    s: &SessionRecord,
+    progress: &(dyn Fn(SyncProgress) + Send + Sync),
+    photos: &PhotoDir,
+    today: chrono::NaiveDate,
+) -> Res<()> {
+    // The offset from the server's clock is measured by this device's clock.
+    let clock = a.with_app(|app| app.clock.clone());
+    let client = SyncClient::new(&s.server).with_token(s.login.token.clone()).with_clock(clock);
+    let store = AppStore(a);
+    let report = |phase: &str, done: u64, total: u64, bytes: u64| {
+        progress(SyncProgress { phase: phase.into(), done: done as u32, total: total as u32, bytes: bytes as f64 })
+    };
+    let mut rejected = Vec::new();
+    for project in &s.login.user.projects {
+        let r = client.sync_shared(&store, project, &mut |p: Progress| {
+            report("documents", p.done as u64, p.total as u64, p.bytes as u64)
+        })?;
+        rejected.extend(r.rejected.into_iter().map(|(k, why)| format!("{k}: {why}")));
+    }
+    client.upload_photos_shared(&store, photos, &mut |p: Progress| {
+        report("photos", p.done as u64, p.total as u64, p.bytes as u64)
+    })?;
+    // The documents are in: now what the inspector needs offline.
+    a.with_app(|app| {
+        app.sync.online = true;
+        app.downloading = true;
+    });
+    crate::offline::plan(&store, photos, &s.login.user.projects, &s.login.user.id, today)?;
+    crate::offline::download(&client, &store, photos, &mut |d| report("offline", d.done, d.total, d.bytes))?;
+    if !rejected.is_empty() {
+        return Err(AppError::invalid(format!("the server refused some changes: {}", rejected.join("; "))));
+    }
+    Ok(())
 }

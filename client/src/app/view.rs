@@ -68,6 +68,25 @@ pub struct SyncState {
     /// Whether the last attempt reached the server.
     pub online: bool,
     pub running: bool,
+    /// What this tablet holds for working offline.
+    pub offline: OfflineView,
+}
+
+/// The photos and floor plans held for offline work, against the storage
+/// budget the CS center sets on the server.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct OfflineView {
+    /// Files wanted (previews of open defects' photos, floor plans) and held.
+    pub wanted: u32,
+    pub held: u32,
+    /// Not held because the budget is used up.
+    pub over_budget: u32,
+    /// Not on the server yet (a photo whose tablet has not uploaded it).
+    pub missing: u32,
+    pub bytes: f64,
+    pub budget_bytes: f64,
+    /// Downloading now.
+    pub running: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
@@ -79,10 +98,13 @@ pub struct AppStatus {
 /// Sync progress, sent to the window while a sync runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct SyncProgress {
-    /// "documents" or "photos".
+    /// "documents", "photos" (uploads) or "offline" (photos and floor plans
+    /// downloaded for offline work, after the documents).
     pub phase: String,
     pub done: u32,
     pub total: u32,
+    /// Bytes moved so far (for "offline": held on this tablet).
+    pub bytes: f64,
 }
 
 /// The units of a project as a grid: buildings, floors top down, units.
@@ -181,6 +203,44 @@ pub struct RecheckItem {
     pub status: String,
     /// This round's recheck: passed (true) or failed again (false).
     pub done: Option<bool>,
+    /// The contractor's report that the current repair is done, if any.
+    pub fix_report: Option<FixReport>,
+}
+
+/// A contractor's "fixed" report: what they said, when, and the photo of
+/// the fix (shown beside the original marked photo: before / after).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct FixReport {
+    pub at_ms: f64,
+    pub by_name: String,
+    pub note: String,
+    pub photo: Option<String>,
+    /// Why the photo cannot be shown here, as for `PhotoView::missing`.
+    pub photo_missing: Option<String>,
+}
+
+/// An accepted risk as staff must explain it at handover: the unified
+/// answer (统一口径, Chinese always, English when written) and the
+/// contingency plan (预案), as they stand now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct RiskView {
+    pub unified_answer: Text,
+    pub contingency_plan: String,
+    pub accepted_by_name: String,
+    pub accepted_at_ms: f64,
+    /// The latest edit of the answer or plan (the acceptance when never edited).
+    pub edited_at_ms: f64,
+}
+
+/// A photo for the screen: a data URL, or why it is not on this tablet.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct PhotoData {
+    pub url: Option<String>,
+    /// The size shown: the one asked for, or the preview when the original
+    /// cannot be fetched now.
+    pub shown: Option<String>,
+    /// downloading, over_budget, not_on_server or offline.
+    pub missing: Option<String>,
 }
 
 /// The options of the defect form.
@@ -228,6 +288,8 @@ pub struct DefectView {
     pub pin: Option<Pin>,
     pub photos: Vec<PhotoView>,
     pub history: Vec<HistoryEntry>,
+    /// The accepted risk's answer and plan (status accepted_risk only).
+    pub risk: Option<RiskView>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, TS)]
@@ -242,6 +304,10 @@ pub struct PhotoView {
     pub marks: Vec<MarkView>,
     /// Whether the picture itself is on this tablet (else it downloads on sync).
     pub available: bool,
+    /// Why not: downloading, over_budget, not_on_server or offline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub missing: Option<String>,
 }
 
 /// A chalk mark on a photo, in normalised image coordinates.
@@ -341,10 +407,21 @@ pub(crate) fn ms(t: walkthrough_core::time::Time) -> f64 {
 }
 
 pub(crate) fn person_name(project: &Project, id: &walkthrough_core::UserId) -> String {
-    project.people.get(id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_string())
+    if let Some(p) = project.people.get(id) {
+        return p.name.clone();
+    }
+    // A contractor acting through its link writes as `contractor:<id>`.
+    let contractor = id.as_str().strip_prefix("contractor:").map(walkthrough_core::ContractorId::new);
+    match contractor.as_ref().and_then(|c| project.contractors.get(c)) {
+        Some(c) => c.name.zh.clone(),
+        None => id.to_string(),
+    }
 }
 
-pub(crate) fn defect_view(project: &Project, d: &Defect, photo_available: &dyn Fn(&str) -> bool) -> DefectView {
+/// Why a photo cannot be shown on this tablet (None: it can).
+pub(crate) type PhotoMissing<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+pub(crate) fn defect_view(project: &Project, d: &Defect, photo_missing: PhotoMissing) -> DefectView {
     let lc = d.lifecycle();
     let room = project
         .unit_type_of(&d.unit)
@@ -421,12 +498,43 @@ pub(crate) fn defect_view(project: &Project, d: &Defect, photo_available: &dyn F
         photos: d
             .photos
             .values()
-            .map(|p| PhotoView {
-                hash: p.hash.to_string(),
-                marks: p.marks.values().map(|m| MarkView { id: m.id.to_string(), shape: (&m.shape).into() }).collect(),
-                available: photo_available(p.hash.as_str()),
+            .map(|p| {
+                let missing = photo_missing(p.hash.as_str());
+                PhotoView {
+                    hash: p.hash.to_string(),
+                    marks: p
+                        .marks
+                        .values()
+                        .map(|m| MarkView { id: m.id.to_string(), shape: (&m.shape).into() })
+                        .collect(),
+                    available: missing.is_none(),
+                    missing,
+                }
             })
             .collect(),
         history,
+        risk: d.current_risk().map(|r| RiskView {
+            unified_answer: Text::from(&r.unified_answer),
+            contingency_plan: r.contingency_plan,
+            accepted_by_name: person_name(project, &r.accepted_by),
+            accepted_at_ms: ms(r.accepted_at),
+            edited_at_ms: ms(r.edited_at),
+        }),
     }
+}
+
+/// The contractor's report on the defect's current repair: the latest
+/// "fixed" event at the time the fold took as the attempt's report.
+pub(crate) fn fix_report(project: &Project, d: &Defect, photo_missing: PhotoMissing) -> Option<FixReport> {
+    let at = d.lifecycle().attempts.last()?.reported_fixed_at?;
+    d.events.iter().rev().find_map(|e| match &e.kind {
+        EventKind::ReportedFixed { note, photo } if e.at == at => Some(FixReport {
+            at_ms: ms(e.at),
+            by_name: person_name(project, &e.by),
+            note: note.clone(),
+            photo: photo.as_ref().map(|p| p.to_string()),
+            photo_missing: photo.as_ref().and_then(|p| photo_missing(p.as_str())),
+        }),
+        _ => None,
+    })
 }

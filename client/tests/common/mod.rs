@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::sync::Arc;
+use walkthrough_client::app::App;
 use walkthrough_server::store::SqliteStore;
 
 /// The server on a free port, stopped when dropped.
@@ -68,4 +69,23 @@ impl Drop for TestServer {
         let _ = self.stop.take().map(|s| s.send(()));
         let _ = self.thread.take().map(|t| t.join());
     }
+}
+
+/// The first unit of the signed-in inspector's round-1 assignment in the
+/// demo project, and three checklist lines of it (first, last, second).
+pub fn first_assigned(app: &mut App) -> (String, (String, String), (String, String), (String, String)) {
+    let grid = app.unit_grid("hj-lanting".into(), 1).unwrap();
+    let unit = grid
+        .buildings
+        .iter()
+        .flat_map(|b| b.floors.iter().flat_map(|f| f.units.iter()))
+        .find(|u| u.assigned)
+        .expect("an assigned unit")
+        .id
+        .clone();
+    let view = app.open_unit("hj-lanting".into(), unit.clone(), 1).unwrap();
+    let lines: Vec<(String, String)> =
+        view.rooms.iter().flat_map(|r| r.items.iter().map(move |i| (r.id.clone(), i.code.clone()))).collect();
+    let last = lines.len() - 1;
+    (unit, lines[0].clone(), lines[last].clone(), lines[1].clone())
 }
