@@ -15,8 +15,15 @@ use walkthrough_core::kpi::{unit_rows, UnitRows};
 use walkthrough_core::model::Project;
 use walkthrough_core::*;
 
-/// Meta key of the device clock's offset from the server's.
-const CLOCK_OFFSET: &str = "clock_offset_ms";
+/// Meta key of the device clock's offset from the server's, and the device
+/// time it was measured at (`"offset_ms,device_ms"`).
+const CLOCK_OFFSET: &str = "clock_offset";
+
+/// How long (by the device's clock) a measured offset is trusted. A tablet
+/// syncs at least daily; a longer gap, or a device clock that went back,
+/// means the clock was probably set since (NTP after a restart, a person):
+/// then the device's own clock is used until the next sync measures again.
+pub const CLOCK_OFFSET_TRUSTED_DAYS: i64 = 7;
 
 /// Chunks appended before a document is compacted into a new snapshot.
 const COMPACT_AFTER: i64 = 64;
@@ -129,14 +136,29 @@ impl Store {
         get_meta(&self.conn, key)
     }
 
-    /// The server's clock minus the device's at the last sync, in ms (0
-    /// before the first): events are dated by the server's clock.
-    pub fn clock_offset_ms(&self) -> Result<i64> {
-        Ok(self.meta(CLOCK_OFFSET)?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    /// The server's clock at `device_now` as this tablet best knows it: the
+    /// device's clock plus its offset from the server's measured at the last
+    /// sync, while that offset is trusted (see [`CLOCK_OFFSET_TRUSTED_DAYS`]);
+    /// else the device's clock. Events are dated by it, and the change
+    /// checker on the tablet uses it as "now".
+    pub fn server_time(&self, device_now: Time) -> Time {
+        let measured = self.meta(CLOCK_OFFSET).ok().flatten().and_then(|v| {
+            let (offset, at) = v.split_once(',')?;
+            Some((offset.parse::<i64>().ok()?, walkthrough_core::time::from_millis(at.parse().ok()?)))
+        });
+        match measured {
+            Some((offset, at))
+                if device_now >= at && device_now - at <= chrono::Duration::days(CLOCK_OFFSET_TRUSTED_DAYS) =>
+            {
+                device_now + chrono::Duration::milliseconds(offset)
+            }
+            _ => device_now,
+        }
     }
 
-    pub fn set_clock_offset_ms(&self, offset: i64) -> Result<()> {
-        self.set_meta(CLOCK_OFFSET, &offset.to_string())
+    /// Record the offset (server minus device, ms) measured at `device_now`.
+    pub fn set_clock_offset(&self, offset_ms: i64, device_now: Time) -> Result<()> {
+        self.set_meta(CLOCK_OFFSET, &format!("{offset_ms},{}", device_now.timestamp_millis()))
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
@@ -234,7 +256,7 @@ impl Store {
             // The server's rule, applied here first: an honest tablet never
             // sends a change the server would refuse.
             unit_doc
-                .check_changes_since(&before, w, chrono::Utc::now())
+                .check_changes_since(&before, w, self.server_time(chrono::Utc::now()))
                 .map_err(|why| walkthrough_core::Error::Invalid(format!("this change cannot be kept: {why}")))?;
         }
         let rows = unit_rows(&project_model, &unit_doc.read()?);

@@ -378,7 +378,7 @@ impl SyncClient {
         if manifest.server_time_ms > 0 && (received - sent).num_seconds() < MAX_CLOCK_ROUND_TRIP_SECS {
             let middle = sent + (received - sent) / 2;
             let offset = manifest.server_time_ms - middle.timestamp_millis();
-            store.with_store(|s| s.set_clock_offset_ms(offset))?;
+            store.with_store(|s| s.set_clock_offset(offset, received))?;
             report.clock_offset_ms = Some(offset);
         }
         if let Some(budget) = manifest.photo_budget_bytes {

@@ -140,3 +140,20 @@ fn a_unit_of_a_project_not_on_the_tablet_is_a_clear_error() {
     let err = store.edit_unit(&"nope".into(), &"U1".into(), |_| Ok(())).unwrap_err();
     assert_eq!(err.to_string(), "project nope is not on this tablet; sync it first");
 }
+
+#[test]
+fn a_measured_clock_offset_is_used_while_it_can_be_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = walkthrough_client::Store::open(&dir.path().join("t.sqlite")).unwrap();
+    let t0 = walkthrough_core::time::from_millis(1_790_000_000_000);
+    let h = chrono::Duration::hours;
+    assert_eq!(store.server_time(t0), t0, "before any sync: the device's clock");
+    // Three days behind the server, measured at t0.
+    store.set_clock_offset(3 * 86_400_000, t0).unwrap();
+    assert_eq!(store.server_time(t0 + h(5)), t0 + h(5) + chrono::Duration::days(3));
+    // The device clock went back, or a week passed without a sync: it was
+    // probably set since; its own reading is used until the next sync.
+    assert_eq!(store.server_time(t0 - h(1)), t0 - h(1));
+    let later = t0 + chrono::Duration::days(walkthrough_client::store::CLOCK_OFFSET_TRUSTED_DAYS) + h(1);
+    assert_eq!(store.server_time(later), later);
+}

@@ -356,8 +356,7 @@ impl App {
     /// The time events are dated by: the device's clock corrected by its
     /// offset from the server's at the last sync (see `defect.rs`).
     fn now(&self) -> Time {
-        let offset = self.store.clock_offset_ms().unwrap_or(0);
-        (self.clock)() + chrono::Duration::milliseconds(offset)
+        self.store.server_time((self.clock)())
     }
 
     fn session(&self) -> Res<Option<SessionRecord>> {
