@@ -142,13 +142,15 @@ fn unknown_usernames_take_as_long_as_wrong_passwords() {
         known.push(time("u-insp-li"));
         unknown.push(time(&format!("nobody-{i}")));
     }
-    let median = |v: &mut Vec<f64>| {
+    // The lower quartile: other work on the machine only ever adds time, so
+    // the faster runs say what each path itself costs.
+    let quartile = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
+        v[v.len() / 4]
     };
-    let (k, u) = (median(&mut known), median(&mut unknown));
+    let (k, u) = (quartile(&mut known), quartile(&mut unknown));
     let ratio = k.max(u) / k.min(u);
-    assert!(ratio < 1.5, "median known {k:.4}s, unknown {u:.4}s: ratio {ratio:.2}");
+    assert!(ratio < 1.5, "lower quartile known {k:.4}s, unknown {u:.4}s: ratio {ratio:.2}");
 }
 
 #[test]
