@@ -37,14 +37,29 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Record a change in the project's history.
-pub fn record(store: &dyn Store, project: &ProjectId, by: &UserId, what: &str) -> SetupResult<()> {
-    store.add_history(project, by, &now(), what)?;
+/// Record an act in the project's history: one mechanism for every kind
+/// (see `HistoryEntry::kind`), with `what` in words and `detail` holding the
+/// particulars (`{"old": …, "new": …}` and the like) as JSON.
+pub fn record_act(
+    store: &dyn Store,
+    project: &ProjectId,
+    by: &UserId,
+    kind: &str,
+    what: &str,
+    detail: serde_json::Value,
+) -> SetupResult<()> {
+    let entry = HistoryEntry { at: now(), by: by.clone(), kind: kind.into(), what: what.into(), detail };
+    store.add_history(project, &entry)?;
     Ok(())
 }
 
+/// Record a change to the project's setup.
+pub fn record(store: &dyn Store, project: &ProjectId, by: &UserId, what: &str) -> SetupResult<()> {
+    record_act(store, project, by, "setup", what, serde_json::json!({}))
+}
+
 pub fn history(store: &dyn Store, project: &ProjectId) -> SetupResult<Vec<HistoryEntry>> {
-    Ok(store.history(project)?.into_iter().map(|(at, by, what)| HistoryEntry { at, by, what }).collect())
+    Ok(store.history(project)?)
 }
 
 fn load_doc(store: &dyn Store, project: &ProjectId) -> SetupResult<ProjectDoc> {
@@ -258,7 +273,14 @@ pub fn invite(
         store.set_must_change_password(&user.id, true)?;
     }
     let role = serde_json::to_value(user.role).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-    record(store, project, &by.id, &format!("{} ({}) invited as {role}", user.id, user.name))?;
+    record_act(
+        store,
+        project,
+        &by.id,
+        "people",
+        &format!("{} ({}) invited as {role}", user.id, user.name),
+        serde_json::json!({ "user": user.id, "name": user.name, "role": role }),
+    )?;
     Ok(TemporaryPassword {
         user: account(&user, Some(&person), store.user_projects(&user.id)?),
         password: password.unwrap_or_default(),
@@ -313,7 +335,14 @@ pub fn reset_password(
     store.set_password_hash(&u.id, &hash_password(&password)?)?;
     store.set_must_change_password(&u.id, true)?;
     store.revoke_tokens(&u.id)?;
-    record(store, project, by, &format!("password of {user} reset"))?;
+    record_act(
+        store,
+        project,
+        by,
+        "people",
+        &format!("password of {user} reset"),
+        serde_json::json!({ "user": user }),
+    )?;
     let model = read_project(store, project)?;
     Ok(TemporaryPassword { user: account(&u, model.people.get(user), store.user_projects(user)?), password })
 }
@@ -334,7 +363,14 @@ pub fn set_disabled(
     store.set_disabled(user, disabled)?;
     // Both ways: a disabled account's sign-ins do not come back with it.
     store.revoke_tokens(user)?;
-    record(store, project, by, &format!("account {user} {}", if disabled { "disabled" } else { "enabled" }))?;
+    record_act(
+        store,
+        project,
+        by,
+        "people",
+        &format!("account {user} {}", if disabled { "disabled" } else { "enabled" }),
+        serde_json::json!({ "user": user, "old": { "disabled": !disabled }, "new": { "disabled": disabled } }),
+    )?;
     Ok(())
 }
 

@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { I18n } from '../shared/i18n.js';
+import type { Ctx } from '../shared/shell.js';
+import { HISTORY_DICTS, HistoryEntry, describe } from './history.js';
+
+const entry: HistoryEntry = {
+  at: '2026-12-01T10:00:00Z', by: 'u-cs', kind: 'reassign', what: 'reassigned defect d1 (unit 1-101) from c-a to c-b: left the site',
+  detail: { unit: '1-101', reason: 'left the site', responsible: 'c-a', old: { contractor: 'c-a' }, new: { contractor: 'c-b' } },
+};
+const names: Record<string, string> = { 'c-a': 'Alpha', 'c-b': 'Beta' };
+
+test('a reassignment is said in either language with old and new contractor, reason and the responsible party', () => {
+  const i18n = new I18n(HISTORY_DICTS);
+  const ctx = { i18n } as unknown as Ctx;
+  i18n.set('en');
+  assert.equal(describe(ctx, entry, id => names[id ?? ''] ?? '?'),
+    'Defect in unit 1-101 moved from Alpha to Beta; reason: left the site (responsible: Alpha)');
+  i18n.set('zh-CN');
+  assert.equal(describe(ctx, entry, id => names[id ?? ''] ?? '?'), '房源 1-101 的问题由 Alpha 改派给 Beta；原因：left the site（责任单位：Alpha）');
+});
+
+test('an entry of a kind without words of its own is shown as recorded', () => {
+  const i18n = new I18n(HISTORY_DICTS);
+  const ctx = { i18n } as unknown as Ctx;
+  assert.equal(describe(ctx, { ...entry, kind: 'setup', what: 'category added', detail: {} }, () => ''), 'category added');
+});
