@@ -176,7 +176,11 @@ fn the_cs_center_runs_dispatch_links_outbox_and_history_from_the_console() {
     // The history: every act, by the CS-center manager, in both languages.
     let kinds: Vec<String> =
         v["history"].as_array().unwrap().iter().map(|r| r["data_kind"].as_str().unwrap().to_owned()).collect();
-    for k in ["dispatch", "reassign", "link_created", "link_revoked"] {
+    assert!(v["robotRow"].as_str().unwrap().contains("signed"), "{v:#}");
+    assert_eq!(v["secretShown"], false, "the robot's secret is write-only");
+    assert!(v["phoneWidth"].as_u64().unwrap() <= 390, "the console fits a phone's width: {v:#}");
+    assert_eq!(v["tooWide"], json!([]), "nothing sticks out at phone width");
+    for k in ["dispatch", "reassign", "link_created", "link_revoked", "robot_set", "robot_removed"] {
         assert!(kinds.iter().any(|x| x == k), "{k} in the history: {kinds:?}");
     }
     assert_eq!(kinds.iter().filter(|k| *k == "dispatch").count(), 2, "a selection, then all: {kinds:?}");

@@ -108,10 +108,10 @@ export const dispatchPage: Page = {
     const groups = h('div', { testid: 'dispatch-groups' },
       plan.groups.map(g => h('section', { class: 'panel', testid: 'dispatch-group', 'data-contractor': g.contractor.id },
         h('h3', {}, `${ctx.i18n.pick(g.contractor.name)} (${g.items.length})`),
-        h('table', { class: 'small' }, head.cloneNode(true), g.items.map(it => row(it, g.contractor.id))))),
+        h('div', { class: 'scroll' }, h('table', { class: 'small' }, head.cloneNode(true), g.items.map(it => row(it, g.contractor.id)))))),
       plan.unroutable.length ? h('section', { class: 'panel', testid: 'dispatch-unroutable' },
         h('h3', {}, `${t('dispatch.unroutable')} (${plan.unroutable.length})`),
-        h('table', { class: 'small' }, head.cloneNode(true), plan.unroutable.map(it => row(it, null)))) : null);
+        h('div', { class: 'scroll' }, h('table', { class: 'small' }, head.cloneNode(true), plan.unroutable.map(it => row(it, null))))) : null);
     const picked = () => [...groups.querySelectorAll<HTMLInputElement>('[data-testid="dispatch-pick"]:checked')].map(c => c.value);
     const roundSel = h('select', { testid: 'dispatch-round', onchange: (e: Event) => {
       const v = (e.target as HTMLSelectElement).value;
@@ -155,7 +155,7 @@ async function listsSection(ctx: Ctx, p: Project, refresh: () => void): Promise<
       mount(out,
         h('p', {}, h('a', { testid: 'list-pdf', href: `/api/v1/projects/${pid}/rectification.pdf?${q}`, target: '_blank', rel: 'noopener' }, t('lists.pdf'))),
         r.items.length === 0 ? h('p', { class: 'notice', testid: 'list-empty' }, t('lists.empty')) :
-          h('table', { class: 'small', testid: 'list-items' },
+          h('div', { class: 'scroll' }, h('table', { class: 'small', testid: 'list-items' },
             h('tr', {}, [t('dispatch.unit'), t('lists.status'), t('lists.attempt'), t('dispatch.deadline'), t('lists.responsible'), ''].map(c => h('th', {}, c))),
             r.items.map(it => {
               const tr = h('tr', { testid: 'list-item', 'data-defect': it.defect },
@@ -166,7 +166,7 @@ async function listsSection(ctx: Ctx, p: Project, refresh: () => void): Promise<
                   tr.after(h('tr', {}, h('td', { colspan: 6 }, reassignForm(ctx, p, it.defect, it.assigned, refresh))));
                 } }, t('dispatch.reassign'))));
               return tr;
-            })));
+            }))));
     } catch (x) { mount(out, h('p', { class: 'error' }, message(x))); }
   };
   if (listOf) void show();

@@ -107,7 +107,7 @@ export const links: Page = {
     const now = Date.now() / 1000;
     const state = (l: Link) => l.revoked_at !== null ? t('links.revokedBy', { when: at(l.revoked_at, lang), who: l.revoked_by ?? '' })
       : l.expires_at <= now ? t('links.expired') : t('links.live');
-    const table = list.length === 0 ? h('p', { class: 'muted' }, t('links.none')) : h('table', { class: 'small', testid: 'links' },
+    const table = list.length === 0 ? h('p', { class: 'muted' }, t('links.none')) : h('div', { class: 'scroll' }, h('table', { class: 'small', testid: 'links' },
       h('tr', {}, [t('links.contractor'), t('links.created'), t('links.expires'), t('links.lastUsed'), t('links.state'), ''].map(c => h('th', {}, c))),
       list.map(l => h('tr', { testid: 'link-row', 'data-link': l.id, 'data-contractor': l.contractor, 'data-by': l.created_by },
         h('td', {}, name(l.contractor)), h('td', {}, `${at(l.created_at, lang)} · ${l.created_by}`), h('td', {}, at(l.expires_at, lang)),
@@ -118,7 +118,7 @@ export const links: Page = {
             ctx.notify(t('links.revokedOk'));
             await ctx.refresh();
           } catch (x) { fail(err, x); }
-        } }, t('links.revoke')) : null))));
+        } }, t('links.revoke')) : null)))));
     const refused = refusals.length === 0 ? h('p', { class: 'muted', testid: 'refusals-none' }, t('links.noRefusals')) : h('table', { class: 'small', testid: 'refusals' },
       h('tr', {}, [t('links.at'), t('links.link'), t('links.reason')].map(c => h('th', {}, c))),
       refusals.map(r => h('tr', { testid: 'refusal-row' }, h('td', {}, at(r.at, lang)), h('td', {}, r.link ?? '—'), h('td', {}, r.reason))));
@@ -127,33 +127,45 @@ export const links: Page = {
   },
 };
 
-/** Each contractor's group robot: set (kind, webhook, optional secret) or remove. */
+/** The contractors' group robots (set ones listed, with Remove) and one form to set a contractor's. */
 function robots(ctx: Ctx, p: Project, channels: Channel[]): HTMLElement {
   const t = (k: string) => ctx.i18n.t(k);
   const pid = encodeURIComponent(p.id);
+  const name = (id: string) => { const c = p.contractors.find(x => x.id === id); return c ? ctx.i18n.pick(c.name) : id; };
+  const path = (c: string) => `/projects/${pid}/contractor-channels/${encodeURIComponent(c)}`;
+  const err = h('p', { class: 'error', testid: 'robot-error', hidden: true });
+  const act = async (f: () => Promise<unknown>, done: string) => {
+    err.hidden = true;
+    try { await f(); ctx.notify(done); await ctx.refresh(); } catch (x) { err.hidden = false; err.textContent = message(x); }
+  };
+  const kindName = (k: string) => k === 'wecom' ? '企业微信 WeCom' : k === 'dingtalk' ? '钉钉 DingTalk' : k;
+  const who = h('select', { testid: 'robot-contractor' }, p.contractors.map(c => h('option', { value: c.id }, `${ctx.i18n.pick(c.name)} (${c.id})`))) as HTMLSelectElement;
+  const kind = h('select', { testid: 'robot-kind' }, ['wecom', 'dingtalk'].map(v => h('option', { value: v }, kindName(v)))) as HTMLSelectElement;
+  const webhook = h('input', { testid: 'robot-webhook', placeholder: 'https://…' }) as HTMLInputElement;
+  const secret = h('input', { testid: 'robot-secret', type: 'password', autocomplete: 'off', placeholder: t('robots.keepSecret') }) as HTMLInputElement;
+  // Choosing a contractor with a robot shows its kind and address (never its secret).
+  const fill = () => {
+    const ch = channels.find(x => x.contractor === who.value);
+    kind.value = ch?.kind ?? 'wecom';
+    webhook.value = ch?.webhook ?? '';
+    secret.value = '';
+  };
+  who.addEventListener('change', fill);
+  fill();
+  const form: HTMLFormElement = h('form', { class: 'grid', testid: 'robot-form', onsubmit: (e: Event) => {
+    e.preventDefault();
+    void act(() => ctx.api.call('PUT', path(who.value), { kind: kind.value, webhook: webhook.value, secret: secret.value || null }), t('robots.saved'));
+  } },
+  h('label', {}, t('links.contractor'), who), h('label', {}, t('robots.kind'), kind),
+  h('label', {}, t('robots.webhook'), webhook), h('label', {}, t('robots.secret'), secret),
+  h('div', {}, h('button', { type: 'submit', testid: 'robot-save' }, t('robots.save'))));
   return h('section', { class: 'panel', testid: 'robots' }, h('h3', {}, t('robots.title')), h('p', { class: 'muted' }, t('robots.help')),
-    p.contractors.map(c => {
-      const ch = channels.find(x => x.contractor === c.id);
-      const err = h('p', { class: 'error', testid: 'robot-error', hidden: true });
-      const kind = h('select', { testid: 'robot-kind' }, [['wecom', '企业微信 WeCom'], ['dingtalk', '钉钉 DingTalk']]
-        .map(([v, label]) => h('option', { value: v, selected: ch?.kind === v }, label))) as HTMLSelectElement;
-      const webhook = h('input', { testid: 'robot-webhook', value: ch?.webhook ?? '', placeholder: 'https://…', class: 'grow' }) as HTMLInputElement;
-      const secret = h('input', { testid: 'robot-secret', type: 'password', autocomplete: 'off', placeholder: t('robots.keepSecret') }) as HTMLInputElement;
-      const path = `/projects/${pid}/contractor-channels/${encodeURIComponent(c.id)}`;
-      const act = async (f: () => Promise<unknown>, done: string) => {
-        err.hidden = true;
-        try { await f(); ctx.notify(done); await ctx.refresh(); } catch (x) { err.hidden = false; err.textContent = message(x); }
-      };
-      const form: HTMLFormElement = h('form', { class: 'row small', testid: 'robot', 'data-contractor': c.id, onsubmit: (e: Event) => {
-        e.preventDefault();
-        void act(() => ctx.api.call('PUT', path, { kind: kind.value, webhook: webhook.value, secret: secret.value || null }), t('robots.saved'));
-      } },
-      h('strong', {}, ctx.i18n.pick(c.name)),
-      h('span', { class: 'muted', testid: 'robot-state' }, ch ? `${ch.kind}${ch.signed ? ` · ${t('robots.signed')}` : ''}` : t('robots.none')),
-      h('label', {}, t('robots.kind'), kind), h('label', { class: 'grow' }, t('robots.webhook'), webhook), h('label', {}, t('robots.secret'), secret),
-      h('button', { type: 'submit', testid: 'robot-save' }, t('robots.save')),
-      ch ? h('button', { type: 'button', testid: 'robot-remove', onclick: () => void act(() => ctx.api.call('DELETE', path), t('robots.removed')) }, t('robots.remove')) : null,
-      err);
-      return form;
-    }));
+    channels.length === 0 ? h('p', { class: 'muted', testid: 'robots-none' }, t('robots.none')) : h('div', { class: 'scroll' }, h('table', { class: 'small' },
+      h('tr', {}, [t('links.contractor'), t('robots.kind'), t('robots.webhook'), t('links.created'), ''].map(c => h('th', {}, c))),
+      channels.map(ch => h('tr', { testid: 'robot-row', 'data-contractor': ch.contractor },
+        h('td', {}, name(ch.contractor)), h('td', {}, `${kindName(ch.kind)}${ch.signed ? ` · ${t('robots.signed')}` : ''}`),
+        h('td', {}, (() => { try { return new URL(ch.webhook).host; } catch { return '—'; } })()),
+        h('td', {}, `${at(ch.updated_at, ctx.i18n.lang)} · ${ch.updated_by}`),
+        h('td', {}, h('button', { type: 'button', testid: 'robot-remove', onclick: () => void act(() => ctx.api.call('DELETE', path(ch.contractor)), t('robots.removed')) }, t('robots.remove'))))))),
+    form, err);
 }

@@ -7,6 +7,7 @@ import { ApiError } from '../shared/api.js';
 import { h, mount } from '../shared/dom.js';
 import type { Dicts } from '../shared/i18n.js';
 import type { Page } from '../shared/shell.js';
+import type { Project } from './model.js';
 
 export const OUTBOX_DICTS: Dicts = {
   en: {
@@ -38,17 +39,18 @@ export const outbox: Page = {
   async render(ctx, el) {
     const t = (k: string) => ctx.i18n.t(k);
     const pid = encodeURIComponent(ctx.project!);
-    const all = await ctx.api.get<Message[]>(`/projects/${pid}/outbox`);
+    const [p, all] = await Promise.all([ctx.api.get<Project>(`/projects/${pid}`), ctx.api.get<Message[]>(`/projects/${pid}/outbox`)]);
+    const name = (id: string) => { const c = p.contractors.find(x => x.id === id); return c ? ctx.i18n.pick(c.name) : id; };
     const at = (s: number | null) => s === null ? '—' : new Date(s * 1000).toLocaleString(ctx.i18n.lang, { dateStyle: 'medium', timeStyle: 'medium' });
     const err = h('p', { class: 'error', testid: 'outbox-error', hidden: true });
     const rows = all.filter(m => !only || m.status === only);
     const filter = h('select', { testid: 'outbox-filter', onchange: (e: Event) => { only = (e.target as HTMLSelectElement).value; void ctx.refresh(); } },
       h('option', { value: '' }, t('outbox.all')), STATES.map(s => h('option', { value: s, selected: s === only }, t(`outbox.s.${s}`))));
     mount(el, h('h2', {}, t('nav.outbox')), h('p', { class: 'muted' }, t('outbox.help')), h('div', { class: 'row' }, filter), err,
-      rows.length === 0 ? h('p', { class: 'notice', testid: 'outbox-none' }, t('outbox.none')) : h('table', { class: 'small', testid: 'outbox' },
+      rows.length === 0 ? h('p', { class: 'notice', testid: 'outbox-none' }, t('outbox.none')) : h('div', { class: 'scroll' }, h('table', { class: 'small', testid: 'outbox' },
         h('tr', {}, ['created', 'contractor', 'channel', 'subject', 'status', 'attempts', 'error', 'next', 'sentAt', ''].map(k => h('th', {}, k ? t(`outbox.${k}`) : ''))),
         rows.map(m => h('tr', { testid: 'outbox-row', 'data-key': m.key, 'data-status': m.status },
-          h('td', {}, at(m.created_at)), h('td', {}, m.contractor), h('td', {}, m.channel), h('td', {}, m.subject),
+          h('td', {}, at(m.created_at)), h('td', {}, name(m.contractor)), h('td', {}, m.channel), h('td', {}, m.subject),
           h('td', { 'data-key': 'status', class: m.status === 'failing' || m.status === 'dead' ? 'error' : '' }, t(`outbox.s.${m.status}`)),
           h('td', {}, String(m.attempts)), h('td', { 'data-key': 'error' }, m.last_error ?? ''),
           h('td', {}, m.status === 'sent' ? '—' : at(m.next_attempt_at)), h('td', {}, at(m.sent_at)),
@@ -59,6 +61,6 @@ export const outbox: Page = {
               ctx.notify(t('outbox.retried'));
               await ctx.refresh();
             } catch (x) { err.hidden = false; err.textContent = x instanceof ApiError || x instanceof Error ? x.message : String(x); }
-          } }, t('outbox.retry')) : null)))));
+          } }, t('outbox.retry')) : null))))));
   },
 };

@@ -161,6 +161,32 @@ try {
   });
   out.outboxAfter = await tableRows(page, 'outbox-row');
 
+  // A group robot set and removed on the links page (the secret never comes back).
+  await nav('links');
+  await id('robot-contractor').selectOption('s-ouya');
+  await id('robot-kind').selectOption('dingtalk');
+  await id('robot-webhook').fill('https://oapi.dingtalk.com/robot/send?access_token=test-token');
+  await id('robot-secret').fill('SECtest-secret');
+  await id('robot-save').click();
+  await page.locator('[data-testid="robot-row"][data-contractor="s-ouya"]').waitFor();
+  out.robotRow = (await page.locator('[data-testid="robot-row"][data-contractor="s-ouya"]').textContent()).trim();
+  out.secretShown = await page.content().then((html) => html.includes('SECtest-secret'));
+  await page.locator('[data-testid="robot-row"][data-contractor="s-ouya"] [data-testid="robot-remove"]').click();
+  await id('robots-none').waitFor();
+
+  // The console at phone width too: the dispatch page's lists scroll in their boxes.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await nav('dispatch');
+  await id('list-show').click();
+  await id('list-item').first().waitFor();
+  out.phoneWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  // What sticks out past the phone's width, if anything (a table scrolls inside its box).
+  out.tooWide = await page.evaluate(() => [...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.scroll'))
+    .map((e) => `${e.tagName}[${e.getAttribute('data-testid')}]`));
+  await page.screenshot({ path: artefact('cs-loop-console-phone.png'), fullPage: true });
+  await page.setViewportSize({ width: 768, height: 1024 });
+
   // The history: every act with who, filterable, in both languages.
   await nav('history');
   await id('history-row').first().waitFor();
