@@ -118,14 +118,83 @@ pub fn apply_edits(store: &dyn Store, project: &ProjectId, edits: &[ProjectEdit]
     if edits.is_empty() {
         return Err(SetupError::Invalid("there is nothing to change".into()));
     }
-    let model = edit_project(store, project, by, |p| {
+    let (model, start) = edit_project(store, project, by, |p| {
+        let start = p.clone();
         apply_all(p, edits)?;
-        Ok(p.clone())
+        Ok((p.clone(), start))
     })?;
+    // Each edit's old and new values: the edits again, one at a time, on
+    // the project as it was (they all applied, so each applies again).
+    let mut step = start;
     for e in edits {
-        record(store, project, by, &e.describe())?;
+        let before = serde_json::to_value(&step).map_err(|x| SetupError::Other(x.into()))?;
+        e.apply(&mut step).map_err(SetupError::Invalid)?;
+        let after = serde_json::to_value(&step).map_err(|x| SetupError::Other(x.into()))?;
+        let op = serde_json::to_value(e).ok().and_then(|v| v.get("op").cloned()).unwrap_or_default();
+        let detail = serde_json::json!({ "op": op, "changes": changes(&before, &after) });
+        record_act(store, project, by, "setup", &e.describe(), detail)?;
     }
     Ok(model)
+}
+
+/// More changed entries of one field than the history lists one by one.
+const MAX_LISTED_CHANGES: usize = 20;
+/// A value longer than this (as JSON) is recorded as changed, not copied.
+const MAX_VALUE_CHARS: usize = 4000;
+
+/// What changed between two JSON objects, a field at a time and, in a map
+/// (categories, contractors, …), an entry at a time:
+/// `[{"field", "key"?, "old", "new"}]` (`old`/`new` null where absent).
+pub fn changes(before: &serde_json::Value, after: &serde_json::Value) -> Vec<serde_json::Value> {
+    use serde_json::{json, Value};
+    let small = |v: Option<&Value>| match v {
+        Some(v) if v.to_string().len() > MAX_VALUE_CHARS => json!("(too long to copy)"),
+        Some(v) => v.clone(),
+        None => Value::Null,
+    };
+    let (Some(b), Some(a)) = (before.as_object(), after.as_object()) else { return Vec::new() };
+    let mut out = Vec::new();
+    for field in b.keys().chain(a.keys().filter(|k| !b.contains_key(*k))) {
+        let (old, new) = (b.get(field), a.get(field));
+        if old == new {
+            continue;
+        }
+        match (old.and_then(Value::as_object), new.and_then(Value::as_object)) {
+            (Some(o), Some(n)) => {
+                let keys: std::collections::BTreeSet<&String> =
+                    o.keys().chain(n.keys()).filter(|k| o.get(*k) != n.get(*k)).collect();
+                if keys.len() > MAX_LISTED_CHANGES {
+                    out.push(json!({ "field": field, "entries": keys.len() }));
+                    continue;
+                }
+                for k in keys {
+                    out.push(json!({ "field": field, "key": k, "old": small(o.get(k)), "new": small(n.get(k)) }));
+                }
+            }
+            _ => out.push(json!({ "field": field, "old": small(old), "new": small(new) })),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changes;
+    use serde_json::json;
+
+    #[test]
+    fn changes_name_each_changed_field_and_map_entry_with_old_and_new() {
+        let before = json!({ "name": "A", "categories": { "c1": { "hours": 24 }, "c2": { "hours": 48 } }, "same": 1 });
+        let after = json!({ "name": "B", "categories": { "c1": { "hours": 72 }, "c2": { "hours": 48 }, "c3": { "hours": 1 } }, "same": 1 });
+        assert_eq!(
+            changes(&before, &after),
+            vec![
+                json!({ "field": "categories", "key": "c1", "old": { "hours": 24 }, "new": { "hours": 72 } }),
+                json!({ "field": "categories", "key": "c3", "old": null, "new": { "hours": 1 } }),
+                json!({ "field": "name", "old": "A", "new": "B" }),
+            ]
+        );
+    }
 }
 
 /// Create a project under `by`'s company with the standards of `library`

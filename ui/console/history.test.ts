@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { I18n } from '../shared/i18n.js';
 import type { Ctx } from '../shared/shell.js';
-import { HISTORY_DICTS, HistoryEntry, describe } from './history.js';
+import { HISTORY_DICTS, HistoryEntry, changeLines, describe } from './history.js';
 
 const entry: HistoryEntry = {
   at: '2026-12-01T10:00:00Z', by: 'u-cs', kind: 'reassign', what: 'reassigned defect d1 (unit 1-101) from c-a to c-b: left the site',
@@ -24,4 +24,14 @@ test('an entry of a kind without words of its own is shown as recorded', () => {
   const i18n = new I18n(HISTORY_DICTS);
   const ctx = { i18n } as unknown as Ctx;
   assert.equal(describe(ctx, { ...entry, kind: 'setup', what: 'category added', detail: {} }, () => ''), 'category added');
+});
+
+test('a setup change lists each old and new value, and a count where many entries changed', () => {
+  const i18n = new I18n(HISTORY_DICTS);
+  const ctx = { i18n } as unknown as Ctx;
+  i18n.set('en');
+  const e: HistoryEntry = { ...entry, kind: 'setup', what: 'category c1 changed', detail: { changes: [
+    { field: 'categories', key: 'c1', old: { hours: 24 }, new: { hours: 72 } }, { field: 'name', old: null, new: 'B' }, { field: 'units', entries: 40 },
+  ] } };
+  assert.deepEqual(changeLines(ctx, e), ['categories c1: {"hours":24} → {"hours":72}', 'name: — → B', 'units: 40 entries changed']);
 });

@@ -22,7 +22,7 @@ export const HISTORY_DICTS: Dicts = {
     'history.t.reassign': 'Defect in unit {unit} moved from {old} to {new}; reason: {reason} (responsible: {resp})',
     'history.t.link_created': 'Link {link} for {contractor}, valid {days} day(s)', 'history.t.link_revoked': 'Link {link} of {contractor} revoked',
     'history.t.robot_set': '{contractor}: group robot {old} → {new}', 'history.t.robot_removed': '{contractor}: group robot {old} removed',
-    'history.nobody': 'nobody', 'history.noneYet': 'none',
+    'history.nobody': 'nobody', 'history.noneYet': 'none', 'history.entries': '{field}: {n} entries changed',
   },
   'zh-CN': {
     'history.kind': '类别', 'history.allKinds': '全部类别', 'history.person': '操作人', 'history.everyone': '全部人员', 'history.none': '暂无记录。',
@@ -33,7 +33,7 @@ export const HISTORY_DICTS: Dicts = {
     'history.t.reassign': '房源 {unit} 的问题由 {old} 改派给 {new}；原因：{reason}（责任单位：{resp}）',
     'history.t.link_created': '为 {contractor} 创建链接 {link}，有效期 {days} 天', 'history.t.link_revoked': '撤销 {contractor} 的链接 {link}',
     'history.t.robot_set': '{contractor}：群机器人 {old} → {new}', 'history.t.robot_removed': '{contractor}：移除群机器人 {old}',
-    'history.nobody': '无', 'history.noneYet': '无',
+    'history.nobody': '无', 'history.noneYet': '无', 'history.entries': '{field}：{n} 项有变更',
   },
 };
 
@@ -60,6 +60,22 @@ export function describe(ctx: Ctx, e: HistoryEntry, contractor: (id: string | nu
   }
 }
 
+interface Change { field: string; key?: string; old?: unknown; new?: unknown; entries?: number }
+
+/** A recorded value in a line: JSON, cut short; absent as a dash. */
+const short = (v: unknown) => {
+  if (v === null || v === undefined) return '—';
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return s.length > 120 ? `${s.slice(0, 119)}…` : s;
+};
+
+/** The old and new values of a setup change, one line each. */
+export function changeLines(ctx: Ctx, e: HistoryEntry): string[] {
+  const changes = (e.detail?.changes ?? []) as Change[];
+  return changes.map(c => c.entries !== undefined ? ctx.i18n.t('history.entries', { field: c.field, n: c.entries })
+    : `${c.field}${c.key ? ` ${c.key}` : ''}: ${short(c.old)} → ${short(c.new)}`);
+}
+
 let filter = { kind: '', by: '' };
 
 export const history: Page = {
@@ -84,9 +100,15 @@ export const history: Page = {
           people.map(b => h('option', { value: b, selected: b === filter.by }, `${person(b)} (${b})`))))),
       list.length === 0 ? h('p', { class: 'notice', testid: 'history-none' }, t('history.none')) :
         h('table', { testid: 'history' }, h('tr', {}, [t('history.when'), t('history.who'), t('history.kind'), t('history.what')].map(c => h('th', {}, c))),
-          list.map(x => h('tr', { testid: 'history-row', 'data-kind': x.kind, 'data-by': x.by },
-            h('td', {}, new Date(x.at).toLocaleString(ctx.i18n.lang)), h('td', { 'data-key': 'who' }, `${person(x.by)} (${x.by})`),
-            h('td', {}, KINDS.includes(x.kind as typeof KINDS[number]) ? t(`history.k.${x.kind}`) : x.kind),
-            h('td', { 'data-key': 'what' }, describe(ctx, x, contractor))))));
+          list.map(x => {
+            const lines = changeLines(ctx, x);
+            return [h('tr', { testid: 'history-row', 'data-kind': x.kind, 'data-by': x.by },
+              h('td', {}, new Date(x.at).toLocaleString(ctx.i18n.lang)), h('td', { 'data-key': 'who' }, `${person(x.by)} (${x.by})`),
+              h('td', {}, KINDS.includes(x.kind as typeof KINDS[number]) ? t(`history.k.${x.kind}`) : x.kind),
+              h('td', { 'data-key': 'what' }, describe(ctx, x, contractor))),
+            // Old and new values on a line of their own under the act.
+            lines.length ? h('tr', { testid: 'history-changes' }, h('td', {}), h('td', { colspan: 3 },
+              h('ul', { class: 'small muted' }, lines.map(l => h('li', {}, l))))) : null];
+          })));
   },
 };
