@@ -35,3 +35,17 @@ test('a setup change lists each old and new value, and a count where many entrie
   ] } };
   assert.deepEqual(changeLines(ctx, e), ['categories c1: {"hours":24} → {"hours":72}', 'name: — → B', 'units: 40 entries changed']);
 });
+
+test('reports and risks are said in either language from their particulars', () => {
+  const i18n = new I18n(HISTORY_DICTS);
+  const ctx = { i18n } as unknown as Ctx;
+  const issued: HistoryEntry = { ...entry, kind: 'report_issued', what: 'issued round 2 report v1', detail: { scope: 'round', round: 2, version: 1 } };
+  const risk: HistoryEntry = { ...entry, kind: 'risk', what: 'accepted…', detail: { unit: '1-101', edit: false, new: { unified_answer: { zh: '交付后统一维修', en: 'Repaired after handover' } } } };
+  i18n.set('en');
+  assert.equal(describe(ctx, issued, () => ''), 'Issued the round 2 report, version 1');
+  assert.equal(describe(ctx, risk, () => ''), 'Accepted the risk of a defect in unit 1-101; answer to owners: Repaired after handover');
+  i18n.set('zh-CN');
+  assert.equal(describe(ctx, issued, () => ''), '发布第 2 轮报告第 1 版');
+  assert.equal(describe(ctx, risk, () => ''), '接受房源 1-101 问题的风险；对业主统一口径：交付后统一维修');
+  assert.equal(describe(ctx, { ...issued, detail: {} }, () => ''), 'issued round 2 report v1', 'an older row as recorded');
+});

@@ -22,6 +22,9 @@ export const HISTORY_DICTS: Dicts = {
     'history.t.reassign': 'Defect in unit {unit} moved from {old} to {new}; reason: {reason} (responsible: {resp})',
     'history.t.link_created': 'Link {link} for {contractor}, valid {days} day(s)', 'history.t.link_revoked': 'Link {link} of {contractor} revoked',
     'history.t.robot_set': '{contractor}: group robot {old} → {new}', 'history.t.robot_removed': '{contractor}: group robot {old} removed',
+    'history.t.report_issued': 'Issued the {report} report, version {v}', 'history.t.report_shared': 'Shared the {report} report, version {v}, by link {share}',
+    'history.t.share_revoked': 'Revoked link {share} to the {report} report, version {v}', 'history.roundReport': 'round {n}', 'history.cumulativeReport': 'cumulative (to round {n})',
+    'history.t.risk': 'Accepted the risk of a defect in unit {unit}; answer to owners: {answer}', 'history.t.riskEdit': 'Edited the accepted risk of a defect in unit {unit}; answer to owners: {answer}',
     'history.nobody': 'nobody', 'history.noneYet': 'none', 'history.entries': '{field}: {n} entries changed',
   },
   'zh-CN': {
@@ -33,6 +36,9 @@ export const HISTORY_DICTS: Dicts = {
     'history.t.reassign': '房源 {unit} 的问题由 {old} 改派给 {new}；原因：{reason}（责任单位：{resp}）',
     'history.t.link_created': '为 {contractor} 创建链接 {link}，有效期 {days} 天', 'history.t.link_revoked': '撤销 {contractor} 的链接 {link}',
     'history.t.robot_set': '{contractor}：群机器人 {old} → {new}', 'history.t.robot_removed': '{contractor}：移除群机器人 {old}',
+    'history.t.report_issued': '发布{report}报告第 {v} 版', 'history.t.report_shared': '以链接 {share} 分享{report}报告第 {v} 版',
+    'history.t.share_revoked': '撤销{report}报告第 {v} 版的分享链接 {share}', 'history.roundReport': '第 {n} 轮', 'history.cumulativeReport': '累计至第 {n} 轮',
+    'history.t.risk': '接受房源 {unit} 问题的风险；对业主统一口径：{answer}', 'history.t.riskEdit': '修改房源 {unit} 问题的风险接受；对业主统一口径：{answer}',
     'history.nobody': '无', 'history.noneYet': '无', 'history.entries': '{field}：{n} 项有变更',
   },
 };
@@ -56,6 +62,17 @@ export function describe(ctx: Ctx, e: HistoryEntry, contractor: (id: string | nu
     case 'link_revoked': return t('history.t.link_revoked', { link: d.link ?? '', contractor: contractor(d.contractor) });
     case 'robot_set': return t('history.t.robot_set', { contractor: contractor(d.contractor), old: robot(d.old), new: robot(d.new) });
     case 'robot_removed': return t('history.t.robot_removed', { contractor: contractor(d.contractor), old: robot(d.old) });
+    case 'report_issued': case 'report_shared': case 'share_revoked': {
+      // Older rows have no scope and round: as recorded.
+      if (d.round === undefined) return e.what;
+      const report = t(d.scope === 'cumulative' ? 'history.cumulativeReport' : 'history.roundReport', { n: d.round });
+      return t(`history.t.${e.kind}`, { report, v: d.version ?? '', share: d.share ?? '' });
+    }
+    case 'risk': {
+      const answer = d.new?.unified_answer;
+      if (!answer) return e.what;
+      return t(d.edit ? 'history.t.riskEdit' : 'history.t.risk', { unit: d.unit ?? '', answer: ctx.i18n.pick(answer) });
+    }
     default: return e.what;
   }
 }
