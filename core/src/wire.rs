@@ -277,11 +277,24 @@ pub struct TemporaryPassword {
     pub password: String,
 }
 
-/// One recorded change: who, when, what.
+/// One recorded act on a project: who, when, what kind of act, what (in
+/// English words) and its particulars (old and new values where there are
+/// some) for the console to say in either language.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     /// RFC 3339.
     pub at: String,
     pub by: UserId,
+    /// `setup`, `people`, `dispatch`, `reassign`, `link_created`,
+    /// `link_revoked`, `robot_set`, `robot_removed`, `risk`,
+    /// `report_issued`, `report_shared`, `share_revoked`.
+    #[serde(default = "setup_kind")]
+    pub kind: String,
     pub what: String,
+    #[serde(default)]
+    pub detail: serde_json::Value,
+}
+
+fn setup_kind() -> String {
+    "setup".into()
 }

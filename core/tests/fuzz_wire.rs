@@ -79,7 +79,7 @@ fn console_and_dispatch_requests_decode_or_are_refused() {
             username: "u-new".into(), name: "新人".into(), role: model::Role::Inspector, org: "x".into()
         },
     );
-    fuzz("assign request", 7, &AssignRequest { contractor: "c-water".into() });
+    fuzz("assign request", 7, &AssignRequest { contractor: "c-water".into(), reason: "crew left".into() });
     fuzz("link request", 8, &NewLinkRequest { contractor: "c-water".into(), days: Some(7) });
     fuzz("fixed request", 9, &FixedRequest { note: "done".into(), photo: Some(PhotoHash::new("ab".repeat(32))) });
     fuzz(

@@ -4,7 +4,7 @@
 //! core's (`walkthrough_core::dispatch`); this carries them out.
 
 use crate::auth::AuthUser;
-use crate::dispatch_store::OutboxMessage;
+use crate::dispatch_store::{OutboxMessage, RetryOutcome};
 use crate::error::ApiError;
 use crate::links::require_cs;
 use crate::{blocking, sync, ApiJson, AppState};
@@ -14,6 +14,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde::Deserialize;
 use std::sync::Arc;
+use walkthrough_core::defect::{Defect, EventKind};
 use walkthrough_core::dispatch::{self as rules, ListScope};
 use walkthrough_core::doc::{DocKey, UnitRecord};
 use walkthrough_core::model::Project;
@@ -50,38 +51,164 @@ pub(crate) fn refusal(e: walkthrough_core::Error) -> ApiError {
     }
 }
 
+/// The stored documents of the units with open defects.
+fn open_unit_records(st: &AppState, project_id: &ProjectId) -> Result<(Vec<UnitId>, Vec<UnitRecord>), ApiError> {
+    let mut units: Vec<UnitId> =
+        st.store.defect_rows(project_id)?.into_iter().filter(|r| r.status.is_open()).map(|r| r.unit).collect();
+    units.sort();
+    units.dedup();
+    let records = read_units(st, project_id, &units)?;
+    Ok((units, records))
+}
+
+/// What dispatching now would send (of `round` only, when given), grouped
+/// by contractor: the core's plan, nothing written.
+pub fn dispatch_plan(
+    st: &AppState,
+    project_id: &ProjectId,
+    round: Option<RoundNo>,
+) -> Result<DispatchPlanView, ApiError> {
+    let project = project(st, project_id)?;
+    let (_, records) = open_unit_records(st, project_id)?;
+    let now = chrono::Utc::now();
+    let defects: Vec<&Defect> = records
+        .iter()
+        .flat_map(|r| r.defects.values())
+        .filter(|d| round.is_none_or(|n| rules::working_round(d, &d.lifecycle()) == n))
+        .collect();
+    let plan = rules::dispatch(&project, defects.iter().copied(), &UserId::new("preview"), now, &mut EventId::new_v7);
+    let by_id: std::collections::HashMap<DefectId, &Defect> = defects.iter().map(|d| (d.id, *d)).collect();
+    let item = |d: &Defect, deadline: Option<i64>, round: RoundNo| {
+        let place = crate::dashboard::place(&project, d);
+        PlanItem {
+            defect: d.id,
+            unit: d.unit.clone(),
+            room: place.room.name,
+            spot: place.spot,
+            description: d.description.clone(),
+            category: project.categories.get(&d.category).map(|c| c.name.clone()).unwrap_or_default(),
+            round,
+            deadline,
+        }
+    };
+    let mut groups: std::collections::BTreeMap<ContractorId, Vec<PlanItem>> = Default::default();
+    for a in &plan.assignments {
+        let (Some(d), EventKind::Assigned { contractor, deadline }) = (by_id.get(&a.defect), &a.event.kind) else {
+            continue;
+        };
+        groups.entry(contractor.clone()).or_default().push(item(d, Some(deadline.timestamp_millis()), a.event.round));
+    }
+    let unroutable = plan
+        .unroutable
+        .iter()
+        .filter_map(|id| by_id.get(id))
+        .map(|d| item(d, None, rules::working_round(d, &d.lifecycle())))
+        .collect();
+    let groups = groups
+        .into_iter()
+        .map(|(c, mut items)| {
+            items.sort_by(|a, b| (&a.unit, a.deadline).cmp(&(&b.unit, b.deadline)));
+            let name = project.contractors.get(&c).map(|x| x.name.clone()).unwrap_or_default();
+            PlanGroup { contractor: Named { id: c.to_string(), name }, items }
+        })
+        .collect();
+    Ok(DispatchPlanView { round, groups, unroutable })
+}
+
 /// Send every open defect of the project that nobody holds yet to its
 /// responsible contractor, with its category's deadline from now.
 pub fn dispatch_project(st: &AppState, project_id: &ProjectId, by: &UserId) -> Result<DispatchResponse, ApiError> {
+    dispatch_selected(st, project_id, by, None)
+}
+
+/// As `dispatch_project`, or only the defects of `only` (each must be waiting).
+pub fn dispatch_selected(
+    st: &AppState,
+    project_id: &ProjectId,
+    by: &UserId,
+    only: Option<&[DefectId]>,
+) -> Result<DispatchResponse, ApiError> {
     let _serialised = st.exchange_lock.lock().unwrap_or_else(|e| e.into_inner());
     let project = project(st, project_id)?;
-    let mut units: Vec<UnitId> =
-        st.store.defect_rows(project_id)?.into_iter().filter(|r| r.status.is_open()).map(|r| r.unit).collect();
-    units.dedup();
+    let (mut units, records) = open_unit_records(st, project_id)?;
+    if let Some(only) = only {
+        if only.is_empty() {
+            return Err(ApiError::Unprocessable("choose at least one item to dispatch".into()));
+        }
+        let waiting: std::collections::HashMap<DefectId, &UnitId> = records
+            .iter()
+            .flat_map(|r| r.defects.values())
+            .filter(|d| rules::awaits_dispatch(&d.lifecycle()))
+            .map(|d| (d.id, &d.unit))
+            .collect();
+        if let Some(bad) = only.iter().find(|id| !waiting.contains_key(id)) {
+            return Err(ApiError::Unprocessable(format!(
+                "defect {bad} is not waiting to be dispatched in project {project_id} (unknown, already with a contractor, or closed)"
+            )));
+        }
+        units = only.iter().map(|id| waiting[id].clone()).collect();
+        units.sort();
+        units.dedup();
+    }
     let now = chrono::Utc::now();
-    let (mut assigned, mut unroutable) = (0, Vec::new());
+    let (mut assigned, mut unroutable, mut sent) = (0, Vec::new(), Vec::new());
     sync::edit_units(st, &project, &units, &format!("user:{by}"), &mut |_, doc| {
         let record = doc.read().map_err(|e| ApiError::Internal(e.into()))?;
-        let plan = rules::dispatch(&project, record.defects.values(), by, now, &mut EventId::new_v7);
+        let chosen = record.defects.values().filter(|d| only.is_none_or(|o| o.contains(&d.id)));
+        let plan = rules::dispatch(&project, chosen, by, now, &mut EventId::new_v7);
         for a in &plan.assignments {
             doc.add_event(a.defect, &a.event).map_err(|e| ApiError::Internal(e.into()))?;
+            if let EventKind::Assigned { contractor, .. } = &a.event.kind {
+                sent.push(serde_json::json!({ "defect": a.defect, "unit": a.unit, "contractor": contractor }));
+            }
         }
         assigned += plan.assignments.len();
         unroutable.extend(plan.unroutable);
         Ok(!plan.assignments.is_empty())
     })?;
+    if assigned > 0 {
+        let what = format!("dispatched {assigned} item(s)");
+        let detail = serde_json::json!({ "count": assigned, "selection": only.is_some(), "items": sent });
+        crate::setup::record_act(st.store.as_ref(), project_id, by, "dispatch", &what, detail)
+            .map_err(|e| ApiError::Internal(e.into()))?;
+    }
     tracing::info!(project = %project_id, assigned, unroutable = unroutable.len(), %by, "dispatched");
     Ok(DispatchResponse { assigned, unroutable })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RoundQuery {
+    #[serde(default)]
+    pub round: Option<u32>,
+}
+
+pub async fn plan(
+    State(st): State<AppState>,
+    user: AuthUser,
+    Path(project_id): Path<String>,
+    Query(q): Query<RoundQuery>,
+) -> Result<Json<DispatchPlanView>, ApiError> {
+    let project_id = ProjectId::new(project_id);
+    crate::report::require_reader(&user, &project_id)?;
+    blocking(move || Ok(Json(dispatch_plan(&st, &project_id, q.round.map(RoundNo))?))).await
 }
 
 pub async fn dispatch(
     State(st): State<AppState>,
     user: AuthUser,
     Path(project_id): Path<String>,
+    body: axum::body::Bytes,
 ) -> Result<Json<DispatchResponse>, ApiError> {
     let project_id = ProjectId::new(project_id);
     require_cs(&user, &project_id)?;
-    blocking(move || Ok(Json(dispatch_project(&st, &project_id, &user.user.id)?))).await
+    // No body dispatches everything waiting, as before.
+    let req: DispatchRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        DispatchRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("the dispatch request is not valid: {e}")))?
+    };
+    blocking(move || Ok(Json(dispatch_selected(&st, &project_id, &user.user.id, req.defects.as_deref())?))).await
 }
 
 pub async fn assign(
@@ -94,6 +221,12 @@ pub async fn assign(
     require_cs(&user, &project_id)?;
     let defect =
         DefectId::parse(&defect).ok_or_else(|| ApiError::BadRequest(format!("{defect:?} is not a defect id")))?;
+    let reason = req.reason.trim().to_owned();
+    if reason.is_empty() {
+        return Err(ApiError::Unprocessable(
+            "say why the item goes to another contractor (a reason is required)".into(),
+        ));
+    }
     blocking(move || {
         let _serialised = st.exchange_lock.lock().unwrap_or_else(|e| e.into_inner());
         let project = project(&st, &project_id)?;
@@ -102,13 +235,28 @@ pub async fn assign(
             .defect_unit(&project_id, defect)?
             .ok_or_else(|| ApiError::NotFound(format!("project {project_id} has no defect {defect}")))?;
         let by = user.user.id.clone();
-        sync::edit_units(&st, &project, &[unit], &format!("user:{by}"), &mut |_, doc| {
+        let mut from = None;
+        let mut responsible = None;
+        sync::edit_units(&st, &project, std::slice::from_ref(&unit), &format!("user:{by}"), &mut |_, doc| {
             let d = doc.read_defect(defect).map_err(|e| ApiError::Internal(e.into()))?;
+            from = d.lifecycle().contractor;
+            responsible = rules::responsible_contractor(&project, &d);
             let ev = rules::reassign(&project, &d, &req.contractor, &by, chrono::Utc::now(), EventId::new_v7())
                 .map_err(refusal)?;
             doc.add_event(defect, &ev).map_err(|e| ApiError::Internal(e.into()))?;
             Ok(true)
         })?;
+        let what = format!(
+            "reassigned defect {defect} (unit {unit}) from {} to {}: {reason}",
+            from.as_ref().map_or("nobody", |c| c.as_str()),
+            req.contractor
+        );
+        let detail = serde_json::json!({
+            "defect": defect, "unit": unit, "reason": reason, "responsible": responsible,
+            "old": { "contractor": from }, "new": { "contractor": req.contractor },
+        });
+        crate::setup::record_act(st.store.as_ref(), &project_id, &by, "reassign", &what, detail)
+            .map_err(|e| ApiError::Internal(e.into()))?;
         Ok(Json(serde_json::json!({ "defect": defect, "contractor": req.contractor })))
     })
     .await
@@ -203,4 +351,29 @@ pub async fn outbox(
     let project_id = ProjectId::new(project_id);
     require_cs(&user, &project_id)?;
     blocking(move || Ok(Json(st.store.outbox(&project_id)?))).await
+}
+
+/// `POST /projects/{p}/outbox/{key}/retry`: a failing or dead message goes
+/// back to pending, due now; nothing else about it changes.
+pub async fn retry(
+    State(st): State<AppState>,
+    user: AuthUser,
+    Path((project_id, key)): Path<(String, String)>,
+) -> Result<Json<OutboxMessage>, ApiError> {
+    let project_id = ProjectId::new(project_id);
+    require_cs(&user, &project_id)?;
+    blocking(move || {
+        let now = chrono::Utc::now().timestamp();
+        match st.store.retry_message(&project_id, &key, now)? {
+            RetryOutcome::Retried(m) => {
+                tracing::info!(project = %project_id, %key, by = %user.user.id, "outbox message retried");
+                Ok(Json(m))
+            }
+            RetryOutcome::NotFound => Err(ApiError::NotFound(format!("project {project_id} has no message {key}"))),
+            RetryOutcome::NotRetryable(state) => Err(ApiError::Unprocessable(format!(
+                "message {key} is {state}: only a failing or dead message can be retried"
+            ))),
+        }
+    })
+    .await
 }

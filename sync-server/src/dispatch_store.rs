@@ -70,6 +70,16 @@ pub struct OutboxMessage {
     pub sent_at: Option<i64>,
 }
 
+/// What `retry_message` did.
+#[derive(Debug)]
+pub enum RetryOutcome {
+    /// Back to pending, due at the given time; the message as it is now.
+    Retried(OutboxMessage),
+    NotFound,
+    /// Its status (pending, sending, sent): nothing to retry.
+    NotRetryable(String),
+}
+
 pub trait DispatchStore {
     /// Store document changes, the notices they call for and the messages
     /// to send at once, in one transaction: a change that happened is a
@@ -110,6 +120,9 @@ pub trait DispatchStore {
     /// Record a failed attempt: `failing` until `next_at`, or `dead` when `give_up`.
     fn mark_failed(&self, key: &str, error: &str, next_at: i64, give_up: bool) -> StoreResult<()>;
     fn outbox(&self, project: &ProjectId) -> StoreResult<Vec<OutboxMessage>>;
+    /// A failing or dead message of `project` back to pending, due `now`
+    /// (attempts, error and body stay as they are).
+    fn retry_message(&self, project: &ProjectId, key: &str, now: i64) -> StoreResult<RetryOutcome>;
 
     /// Set (or replace) a contractor's group robot.
     fn set_channel(&self, project: &ProjectId, channel: &ContractorChannel) -> StoreResult<()>;
@@ -457,5 +470,21 @@ impl DispatchStore for SqliteStore {
     fn outbox(&self, project: &ProjectId) -> StoreResult<Vec<OutboxMessage>> {
         let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE project = ?1 ORDER BY created_at DESC, key");
         project_rows(self, &sql, project, message_from_row)
+    }
+
+    fn retry_message(&self, project: &ProjectId, key: &str, now: i64) -> StoreResult<RetryOutcome> {
+        let conn = self.conn();
+        let changed = conn.execute(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?3
+             WHERE key = ?1 AND project = ?2 AND status IN ('failing', 'dead')",
+            params![key, project.as_str(), now],
+        )?;
+        let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE key = ?1 AND project = ?2");
+        let found = conn.query_row(&sql, params![key, project.as_str()], message_from_row).optional()?;
+        Ok(match found {
+            None => RetryOutcome::NotFound,
+            Some(m) if changed == 1 => RetryOutcome::Retried(m),
+            Some(m) => RetryOutcome::NotRetryable(m.status),
+        })
     }
 }

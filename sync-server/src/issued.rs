@@ -102,7 +102,11 @@ pub fn issue_now(
     };
     let stored = st.store.insert_issued(&meta, &IssuedFiles { json, pdf, xlsx })?;
     let what = format!("issued {} report v{}", label(&stored), stored.version);
-    crate::setup::record(st.store.as_ref(), project_id, by, &what).map_err(|e| ApiError::Internal(e.into()))?;
+    let detail = serde_json::json!({
+        "report": stored.id, "scope": stored.scope, "round": stored.round, "label": label(&stored), "version": stored.version,
+    });
+    crate::setup::record_act(st.store.as_ref(), project_id, by, "report_issued", &what, detail)
+        .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(stored)
 }
 
@@ -319,7 +323,11 @@ async fn share(
         };
         st.store.insert_share(&share, &hash_token(&token))?;
         let what = format!("shared {} report v{} by link {}", label(&r), r.version, share.id);
-        crate::setup::record(st.store.as_ref(), &project_id, &by, &what).map_err(|e| ApiError::Internal(e.into()))?;
+        let detail = serde_json::json!({
+            "report": r.id, "scope": r.scope, "round": r.round, "label": label(&r), "version": r.version, "share": share.id,
+        });
+        crate::setup::record_act(st.store.as_ref(), &project_id, &by, "report_shared", &what, detail)
+            .map_err(|e| ApiError::Internal(e.into()))?;
         Ok(Json(NewShare { path: format!("/ui/console/shared.html#{token}"), share, token }))
     })
     .await
@@ -341,7 +349,11 @@ async fn revoke(
         }
         if st.store.revoke_share(&share, &by, chrono::Utc::now().timestamp_millis())? {
             let what = format!("revoked link {share} to {} report v{}", label(&r), r.version);
-            crate::setup::record(st.store.as_ref(), &project_id, &by, &what)
+            let detail =
+                serde_json::json!({
+                    "report": r.id, "scope": r.scope, "round": r.round, "label": label(&r), "version": r.version, "share": share,
+                });
+            crate::setup::record_act(st.store.as_ref(), &project_id, &by, "share_revoked", &what, detail)
                 .map_err(|e| ApiError::Internal(e.into()))?;
         }
         Ok(StatusCode::NO_CONTENT)

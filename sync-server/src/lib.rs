@@ -96,14 +96,16 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/exchange", post(sync::exchange))
         .route("/projects/{project}/devices", get(sync::devices))
         .route("/blobs/{hash}", put(put_blob).get(get_blob))
-        .route("/projects/{project}/dispatch", post(dispatch::dispatch))
+        .route("/projects/{project}/dispatch", post(dispatch::dispatch).get(dispatch::plan))
         .route("/projects/{project}/defects/{defect}/assign", post(dispatch::assign))
         .route("/projects/{project}/rectification", get(dispatch::rectification))
         .route("/projects/{project}/rectification.pdf", get(dispatch::rectification_pdf))
         .route("/projects/{project}/outbox", get(dispatch::outbox))
+        .route("/projects/{project}/outbox/{key}/retry", post(dispatch::retry))
         .route("/projects/{project}/contractor-links", post(links::create).get(links::list))
         .route("/projects/{project}/contractor-links/{id}", axum::routing::delete(links::revoke))
         .route("/projects/{project}/link-refusals", get(links::refusals))
+        .route("/qr", post(links::qr))
         .route("/projects/{project}/contractor-channels", get(links::channels))
         .route(
             "/projects/{project}/contractor-channels/{contractor}",

@@ -174,6 +174,10 @@ pub fn create_link(
         last_used_at: None,
     };
     st.store.insert_link(&link, &hash_token(&token))?;
+    let what = format!("link {} created for contractor {contractor}, {days} day(s)", link.id);
+    let detail = serde_json::json!({ "link": link.id, "contractor": contractor, "days": days, "expires_at": link.expires_at * 1000 });
+    crate::setup::record_act(st.store.as_ref(), project, by, "link_created", &what, detail)
+        .map_err(|e| ApiError::Internal(e.into()))?;
     tracing::info!(link = %link.id, contractor = %link.contractor, %by, "contractor link created");
     Ok(NewLinkResponse { id: link.id, path: link_path(&token), token, expires_at: link.expires_at * 1000 })
 }
@@ -240,9 +244,14 @@ pub async fn revoke(
     let project = ProjectId::new(project);
     require_cs(&user, &project)?;
     blocking(move || {
+        let contractor = st.store.links(&project)?.into_iter().find(|l| l.id == id).map(|l| l.contractor);
         if !st.store.revoke_link(&project, &id, &user.user.id, chrono::Utc::now().timestamp())? {
             return Err(ApiError::NotFound(format!("project {project} has no link {id}")));
         }
+        let what = format!("link {id} revoked");
+        let detail = serde_json::json!({ "link": id, "contractor": contractor });
+        crate::setup::record_act(st.store.as_ref(), &project, &user.user.id, "link_revoked", &what, detail)
+            .map_err(|e| ApiError::Internal(e.into()))?;
         tracing::info!(link = %id, by = %user.user.id, "contractor link revoked");
         Ok(Json(serde_json::json!({ "revoked": id })))
     })
@@ -323,7 +332,16 @@ pub async fn set_channel(
             updated_by: user.user.id.clone(),
             updated_at: chrono::Utc::now().timestamp(),
         };
+        let old = st.store.channels(&project)?.into_iter().find(|c| c.contractor == contractor);
         st.store.set_channel(&project, &channel)?;
+        // Never the secret: only whether there is one.
+        let view = |c: &crate::dispatch_store::ContractorChannel| {
+            serde_json::json!({ "kind": c.kind, "webhook": robot_host(&c.webhook), "signed": c.secret.is_some() })
+        };
+        let what = format!("group robot ({}) set for contractor {contractor}", req.kind);
+        let detail = serde_json::json!({ "contractor": contractor, "old": old.as_ref().map(view), "new": view(&channel) });
+        crate::setup::record_act(st.store.as_ref(), &project, &user.user.id, "robot_set", &what, detail)
+            .map_err(|e| ApiError::Internal(e.into()))?;
         tracing::info!(%contractor, kind = %req.kind, by = %user.user.id, "contractor channel set");
         Ok(Json(serde_json::json!({ "contractor": contractor, "kind": req.kind })))
     })
@@ -340,11 +358,19 @@ pub async fn delete_channel(
     require_cs(&user, &project)?;
     let contractor = ContractorId::new(contractor);
     blocking(move || {
+        let old = st.store.channels(&project)?.into_iter().find(|c| c.contractor == contractor);
         if !st.store.delete_channel(&project, &contractor)? {
             return Err(ApiError::NotFound(format!(
                 "contractor `{contractor}` has no group robot in project {project}"
             )));
         }
+        let what = format!("group robot removed from contractor {contractor}");
+        let detail = serde_json::json!({
+            "contractor": contractor,
+            "old": old.map(|c| serde_json::json!({ "kind": c.kind, "webhook": robot_host(&c.webhook) })),
+        });
+        crate::setup::record_act(st.store.as_ref(), &project, &user.user.id, "robot_removed", &what, detail)
+            .map_err(|e| ApiError::Internal(e.into()))?;
         Ok(Json(serde_json::json!({ "removed": contractor })))
     })
     .await
@@ -358,4 +384,34 @@ pub async fn refusals(
     let project = ProjectId::new(project);
     require_cs(&user, &project)?;
     blocking(move || Ok(Json(st.store.link_refusals(&project)?))).await
+}
+
+/// A robot's address as the history shows it: the host only (the webhook's
+/// key is a credential).
+fn robot_host(webhook: &str) -> String {
+    reqwest::Url::parse(webhook).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default()
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct QrRequest {
+    pub text: String,
+}
+
+/// `POST /qr`: a QR code (SVG) of the text, for the console to show a new
+/// contractor link once. Nothing is stored or logged; the text comes in the
+/// body so the secret never appears in a URL.
+pub async fn qr(
+    user: AuthUser,
+    ApiJson(req): ApiJson<QrRequest>,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
+    if user.user.role != Role::CsAdmin {
+        return Err(ApiError::Forbidden("only the CS center can do this".into()));
+    }
+    if req.text.is_empty() || req.text.len() > 2000 {
+        return Err(ApiError::Unprocessable("a QR code holds 1 to 2000 characters".into()));
+    }
+    let code = qrcode::QrCode::new(req.text.as_bytes())
+        .map_err(|e| ApiError::Unprocessable(format!("this text does not fit a QR code: {e}")))?;
+    let svg = code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(240, 240).quiet_zone(true).build();
+    Ok(([(axum::http::header::CONTENT_TYPE, "image/svg+xml")], svg))
 }

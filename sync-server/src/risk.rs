@@ -84,7 +84,10 @@ pub async fn accept(
             if edit { "edited the accepted" } else { "accepted the" },
             row.risk.unified_answer.zh
         );
-        crate::setup::record(st.store.as_ref(), &project_id, &by, &what)?;
+        let detail = serde_json::json!({
+            "defect": defect, "unit": unit, "edit": edit, "new": { "unified_answer": row.risk.unified_answer },
+        });
+        crate::setup::record_act(st.store.as_ref(), &project_id, &by, "risk", &what, detail)?;
         tracing::info!(project = %project_id, %defect, %by, edit, "risk accepted");
         Ok(Json(row))
     })

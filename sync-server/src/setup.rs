@@ -37,14 +37,29 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Record a change in the project's history.
-pub fn record(store: &dyn Store, project: &ProjectId, by: &UserId, what: &str) -> SetupResult<()> {
-    store.add_history(project, by, &now(), what)?;
+/// Record an act in the project's history: one mechanism for every kind
+/// (see `HistoryEntry::kind`), with `what` in words and `detail` holding the
+/// particulars (`{"old": …, "new": …}` and the like) as JSON.
+pub fn record_act(
+    store: &dyn Store,
+    project: &ProjectId,
+    by: &UserId,
+    kind: &str,
+    what: &str,
+    detail: serde_json::Value,
+) -> SetupResult<()> {
+    let entry = HistoryEntry { at: now(), by: by.clone(), kind: kind.into(), what: what.into(), detail };
+    store.add_history(project, &entry)?;
     Ok(())
 }
 
+/// Record a change to the project's setup.
+pub fn record(store: &dyn Store, project: &ProjectId, by: &UserId, what: &str) -> SetupResult<()> {
+    record_act(store, project, by, "setup", what, serde_json::json!({}))
+}
+
 pub fn history(store: &dyn Store, project: &ProjectId) -> SetupResult<Vec<HistoryEntry>> {
-    Ok(store.history(project)?.into_iter().map(|(at, by, what)| HistoryEntry { at, by, what }).collect())
+    Ok(store.history(project)?)
 }
 
 fn load_doc(store: &dyn Store, project: &ProjectId) -> SetupResult<ProjectDoc> {
@@ -103,14 +118,83 @@ pub fn apply_edits(store: &dyn Store, project: &ProjectId, edits: &[ProjectEdit]
     if edits.is_empty() {
         return Err(SetupError::Invalid("there is nothing to change".into()));
     }
-    let model = edit_project(store, project, by, |p| {
+    let (model, start) = edit_project(store, project, by, |p| {
+        let start = p.clone();
         apply_all(p, edits)?;
-        Ok(p.clone())
+        Ok((p.clone(), start))
     })?;
+    // Each edit's old and new values: the edits again, one at a time, on
+    // the project as it was (they all applied, so each applies again).
+    let mut step = start;
     for e in edits {
-        record(store, project, by, &e.describe())?;
+        let before = serde_json::to_value(&step).map_err(|x| SetupError::Other(x.into()))?;
+        e.apply(&mut step).map_err(SetupError::Invalid)?;
+        let after = serde_json::to_value(&step).map_err(|x| SetupError::Other(x.into()))?;
+        let op = serde_json::to_value(e).ok().and_then(|v| v.get("op").cloned()).unwrap_or_default();
+        let detail = serde_json::json!({ "op": op, "changes": changes(&before, &after) });
+        record_act(store, project, by, "setup", &e.describe(), detail)?;
     }
     Ok(model)
+}
+
+/// More changed entries of one field than the history lists one by one.
+const MAX_LISTED_CHANGES: usize = 20;
+/// A value longer than this (as JSON) is recorded as changed, not copied.
+const MAX_VALUE_CHARS: usize = 4000;
+
+/// What changed between two JSON objects, a field at a time and, in a map
+/// (categories, contractors, …), an entry at a time:
+/// `[{"field", "key"?, "old", "new"}]` (`old`/`new` null where absent).
+pub fn changes(before: &serde_json::Value, after: &serde_json::Value) -> Vec<serde_json::Value> {
+    use serde_json::{json, Value};
+    let small = |v: Option<&Value>| match v {
+        Some(v) if v.to_string().len() > MAX_VALUE_CHARS => json!("(too long to copy)"),
+        Some(v) => v.clone(),
+        None => Value::Null,
+    };
+    let (Some(b), Some(a)) = (before.as_object(), after.as_object()) else { return Vec::new() };
+    let mut out = Vec::new();
+    for field in b.keys().chain(a.keys().filter(|k| !b.contains_key(*k))) {
+        let (old, new) = (b.get(field), a.get(field));
+        if old == new {
+            continue;
+        }
+        match (old.and_then(Value::as_object), new.and_then(Value::as_object)) {
+            (Some(o), Some(n)) => {
+                let keys: std::collections::BTreeSet<&String> =
+                    o.keys().chain(n.keys()).filter(|k| o.get(*k) != n.get(*k)).collect();
+                if keys.len() > MAX_LISTED_CHANGES {
+                    out.push(json!({ "field": field, "entries": keys.len() }));
+                    continue;
+                }
+                for k in keys {
+                    out.push(json!({ "field": field, "key": k, "old": small(o.get(k)), "new": small(n.get(k)) }));
+                }
+            }
+            _ => out.push(json!({ "field": field, "old": small(old), "new": small(new) })),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changes;
+    use serde_json::json;
+
+    #[test]
+    fn changes_name_each_changed_field_and_map_entry_with_old_and_new() {
+        let before = json!({ "name": "A", "categories": { "c1": { "hours": 24 }, "c2": { "hours": 48 } }, "same": 1 });
+        let after = json!({ "name": "B", "categories": { "c1": { "hours": 72 }, "c2": { "hours": 48 }, "c3": { "hours": 1 } }, "same": 1 });
+        assert_eq!(
+            changes(&before, &after),
+            vec![
+                json!({ "field": "categories", "key": "c1", "old": { "hours": 24 }, "new": { "hours": 72 } }),
+                json!({ "field": "categories", "key": "c3", "old": null, "new": { "hours": 1 } }),
+                json!({ "field": "name", "old": "A", "new": "B" }),
+            ]
+        );
+    }
 }
 
 /// Create a project under `by`'s company with the standards of `library`
@@ -258,7 +342,14 @@ pub fn invite(
         store.set_must_change_password(&user.id, true)?;
     }
     let role = serde_json::to_value(user.role).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-    record(store, project, &by.id, &format!("{} ({}) invited as {role}", user.id, user.name))?;
+    record_act(
+        store,
+        project,
+        &by.id,
+        "people",
+        &format!("{} ({}) invited as {role}", user.id, user.name),
+        serde_json::json!({ "user": user.id, "name": user.name, "role": role }),
+    )?;
     Ok(TemporaryPassword {
         user: account(&user, Some(&person), store.user_projects(&user.id)?),
         password: password.unwrap_or_default(),
@@ -313,7 +404,14 @@ pub fn reset_password(
     store.set_password_hash(&u.id, &hash_password(&password)?)?;
     store.set_must_change_password(&u.id, true)?;
     store.revoke_tokens(&u.id)?;
-    record(store, project, by, &format!("password of {user} reset"))?;
+    record_act(
+        store,
+        project,
+        by,
+        "people",
+        &format!("password of {user} reset"),
+        serde_json::json!({ "user": user }),
+    )?;
     let model = read_project(store, project)?;
     Ok(TemporaryPassword { user: account(&u, model.people.get(user), store.user_projects(user)?), password })
 }
@@ -334,7 +432,14 @@ pub fn set_disabled(
     store.set_disabled(user, disabled)?;
     // Both ways: a disabled account's sign-ins do not come back with it.
     store.revoke_tokens(user)?;
-    record(store, project, by, &format!("account {user} {}", if disabled { "disabled" } else { "enabled" }))?;
+    record_act(
+        store,
+        project,
+        by,
+        "people",
+        &format!("account {user} {}", if disabled { "disabled" } else { "enabled" }),
+        serde_json::json!({ "user": user, "old": { "disabled": !disabled }, "new": { "disabled": disabled } }),
+    )?;
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use walkthrough_core::doc::DocKey;
 use walkthrough_core::kpi::UnitRows;
 use walkthrough_core::model::Role;
+use walkthrough_core::wire::HistoryEntry;
 use walkthrough_core::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -81,10 +82,10 @@ pub trait Store:
     fn set_disabled(&self, user: &UserId, disabled: bool) -> StoreResult<()>;
     /// Accounts with `project` in their scope.
     fn project_users(&self, project: &ProjectId) -> StoreResult<Vec<User>>;
-    /// Record a change to a project's setup or people.
-    fn add_history(&self, project: &ProjectId, by: &UserId, at: &str, what: &str) -> StoreResult<()>;
-    /// The recorded changes of a project, newest first: (at, by, what).
-    fn history(&self, project: &ProjectId) -> StoreResult<Vec<(String, UserId, String)>>;
+    /// Record an act on a project (see `setup::record`).
+    fn add_history(&self, project: &ProjectId, entry: &HistoryEntry) -> StoreResult<()>;
+    /// The recorded acts of a project, newest first.
+    fn history(&self, project: &ProjectId) -> StoreResult<Vec<HistoryEntry>>;
     /// The user of a token, with its expiry.
     fn token_user(&self, token_hash: &str) -> StoreResult<Option<(UserId, i64)>>;
 
@@ -154,6 +155,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0008_device_actors", include_str!("../migrations/0008_device_actors.sql")),
     ("0009_previews", include_str!("../migrations/0009_previews.sql")),
     ("0012_channels", include_str!("../migrations/0012_channels.sql")),
+    ("0013_history", include_str!("../migrations/0013_history.sql")),
 ];
 
 pub struct SqliteStore {
@@ -357,19 +359,30 @@ impl Store for SqliteStore {
         Ok(rows)
     }
 
-    fn add_history(&self, project: &ProjectId, by: &UserId, at: &str, what: &str) -> StoreResult<()> {
+    fn add_history(&self, project: &ProjectId, e: &HistoryEntry) -> StoreResult<()> {
+        let detail = e.detail.to_string();
         self.conn().execute(
-            "INSERT INTO audit_log (project, at, by, what) VALUES (?1, ?2, ?3, ?4)",
-            [project.as_str(), at, by.as_str(), what],
+            "INSERT INTO audit_log (project, at, by, what, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            [project.as_str(), &e.at, e.by.as_str(), &e.what, &e.kind, &detail],
         )?;
         Ok(())
     }
 
-    fn history(&self, project: &ProjectId) -> StoreResult<Vec<(String, UserId, String)>> {
+    fn history(&self, project: &ProjectId) -> StoreResult<Vec<HistoryEntry>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT at, by, what FROM audit_log WHERE project = ?1 ORDER BY id DESC")?;
+        let mut stmt = conn
+            .prepare_cached("SELECT at, by, what, kind, detail FROM audit_log WHERE project = ?1 ORDER BY id DESC")?;
         let rows = stmt
-            .query_map([project.as_str()], |r| Ok((r.get(0)?, UserId::new(r.get::<_, String>(1)?), r.get(2)?)))?
+            .query_map([project.as_str()], |r| {
+                Ok(HistoryEntry {
+                    at: r.get(0)?,
+                    by: UserId::new(r.get::<_, String>(1)?),
+                    what: r.get(2)?,
+                    kind: r.get(3)?,
+                    // Written by `add_history` from a JSON value: unreadable only if edited by hand.
+                    detail: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or(serde_json::Value::Null),
+                })
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }

@@ -171,3 +171,35 @@ pub fn demo_photo(name: &str) -> std::path::PathBuf {
     assert!(Path::new(&p).exists());
     p
 }
+
+/// One HTTP/1.1 request as a test receiver reads it.
+pub struct ReceivedRequest {
+    /// The request line, e.g. `POST /hook HTTP/1.1`.
+    pub line: String,
+    /// The `Idempotency-Key` header (the delivery key), or empty.
+    pub key: String,
+    pub body: Vec<u8>,
+}
+
+/// Read a request from `reader` (request line, headers, `Content-Length` body).
+pub fn read_request(reader: &mut impl std::io::BufRead) -> ReceivedRequest {
+    let mut request = ReceivedRequest { line: String::new(), key: String::new(), body: Vec::new() };
+    let _ = reader.read_line(&mut request.line);
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("idempotency-key:") {
+            request.key = line[line.len() - v.len()..].trim().to_owned();
+        }
+        if let Some(v) = lower.strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+    }
+    request.body = vec![0; length];
+    let _ = reader.read_exact(&mut request.body);
+    request
+}

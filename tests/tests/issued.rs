@@ -177,7 +177,7 @@ fn the_cs_center_issues_downloads_as_issued_and_shares_a_report() {
             client()
                 .post(format!("{url}/api/v1/projects/hj-lanting/defects/{}/assign", d["id"].as_str().unwrap()))
                 .bearer_auth(&cs)
-                .json(&json!({"contractor": other})),
+                .json(&json!({"contractor": other, "reason": "the first contractor left the site"})),
         );
         s == 200
     });

@@ -4,7 +4,7 @@
 //! delivery retried and the server restarted in the middle of a delivery.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -28,23 +28,8 @@ fn webhook_receiver() -> (String, Received, Arc<Mutex<u32>>) {
             let Ok(mut stream) = stream else { continue };
             let (r, n) = (r.clone(), n.clone());
             std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let (mut key, mut length) = (String::new(), 0usize);
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    let lower = line.to_ascii_lowercase();
-                    if let Some(v) = lower.strip_prefix("idempotency-key:") {
-                        key = line[line.len() - v.len()..].trim().to_owned();
-                    }
-                    if let Some(v) = lower.strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap();
-                    }
-                }
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap();
+                let req = read_request(&mut BufReader::new(stream.try_clone().unwrap()));
+                let (key, body) = (req.key, req.body);
                 let nth = {
                     let mut n = n.lock().unwrap();
                     *n += 1;

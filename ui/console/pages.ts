@@ -10,6 +10,10 @@ import { dashboard } from './dashboard.js';
 import { issued as issuedReports } from './issued.js';
 import { company } from './company.js';
 import { risks } from './risks.js';
+import { dispatchPage } from './dispatch.js';
+import { links } from './links.js';
+import { outbox } from './outbox.js';
+import { history } from './history.js';
 import { currentOutlines, outlineEditor } from './outlines.js';
 import {
   Category, ColumnMapping, Contractor, Item, Material, Project, ROOM_KINDS, RoundAssignment, RoundPlan, Text, UnitPreview,
@@ -508,17 +512,6 @@ const rounds: Page = {
   },
 };
 
-// ---- History --------------------------------------------------------------------
-
-const history: Page = {
-  id: 'history', label: 'nav.history', needsProject: true,
-  async render(ctx, el) {
-    const t = (k: string) => ctx.i18n.t(k);
-    const list = await ctx.api.get<{ at: string; by: string; what: string }[]>(`/projects/${encodeURIComponent(ctx.project!)}/history`);
-    mount(el, h('h2', {}, t('nav.history')),
-      h('table', { testid: 'history' }, h('tr', {}, [t('history.when'), t('history.who'), t('history.what')].map(c => h('th', {}, c))),
-        list.map(x => h('tr', { testid: 'history-row' }, h('td', {}, new Date(x.at).toLocaleString(ctx.i18n.lang)), h('td', {}, x.by), h('td', {}, x.what)))));
-  },
-};
-
-export const PAGES: Page[] = [projects, company, dashboard, issuedReports, risks, units, unitTypes, standards, categories, contractors, people, rounds, history];
+export const PAGES: Page[] = [
+  projects, company, dashboard, dispatchPage, issuedReports, risks, links, outbox, units, unitTypes, standards, categories, contractors, people, rounds, history,
+];

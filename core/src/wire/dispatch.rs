@@ -19,6 +19,46 @@ pub struct DispatchResponse {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AssignRequest {
     pub contractor: ContractorId,
+    /// Why the item moves (required: recorded in the project's history).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// `POST /projects/{p}/dispatch`: everything waiting (no body, or no
+/// `defects`), or only the listed defects (each must be waiting).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DispatchRequest {
+    #[serde(default)]
+    pub defects: Option<Vec<DefectId>>,
+}
+
+/// `GET /projects/{p}/dispatch[?round=N]`: what dispatching now would send,
+/// grouped by contractor, each item with its category's deadline from now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DispatchPlanView {
+    pub round: Option<RoundNo>,
+    pub groups: Vec<PlanGroup>,
+    /// Waiting items no contractor could be found for (deadline: none).
+    pub unroutable: Vec<PlanItem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanGroup {
+    pub contractor: Named,
+    pub items: Vec<PlanItem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanItem {
+    pub defect: DefectId,
+    pub unit: UnitId,
+    pub room: I18nText,
+    pub spot: String,
+    pub description: String,
+    pub category: I18nText,
+    pub round: RoundNo,
+    /// Epoch ms; none for an unroutable item.
+    pub deadline: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
