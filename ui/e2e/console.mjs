@@ -31,9 +31,14 @@ try {
   out.navZh = (await id('nav-projects').textContent()).trim();
   await id('lang').click();
 
-  // A new project.
+  // A new project. (The page may render again when the project list or the
+  // language switch settles: wait for that, then check the id stuck.)
   await id('nav-projects').click();
-  await id('project-id').fill('hj-xiyuan');
+  await page.waitForLoadState('networkidle');
+  for (let i = 0; i < 5 && (await id('project-id').inputValue()) !== 'hj-xiyuan'; i++) {
+    await id('project-id').fill('hj-xiyuan');
+    await page.waitForTimeout(100);
+  }
   await id('project-name-zh').fill('华景·熙园');
   await id('project-name-en').fill('Xiyuan Gardens');
   await id('project-handover').fill('2026-12-31');
