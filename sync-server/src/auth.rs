@@ -508,6 +508,9 @@ impl FromRequestParts<AppState> for Session {
         if user.role == Role::Contractor {
             return Err(ApiError::Forbidden(CONTRACTOR_REFUSED.into()));
         }
+        if let Some(who) = parts.extensions.get::<crate::observe::RequestUser>() {
+            who.set(user.id.as_str());
+        }
         Ok(Session { user, projects, token_hash, expires_at: t.expires_at, must_change_password, by_cookie })
     }
 }

@@ -32,6 +32,10 @@ pub struct Settings {
     /// one could rebuild live links (`WALKTHROUGH_LINK_KEY_FILE`). Default:
     /// beside the database, `<database>.link-key`.
     pub link_key_file: Option<PathBuf>,
+    /// A bearer token that lets a scraper elsewhere read `/metrics`
+    /// (`WALKTHROUGH_METRICS_TOKEN`). Without it only this machine and the
+    /// trusted proxies themselves may.
+    pub metrics_token: Option<String>,
     /// Notifications to contractors (the outbox).
     pub notify: NotifySettings,
     /// Sign-in throttling and password hashing.
@@ -200,6 +204,7 @@ impl Default for Settings {
             link_days: 60,
             public_url: None,
             link_key_file: None,
+            metrics_token: None,
             notify: NotifySettings::default(),
             auth: crate::auth::AuthSettings::default(),
             tls: TlsSettings::default(),
@@ -244,6 +249,9 @@ impl Settings {
         }
         if let Some(v) = var("LINK_KEY_FILE") {
             s.link_key_file = Some(v.into());
+        }
+        if let Some(v) = var("METRICS_TOKEN") {
+            s.metrics_token = Some(v);
         }
         if let Some(v) = var("WEBHOOK_URL") {
             s.notify.webhook_url = Some(v);
