@@ -29,13 +29,23 @@ async fn call(
     rx.recv().await.unwrap_or_else(|| Err(AppError { kind: "internal".into(), message: "the command stopped".into() }))
 }
 
+/// The inspector's tablet app (a window). `--help` and `--version` answer
+/// without opening one.
+#[derive(clap::Parser)]
+#[command(name = "walkthrough-app", version = env!("CARGO_PKG_VERSION"))]
+struct Cli {
+    /// Where the tablet keeps its work (a second tablet on one machine gets
+    /// a folder of its own). Default: the app's data folder.
+    #[arg(long, value_name = "DIR", env = "WALKTHROUGH_DATA_DIR")]
+    data_dir: Option<std::path::PathBuf>,
+}
+
 fn main() {
+    let cli = <Cli as clap::Parser>::parse();
     tauri::Builder::default()
-        .setup(|tauri_app| {
-            // `--data-dir DIR` (or WALKTHROUGH_DATA_DIR) runs a second tablet on one machine.
-            let arg = std::env::args().skip_while(|a| a != "--data-dir").nth(1);
-            let dir = match arg.or_else(|| std::env::var("WALKTHROUGH_DATA_DIR").ok()) {
-                Some(d) => d.into(),
+        .setup(move |tauri_app| {
+            let dir = match cli.data_dir.clone() {
+                Some(d) => d,
                 None => tauri_app.path().app_data_dir()?,
             };
             let mut app = App::open(&dir)?;
