@@ -232,7 +232,8 @@ fn a_floor_plan_set_up_in_the_console_carries_the_tablets_pin_to_the_contractor_
     assert_eq!(view.floor_plan.as_deref(), Some(hash.as_str()));
     let room_outline = |id: &str| view.rooms.iter().find(|r| r.id == id).unwrap().outline.len();
     assert_eq!((room_outline("living"), room_outline("bed1"), room_outline("kitchen")), (4, 3, 0));
-    let shown = app.photo(hash.clone(), "preview".into()).unwrap().url.expect("the plan image through the photo command");
+    let shown =
+        app.photo(hash.clone(), "preview".into()).unwrap().url.expect("the plan image through the photo command");
     assert!(shown.starts_with("data:image/jpeg;base64,"), "{}", &shown[..40]);
 
     // The first outlined room with a checklist, and a spot inside its outline.
