@@ -593,6 +593,7 @@ fn user_info(user: &User, projects: Vec<ProjectId>) -> UserInfo {
 pub async fn login(
     State(st): State<AppState>,
     ClientAddr(addr): ClientAddr,
+    who: Option<axum::Extension<crate::observe::RequestUser>>,
     headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
@@ -636,6 +637,9 @@ pub async fn login(
         })
         .await?;
     let (mut body, expires) = response;
+    if let Some(axum::Extension(who)) = who {
+        who.set(body.user.id.as_str());
+    }
     if cookie_mode {
         let cookie = session_cookie(&headers, &body.token, expires - chrono::Utc::now().timestamp());
         body.token = String::new();

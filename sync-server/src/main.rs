@@ -1,4 +1,5 @@
-//! `walkthrough-server`: serve, or set up projects and accounts.
+//! `walkthrough-server`: serve, or set up projects and accounts (clap;
+//! `--help` lists the commands, `COMMAND --help` their options).
 //!
 //!   walkthrough-server serve [--config FILE]
 //!   walkthrough-server seed-demo [--config FILE]      the demo project, accounts with password "demo"

@@ -109,7 +109,8 @@ fn every_request_gets_one_access_log_line_with_its_route_status_and_user_and_no_
     }
     let refused = server.line("for the refused request", |l| l.contains("status=401"));
     assert!(refused.contains("route=/api/v1/projects/{project}/risks") && refused.contains("user=-"), "{refused}");
-    server.line("for the sign-in", |l| l.contains("method=POST route=/api/v1/auth/login status=200"));
+    let login = server.line("for the sign-in", |l| l.contains("method=POST route=/api/v1/auth/login status=200"));
+    assert!(login.contains("user=u-cs-wang"), "{login}");
 
     let log = server.all();
     assert!(!log.contains(&token), "a token was logged:\n{log}");
@@ -242,7 +243,30 @@ fn metrics_are_prometheus_text_that_counts_requests_and_only_for_allowed_clients
     let token = common::login(&http, &server.url, "u-insp-li");
     let res = http.post(format!("{}/sync/exchange", server.url)).bearer_auth(&token).body("{}").send().unwrap();
     assert!(res.status().is_client_error(), "{}", res.status());
+    // A report issued (a background job) on the seeded demo, followed to its end.
+    let cs = common::login(&http, &server.url, "u-cs-wang");
+    let res = http
+        .post(format!("{}/projects/hj-lanting/reports/cumulative/issue", server.url))
+        .bearer_auth(&cs)
+        .json(&serde_json::json!({"photos": false}))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let job = res.json::<serde_json::Value>().unwrap()["id"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let v: serde_json::Value =
+            http.get(format!("{}/jobs/{job}", server.url)).bearer_auth(&cs).send().unwrap().json().unwrap();
+        if v["state"] == "done" || v["state"] == "failed" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the report job did not finish: {v}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let after = scrape();
+    assert_eq!(sample(&after, "walkthrough_job_duration_seconds_count", &[]), 1.0);
+    assert!(sample(&after, "walkthrough_job_duration_seconds_sum", &[]) > 0.0);
+    assert!(after.iter().any(|(n, l, _)| n == "walkthrough_job_duration_seconds_count" && !l.is_empty()));
     assert_eq!(
         sample(&after, "walkthrough_http_requests_total", &health),
         sample(&before, "walkthrough_http_requests_total", &health) + 3.0
