@@ -30,7 +30,7 @@ async fn call(
 }
 
 /// The inspector's tablet app (a window). `--help` and `--version` answer
-/// without opening one.
+/// without opening one; anything else unknown exits with code 2.
 #[derive(clap::Parser)]
 #[command(name = "walkthrough-app", version = env!("CARGO_PKG_VERSION"))]
 struct Cli {
@@ -41,11 +41,15 @@ struct Cli {
 }
 
 fn main() {
-    let cli = <Cli as clap::Parser>::parse();
+    // Refuses what it does not know before any window opens; the data
+    // folder is read below, as it always was.
+    let _ = <Cli as clap::Parser>::parse();
     tauri::Builder::default()
-        .setup(move |tauri_app| {
-            let dir = match cli.data_dir.clone() {
-                Some(d) => d,
+        .setup(|tauri_app| {
+            // `--data-dir DIR` (or WALKTHROUGH_DATA_DIR) runs a second tablet on one machine.
+            let arg = std::env::args().skip_while(|a| a != "--data-dir").nth(1);
+            let dir = match arg.or_else(|| std::env::var("WALKTHROUGH_DATA_DIR").ok()) {
+                Some(d) => d.into(),
                 None => tauri_app.path().app_data_dir()?,
             };
             let mut app = App::open(&dir)?;
