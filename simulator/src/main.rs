@@ -108,26 +108,39 @@ impl Tablet {
     }
 }
 
+/// Headless tablets against a real server: inspectors play rounds of the
+/// project; exit code 1 when any replica disagrees with the server.
+#[derive(clap::Parser)]
+#[command(name = "walkthrough-sim", version = env!("CARGO_PKG_VERSION"))]
+struct Cli {
+    /// The server, e.g. http://127.0.0.1:8080.
+    #[arg(long, value_name = "URL")]
+    server: String,
+    #[arg(long, default_value = "hj-lanting")]
+    project: String,
+    /// The password of the project's accounts.
+    #[arg(long, default_value = "demo")]
+    password: String,
+    #[arg(long, default_value_t = 3)]
+    rounds: u32,
+    /// The random seed of the inspectors' findings.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// zh-CN or en (default: from LANG).
+    #[arg(long)]
+    lang: Option<String>,
+    /// A company CA (PEM) trusted besides the system's roots (default: WALKTHROUGH_CA_FILE).
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<std::path::PathBuf>,
+}
+
 fn main() -> anyhow::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let (mut server, mut project_id, mut password, mut rounds, mut seed) =
-        (None, ProjectId::new("hj-lanting"), "demo".to_owned(), 3u32, 7u64);
-    let mut ca_file = walkthrough_client::tls::ca_file_from_env();
-    let mut lang = if std::env::var("LANG").unwrap_or_default().starts_with("zh") { Lang::Zh } else { Lang::En };
-    while let Some(a) = args.next() {
-        let mut v = || args.next().with_context(|| format!("{a} needs a value"));
-        match a.as_str() {
-            "--server" => server = Some(v()?),
-            "--project" => project_id = ProjectId::new(v()?),
-            "--password" => password = v()?,
-            "--rounds" => rounds = v()?.parse().context("--rounds must be a number")?,
-            "--seed" => seed = v()?.parse().context("--seed must be a number")?,
-            "--lang" => lang = if v()?.starts_with("zh") { Lang::Zh } else { Lang::En },
-            "--ca-file" => ca_file = Some(v()?.into()),
-            other => bail!("unknown option {other:?}; see the header of simulator/src/main.rs"),
-        }
-    }
-    let server = server.context("--server URL is required, e.g. --server http://127.0.0.1:8080")?;
+    let cli = <Cli as clap::Parser>::parse();
+    let (server, project_id, password, rounds, seed) =
+        (cli.server, ProjectId::new(cli.project), cli.password, cli.rounds, cli.seed);
+    let ca_file = cli.ca_file.or_else(walkthrough_client::tls::ca_file_from_env);
+    let lang_name = cli.lang.unwrap_or_else(|| std::env::var("LANG").unwrap_or_default());
+    let lang = if lang_name.starts_with("zh") { Lang::Zh } else { Lang::En };
     let t = |zh: &'static str, en: &'static str| if lang == Lang::Zh { zh } else { en };
     let dir = tempfile::tempdir()?;
 

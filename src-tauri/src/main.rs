@@ -29,7 +29,21 @@ async fn call(
     rx.recv().await.unwrap_or_else(|| Err(AppError { kind: "internal".into(), message: "the command stopped".into() }))
 }
 
+/// The inspector's tablet app (a window). `--help` and `--version` answer
+/// without opening one; anything else unknown exits with code 2.
+#[derive(clap::Parser)]
+#[command(name = "walkthrough-app", version = env!("CARGO_PKG_VERSION"))]
+struct Cli {
+    /// Where the tablet keeps its work (a second tablet on one machine gets
+    /// a folder of its own). Default: the app's data folder.
+    #[arg(long, value_name = "DIR", env = "WALKTHROUGH_DATA_DIR")]
+    data_dir: Option<std::path::PathBuf>,
+}
+
 fn main() {
+    // Refuses what it does not know before any window opens; the data
+    // folder is read below, as it always was.
+    let _ = <Cli as clap::Parser>::parse();
     tauri::Builder::default()
         .setup(|tauri_app| {
             // `--data-dir DIR` (or WALKTHROUGH_DATA_DIR) runs a second tablet on one machine.

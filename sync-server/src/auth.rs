@@ -508,6 +508,9 @@ impl FromRequestParts<AppState> for Session {
         if user.role == Role::Contractor {
             return Err(ApiError::Forbidden(CONTRACTOR_REFUSED.into()));
         }
+        if let Some(who) = parts.extensions.get::<crate::observe::RequestUser>() {
+            who.set(user.id.as_str());
+        }
         Ok(Session { user, projects, token_hash, expires_at: t.expires_at, must_change_password, by_cookie })
     }
 }
@@ -590,6 +593,7 @@ fn user_info(user: &User, projects: Vec<ProjectId>) -> UserInfo {
 pub async fn login(
     State(st): State<AppState>,
     ClientAddr(addr): ClientAddr,
+    who: Option<axum::Extension<crate::observe::RequestUser>>,
     headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
@@ -633,6 +637,9 @@ pub async fn login(
         })
         .await?;
     let (mut body, expires) = response;
+    if let Some(axum::Extension(who)) = who {
+        who.set(body.user.id.as_str());
+    }
     if cookie_mode {
         let cookie = session_cookie(&headers, &body.token, expires - chrono::Utc::now().timestamp());
         body.token = String::new();

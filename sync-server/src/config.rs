@@ -32,6 +32,10 @@ pub struct Settings {
     /// one could rebuild live links (`WALKTHROUGH_LINK_KEY_FILE`). Default:
     /// beside the database, `<database>.link-key`.
     pub link_key_file: Option<PathBuf>,
+    /// A bearer token that lets a scraper elsewhere read `/metrics`
+    /// (`WALKTHROUGH_METRICS_TOKEN`). Without it only this machine and the
+    /// trusted proxies themselves may.
+    pub metrics_token: Option<String>,
     /// Notifications to contractors (the outbox).
     pub notify: NotifySettings,
     /// Sign-in throttling and password hashing.
@@ -200,6 +204,7 @@ impl Default for Settings {
             link_days: 60,
             public_url: None,
             link_key_file: None,
+            metrics_token: None,
             notify: NotifySettings::default(),
             auth: crate::auth::AuthSettings::default(),
             tls: TlsSettings::default(),
@@ -228,22 +233,17 @@ impl Settings {
         if let Some(v) = var("DATABASE") {
             s.database = v.into();
         }
-        if let Some(v) = var("TABLET_PHOTO_BUDGET_MB") {
-            s.tablet.photo_budget_mb = v.parse().map_err(|e| {
-                anyhow::anyhow!("WALKTHROUGH_TABLET_PHOTO_BUDGET_MB={v:?} is not a number of megabytes: {e}")
-            })?;
-        }
         if let Some(v) = var("UI_DIR") {
             s.ui_dir = v.into();
-        }
-        if let Some(v) = var("TOKEN_TTL_HOURS") {
-            s.token_ttl_hours = v.parse().map_err(|e| anyhow::anyhow!("WALKTHROUGH_TOKEN_TTL_HOURS={v:?}: {e}"))?;
         }
         if let Some(v) = var("PUBLIC_URL") {
             s.public_url = Some(v);
         }
         if let Some(v) = var("LINK_KEY_FILE") {
             s.link_key_file = Some(v.into());
+        }
+        if let Some(v) = var("METRICS_TOKEN") {
+            s.metrics_token = Some(v);
         }
         if let Some(v) = var("WEBHOOK_URL") {
             s.notify.webhook_url = Some(v);
@@ -268,17 +268,86 @@ impl Settings {
                 })
                 .collect::<anyhow::Result<_>>()?;
         }
-        if let Some(v) = var("HEADER_TIMEOUT_SECS") {
-            s.http.header_timeout_secs =
-                v.parse().map_err(|e| anyhow::anyhow!("WALKTHROUGH_HEADER_TIMEOUT_SECS={v:?}: {e}"))?;
-        }
-        if let Some(v) = var("BODY_TIMEOUT_SECS") {
-            s.http.body_timeout_secs =
-                v.parse().map_err(|e| anyhow::anyhow!("WALKTHROUGH_BODY_TIMEOUT_SECS={v:?}: {e}"))?;
-        }
+        number("TOKEN_TTL_HOURS", &mut s.token_ttl_hours)?;
+        number("MAX_BODY_BYTES", &mut s.max_body_bytes)?;
+        number("MAX_BLOB_BYTES", &mut s.max_blob_bytes)?;
+        number("LINK_DAYS", &mut s.link_days)?;
+        number("TABLET_PHOTO_BUDGET_MB", &mut s.tablet.photo_budget_mb)?;
+        number("HEADER_TIMEOUT_SECS", &mut s.http.header_timeout_secs)?;
+        number("BODY_TIMEOUT_SECS", &mut s.http.body_timeout_secs)?;
+        number("NOTIFY_DIGEST_MINUTES", &mut s.notify.digest_minutes)?;
+        number("NOTIFY_RETRY_BASE_SECONDS", &mut s.notify.retry_base_seconds)?;
+        number("NOTIFY_MAX_ATTEMPTS", &mut s.notify.max_attempts)?;
+        number("NOTIFY_POLL_MILLIS", &mut s.notify.poll_millis)?;
+        let a = &mut s.auth;
+        number("AUTH_ACCOUNT_FAILURES", &mut a.account_failures)?;
+        number("AUTH_ADDRESS_FAILURES", &mut a.address_failures)?;
+        number("AUTH_LOCK_SECONDS", &mut a.lock_seconds)?;
+        number("AUTH_MAX_LOCK_SECONDS", &mut a.max_lock_seconds)?;
+        number("AUTH_WINDOW_SECONDS", &mut a.window_seconds)?;
+        number("AUTH_MAX_ENTRIES", &mut a.max_entries)?;
+        number("AUTH_HASH_PERMITS", &mut a.hash_permits)?;
+        number("AUTH_HASH_WAIT_MS", &mut a.hash_wait_ms)?;
+        smtp_from_env(&mut s.notify.smtp)?;
         s.check()?;
         Ok(s)
     }
+}
+
+/// `WALKTHROUGH_{name}`, when set, as a number into `target`.
+fn number<T: std::str::FromStr>(name: &str, target: &mut T) -> anyhow::Result<()>
+where
+    T::Err: std::fmt::Display,
+{
+    if let Ok(v) = std::env::var(format!("WALKTHROUGH_{name}")) {
+        *target = v.trim().parse().map_err(|e| anyhow::anyhow!("WALKTHROUGH_{name}={v:?} is not a number: {e}"))?;
+    }
+    Ok(())
+}
+
+/// `WALKTHROUGH_SMTP_*`: over the file's `[notify.smtp]`, or the whole of
+/// it (then `WALKTHROUGH_SMTP_HOST` and `WALKTHROUGH_SMTP_FROM` are needed).
+fn smtp_from_env(smtp: &mut Option<SmtpSettings>) -> anyhow::Result<()> {
+    let var = |name: &str| std::env::var(format!("WALKTHROUGH_SMTP_{name}")).ok();
+    let names = ["HOST", "PORT", "TLS", "FROM", "USERNAME", "PASSWORD"];
+    if names.iter().all(|n| var(n).is_none()) {
+        return Ok(());
+    }
+    let s = match smtp.take() {
+        Some(s) => smtp.insert(s),
+        None => smtp.insert(SmtpSettings {
+            host: var("HOST").ok_or_else(|| {
+                anyhow::anyhow!("WALKTHROUGH_SMTP_* is set but not WALKTHROUGH_SMTP_HOST (the relay's name)")
+            })?,
+            port: None,
+            tls: SmtpTls::default(),
+            from: var("FROM").ok_or_else(|| {
+                anyhow::anyhow!("WALKTHROUGH_SMTP_* is set but not WALKTHROUGH_SMTP_FROM (the sender's address)")
+            })?,
+            username: None,
+            password: None,
+        }),
+    };
+    if let Some(v) = var("HOST") {
+        s.host = v;
+    }
+    if let Some(v) = var("FROM") {
+        s.from = v;
+    }
+    if let Some(v) = var("PORT") {
+        s.port = Some(v.trim().parse().map_err(|e| anyhow::anyhow!("WALKTHROUGH_SMTP_PORT={v:?}: {e}"))?);
+    }
+    if let Some(v) = var("TLS") {
+        s.tls = serde_json::from_value(serde_json::Value::String(v.trim().to_owned()))
+            .map_err(|_| anyhow::anyhow!("WALKTHROUGH_SMTP_TLS={v:?} is not starttls, tls or none"))?;
+    }
+    if let Some(v) = var("USERNAME") {
+        s.username = Some(v);
+    }
+    if let Some(v) = var("PASSWORD") {
+        s.password = Some(v);
+    }
+    Ok(())
 }
 
 impl Settings {

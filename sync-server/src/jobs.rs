@@ -47,6 +47,8 @@ pub struct Jobs {
     jobs: Mutex<HashMap<String, JobView>>,
     /// Held by the running job: one large report at a time.
     running: Arc<Mutex<()>>,
+    /// How long finished jobs ran, by kind (`/metrics`).
+    pub durations: crate::observe::HistogramVec,
 }
 
 /// Finished jobs are forgotten after this long.
@@ -102,6 +104,7 @@ impl Jobs {
             let running = me.running.clone();
             let _turn = running.lock().unwrap_or_else(|e| e.into_inner());
             me.update(&id, |j| j.state = JobState::Running);
+            let ran = std::time::Instant::now();
             let progress = |stage: &str, done: u64, total: u64| {
                 me.update(&id, |j| {
                     j.stage = stage.to_owned();
@@ -111,6 +114,9 @@ impl Jobs {
             };
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&progress)))
                 .unwrap_or_else(|_| Err("the job stopped on an internal error".into()));
+            if let Some(kind) = me.get(&id).map(|j| j.kind) {
+                me.durations.observe(&kind, ran.elapsed().as_secs_f64());
+            }
             me.update(&id, |j| {
                 j.finished_at = Some(now());
                 match outcome {

@@ -15,6 +15,7 @@ pub mod issued;
 pub mod jobs;
 pub mod links;
 pub mod net;
+pub mod observe;
 pub mod outbox;
 pub mod pdf;
 pub mod report;
@@ -58,6 +59,8 @@ pub struct AppState {
     pub accounts: Arc<auth::Accounts>,
     /// What contractor-link secrets are derived from (kept outside the database).
     pub link_key: Arc<links::LinkKey>,
+    /// Request counters and sync durations for `/metrics`.
+    pub metrics: Arc<observe::Metrics>,
 }
 
 impl AppState {
@@ -80,6 +83,7 @@ impl AppState {
             projects: Arc::default(),
             exchange_lock: Arc::default(),
             jobs: Arc::default(),
+            metrics: Arc::default(),
         })
     }
 }
@@ -87,7 +91,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let max_body = state.settings.max_body_bytes;
     let api = Router::new()
-        .route("/health", get(health))
+        .route("/health", get(observe::health))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/password", post(auth::change_password))
@@ -125,6 +129,8 @@ pub fn router(state: AppState) -> Router {
         .route("/contractor/sheet.pdf", get(contractor::sheet))
         .merge(console::routes())
         .merge(issued::routes())
+        // The matched route, for the access log and the request counters.
+        .route_layer(axum::middleware::from_fn(observe::remember_route))
         // After every route: it guards them all.
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::engineers_read_only));
     let ui = tower_http::services::ServeDir::new(&state.settings.ui_dir);
@@ -132,11 +138,12 @@ pub fn router(state: AppState) -> Router {
         .nest(API, api)
         .nest_service("/ui", ui)
         .route("/", get(|| async { axum::response::Redirect::to("/ui/console/") }))
+        .route("/metrics", get(observe::metrics))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
         .layer(tower_http::compression::CompressionLayer::new())
-        .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe::access_log))
         .with_state(state)
 }
 
@@ -171,10 +178,6 @@ pub async fn serve(
     let _ = thumbs.await;
     result?;
     Ok(())
-}
-
-async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok" }))
 }
 
 /// A JSON body, with a clear error when it is not what was expected.

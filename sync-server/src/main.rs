@@ -1,4 +1,5 @@
-//! `walkthrough-server`: serve, or set up projects and accounts.
+//! `walkthrough-server`: serve, or set up projects and accounts (clap;
+//! `--help` lists the commands, `COMMAND --help` their options).
 //!
 //!   walkthrough-server serve [--config FILE]
 //!   walkthrough-server seed-demo [--config FILE]      the demo project, accounts with password "demo"
@@ -18,6 +19,7 @@
 //!   history PROJECT
 
 use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::sync::Arc;
 use walkthrough_core::model::{I18nText, Role};
@@ -27,38 +29,160 @@ use walkthrough_core::{ProjectId, UnitTypeId, UserId};
 use walkthrough_server::store::{Store, User};
 use walkthrough_server::{config::Settings, import, seed, setup, store::SqliteStore, AppState};
 
-fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=info".into()),
-        )
-        .init();
-    let mut args = std::env::args().skip(1);
-    let command = args.next().unwrap_or_else(|| "help".into());
-    let mut config: Option<PathBuf> = std::env::var_os("WALKTHROUGH_CONFIG").map(PathBuf::from);
-    let mut password = seed::DEMO_PASSWORD.to_owned();
-    let mut days: Option<i64> = None;
-    let mut positional = Vec::new();
-    let mut options = std::collections::HashMap::new();
-    let mut new_unit_types = false;
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--config" => config = Some(args.next().context("--config needs a file")?.into()),
-            "--password" => password = args.next().context("--password needs a value")?,
-            "--days" => {
-                days = Some(args.next().context("--days needs a number")?.parse().context("--days needs a number")?)
-            }
-            "--new-unit-types" => new_unit_types = true,
-            "--name-zh" | "--name-en" | "--handover" | "--by" | "--library" | "--map" | "--name" | "--role"
-            | "--org" => {
-                let v = args.next().with_context(|| format!("{a} needs a value"))?;
-                options.insert(a.trim_start_matches("--").to_owned(), v);
-            }
-            _ if a.starts_with("--") => bail!("unknown option {a}; see `walkthrough-server help`"),
-            _ => positional.push(a),
+/// The workspace's version, as `--version` prints it.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[derive(Parser)]
+#[command(
+    name = "walkthrough-server",
+    version = VERSION,
+    about = "The Walkthrough server: serve, or set up projects and accounts",
+    after_help = "Settings: defaults, then the TOML file (--config or WALKTHROUGH_CONFIG; see \
+                  walkthrough.sample.toml), then WALKTHROUGH_* variables. See the README."
+)]
+struct Cli {
+    /// The settings file (TOML).
+    #[arg(long, global = true, value_name = "FILE", env = "WALKTHROUGH_CONFIG")]
+    config: Option<PathBuf>,
+    /// How log lines are written to stderr: `text` (for people) or `json` (one object a line).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "WALKTHROUGH_LOG_FORMAT")]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve the API, the console and the contractor page.
+    Serve,
+    /// Import the demo project, with accounts whose password is "demo" (or --password).
+    SeedDemo {
+        #[arg(long, default_value = seed::DEMO_PASSWORD)]
+        password: String,
+    },
+    /// Import a project file (the fixtures format).
+    Import {
+        #[arg(value_name = "PROJECT.json")]
+        file: PathBuf,
+        /// The password of the imported accounts.
+        #[arg(long, default_value = seed::DEMO_PASSWORD)]
+        password: String,
+    },
+    /// Add units from a CSV or XLSX unit list.
+    ImportUnits {
+        project: String,
+        #[arg(value_name = "FILE.csv|FILE.xlsx")]
+        file: String,
+        /// Which columns hold what: header=3,building=楼号,entrance=单元,floor=层,number=房号,unit_type=户型,unit=编号
+        #[arg(long)]
+        map: Option<String>,
+        /// Unit types the project does not have yet are added.
+        #[arg(long)]
+        new_unit_types: bool,
+        #[arg(long, value_name = "USERNAME")]
+        by: Option<String>,
+    },
+    /// Send open defects to their contractors.
+    Dispatch { project: String },
+    /// A contractor's page link (printed once).
+    Link {
+        project: String,
+        contractor: String,
+        /// How many days the link lasts (default: the `link_days` setting).
+        #[arg(long)]
+        days: Option<i64>,
+    },
+    /// Create a project (template items and categories from the standard library or --library).
+    CreateProject {
+        id: String,
+        #[arg(long, value_name = "NAME")]
+        name_zh: Option<String>,
+        #[arg(long, value_name = "NAME")]
+        name_en: Option<String>,
+        /// The handover date, YYYY-MM-DD.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        handover: Option<String>,
+        /// The CS-center account this is done as.
+        #[arg(long, value_name = "USERNAME")]
+        by: Option<String>,
+        /// Copy templates and categories from this project.
+        #[arg(long, value_name = "PROJECT")]
+        library: Option<String>,
+    },
+    /// Apply a list of edits ({"op": "put_category", …}), all or none.
+    Edit {
+        project: String,
+        #[arg(value_name = "EDITS.json")]
+        file: String,
+        #[arg(long, value_name = "USERNAME")]
+        by: Option<String>,
+    },
+    /// Set a unit type's floor plan (PNG, JPEG or PDF).
+    FloorPlan {
+        project: String,
+        unit_type: String,
+        file: String,
+        #[arg(long, value_name = "USERNAME")]
+        by: Option<String>,
+    },
+    /// Invite an account (prints its temporary password).
+    Invite {
+        project: String,
+        username: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// inspector, cs_admin or engineer.
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long, value_name = "USERNAME")]
+        by: Option<String>,
+    },
+    /// Give an account a new temporary password.
+    ResetPassword(AccountArgs),
+    /// Disable an account.
+    Disable(AccountArgs),
+    /// Enable a disabled account.
+    Enable(AccountArgs),
+    /// The project's setup history.
+    History { project: String },
+}
+
+#[derive(Args)]
+struct AccountArgs {
+    project: String,
+    username: String,
+    #[arg(long, value_name = "USERNAME")]
+    by: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Log lines on stderr, at `RUST_LOG` (default info); colour only on a
+/// terminal (and not with `NO_COLOR`).
+fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal;
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).init(),
+        LogFormat::Text => {
+            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            builder.with_ansi(colour).init()
         }
     }
-    let option = |name: &str| options.get(name).cloned();
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    let config = cli.config;
     let mut settings = Settings::load(config.as_deref())?;
     // The server and its commands (e.g. `link`) derive link secrets from one key.
     settings.link_key_file = Some(settings.link_key_path());
@@ -69,8 +193,8 @@ fn main() -> anyhow::Result<()> {
         SqliteStore::open(&settings.database)
             .with_context(|| format!("cannot open the database {}", settings.database.display()))
     };
-    match command.as_str() {
-        "serve" => {
+    match cli.command {
+        Cmd::Serve => {
             let store = Arc::new(open()?);
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async {
@@ -86,7 +210,7 @@ fn main() -> anyhow::Result<()> {
                 .await
             })
         }
-        "seed-demo" => {
+        Cmd::SeedDemo { password } => {
             let store = open()?;
             let project = walkthrough_fixtures::demo_project();
             let new = seed::import_project(&store, &project, &password)?;
@@ -99,39 +223,33 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        "import" => {
-            let file = positional.first().context("import needs a project file (fixtures format)")?;
-            let dir = std::path::Path::new(file).parent().unwrap_or(std::path::Path::new("."));
-            let project = walkthrough_fixtures::load_project_file(std::path::Path::new(file))
-                .or_else(|_| walkthrough_fixtures::load_project(dir))?;
+        Cmd::Import { file, password } => {
+            let dir = file.parent().unwrap_or(std::path::Path::new("."));
+            let project =
+                walkthrough_fixtures::load_project_file(&file).or_else(|_| walkthrough_fixtures::load_project(dir))?;
             let store = open()?;
             let new = seed::import_project(&store, &project, &password)?;
             println!("{} {}", if new { "imported" } else { "already present:" }, project.id);
             Ok(())
         }
-        "import-units" => {
-            let (Some(project), Some(file)) = (positional.first(), positional.get(1)) else {
-                bail!("usage: walkthrough-server import-units PROJECT FILE.csv|FILE.xlsx [--map building=楼号,…]");
-            };
+        Cmd::ImportUnits { project, file, map, new_unit_types, by } => {
             // Not read whole when it is larger than any unit list can be.
-            let size = std::fs::metadata(file).with_context(|| format!("cannot read {file}"))?.len();
+            let size = std::fs::metadata(&file).with_context(|| format!("cannot read {file}"))?.len();
             if size > import::MAX_FILE_BYTES as u64 {
                 bail!("{file} is {} MB; unit lists up to {} MB are accepted", size >> 20, import::MAX_FILE_BYTES >> 20);
             }
-            let bytes = std::fs::read(file).with_context(|| format!("cannot read {file}"))?;
-            let mut mapping = parse_mapping(option("map").as_deref())?;
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {file}"))?;
+            let mut mapping = parse_mapping(map.as_deref())?;
             mapping.new_unit_types = new_unit_types;
             let store = open()?;
             let project = ProjectId::new(project.as_str());
-            let by = UserId::new(option("by").unwrap_or_else(|| "import".into()));
+            let by = UserId::new(by.unwrap_or_else(|| "import".into()));
             let added = import::import_units(&store, &project, &bytes, &mapping, &by)?;
             println!("imported {added} unit(s) into {project}");
             Ok(())
         }
-        "dispatch" => {
-            let project = walkthrough_core::ProjectId::new(
-                positional.first().context("usage: walkthrough-server dispatch PROJECT")?.as_str(),
-            );
+        Cmd::Dispatch { project } => {
+            let project = walkthrough_core::ProjectId::new(project.as_str());
             let state = state_of(Arc::new(open()?), &settings)?;
             let done = walkthrough_server::dispatch::dispatch_project(&state, &project, &"cli".into())
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -141,10 +259,7 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        "link" => {
-            let (Some(project), Some(contractor)) = (positional.first(), positional.get(1)) else {
-                bail!("usage: walkthrough-server link PROJECT CONTRACTOR [--days N]");
-            };
+        Cmd::Link { project, contractor, days } => {
             let state = state_of(Arc::new(open()?), &settings)?;
             let link = walkthrough_server::links::create_link(
                 &state,
@@ -163,18 +278,17 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        "create-project" => {
-            let id = positional.first().context("create-project needs a project id")?;
+        Cmd::CreateProject { id, name_zh, name_en, handover, by, library } => {
             let store = open()?;
-            let by = cs_admin(&store, option("by"))?;
-            let handover = option("handover").context("--handover YYYY-MM-DD is required")?;
+            let by = cs_admin(&store, by)?;
+            let handover = handover.context("--handover YYYY-MM-DD is required")?;
             let req = NewProjectRequest {
                 id: ProjectId::new(id.as_str()),
-                name: I18nText::new(option("name-zh").unwrap_or_default(), option("name-en").unwrap_or_default()),
+                name: I18nText::new(name_zh.unwrap_or_default(), name_en.unwrap_or_default()),
                 handover_date: handover
                     .parse()
                     .with_context(|| format!("--handover {handover:?} is not a date (YYYY-MM-DD)"))?,
-                library: option("library").map(ProjectId::new),
+                library: library.map(ProjectId::new),
             };
             let p = setup::create_project(&store, &req, &by)?;
             println!(
@@ -185,28 +299,22 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        "edit" => {
-            let (Some(project), Some(file)) = (positional.first(), positional.get(1)) else {
-                bail!("usage: walkthrough-server edit PROJECT EDITS.json --by USERNAME");
-            };
-            let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?;
+        Cmd::Edit { project, file, by } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {file}"))?;
             let edits: Vec<ProjectEdit> = serde_json::from_str::<EditRequest>(&text)
                 .map(|r| r.edits)
                 .or_else(|_| serde_json::from_str(&text))
                 .with_context(|| format!("{file} is not a list of edits"))?;
             let store = open()?;
-            let by = cs_admin(&store, option("by"))?;
+            let by = cs_admin(&store, by)?;
             setup::apply_edits(&store, &ProjectId::new(project.as_str()), &edits, &by.id)?;
             println!("applied {} change(s) to {project}", edits.len());
             Ok(())
         }
-        "floor-plan" => {
-            let [project, unit_type, file] = positional.as_slice() else {
-                bail!("usage: walkthrough-server floor-plan PROJECT UNIT_TYPE FILE --by USERNAME");
-            };
-            let bytes = std::fs::read(file).with_context(|| format!("cannot read {file}"))?;
+        Cmd::FloorPlan { project, unit_type, file, by } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {file}"))?;
             let store = open()?;
-            let by = cs_admin(&store, option("by"))?;
+            let by = cs_admin(&store, by)?;
             let hash = setup::set_floor_plan(
                 &store,
                 &ProjectId::new(project.as_str()),
@@ -217,20 +325,17 @@ fn main() -> anyhow::Result<()> {
             println!("floor plan of {unit_type}: {hash}");
             Ok(())
         }
-        "invite" => {
-            let [project, username] = positional.as_slice() else {
-                bail!("usage: walkthrough-server invite PROJECT USERNAME --name NAME --role ROLE --by USERNAME");
-            };
-            let role = option("role").context("--role inspector|cs_admin|engineer is required")?;
+        Cmd::Invite { project, username, name, role, org, by } => {
+            let role = role.context("--role inspector|cs_admin|engineer is required")?;
             let role: Role = serde_json::from_value(serde_json::Value::String(role.clone()))
                 .map_err(|_| anyhow::anyhow!("--role {role:?} is not one of inspector, cs_admin, engineer"))?;
             let store = open()?;
-            let by = cs_admin(&store, option("by"))?;
+            let by = cs_admin(&store, by)?;
             let req = InviteRequest {
                 username: username.clone(),
-                name: option("name").unwrap_or_default(),
+                name: name.unwrap_or_default(),
                 role,
-                org: option("org").unwrap_or_default(),
+                org: org.unwrap_or_default(),
             };
             let out = setup::invite(&store, &ProjectId::new(project.as_str()), &req, &by)?;
             if out.password.is_empty() {
@@ -240,35 +345,34 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        "reset-password" | "disable" | "enable" => {
-            let [project, username] = positional.as_slice() else {
-                bail!("usage: walkthrough-server {command} PROJECT USERNAME --by USERNAME");
-            };
+        Cmd::ResetPassword(AccountArgs { project, username, by }) => {
             let store = open()?;
-            let by = cs_admin(&store, option("by"))?;
+            let by = cs_admin(&store, by)?;
             let project = ProjectId::new(project.as_str());
-            let user = store.user_by_name(username)?.with_context(|| format!("no account {username}"))?;
-            if command == "reset-password" {
-                let out = setup::reset_password(&store, &project, &user.id, &by.id)?;
-                println!("new temporary password of {username}: {}", out.password);
-            } else {
-                setup::set_disabled(&store, &project, &user.id, command == "disable", &by.id)?;
-                println!("{username} {command}d");
-            }
+            let user = store.user_by_name(&username)?.with_context(|| format!("no account {username}"))?;
+            let out = setup::reset_password(&store, &project, &user.id, &by.id)?;
+            println!("new temporary password of {username}: {}", out.password);
             Ok(())
         }
-        "history" => {
-            let project = positional.first().context("history needs a project id")?;
+        Cmd::Disable(account) => set_disabled(&open()?, account, true),
+        Cmd::Enable(account) => set_disabled(&open()?, account, false),
+        Cmd::History { project } => {
             for h in setup::history(&open()?, &ProjectId::new(project.as_str()))? {
                 println!("{}  {:<16} {}", h.at, h.by, h.what);
             }
             Ok(())
         }
-        _ => {
-            println!("usage: walkthrough-server serve|seed-demo|import FILE|import-units PROJECT FILE|dispatch PROJECT|link PROJECT CONTRACTOR [--days N]|create-project ID|edit PROJECT FILE|floor-plan PROJECT TYPE FILE|invite PROJECT USER|reset-password|disable|enable PROJECT USER|history PROJECT [--config FILE] (see the README)");
-            Ok(())
-        }
     }
+}
+
+/// `disable` / `enable PROJECT USERNAME --by U`.
+fn set_disabled(store: &SqliteStore, account: AccountArgs, disabled: bool) -> anyhow::Result<()> {
+    let AccountArgs { project, username, by } = account;
+    let by = cs_admin(store, by)?;
+    let user = store.user_by_name(&username)?.with_context(|| format!("no account {username}"))?;
+    setup::set_disabled(store, &ProjectId::new(project.as_str()), &user.id, disabled, &by.id)?;
+    println!("{username} {}", if disabled { "disabled" } else { "enabled" });
+    Ok(())
 }
 
 /// The CS admin a command is done as (`--by USERNAME`).

@@ -59,7 +59,12 @@ pub struct DocWrite<'a> {
 
 /// (Dispatch, links and the outbox are in `crate::dispatch_store`.)
 pub trait Store:
-    crate::dispatch_store::DispatchStore + crate::report_store::ReportStore + Send + Sync + 'static
+    crate::dispatch_store::DispatchStore
+    + crate::report_store::ReportStore
+    + crate::observe::OpsStore
+    + Send
+    + Sync
+    + 'static
 {
     fn create_user(&self, user: &User, projects: &[ProjectId]) -> StoreResult<()>;
     fn user_by_name(&self, username: &str) -> StoreResult<Option<User>>;
@@ -164,6 +169,8 @@ pub struct SqliteStore {
     /// whole read model of a project), so that sync — on `conn` — is not
     /// kept waiting behind them (WAL lets readers and a writer overlap).
     reader: Mutex<Connection>,
+    /// The database file (health checks open it afresh).
+    pub(crate) path: std::path::PathBuf,
 }
 
 impl SqliteStore {
@@ -192,7 +199,7 @@ impl SqliteStore {
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         reader.busy_timeout(std::time::Duration::from_secs(10))?;
-        Ok(Self { conn: Mutex::new(conn), reader: Mutex::new(reader) })
+        Ok(Self { conn: Mutex::new(conn), reader: Mutex::new(reader), path: path.to_owned() })
     }
 
     /// The read-only connection for report-sized reads.

@@ -105,3 +105,64 @@ fn a_project_is_set_up_from_the_command_line() {
     assert_eq!((unit.floor, unit.number.as_str()), (2, "1-0201"), "the entrance is in the address");
     assert_eq!(p.company.id.as_str(), "huajing-suzhou");
 }
+
+/// `walkthrough-server` with `args`: (exit code, stdout, stderr).
+fn server(args: &[&str]) -> (Option<i32>, String, String) {
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_walkthrough-server")).args(args).env("RUST_LOG", "warn").output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn help_version_and_unknown_commands_and_options_answer_as_command_lines_do() {
+    let (code, out, _) = server(&["--version"]);
+    assert_eq!((code, out.trim()), (Some(0), format!("walkthrough-server {}", env!("CARGO_PKG_VERSION")).as_str()));
+    let (code, out, _) = server(&["--help"]);
+    assert_eq!(code, Some(0));
+    // Every subcommand the README, scripts and tests use, by the same name.
+    let commands = [
+        "serve",
+        "seed-demo",
+        "import",
+        "import-units",
+        "dispatch",
+        "link",
+        "create-project",
+        "edit",
+        "floor-plan",
+        "invite",
+        "reset-password",
+        "disable",
+        "enable",
+        "history",
+    ];
+    for command in commands {
+        assert!(out.contains(&format!("  {command} ")), "{command} is not in --help:\n{out}");
+        let (code, help, _) = server(&[command, "--help"]);
+        assert!(code == Some(0) && help.contains(&format!("Usage: walkthrough-server {command}")), "{help}");
+    }
+    let (_, help, _) = server(&["import-units", "--help"]);
+    for option in ["--map", "--new-unit-types", "--by", "--config", "--log-format"] {
+        assert!(help.contains(option), "{option} missing:\n{help}");
+    }
+    let (_, help, _) = server(&["create-project", "--help"]);
+    for option in ["--name-zh", "--name-en", "--handover", "--library", "--by"] {
+        assert!(help.contains(option), "{option} missing:\n{help}");
+    }
+
+    let (code, _, err) = server(&["serv"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("unrecognized subcommand 'serv'") && err.contains("serve") && err.contains("--help"), "{err}");
+    let (code, _, err) = server(&["link", "hj-lanting", "c-guan", "--dayz", "3"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("unexpected argument '--dayz'") && err.contains("--days") && err.contains("--help"), "{err}");
+    let (code, _, err) = server(&["link", "hj-lanting", "c-guan", "--days", "soon"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("invalid value 'soon' for '--days"), "{err}");
+    let (code, _, err) = server(&["dispatch"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("<PROJECT>"), "{err}");
+    let (code, _, err) = server(&[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("Usage: walkthrough-server"), "{err}");
+}

@@ -86,7 +86,9 @@ fn the_server_serves_https_with_hsts_on_every_answer_and_a_tablet_syncs_over_it(
     }
 
     // Plain HTTP (scripts/run, a TLS proxy in front) has no HSTS.
-    let plain = Server::demo(tempfile::tempdir().unwrap().path());
+    // (Its folder kept while it runs: health reads the database file.)
+    let plain_dir = tempfile::tempdir().unwrap();
+    let plain = Server::demo(plain_dir.path());
     let res = reqwest::blocking::get(format!("{}/api/v1/health", plain.url)).unwrap();
     assert_eq!(res.status().as_u16(), 200);
     assert!(res.headers().get("strict-transport-security").is_none());

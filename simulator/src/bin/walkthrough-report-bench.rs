@@ -98,20 +98,32 @@ fn prepare(dir: &std::path::Path, units: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Report benchmarks on a synthetic project (a Markdown table on stdout).
+#[derive(clap::Parser)]
+#[command(name = "walkthrough-report-bench", version = env!("CARGO_PKG_VERSION"))]
+struct Cli {
+    /// Units of the synthetic project.
+    #[arg(default_value_t = 5000)]
+    units: usize,
+    /// (Internal) simulate the project into DIR.
+    #[arg(long, hide = true, value_name = "DIR")]
+    prepare: Option<std::path::PathBuf>,
+    /// (Internal) take the measure --step on the project in DIR.
+    #[arg(long, hide = true, value_name = "DIR")]
+    measure: Option<std::path::PathBuf>,
+    #[arg(long, hide = true, default_value = "")]
+    step: String,
+}
+
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("--prepare") => {
-            let units = args.get(2).map(|a| a.parse()).transpose()?.unwrap_or(5000);
-            return prepare(std::path::Path::new(&args[1]), units);
-        }
-        Some("--measure") => {
-            let units = args.get(2).map(|a| a.parse()).transpose()?.unwrap_or(5000);
-            return measure(std::path::Path::new(&args[1]), units, args.get(3).map_or("", String::as_str));
-        }
-        _ => {}
+    let cli = <Cli as clap::Parser>::parse();
+    let units = cli.units;
+    if let Some(dir) = &cli.prepare {
+        return prepare(dir, units);
     }
-    let units: usize = args.first().map(|a| a.parse()).transpose()?.unwrap_or(5000);
+    if let Some(dir) = &cli.measure {
+        return measure(dir, units, &cli.step);
+    }
     let dir = tempfile::tempdir()?;
     let me = std::env::current_exe()?;
     let ok = std::process::Command::new(&me).arg("--prepare").arg(dir.path()).arg(units.to_string()).status()?;
@@ -126,7 +138,7 @@ fn main() -> anyhow::Result<()> {
             .arg("--measure")
             .arg(dir.path())
             .arg(units.to_string())
-            .arg(step)
+            .args(["--step", step])
             .status()?;
         anyhow::ensure!(ok.success(), "measuring {step} failed");
     }

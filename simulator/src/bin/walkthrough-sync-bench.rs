@@ -27,7 +27,13 @@ fn kb(n: usize) -> String {
 use base64::Engine as _;
 use walkthrough_client::app::App;
 
+/// Sync and photo benchmarks on a 1,000-unit project (a Markdown table on stdout).
+#[derive(clap::Parser)]
+#[command(name = "walkthrough-sync-bench", version = env!("CARGO_PKG_VERSION"))]
+struct Cli {}
+
 fn main() -> anyhow::Result<()> {
+    let _ = <Cli as clap::Parser>::parse();
     let dir = tempfile::tempdir()?;
     // A 1,000-unit project with about 20k defects over three rounds, written
     // straight into the server's database.
