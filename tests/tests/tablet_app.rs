@@ -168,6 +168,12 @@ async fn tap(c: &Client, testid: &str) {
 /// moved there in viewport coordinates, pressed and released.
 async fn tap_room_on_plan(c: &Client) {
     use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+    // The form renders after the app answers: wait for the room to be drawn.
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("[data-testid=plan] .room.current polygon"))
+        .await
+        .expect("the defect form's plan highlights the room");
     let at = c
         .execute(
             "const r = document.querySelector('[data-testid=plan] .room.current polygon').getBoundingClientRect();\
@@ -460,9 +466,19 @@ async fn inspectors_walk_a_unit_offline_sync_recheck_and_restart_in_the_real_app
     select_round(&c, "2").await;
     tap(&c, &format!("unit-{unit}")).await;
     tap(&c, "tab-defects").await;
-    let verified = c.find_all(Locator::Css("[data-testid^=\"defect-\"][data-status=\"verified\"]")).await.unwrap();
-    let failed = c.find_all(Locator::Css("[data-testid^=\"defect-\"][data-status=\"failed_recheck\"]")).await.unwrap();
-    assert_eq!((verified.len(), failed.len()), (1, 1));
+    // (The tab renders again when the sync's results arrive: wait for them.)
+    let started = std::time::Instant::now();
+    let counts = loop {
+        let verified = c.find_all(Locator::Css("[data-testid^=\"defect-\"][data-status=\"verified\"]")).await.unwrap();
+        let failed =
+            c.find_all(Locator::Css("[data-testid^=\"defect-\"][data-status=\"failed_recheck\"]")).await.unwrap();
+        let counts = (verified.len(), failed.len());
+        if counts == (1, 1) || started.elapsed() > WAIT {
+            break counts;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(counts, (1, 1));
     c.close().await.unwrap();
     std::thread::spawn(move || drop(server)).join().unwrap();
 }
