@@ -83,7 +83,10 @@ fn forged_changes_are_refused_whole_and_honest_tablets_go_on() {
     let token = attacker.client.token().unwrap().to_owned();
     let key = DocKey::Unit(project_id(), unit.clone());
     let base = attacker.store.changes_since(&key, &[]).unwrap();
-    let http = reqwest::blocking::Client::new();
+    let http = {
+        walkthrough_client::tls::install_default_provider();
+        reqwest::blocking::Client::new()
+    };
     let push = |doc: &mut AutoCommit, have: &[automerge::ChangeHash]| -> Option<String> {
         let changes = doc.save_after(have);
         push_raw(&http, &server.url, &token, &key, have, &changes)

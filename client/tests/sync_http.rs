@@ -150,7 +150,10 @@ fn a_repeated_exchange_never_duplicates() {
         project: p.id.clone(),
         docs: vec![walkthrough_core::wire::DocPush { doc: key.clone(), have: vec![], changes }],
     };
-    let http = reqwest::blocking::Client::new();
+    let http = {
+        walkthrough_client::tls::install_default_provider();
+        reqwest::blocking::Client::new()
+    };
     for _ in 0..2 {
         let r = http
             .post(format!("{}/api/v1/sync/exchange", server.url))
@@ -177,7 +180,10 @@ fn photos_upload_once_and_the_server_checks_them() {
     let r = a.client.upload_photos(&a.store, &photos, &mut |_| {}).unwrap();
     assert_eq!(r.photos_uploaded, 1);
     assert!(a.store.pending_photos().unwrap().is_empty());
-    let http = reqwest::blocking::Client::new();
+    let http = {
+        walkthrough_client::tls::install_default_provider();
+        reqwest::blocking::Client::new()
+    };
     let token = a.client.token().unwrap().to_owned();
     let put = |hash: &str, body: Vec<u8>| {
         http.put(format!("{}/api/v1/blobs/{hash}", server.url)).bearer_auth(&token).body(body).send().unwrap()
@@ -204,7 +210,10 @@ fn photos_upload_once_and_the_server_checks_them() {
 #[test]
 fn bad_requests_get_clear_4xx_and_store_nothing() {
     let server = TestServer::start();
-    let http = reqwest::blocking::Client::new();
+    let http = {
+        walkthrough_client::tls::install_default_provider();
+        reqwest::blocking::Client::new()
+    };
     let url = |p: &str| format!("{}/api/v1{p}", server.url);
     let error_of = |r: reqwest::blocking::Response| -> (u16, String) {
         let status = r.status().as_u16();
@@ -396,7 +405,10 @@ fn unit_lists_are_imported_by_the_cs_center_and_reach_tablets() {
     let mut insp = tablet(&server, "u-insp-li");
     sync(&mut insp);
     let cs = tablet(&server, "u-cs-wang");
-    let http = reqwest::blocking::Client::new();
+    let http = {
+        walkthrough_client::tls::install_default_provider();
+        reqwest::blocking::Client::new()
+    };
     let url = format!("{}/api/v1/projects/hj-lanting/units", server.url);
     let csv = "building,floor,number,unit_type\nB1,12,1201,A\nB1,12,1202,B\n";
     let r = http.post(&url).bearer_auth(insp.client.token().unwrap()).body(csv).send().unwrap();

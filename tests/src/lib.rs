@@ -175,3 +175,11 @@ pub fn login(url: &str, user: &str) -> String {
     .unwrap_or_else(|e| panic!("sign-in as {user}: {e}"));
     v["token"].as_str().expect("token").to_owned()
 }
+
+/// A blocking HTTP client for a test's own requests. reqwest is built
+/// without a TLS provider (the client crate installs ring's), so it is
+/// installed first: a test must not depend on another having run before it.
+pub fn http_client() -> reqwest::blocking::Client {
+    walkthrough_client::tls::install_default_provider();
+    reqwest::blocking::Client::new()
+}

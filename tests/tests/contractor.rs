@@ -176,7 +176,7 @@ fn contractor_links_refuse_everything_outside_their_own_items() {
     tablet.sync();
     assert_eq!(tablet.defect(&kitchen.unit, kitchen.id).lifecycle().status, DefectStatus::Assigned);
     // A photo that is not a photo is refused in words.
-    let bad = reqwest::blocking::Client::new()
+    let bad = walkthrough_e2e::http_client()
         .post(format!("{url}/api/v1/contractor/photos"))
         .header("x-walkthrough-link", guan.rsplit_once("#k=").unwrap().1)
         .body("not a photo")

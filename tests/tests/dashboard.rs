@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use walkthrough_e2e::*;
 
 fn get(url: &str, token: &str) -> Value {
-    reqwest::blocking::Client::new()
+    walkthrough_e2e::http_client()
         .get(url)
         .bearer_auth(token)
         .send()

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use walkthrough_e2e::*;
 
 fn call(method: &str, url: &str, token: &str, body: Option<Value>) -> Value {
-    let http = reqwest::blocking::Client::new();
+    let http = walkthrough_e2e::http_client();
     let rb = match method {
         "GET" => http.get(url),
         _ => http.post(url).json(&body.unwrap_or(json!({}))),

@@ -37,7 +37,7 @@ fn plan_pdf() -> Vec<u8> {
 }
 
 fn put_plan(api: &Api, unit_type: &str, body: Vec<u8>) -> (u16, serde_json::Value) {
-    let res = reqwest::blocking::Client::new()
+    let res = walkthrough_e2e::http_client()
         .put(format!("{}/api/v1/projects/hj-lanting/unit-types/{unit_type}/floor-plan", api.url))
         .bearer_auth(&api.token)
         .body(body)
@@ -48,11 +48,8 @@ fn put_plan(api: &Api, unit_type: &str, body: Vec<u8>) -> (u16, serde_json::Valu
 }
 
 fn get_bytes(api: &Api, path: &str) -> (u16, String, Vec<u8>) {
-    let res = reqwest::blocking::Client::new()
-        .get(format!("{}/api/v1{path}", api.url))
-        .bearer_auth(&api.token)
-        .send()
-        .unwrap();
+    let res =
+        walkthrough_e2e::http_client().get(format!("{}/api/v1{path}", api.url)).bearer_auth(&api.token).send().unwrap();
     let status = res.status().as_u16();
     let mime = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     (status, mime, res.bytes().unwrap().to_vec())

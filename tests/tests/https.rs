@@ -89,7 +89,7 @@ fn the_server_serves_https_with_hsts_on_every_answer_and_a_tablet_syncs_over_it(
     // (Its folder kept while it runs: health reads the database file.)
     let plain_dir = tempfile::tempdir().unwrap();
     let plain = Server::demo(plain_dir.path());
-    let res = reqwest::blocking::get(format!("{}/api/v1/health", plain.url)).unwrap();
+    let res = walkthrough_e2e::http_client().get(format!("{}/api/v1/health", plain.url)).send().unwrap();
     assert_eq!(res.status().as_u16(), 200);
     assert!(res.headers().get("strict-transport-security").is_none());
 }
@@ -240,7 +240,7 @@ fn the_client_address_is_the_peer_unless_a_trusted_proxy_forwards_it() {
         (url, tx)
     };
     let ip = |url: &str, xff: Option<&str>| -> String {
-        let mut req = reqwest::blocking::Client::new().get(format!("{url}/ip"));
+        let mut req = walkthrough_e2e::http_client().get(format!("{url}/ip"));
         if let Some(x) = xff {
             req = req.header("x-forwarded-for", x);
         }

@@ -37,7 +37,7 @@ const CHOSEN: &str = "6号楼 各单元房源,,,,\n幢,梯,层次,门号,型\n6,
 const GBK: &str = "华景·兰亭 房源清单,,,\r\n,,,\r\n楼栋,楼层,房间号,户型\r\n1号楼,30,3001,C\r\n";
 
 fn units(url: &str, token: &str) -> Vec<Value> {
-    let project: Value = reqwest::blocking::Client::new()
+    let project: Value = walkthrough_e2e::http_client()
         .get(format!("{url}/api/v1/projects/hj-lanting"))
         .bearer_auth(token)
         .send()

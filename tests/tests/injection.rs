@@ -101,7 +101,7 @@ fn script_payloads_in_every_field_are_shown_as_text_and_never_run() {
     let secret = link.rsplit_once("#k=").unwrap().1.to_owned();
     let uploaded: Value = {
         walkthrough_client::tls::install_default_provider();
-        reqwest::blocking::Client::new()
+        walkthrough_e2e::http_client()
     }
     .post(format!("{url}/api/v1/contractor/photos"))
     .header("x-walkthrough-link", &secret)

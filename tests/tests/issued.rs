@@ -14,7 +14,7 @@ use std::process::Command;
 use walkthrough_e2e::*;
 
 fn client() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::new()
+    walkthrough_e2e::http_client()
 }
 
 fn send(rb: reqwest::blocking::RequestBuilder) -> (u16, Vec<u8>) {

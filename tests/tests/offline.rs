@@ -119,7 +119,7 @@ fn a_second_inspector_rechecks_offline_with_every_photo_the_plan_and_the_risk_an
         project.unit_type_of(&walkthrough_core::UnitId::new(&unit)).unwrap().id.to_string()
     };
     let plan = plan_png();
-    let res = reqwest::blocking::Client::new()
+    let res = walkthrough_e2e::http_client()
         .put(format!("{}/api/v1/projects/{PROJECT}/unit-types/{ut}/floor-plan", server.url))
         .bearer_auth(&cs.token)
         .header("content-type", "image/png")
@@ -138,7 +138,7 @@ fn a_second_inspector_rechecks_offline_with_every_photo_the_plan_and_the_risk_an
     let (_, link) = cs.link(&contractor);
     let secret = link.rsplit_once("#k=").unwrap().1.to_owned();
     let evidence_bytes = photo_bytes("floor_tile_chipped.jpg");
-    let up: serde_json::Value = reqwest::blocking::Client::new()
+    let up: serde_json::Value = walkthrough_e2e::http_client()
         .post(format!("{}/api/v1/contractor/photos", server.url))
         .header("x-walkthrough-link", &secret)
         .body(evidence_bytes)
@@ -299,7 +299,7 @@ fn the_server_sends_the_preview_the_photographers_tablet_made_with_the_originals
     a.sync_now().unwrap();
 
     let get = |token: &str, query: &str| {
-        let res = reqwest::blocking::Client::new()
+        let res = walkthrough_e2e::http_client()
             .get(format!("{}/api/v1/blobs/{hash}{query}", server.url))
             .bearer_auth(token)
             .send()
@@ -320,17 +320,15 @@ fn the_server_sends_the_preview_the_photographers_tablet_made_with_the_originals
     assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
     assert!(String::from_utf8_lossy(&body).contains("not a photo size"));
     let unknown = "0".repeat(64);
-    let res = reqwest::blocking::Client::new()
+    let res = walkthrough_e2e::http_client()
         .get(format!("{}/api/v1/blobs/{unknown}?size=preview", server.url))
         .bearer_auth(&liu.token)
         .send()
         .unwrap();
     assert_eq!(res.status().as_u16(), 404);
     // Without a sign-in, nothing.
-    let res = reqwest::blocking::Client::new()
-        .get(format!("{}/api/v1/blobs/{hash}?size=preview", server.url))
-        .send()
-        .unwrap();
+    let res =
+        walkthrough_e2e::http_client().get(format!("{}/api/v1/blobs/{hash}?size=preview", server.url)).send().unwrap();
     assert_eq!(res.status().as_u16(), 401);
 }
 

@@ -12,7 +12,7 @@ use walkthrough_e2e::*;
 const P: &str = "hj-lanting";
 
 fn get(url: &str, token: Option<&str>) -> (u16, Vec<u8>) {
-    let mut req = reqwest::blocking::Client::new().get(url);
+    let mut req = walkthrough_e2e::http_client().get(url);
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }

@@ -151,7 +151,7 @@ fn the_cs_center_accepts_a_risk_the_tablet_receives_it_and_an_edit_changes_the_a
     assert_eq!(types.iter().filter(|t| **t == "accepted_risk").count(), 2, "{types:?}");
     // The photo loads for the CS center with its token.
     let hash = detail["photos"][0]["hash"].as_str().unwrap();
-    let photo = reqwest::blocking::Client::new()
+    let photo = walkthrough_e2e::http_client()
         .get(format!("{}/api/v1/blobs/{hash}", server.url))
         .bearer_auth(&cs.token)
         .send()

@@ -13,7 +13,7 @@ use walkthrough_server::report_store::{ReportShare, ReportStore};
 use walkthrough_server::store::{Store, User};
 
 fn http() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::new()
+    walkthrough_e2e::http_client()
 }
 
 /// An account made directly in the store (password "demo"), with `projects` assigned.
