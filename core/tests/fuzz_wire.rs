@@ -6,6 +6,10 @@
 mod common;
 #[path = "../../fixtures/src/mutate.rs"]
 mod mutate;
+// (The mutator's generator; the core may not depend on the fixtures crate.)
+#[allow(dead_code)]
+#[path = "../../fixtures/src/rng.rs"]
+mod rng;
 
 use common::*;
 use mutate::{Case, Mutator};
