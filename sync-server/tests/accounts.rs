@@ -4,14 +4,11 @@
 //! busy), and it keeps serving. And the server's operator (the command
 //! line) may reset another CS admin's password, which the console refuses.
 
+mod common;
+
+use common::{free_port, SERVER};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-const SERVER: &str = env!("CARGO_BIN_EXE_walkthrough-server");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+use std::time::Duration;
 
 struct Running(Child);
 
@@ -26,22 +23,8 @@ fn start(dir: &std::path::Path, port: u16) -> Running {
     let config = dir.join("settings.toml");
     // Throttling out of the way: what is measured is the bound on hashing.
     std::fs::write(&config, "[auth]\naccount_failures = 100000\naddress_failures = 100000\n").unwrap();
-    let child = Command::new(SERVER)
-        .arg("serve")
-        .env("WALKTHROUGH_CONFIG", &config)
-        .env("WALKTHROUGH_DATABASE", dir.join("server.sqlite"))
-        .env("WALKTHROUGH_LISTEN", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Running(child)
+    let db = dir.join("server.sqlite");
+    Running(common::spawn(&db, port, &[("WALKTHROUGH_CONFIG", &config)], Duration::from_secs(20)))
 }
 
 /// Peak resident memory of a process, in MB.

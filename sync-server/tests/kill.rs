@@ -1,35 +1,18 @@
 //! The server killed with SIGKILL while tablets sync, restarted on the same
 //! database: nothing it acknowledged is lost, and the next sync completes.
 
+mod common;
+
+use common::{free_port, SERVER};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use walkthrough_client::sync::SyncClient;
 use walkthrough_client::Store;
 use walkthrough_core::defect::Defect;
 use walkthrough_core::*;
 
-const SERVER: &str = env!("CARGO_BIN_EXE_walkthrough-server");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 fn start(db: &std::path::Path, port: u16) -> Child {
-    let child = Command::new(SERVER)
-        .arg("serve")
-        .env("WALKTHROUGH_DATABASE", db)
-        .env("WALKTHROUGH_LISTEN", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
+    common::spawn(db, port, &[], Duration::from_secs(20))
 }
 
 fn defect(p: &walkthrough_core::model::Project, unit: &UnitId, n: u64) -> Defect {

@@ -79,7 +79,7 @@ pub fn far_corner_xlsx(declare: bool) -> Vec<u8> {
 
 // ---- The server binary as a child process, on the demo data. ----
 
-const SERVER: &str = env!("CARGO_BIN_EXE_walkthrough-server");
+pub const SERVER: &str = env!("CARGO_BIN_EXE_walkthrough-server");
 pub struct Server {
     pub child: Child,
     /// Up to and including `/api/v1`.
@@ -93,22 +93,35 @@ impl Drop for Server {
     }
 }
 
-pub fn start(db: &std::path::Path) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(SERVER)
-        .arg("serve")
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The server binary serving `db` on 127.0.0.1:`port` (with `env` besides),
+/// once it accepts connections, waiting at most `wait`.
+pub fn spawn(db: &std::path::Path, port: u16, env: &[(&str, &std::path::Path)], wait: Duration) -> Child {
+    let mut cmd = Command::new(SERVER);
+    cmd.arg("serve")
         .env("WALKTHROUGH_DATABASE", db)
         .env("WALKTHROUGH_LISTEN", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
+        .stderr(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + wait;
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "the server did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
+    child
+}
+
+pub fn start(db: &std::path::Path) -> Server {
+    let port = free_port();
+    let child = spawn(db, port, &[], Duration::from_secs(30));
     Server { child, url: format!("http://127.0.0.1:{port}/api/v1") }
 }
 
