@@ -7,7 +7,7 @@
 use base64::Engine as _;
 use hmac::Mac as _;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -31,22 +31,9 @@ fn robot(
             let Ok(mut stream) = stream else { continue };
             let (a, check) = (a.clone(), check.clone());
             std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut request_line = String::new();
-                reader.read_line(&mut request_line).unwrap();
-                let target = request_line.split(' ').nth(1).unwrap_or("").to_owned();
-                let mut length = 0usize;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap();
-                    }
-                }
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap();
+                let request = read_request(&mut BufReader::new(stream.try_clone().unwrap()));
+                let target = request.line.split(' ').nth(1).unwrap_or("").to_owned();
+                let body = request.body;
                 let query: BTreeMap<String, String> = reqwest::Url::parse(&format!("http://x{target}"))
                     .unwrap()
                     .query_pairs()
