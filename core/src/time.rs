@@ -1,6 +1,48 @@
 //! Time as the core sees it: UTC instants passed in by the caller.
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+
+/// A project's time zone (IANA database). Every day boundary people see —
+/// deadlines' days, "overdue", report dates, weeks — is a day in this zone.
+pub use chrono_tz::Tz as Zone;
+
+/// The zone a project has unless the CS center sets another.
+pub const DEFAULT_ZONE: Zone = chrono_tz::Asia::Shanghai;
+
+/// Read an IANA zone name ("Asia/Shanghai"); the error says what was wrong.
+pub fn parse_zone(name: &str) -> Result<Zone, String> {
+    name.trim()
+        .parse::<Zone>()
+        .map_err(|_| format!("unknown time zone {name:?} (expected an IANA name such as Asia/Shanghai)"))
+}
+
+/// The calendar day an instant falls on in `zone`.
+pub fn local_date(t: Time, zone: Zone) -> NaiveDate {
+    t.with_timezone(&zone).date_naive()
+}
+
+/// The first instant of day `d` in `zone` (the earliest, where a zone's
+/// clocks jump over midnight).
+pub fn start_of_local_day(d: NaiveDate, zone: Zone) -> Time {
+    let midnight = d.and_hms_opt(0, 0, 0).expect("midnight exists");
+    match zone.from_local_datetime(&midnight) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+        // No local midnight that day (a gap): the day starts when the gap ends.
+        chrono::LocalResult::None => (1..=24 * 4)
+            .find_map(|q| zone.from_local_datetime(&(midnight + Duration::minutes(15 * q))).earliest())
+            .map_or_else(|| start_of_day(d), |t| t.with_timezone(&Utc)),
+    }
+}
+
+/// The last instant of day `d` in `zone`: "by 31 Oct" includes all of 31 Oct there.
+pub fn end_of_local_day(d: NaiveDate, zone: Zone) -> Time {
+    start_of_local_day(d + Duration::days(1), zone) - Duration::milliseconds(1)
+}
+
+/// The Monday of the (ISO) week day `d` belongs to: weeks run Monday to Sunday.
+pub fn week_start(d: NaiveDate) -> NaiveDate {
+    d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
+}
 
 /// An instant in UTC. Stored in documents as milliseconds since the epoch.
 pub type Time = DateTime<Utc>;
@@ -26,4 +68,24 @@ pub fn end_of_day(d: NaiveDate) -> Time {
 /// Parse an RFC 3339 instant (helper for fixtures and tests).
 pub fn parse(s: &str) -> Time {
     DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("bad time {s:?}: {e}")).with_timezone(&Utc)
+}
+
+#[cfg(test)]
+mod zone_tests {
+    use super::*;
+
+    #[test]
+    fn days_end_at_local_midnight() {
+        let d = NaiveDate::from_ymd_opt(2026, 10, 31).unwrap();
+        assert_eq!(end_of_local_day(d, DEFAULT_ZONE), parse("2026-10-31T15:59:59.999Z"));
+        assert_eq!(local_date(parse("2026-10-31T16:00:00Z"), DEFAULT_ZONE), d.succ_opt().unwrap());
+        assert_eq!(local_date(parse("2026-10-31T15:59:59Z"), DEFAULT_ZONE), d);
+        let ny = parse_zone("America/New_York").unwrap();
+        // 1 Nov 2026 is the day New York leaves daylight time: 25 hours long.
+        let nov1 = d.succ_opt().unwrap();
+        assert_eq!(start_of_local_day(nov1, ny), parse("2026-11-01T04:00:00Z"));
+        assert_eq!(end_of_local_day(nov1, ny), parse("2026-11-02T04:59:59.999Z"));
+        assert!(parse_zone("Mars/Olympus").unwrap_err().contains("Mars/Olympus"));
+        assert_eq!(week_start(d), NaiveDate::from_ymd_opt(2026, 10, 26).unwrap());
+    }
 }
