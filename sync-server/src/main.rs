@@ -204,10 +204,7 @@ fn main() -> anyhow::Result<()> {
                 let scheme = if settings.tls.enabled() { "https" } else { "http" };
                 tracing::info!("listening on {scheme}://{}", listener.local_addr()?);
                 let state = state_of(store, &settings)?;
-                walkthrough_server::serve(listener, state, async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await
+                walkthrough_server::serve(listener, state, shutdown_signal()).await
             })
         }
         Cmd::SeedDemo { password } => {
@@ -407,4 +404,26 @@ fn parse_mapping(text: Option<&str>) -> anyhow::Result<ColumnMapping> {
         }
     }
     Ok(m)
+}
+
+/// Ctrl-C, or SIGTERM (what systemd and `kill` send): the server stops
+/// accepting and finishes the requests in flight.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(e) => {
+                tracing::warn!("cannot watch for SIGTERM ({e}); only Ctrl-C stops the server cleanly");
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => tracing::info!("SIGTERM: finishing the requests in flight"),
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -166,3 +166,23 @@ fn help_version_and_unknown_commands_and_options_answer_as_command_lines_do() {
     assert_eq!(code, Some(2));
     assert!(err.contains("Usage: walkthrough-server"), "{err}");
 }
+
+/// One version: the workspace's, which every binary reports, is the newest
+/// release in CHANGELOG.md, the web front ends' and the tablet app's bundle.
+#[test]
+fn the_changelog_names_the_version_the_binaries_report() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    let changelog = std::fs::read_to_string(root.join("CHANGELOG.md")).unwrap();
+    let newest = changelog
+        .lines()
+        .filter_map(|l| l.strip_prefix("## [").and_then(|l| l.split(']').next()))
+        .find(|v| *v != "Unreleased");
+    assert_eq!(newest, Some(version), "CHANGELOG.md's newest version must be the one the binaries report");
+    let ui: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("ui/package.json")).unwrap()).unwrap();
+    assert_eq!(ui["version"], version, "ui/package.json's version");
+    let tauri: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("src-tauri/tauri.conf.json")).unwrap()).unwrap();
+    assert!(tauri.get("version").is_none(), "the tablet app's bundle takes the version from Cargo.toml");
+}
