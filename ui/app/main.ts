@@ -197,9 +197,8 @@ function renderGrid(): Html {
   const buildings = g.buildings.map((b) => {
     const floors = b.floors.map((f) => {
       const units = f.units.filter((u) => !state.mineOnly || u.assigned).map((u) =>
-        html`<button class="unit ${u.status}${u.assigned ? ' mine' : ''}" data-testid="unit-${u.id}" data-status="${u.status}" data-action="open-unit" data-unit="${u.id}"
-          aria-label="${[u.number, t('status.' + u.status), u.open_defects ? t('a11y.openDefects', { n: u.open_defects }) : ''].filter(Boolean).join(' · ')}">
-          <span class="no">${u.number}</span>${u.open_defects ? html`<span class="count">${u.open_defects}</span>` : ''}</button>`);
+        html`<button class="unit ${u.status}${u.assigned ? ' mine' : ''}" data-testid="unit-${u.id}" data-status="${u.status}" data-action="open-unit" data-unit="${u.id}">
+          <span class="no">${u.number}</span>${u.open_defects ? html`<span class="count">${u.open_defects}</span>` : ''}<span class="sr-only">${[t('status.' + u.status), u.open_defects ? t('a11y.openDefects', { n: u.open_defects }) : ''].filter(Boolean).map((x) => ` · ${x}`).join('')}</span></button>`);
       return units ? html`<div class="floor"><span class="floor-no">${t('grid.floor', { n: f.floor })}</span>${units}</div>` : '';
     });
     return html`<section class="building"><h2>${pick(b.name)}</h2>${floors}</section>`;
