@@ -130,6 +130,7 @@ pub fn run_browser_script(script: &str, args: &[&str]) -> String {
     assert!(out.status.success(), "{script} failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}", out.status);
     stdout
 }
+pub mod a11y;
 pub mod field;
 pub mod tls;
 

@@ -4,7 +4,9 @@
 //! and a floor-plan pin), go offline, record more, come back and sync; a
 //! second inspector's app sees the defects; round 2 rechecks one as passed
 //! and one as failed again; the first app restarts with everything there.
-//! Screenshots of the main screens go to docs/screenshots/.
+//! Screenshots of the main screens go to docs/screenshots/. And the unit
+//! grid, a unit and the defect form pass axe-core in both languages, the
+//! form being a dialog that Escape closes.
 //!
 //! Needs what `scripts/test` provides: the app built
 //! (`cargo build -p walkthrough-app`), tauri-driver, WebKitWebDriver, Xvfb
@@ -53,7 +55,9 @@ fn tauri_driver() -> PathBuf {
 
 impl Desktop {
     fn start() -> Self {
-        let n = 90 + (std::process::id() % 9);
+        // Each desktop of this process its own display (the tests run in parallel).
+        static STARTED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = 90 + (std::process::id() % 9) + 10 * STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let display = format!(":{n}");
         let xvfb = Command::new("Xvfb")
             .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
@@ -479,6 +483,109 @@ async fn inspectors_walk_a_unit_offline_sync_recheck_and_restart_in_the_real_app
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     };
     assert_eq!(counts, (1, 1));
+    c.close().await.unwrap();
+    std::thread::spawn(move || drop(server)).join().unwrap();
+}
+
+/// axe-core and our own checks (`walkthrough_e2e::a11y`) on the screen the app shows now.
+async fn audit(c: &Client) -> serde_json::Value {
+    let loaded = c.execute("return typeof window.walkthroughA11yAudit === 'function'", vec![]).await.unwrap();
+    if loaded != serde_json::Value::Bool(true) {
+        c.execute(&format!("{}\n;return true;", walkthrough_e2e::a11y::audit_script()), vec![]).await.unwrap();
+    }
+    let script = "const done = arguments[arguments.length - 1];\
+                  window.walkthroughA11yAudit().then(done, (e) => done({ error: String(e) }));";
+    let v = c.execute_async(script, vec![]).await.unwrap();
+    assert!(v.get("error").is_none(), "the audit failed: {v}");
+    v
+}
+
+async fn press(c: &Client, key: &str) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: key.chars().next().unwrap() })
+        .then(KeyAction::Up { value: key.chars().next().unwrap() });
+    c.perform_actions(keys).await.unwrap();
+}
+
+async fn focused_testid(c: &Client) -> Option<String> {
+    c.execute("return document.activeElement && document.activeElement.dataset.testid || null", vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .map(str::to_owned)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tablets_grid_unit_and_defect_form_pass_axe_in_both_languages() {
+    use walkthrough_e2e::a11y::{assert_clean, photo_alts};
+    let data = tempfile::tempdir().unwrap();
+    let server_dir = data.path().join("server");
+    std::fs::create_dir_all(&server_dir).unwrap();
+    // Round 1 played, with photos: units with defects to open.
+    let server = {
+        let dir = server_dir.clone();
+        std::thread::spawn(move || {
+            let server = Server::demo(&dir);
+            seed_demo_rounds_with(&server.store, 1, 7, true);
+            server
+        })
+        .join()
+        .unwrap()
+    };
+    let desktop = Desktop::start();
+    let c = desktop.open_app(&data.path().join("tablet-li")).await;
+    let mut audits = serde_json::Map::new();
+    el(&c, "signin").await;
+    let lang = |c: &Client| {
+        let c = c.clone();
+        async move { c.execute("return document.documentElement.lang", vec![]).await.unwrap().as_str().unwrap().to_owned() }
+    };
+    audits.insert(format!("signin.{}", lang(&c).await), audit(&c).await);
+    sign_in(&c, &server.url, "u-insp-li").await;
+    select_round(&c, "1").await;
+    // A unit of mine with open defects.
+    css(&c, "button.unit.mine .count").await;
+    for _ in 0..2 {
+        let l = lang(&c).await;
+        audits.insert(format!("grid.{l}"), audit(&c).await);
+        let unit = c
+            .execute(
+                "return document.querySelector('button.unit.mine .count').closest('button').dataset.testid",
+                vec![],
+            )
+            .await
+            .unwrap();
+        tap(&c, unit.as_str().unwrap()).await;
+        el(&c, "unit-view").await;
+        audits.insert(format!("unit.{l}"), audit(&c).await);
+        tap(&c, "tab-defects").await;
+        let opener = css(&c, "[data-testid^=open-defect-]").await.attr("data-testid").await.unwrap().unwrap();
+        audits.insert(format!("defects.{l}"), audit(&c).await);
+        tap(&c, &opener).await;
+        el(&c, "defect-form").await;
+        audits.insert(format!("defect-form.{l}"), audit(&c).await);
+        // A dialog: focus inside it, Escape closes it and gives focus back to what opened it.
+        let inside = c.execute("return !!document.activeElement.closest('[role=dialog]')", vec![]).await.unwrap();
+        assert_eq!(inside, serde_json::Value::Bool(true), "{l}: focus moves into the defect form");
+        press(&c, "\u{e00c}").await; // WebDriver's Escape
+        wait_gone(&c, "defect-form").await;
+        assert_eq!(focused_testid(&c).await.as_deref(), Some(opener.as_str()), "{l}: Escape returns focus");
+        tap(&c, "back").await;
+        el(&c, "unit-grid").await;
+        tap(&c, "lang-toggle").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let audits = serde_json::Value::Object(audits);
+    let expected: Vec<String> = ["grid", "unit", "defects", "defect-form"]
+        .iter()
+        .flat_map(|p| [format!("{p}.en"), format!("{p}.zh-CN")])
+        .collect();
+    assert_clean(&audits, &expected.iter().map(String::as_str).collect::<Vec<_>>());
+    for (page, prefix) in [("defect-form.en", "Defect photo 1 of "), ("defect-form.zh-CN", "缺陷照片 1/")] {
+        let alts = photo_alts(&audits[page]);
+        assert!(alts.iter().any(|a| a.starts_with(prefix)), "{page}: {alts:?}");
+    }
     c.close().await.unwrap();
     std::thread::spawn(move || drop(server)).join().unwrap();
 }

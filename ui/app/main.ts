@@ -9,13 +9,14 @@ import type {
   AppError, AppStatus, DefectForm, DefectView, MarkView, PhotoView, RecheckItem, SyncProgress, UnitGrid, UnitView,
 } from './bindings.js';
 import { Html, HtmlValue, html, setHtml } from '../shared/dom.js';
-import { I18n } from '../shared/i18n.js';
+import { I18n, mergeDicts } from '../shared/i18n.js';
+import { A11Y_DICTS } from '../shared/strings.js';
 import { STRINGS } from './strings.js';
 import { isAppError, listen } from './ipc.js';
 import { MarkupHistory, marksSvg, shapeFromGesture, toNormalised, type P, type Tool } from './markup.js';
 import { planSvg } from './plan.js';
 
-const i18n = new I18n(STRINGS);
+const i18n = new I18n(mergeDicts(A11Y_DICTS, STRINGS));
 const t = (k: string, v: Record<string, string | number> = {}) => i18n.t(k, v);
 const pick = (x: { zh: string; en: string } | null | undefined) => i18n.pick(x);
 
@@ -49,8 +50,15 @@ const root = document.getElementById('root')!;
 
 // ---------------------------------------------------------------- rendering
 
+/** The control that opened the dialog on screen (its test id), to take focus back when it closes. */
+let dialogOpener: string | null = null;
+
 function render() {
   document.documentElement.lang = i18n.lang;
+  // Each render replaces the screen: focus stays on the same control (by test id), moves into a
+  // dialog that opens, and back to its opener when it closes.
+  const had = root.querySelector('.modal') !== null;
+  const active = document.activeElement instanceof HTMLElement && root.contains(document.activeElement) ? document.activeElement.dataset.testid ?? null : null;
   const s = state.status;
   let body: Html;
   if (!s) body = html``;
@@ -59,9 +67,52 @@ function render() {
   else if (state.unit) body = renderUnit(state.unit);
   else body = renderGrid();
   setHtml(root, html`<div id="top">${renderTop()}</div>${renderBanner()}<main>${body}</main>${renderModal()}`);
+  restoreFocus(had, active);
   sizeProgress();
   hydratePhotos();
 }
+
+function restoreFocus(hadDialog: boolean, active: string | null) {
+  const byId = (id: string | null) => (id ? root.querySelector<HTMLElement>(`[data-testid="${CSS.escape(id)}"]`) : null);
+  const dialog = root.querySelector<HTMLElement>('.modal');
+  let target: HTMLElement | null;
+  if (dialog && !hadDialog) {
+    dialogOpener = active;
+    target = focusables(dialog)[0] ?? null;
+  } else if (!dialog && hadDialog) {
+    target = byId(dialogOpener);
+    dialogOpener = null;
+  } else target = byId(active);
+  target?.focus({ preventScroll: true });
+}
+
+/** What Tab can reach inside `el`, in order. */
+function focusables(el: HTMLElement): HTMLElement[] {
+  return [...el.querySelectorAll<HTMLElement>('button, [href], input, select, textarea, summary, [tabindex]:not([tabindex="-1"])')]
+    .filter((e) => !(e as HTMLButtonElement).disabled && !e.hidden && e.getClientRects().length > 0);
+}
+
+// The keyboard: Escape closes the dialog on screen (the markup editor without keeping its new
+// marks), Tab stays inside it, and Enter or Space press a photo that acts as a button.
+root.addEventListener('keydown', (ev) => {
+  const dialog = root.querySelector<HTMLElement>('.modal');
+  if (ev.key === 'Escape' && dialog) {
+    ev.preventDefault();
+    if (state.markup) state.markup = null;
+    else if (state.form) state.form = null;
+    else if (state.recheck) state.recheck = null;
+    render();
+  } else if (ev.key === 'Tab' && dialog) {
+    const all = focusables(dialog);
+    if (all.length === 0) return;
+    const first = all[0], last = all[all.length - 1];
+    if (ev.shiftKey && (document.activeElement === first || !dialog.contains(document.activeElement))) { ev.preventDefault(); last.focus(); }
+    else if (!ev.shiftKey && (document.activeElement === last || !dialog.contains(document.activeElement))) { ev.preventDefault(); first.focus(); }
+  } else if ((ev.key === 'Enter' || ev.key === ' ') && (ev.target as HTMLElement).matches('[role="button"][data-action]')) {
+    ev.preventDefault();
+    (ev.target as HTMLElement).click();
+  }
+});
 
 /** The sync progress bar's width, set through the CSSOM (no inline style attribute, for a strict CSP). */
 function sizeProgress() {
@@ -97,12 +148,12 @@ function renderTop(): Html {
   const rounds = project?.rounds.map((r) => html`<option value="${r.no}" ${r.no === state.round ? 'selected' : ''}>${t('grid.round', { n: r.no })}</option>`) ?? '';
   return html`<header class="top">
     <strong class="brand">${t('app.title')}</strong>
-    ${project ? html`<span class="project">${pick(project.name)}</span><select data-testid="round-select" data-action="round">${rounds}</select>` : ''}
+    ${project ? html`<span class="project">${pick(project.name)}</span><select data-testid="round-select" data-action="round" aria-label="${t('a11y.round')}">${rounds}</select>` : ''}
     <span class="grow"></span>
     ${session ? html`<span class="sync-status" data-testid="sync-status" data-pending="${sync?.pending_changes ?? 0}" data-last="${sync?.last_sync_ms ?? ''}" data-running="${sync?.running ? 1 : 0}" data-online="${sync?.online ? 1 : 0}">${syncText}</span>
       <button data-testid="sync-button" data-action="sync" ${sync?.running ? 'disabled' : ''}>${t('sync.button')}</button>
       <span class="who">${session.name}</span>` : ''}
-    <button data-testid="lang-toggle" data-action="lang">${t('lang.switch')}</button>
+    <button data-testid="lang-toggle" data-action="lang" lang="${i18n.lang === 'zh-CN' ? 'en' : 'zh-CN'}">${t('lang.switch')}</button>
   </header>${progress}`;
 }
 
@@ -147,7 +198,7 @@ function renderGrid(): Html {
     const floors = b.floors.map((f) => {
       const units = f.units.filter((u) => !state.mineOnly || u.assigned).map((u) =>
         html`<button class="unit ${u.status}${u.assigned ? ' mine' : ''}" data-testid="unit-${u.id}" data-status="${u.status}" data-action="open-unit" data-unit="${u.id}">
-          <span class="no">${u.number}</span>${u.open_defects ? html`<span class="count">${u.open_defects}</span>` : ''}</button>`);
+          <span class="no">${u.number}</span>${u.open_defects ? html`<span class="count">${u.open_defects}</span>` : ''}<span class="sr-only">${[t('status.' + u.status), u.open_defects ? t('a11y.openDefects', { n: u.open_defects }) : ''].filter(Boolean).map((x) => ` · ${x}`).join('')}</span></button>`);
       return units ? html`<div class="floor"><span class="floor-no">${t('grid.floor', { n: f.floor })}</span>${units}</div>` : '';
     });
     return html`<section class="building"><h2>${pick(b.name)}</h2>${floors}</section>`;
@@ -199,15 +250,34 @@ function renderUnit(u: UnitView): Html {
       <span class="badge ${u.status}" data-testid="unit-status">${t('status.' + u.status)}</span></div>
     <nav class="tabs">${tabs}${extra}</nav>
     <div class="unit-body"><div class="unit-content">${renderRisks(u)}${content}</div>
-      <aside class="unit-plan"><h3>${t('unit.plan')}</h3>${planSvg(u.rooms, (r) => pick(r.name), live.filter((d) => d.pin).map((d, i) => ({ pin: d.pin!, label: String(i + 1) })), state.tab, u.floor_plan)}</aside></div>
+      <aside class="unit-plan"><h3>${t('unit.plan')}</h3>${planSvg(u.rooms, (r) => pick(r.name), live.filter((d) => d.pin).map((d, i) => ({ pin: d.pin!, label: String(i + 1) })), state.tab, u.floor_plan, planNames(u, state.tab, live.filter((d) => d.pin).length))}</aside></div>
   </div>`;
 }
 
-function photoFigure(p: PhotoView, testid: string, action = '', index: number | null = null, caption: HtmlValue = ''): Html {
+/** What a defect's photo `i` shows, for its alt text: "Defect photo 2 of 3: living room, hollow wall". */
+function photoAlt(d: { room_name?: { zh: string; en: string } | null; description: string }, i: number, total: number, room = d.room_name): string {
+  return t('a11y.photo', { n: i + 1, total, room: pick(room), what: d.description });
+}
+
+/** The marks' accessible name: how many, and the words written on the photo. */
+function marksName(marks: MarkView[]): string {
+  const texts = marks.flatMap((m) => (m.shape.kind === 'label' && m.shape.text.trim() ? [m.shape.text.trim()] : []));
+  return t(texts.length ? 'a11y.marksText' : 'a11y.marks', { n: marks.length, texts: texts.join(' / ') });
+}
+
+/** The floor plan's names: the image ("Floor plan, type A") and the outlines with `pins` pins over it. */
+function planNames(u: UnitView, current: string | null, pins: number): { image: string; overlay: string } {
+  const room = u.rooms.find((r) => r.id === current);
+  return { image: t('a11y.planType', { type: pick(u.unit_type) }), overlay: t('a11y.planPins', { room: pick(room?.name) || '—', n: pins }) };
+}
+
+function photoFigure(p: PhotoView, testid: string, alt: string, action = '', index: number | null = null, caption: HtmlValue = ''): Html {
   const why = p.missing ? html`<figcaption class="muted photo-why" data-testid="${testid}-missing" data-why="${p.missing}">${t('photo.why.' + p.missing)}</figcaption>` : '';
-  return html`<figure class="photo" data-testid="${testid}" ${action ? html`data-action="${action}"` : ''} ${index === null ? '' : html`data-index="${index}"`}>
-    <div class="frame"><img data-photo="${p.hash}" data-variant="thumb" alt="">
-    <div class="overlay" data-marks="${JSON.stringify(p.marks)}">${marksSvg(p.marks, 0.75)}</div></div>${caption ? html`<figcaption>${caption}</figcaption>` : ''}${why}</figure>`;
+  // A photo that opens the markup editor is a button for the keyboard too (Enter, Space).
+  const control = action ? html`data-action="${action}" role="button" tabindex="0" aria-label="${t('a11y.openMarkup', { photo: alt })}"` : '';
+  return html`<figure class="photo" data-testid="${testid}" ${control} ${index === null ? '' : html`data-index="${index}"`}>
+    <div class="frame"><img data-photo="${p.hash}" data-variant="thumb" alt="${alt}">
+    <div class="overlay" data-marks="${JSON.stringify(p.marks)}">${marksSvg(p.marks, 0.75, 'marks', p.marks.length ? marksName(p.marks) : undefined)}</div></div>${caption ? html`<figcaption>${caption}</figcaption>` : ''}${why}</figure>`;
 }
 
 /** The accepted risks of a unit: what every member of staff says at handover. */
@@ -228,10 +298,10 @@ function renderFixReport(d: DefectView, r: RecheckItem, testid: string): Html {
   const f = r.fix_report;
   if (!f) return html``;
   const before = d.photos[0];
-  const after = f.photo ? photoFigure({ hash: f.photo, marks: [], available: !f.photo_missing, missing: f.photo_missing ?? undefined }, `${testid}-after`, '', null, t('recheck.after')) : '';
+  const after = f.photo ? photoFigure({ hash: f.photo, marks: [], available: !f.photo_missing, missing: f.photo_missing ?? undefined }, `${testid}-after`, t('a11y.fixPhoto', { room: pick(d.room_name), what: d.description }), '', null, t('recheck.after')) : '';
   return html`<div class="fix-report" data-testid="${testid}">
     <p><b>${t('recheck.report', { name: f.by_name, time: fmtTime(f.at_ms) })}</b> <span data-testid="${testid}-note">${f.note}</span></p>
-    <div class="photos before-after">${before ? photoFigure(before, `${testid}-before`, '', null, t('recheck.before')) : ''}${after}</div></div>`;
+    <div class="photos before-after">${before ? photoFigure(before, `${testid}-before`, photoAlt(d, 0, d.photos.length), '', null, t('recheck.before')) : ''}${after}</div></div>`;
 }
 
 function renderDefectCard(d: DefectView): Html {
@@ -241,7 +311,7 @@ function renderDefectCard(d: DefectView): Html {
       <span class="grow"></span><span class="muted">${t('defect.round', { n: d.found_round })}${d.deadline_ms ? ' · ' + t('defect.deadline', { time: fmtTime(d.deadline_ms) }) : ''}</span>
       ${d.status === 'withdrawn' ? '' : html`<button data-action="edit-defect" data-defect="${d.id}" data-testid="open-defect-${d.id}" aria-label="${t('defect.edit')}">✎</button>`}</div>
     <p>${d.description}</p>
-    <div class="photos">${d.photos.map((p, i) => photoFigure(p, `defect-photo-${d.id}-${i}`))}</div>
+    <div class="photos">${d.photos.map((p, i) => photoFigure(p, `defect-photo-${d.id}-${i}`, photoAlt(d, i, d.photos.length)))}</div>
     ${renderHistory(d)}</div>`;
 }
 
@@ -260,7 +330,7 @@ function renderRecheckList(u: UnitView): Html {
       <div class="row"><strong>${pick(d.room_name)} · ${d.spot}</strong><span class="muted">${t('recheck.foundIn', { n: r.found_round })} · ${t('dstatus.' + d.status)}</span>
         <span class="grow"></span>${done}
         ${r.done === null ? html`<button class="primary" data-action="open-recheck" data-defect="${d.id}" data-testid="recheck-open-${d.id}">${t('recheck.title')}</button>` : ''}</div>
-      <p>${d.description}</p>${renderFixReport(d, r, `recheck-report-${d.id}`)}<div class="photos">${d.photos.map((p, i) => photoFigure(p, `recheck-photo-${d.id}-${i}`))}</div>${renderHistory(d)}</div>`;
+      <p>${d.description}</p>${renderFixReport(d, r, `recheck-report-${d.id}`)}<div class="photos">${d.photos.map((p, i) => photoFigure(p, `recheck-photo-${d.id}-${i}`, photoAlt(d, i, d.photos.length)))}</div>${renderHistory(d)}</div>`;
   })}`;
 }
 
@@ -279,8 +349,8 @@ function renderDefectForm(f: DefectForm, u: UnitView): Html {
   const room = u.rooms.find((r) => r.id === f.room);
   const item = room?.items.find((i) => i.code === f.item);
   const pins = f.pin ? [{ pin: f.pin, label: '●', active: true }] : [];
-  return html`<div class="modal"><form class="panel sheet" data-testid="defect-form" data-action="save-defect">
-    <h2>${f.id ? t('defect.edit') : t('defect.new')} · ${pick(room?.name)}${item ? html` · ${pick(item.title)}` : ''}</h2>
+  return html`<div class="modal" role="dialog" aria-modal="true" aria-labelledby="defect-form-title"><form class="panel sheet" data-testid="defect-form" data-action="save-defect">
+    <h2 id="defect-form-title">${f.id ? t('defect.edit') : t('defect.new')} · ${pick(room?.name)}${item ? html` · ${pick(item.title)}` : ''}</h2>
     ${state.formError ? html`<p class="error" data-testid="form-error">${state.formError}</p>` : ''}
     <div class="form-grid"><div>
       <label>${t('defect.spot')}<input data-testid="defect-spot" data-bind="form.spot" value="${f.spot}"></label>
@@ -294,10 +364,10 @@ function renderDefectForm(f: DefectForm, u: UnitView): Html {
         <label class="grow">${t('defect.rootCauseNote')}<input data-testid="defect-root-cause-note" data-bind="form.root_cause_note" value="${f.root_cause_note}"></label></div>
     </div><div>
       <label>${t('defect.photos')}</label>
-      <div class="photos">${f.photos.map((p, i) => photoFigure(p, `photo-thumb-${i}`, 'open-markup', i))}
+      <div class="photos">${f.photos.map((p, i) => photoFigure(p, `photo-thumb-${i}`, photoAlt(f, i, f.photos.length, room?.name), 'open-markup', i))}
         <label class="button add-photo">${t('defect.addPhoto')}<input type="file" accept="image/*" capture="environment" data-testid="photo-input" data-action="photo-file" hidden></label></div>
       <label>${t('defect.pin')}</label>
-      <div class="plan-pick" data-testid="plan" data-action="pin">${planSvg(u.rooms, (r) => pick(r.name), pins, f.room, u.floor_plan)}</div>
+      <div class="plan-pick" data-testid="plan" data-action="pin">${planSvg(u.rooms, (r) => pick(r.name), pins, f.room, u.floor_plan, planNames(u, f.room, pins.length))}</div>
       ${f.pin ? html`<button type="button" data-action="unpin" data-testid="unpin">${t('defect.pinClear')}</button><span data-testid="pin-set" class="muted"> ${f.pin.x.toFixed(2)}, ${f.pin.y.toFixed(2)}</span>` : ''}
     </div></div>
     ${f.id && withdrawable(u, f.id) ? html`<details class="withdraw" data-testid="withdraw"><summary>${t('withdraw.open')}</summary>
@@ -318,15 +388,15 @@ function withdrawable(u: UnitView, id: string): boolean {
 function renderMarkup(m: Markup, f: DefectForm): Html {
   const p = f.photos[m.photo];
   const tool = (k: Tool) => html`<button type="button" class="${m.tool === k ? 'primary' : ''}" data-action="tool" data-tool="${k}" data-testid="tool-${k}">${t('markup.' + k)}</button>`;
-  return html`<div class="modal"><div class="panel sheet markup" data-testid="markup-editor">
+  return html`<div class="modal" role="dialog" aria-modal="true" aria-label="${t('a11y.markup')}"><div class="panel sheet markup" data-testid="markup-editor">
     <div class="row">${tool('circle')}${tool('arrow')}${tool('label')}
-      ${m.tool === 'label' ? html`<input class="label-text" data-testid="markup-label-text" data-bind="markup.label" value="${m.label}" placeholder="${t('markup.labelText')}" maxlength="40">` : ''}
+      ${m.tool === 'label' ? html`<input class="label-text" data-testid="markup-label-text" data-bind="markup.label" value="${m.label}" placeholder="${t('markup.labelText')}" aria-label="${t('markup.labelText')}" maxlength="40">` : ''}
       <span class="grow"></span>
       <button type="button" data-action="undo" data-testid="markup-undo" ${m.history.canUndo ? '' : 'disabled'}>${t('markup.undo')}</button>
       <button type="button" class="primary" data-action="markup-done" data-testid="markup-done">${t('markup.done')}</button></div>
     <p class="muted">${t('markup.hint')} <span data-testid="mark-count">${m.history.marks.length}</span></p>
     <div class="markup-surface" data-testid="markup-surface">
-      <img data-photo="${p.hash}" data-variant="preview" alt="" data-markup-img="1">
+      <img data-photo="${p.hash}" data-variant="preview" alt="${photoAlt(f, m.photo, f.photos.length, state.unit?.rooms.find((r) => r.id === f.room)?.name)}" data-markup-img="1">
       <div class="overlay">${marksSvg(m.history.marks, m.aspect, 'markup-marks')}</div></div>
   </div></div>`;
 }
@@ -334,15 +404,15 @@ function renderMarkup(m: Markup, f: DefectForm): Html {
 function renderRecheck(r: Recheck, u: UnitView): Html {
   const d = u.defects.find((x) => x.id === r.defect);
   if (!d) return html``;
-  return html`<div class="modal"><div class="panel sheet" data-testid="recheck-modal">
-    <h2>${t('recheck.title')} · ${pick(d.room_name)} · ${d.spot}</h2><p>${d.description}</p>
+  return html`<div class="modal" role="dialog" aria-modal="true" aria-labelledby="recheck-title"><div class="panel sheet" data-testid="recheck-modal">
+    <h2 id="recheck-title">${t('recheck.title')} · ${pick(d.room_name)} · ${d.spot}</h2><p>${d.description}</p>
     ${(() => { const item = u.recheck.find((x) => x.defect === d.id); return item ? renderFixReport(d, item, 'recheck-modal-report') : ''; })()}
-    <div class="photos">${d.photos.map((p, i) => photoFigure(p, `recheck-modal-photo-${i}`))}</div>
+    <div class="photos">${d.photos.map((p, i) => photoFigure(p, `recheck-modal-photo-${i}`, photoAlt(d, i, d.photos.length)))}</div>
     ${renderHistory(d)}
     ${r.error ? html`<p class="error" data-testid="recheck-error">${r.error}</p>` : ''}
     <label>${t('recheck.note')}<textarea data-testid="recheck-note" data-bind="recheck.note" rows="2">${r.note}</textarea></label>
     <label>${t('recheck.photo')}</label>
-    <div class="photos">${r.photo ? photoFigure({ hash: r.photo, marks: [], available: true }, 'recheck-new-photo') : ''}
+    <div class="photos">${r.photo ? photoFigure({ hash: r.photo, marks: [], available: true }, 'recheck-new-photo', t('a11y.recheckPhoto', { room: pick(d.room_name), what: d.description })) : ''}
       <label class="button add-photo">${t('defect.addPhoto')}<input type="file" accept="image/*" capture="environment" data-testid="recheck-photo-input" data-action="recheck-photo" hidden></label></div>
     <div class="row actions"><button type="button" data-action="close-recheck">${t('defect.cancel')}</button><span class="grow"></span>
       <button class="fail" data-action="recheck-fail" data-testid="recheck-fail" ${r.busy ? 'disabled' : ''}>${t('recheck.fail')}</button>

@@ -79,8 +79,11 @@ export class MarkupHistory {
 }
 
 
-/** The SVG (viewBox 0 0 1000 1000·aspect) of `marks` over a photo. */
-export function marksSvg(marks: MarkView[], aspect: number, testid = 'marks'): Html {
+/**
+ * The SVG (viewBox 0 0 1000 1000·aspect) of `marks` over a photo. `label` names the marks for a
+ * screen reader (role="img"); without one they are hidden from it (the photo's alt says what it shows).
+ */
+export function marksSvg(marks: MarkView[], aspect: number, testid = 'marks', label?: string): Html {
   const W = 1000, H = Math.round(1000 * aspect);
   const stroke = raw('stroke="#ff3b30" stroke-width="8" fill="none" stroke-linecap="round"');
   const parts = marks.map((m, i) => {
@@ -99,5 +102,6 @@ export function marksSvg(marks: MarkView[], aspect: number, testid = 'marks'): H
         return html`<text data-mark="${i}" x="${s.x * W}" y="${s.y * H}" font-size="44" font-weight="700" fill="#ff3b30" stroke="#fff" stroke-width="2" paint-order="stroke">${s.text}</text>`;
     }
   });
-  return html`<svg data-testid="${testid}" class="marks" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none">${parts}</svg>`;
+  const name = label ? html`role="img" aria-label="${label}"` : html`aria-hidden="true"`;
+  return html`<svg ${name} data-testid="${testid}" class="marks" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none">${parts}</svg>`;
 }

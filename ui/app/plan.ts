@@ -30,7 +30,10 @@ export function roomAt(rooms: RoomView[], p: Pin): RoomView | undefined {
  * outlines and pins stretched over it; without, an SVG of the outlines in a
  * 10:7 box.
  */
-export function planSvg(rooms: RoomView[], names: (r: RoomView) => string, pins: { pin: Pin; label: string; active?: boolean }[], current?: string, image?: string | null): Html {
+export function planSvg(rooms: RoomView[], names: (r: RoomView) => string, pins: { pin: Pin; label: string; active?: boolean }[], current?: string | null, image?: string | null,
+  labels?: { image: string; overlay: string }): Html {
+  // Named for a screen reader when `labels` are given (the plan image's alt, the outlines' role="img").
+  const name = labels ? html`role="img" aria-label="${labels.overlay}"` : html`aria-hidden="true"`;
   const w = image ? 1000 : W, hh = image ? 1000 : H;
   const mid = (o: Pin[]) => ({ x: o.reduce((a, p) => a + p.x, 0) / o.length, y: o.reduce((a, p) => a + p.y, 0) / o.length });
   const roomsSvg = rooms.filter((r) => r.outline.length >= 3).map((r) => {
@@ -42,12 +45,12 @@ export function planSvg(rooms: RoomView[], names: (r: RoomView) => string, pins:
   if (!image) {
     const pinsSvg = pins.map((p) => html`<g class="pin${p.active ? ' active' : ''}" transform="translate(${p.pin.x * W} ${p.pin.y * H})">\
 <circle r="18"/><text y="7" text-anchor="middle">${p.label}</text></g>`);
-    return html`<svg class="plan" viewBox="0 0 ${W} ${H}" preserveAspectRatio="xMidYMid meet">${roomsSvg}${pinsSvg}</svg>`;
+    return html`<svg ${name} class="plan" viewBox="0 0 ${W} ${H}" preserveAspectRatio="xMidYMid meet">${roomsSvg}${pinsSvg}</svg>`;
   }
   // Over an image the overlay stretches; a round-capped dot keeps its size.
   const pinsSvg = pins.map((p) => html`<g class="pin${p.active ? ' active' : ''}" data-testid="plan-pin" data-x="${p.pin.x}" data-y="${p.pin.y}">\
 <line x1="${p.pin.x * w}" y1="${p.pin.y * hh}" x2="${p.pin.x * w}" y2="${p.pin.y * hh}" vector-effect="non-scaling-stroke"/>\
 <text x="${p.pin.x * w}" y="${p.pin.y * hh + 10}" text-anchor="middle">${p.label}</text></g>`);
-  return html`<div class="plan-image"><img data-photo="${image}" data-variant="preview" data-testid="plan-image" alt="">\
-<svg class="plan-overlay" viewBox="0 0 1000 1000" preserveAspectRatio="none">${roomsSvg}${pinsSvg}</svg></div>`;
+  return html`<div class="plan-image"><img data-photo="${image}" data-variant="preview" data-testid="plan-image" alt="${labels?.image ?? ''}">\
+<svg ${name} class="plan-overlay" viewBox="0 0 1000 1000" preserveAspectRatio="none">${roomsSvg}${pinsSvg}</svg></div>`;
 }

@@ -103,8 +103,9 @@ function tableView(ctx: Ctx, table: Table, onDrill: (d: Drill) => void) {
 function drillView(ctx: Ctx, title: string, items: DrillItem[], close: () => void, open: (id: string) => void) {
   const t = (k: string) => ctx.i18n.t(k);
   const date = (s: string | null) => (s ? s.slice(0, 10) : '—');
-  return h('section', { class: 'panel', testid: 'drill' },
-    h('div', { class: 'row' }, h('h3', { testid: 'drill-title', class: 'grow' }, title),
+  return h('section', { class: 'panel', testid: 'drill', role: 'region', 'aria-labelledby': 'drill-title',
+    onkeydown: (e: Event) => { if ((e as KeyboardEvent).key === 'Escape') close(); } },
+    h('div', { class: 'row' }, h('h3', { testid: 'drill-title', class: 'grow', id: 'drill-title', tabindex: -1 }, title),
       h('button', { testid: 'drill-close', onclick: close }, t('dash.close'))),
     h('table', {},
       h('thead', {}, h('tr', {}, ['unit', 'building', 'room', 'category', 'status', 'failed', 'deadline'].map(k => h('th', {}, t(`dash.col.${k}`))))),
@@ -161,17 +162,25 @@ async function chartsView(ctx: Ctx, report: Report, live: Report, model: Project
   const today = new Date().toISOString().slice(0, 10);
   const started = model.rounds.filter(r => r.start <= today).map(r => r.no);
   const trend = await loadTrend(live, started, fetchRound);
-  const svg = (markup: Html) => { const d = h('div', {}); setHtml(d, markup); return d; };
+  // Each chart is named by its heading (a <title>, so the bars' own titles stay readable too).
+  const svg = (markup: Html, name: string) => {
+    const d = h('div', {});
+    setHtml(d, markup);
+    const title = document.createElementNS('http://www.w3.org/2000/svg', 'title');
+    title.textContent = name;
+    d.querySelector('svg')?.prepend(title);
+    return d;
+  };
   const table = (key: string) => report.tables.find(tb => tb.key === key);
   return h('section', { class: 'panel', testid: 'charts' },
     h('h3', {}, t('dash.charts')),
     h('div', { class: 'row' },
       h('div', { testid: 'chart-categories-box' }, h('h4', {}, t('dash.chart.categories')),
-        svg(barChart(barsFromTable(table('categories'), 'own', lang), 'chart-categories'))),
+        svg(barChart(barsFromTable(table('categories'), 'own', lang), 'chart-categories'), t('dash.chart.categories'))),
       h('div', { testid: 'chart-contractors-box' }, h('h4', {}, t('dash.chart.contractors')),
-        svg(barChart(barsFromTable(table('contractors'), 'open', lang), 'chart-contractors'))),
+        svg(barChart(barsFromTable(table('contractors'), 'open', lang), 'chart-contractors'), t('dash.chart.contractors'))),
       h('div', {}, h('h4', {}, t('dash.chart.trend')),
-        svg(trendChart(trend, { open: t('dash.trend.open'), overdue: t('dash.trend.overdue'), round: n => t('dash.roundN', { n }) })))));
+        svg(trendChart(trend, { open: t('dash.trend.open'), overdue: t('dash.trend.overdue'), round: n => t('dash.roundN', { n }) }), t('dash.chart.trend')))));
 }
 
 export const dashboard: Page = {
@@ -206,8 +215,11 @@ export const dashboard: Page = {
       const title = d.unit ? t('dash.drill.unit', { unit: d.unit, n: items.length })
         : d.filter === 'failed_twice' ? t('dash.drillTitle', { contractor: d.title, n: items.length })
           : t(`dash.drill.${d.filter}`, { contractor: d.title, n: items.length });
-      mount(drill, drillView(ctx, title, items, () => mount(drill), open));
+      // Focus follows to the list (a keyboard user goes on from there); closing it returns focus.
+      const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+      mount(drill, drillView(ctx, title, items, () => { mount(drill); if (opener?.isConnected) opener.focus(); }, open));
       drill.scrollIntoView();
+      drill.querySelector<HTMLElement>('[data-testid="drill-title"]')?.focus({ preventScroll: true });
     };
     mount(el,
       h('h2', {}, t('nav.dashboard')),

@@ -8,7 +8,7 @@
 import { ApiError } from '../shared/api.js';
 import { h, html, mount, setHtml, val } from '../shared/dom.js';
 import type { Dicts } from '../shared/i18n.js';
-import { I18nText, PlanRoom, Point, Shape, marksSvg, planSvg } from '../shared/marks.js';
+import { I18nText, PlanRoom, Point, Shape, marksLabel, marksSvg, planSvg } from '../shared/marks.js';
 import type { Ctx } from '../shared/shell.js';
 
 export interface Named { id: string; name: I18nText }
@@ -143,16 +143,19 @@ export async function defectPanel(ctx: Ctx, project: string, id: string, close: 
   const person = (id: string) => people.get(id) ?? id;
   const fact = (label: string, value: string, testid?: string) => h('tr', {}, h('th', {}, label), h('td', { testid }, value));
   const photos = h('div', { class: 'photos', testid: 'defect-photos' });
-  for (const p of d.photos) {
+  for (const [i, p] of d.photos.entries()) {
     const box = h('div', { class: 'photo', testid: 'defect-photo', 'data-hash': p.hash });
-    setHtml(box, html`<img alt="">${marksSvg(p.marks)}`);
+    const alt = t('a11y.photo', { n: i + 1, total: d.photos.length, room: pick(d.place.room), what: d.description });
+    setHtml(box, html`<img alt="${alt}">${marksSvg(p.marks, marksLabel(p.marks, t))}`);
     photos.append(box);
     photoUrl(ctx, p.hash).then(url => { (box.querySelector('img') as HTMLImageElement).src = url; })
       .catch(e => box.setAttribute('data-error', String(e)));
   }
   const plan = h('div', { testid: 'defect-plan' });
   if (d.plan.length > 0 || d.plan_image) {
-    setHtml(plan, planSvg(d, (x) => ctx.i18n.pick(x)));
+    setHtml(plan, planSvg(d, (x) => ctx.i18n.pick(x), {
+      image: t('a11y.plan', { unit: d.place.unit }), overlay: t('a11y.planOverlay', { room: pick(d.place.room) }),
+    }));
     const img = plan.querySelector<HTMLImageElement>('img[data-hash]');
     if (img) photoUrl(ctx, img.dataset.hash!).then(url => { img.src = url; }).catch(e => img.setAttribute('data-error', String(e)));
   }
@@ -169,9 +172,11 @@ export async function defectPanel(ctx: Ctx, project: string, id: string, close: 
   }
   if (closed) riskArea.append(h('p', { class: 'muted' }, t('risk.closed', { status: t(`status.${d.status}`) })));
   else if (!ctx.readOnly) riskArea.append(riskForm(ctx, project, d.id, d.risk, reload));
-  return h('section', { class: 'panel', testid: 'defect', 'data-defect': d.id, 'data-status': d.status },
+  // A region named by its title; Escape anywhere in it closes it (the opener takes focus back).
+  return h('section', { class: 'panel', testid: 'defect', 'data-defect': d.id, 'data-status': d.status, role: 'region',
+    'aria-labelledby': `defect-title-${d.id}`, onkeydown: (e: Event) => { if ((e as KeyboardEvent).key === 'Escape') close(); } },
     h('div', { class: 'row' },
-      h('h3', { class: 'grow', testid: 'defect-title' }, t('defect.title', { unit: d.place.unit, room: pick(d.place.room) })),
+      h('h3', { class: 'grow', testid: 'defect-title', id: `defect-title-${d.id}`, tabindex: -1 }, t('defect.title', { unit: d.place.unit, room: pick(d.place.room) })),
       h('button', { testid: 'defect-close', onclick: close }, t('dash.close'))),
     h('table', {}, h('tbody', {},
       fact(t('defect.where'), `${pick(d.place.building)} ${d.place.unit_number} · ${pick(d.place.room)} · ${d.place.spot}`),
@@ -199,10 +204,18 @@ export async function defectPanel(ctx: Ctx, project: string, id: string, close: 
     riskArea);
 }
 
-/** Open a defect's panel in `area` (replacing what was there) and scroll to it. */
+/**
+ * Open a defect's panel in `area` (replacing what was there), scroll to it and move focus to its
+ * title; closing it gives focus back to what opened it.
+ */
 export async function openDefect(ctx: Ctx, area: HTMLElement, project: string, id: string, changed: () => void) {
-  const close = () => mount(area);
+  const opener = document.activeElement instanceof HTMLElement && !area.contains(document.activeElement) ? document.activeElement : null;
+  const close = () => {
+    mount(area);
+    if (opener?.isConnected) opener.focus();
+  };
   const panel = await defectPanel(ctx, project, id, close, changed);
   mount(area, panel);
   panel.scrollIntoView();
+  panel.querySelector<HTMLElement>('[data-testid="defect-title"]')?.focus({ preventScroll: true });
 }

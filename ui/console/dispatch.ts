@@ -95,7 +95,7 @@ export const dispatchPage: Page = {
     const refresh = () => void ctx.refresh();
     const row = (it: PlanItem, contractor: string | null) => {
       const tr = h('tr', { testid: 'dispatch-item', 'data-defect': it.defect, 'data-unit': it.unit },
-        h('td', {}, ctx.readOnly || contractor === null ? null : h('input', { type: 'checkbox', testid: 'dispatch-pick', value: it.defect })),
+        h('td', {}, ctx.readOnly || contractor === null ? null : h('input', { type: 'checkbox', testid: 'dispatch-pick', value: it.defect, 'aria-label': t('dispatch.pickOne', { unit: it.unit, room: ctx.i18n.pick(it.room) }) })),
         h('td', { 'data-key': 'unit' }, it.unit), h('td', {}, `${ctx.i18n.pick(it.room)}${it.spot ? ` · ${it.spot}` : ''}`),
         h('td', {}, ctx.i18n.pick(it.category)), h('td', {}, it.description),
         h('td', { 'data-key': 'deadline' }, when(it.deadline, ctx.i18n.lang)),

@@ -165,7 +165,7 @@ export const issued: Page = {
           const url = `${location.origin}${made.path}`;
           await ctx.refresh();
           const area = document.querySelector('[data-testid="new-link-area"]') as HTMLElement | null;
-          if (area) mount(area, h('p', {}, t('iss.newLink')), h('input', { testid: 'new-link', readonly: true, value: url, size: 80 }));
+          if (area) mount(area, h('p', {}, t('iss.newLink')), h('input', { testid: 'new-link', readonly: true, value: url, size: 80, 'aria-label': t('iss.newLink') }));
         } }, t('iss.share'))));
 
     mount(el,

@@ -49,7 +49,7 @@ const message = (e: unknown) => e instanceof ApiError || e instanceof Error ? e.
 const at = (s: number | null, lang: string, never = '—') => s === null ? never : new Date(s * 1000).toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' });
 
 // The new link, shown by the next render only (it cannot be read again).
-let fresh: { url: string; qr: string } | null = null;
+let fresh: { url: string; qr: string; contractor: string } | null = null;
 
 /** The QR code of `text` as an image address (an SVG drawn by the server; the text goes in the body). */
 async function qrImage(ctx: Ctx, text: string): Promise<string> {
@@ -90,18 +90,18 @@ export const links: Page = {
       try {
         const made = await ctx.api.post<NewLink>(`/projects/${pid}/contractor-links`, { contractor: who.value, days: Number(days.value) });
         const url = location.origin + made.path;
-        fresh = { url, qr: await qrImage(ctx, url) };
+        fresh = { url, qr: await qrImage(ctx, url), contractor: who.value };
         await ctx.refresh();
       } catch (x) { fail(err, x); }
     } }, h('h3', {}, t('links.new')), h('div', { class: 'row' }, h('label', {}, t('links.contractor'), who), h('label', {}, t('links.days'), days),
       h('button', { class: 'primary', type: 'submit', testid: 'link-create' }, t('links.create'))), err);
     let shown: HTMLElement | null = null;
     if (fresh) {
-      const urlIn = h('input', { testid: 'link-url', readonly: true, value: fresh.url, class: 'grow' }) as HTMLInputElement;
+      const urlIn = h('input', { testid: 'link-url', readonly: true, value: fresh.url, class: 'grow', 'aria-label': t('links.urlLabel') }) as HTMLInputElement;
       const url = fresh.url;
       shown = h('section', { class: 'panel notice', testid: 'link-new' }, h('p', {}, t('links.once')),
         h('div', { class: 'row' }, urlIn, h('button', { type: 'button', testid: 'link-copy', onclick: () => void copy(url, urlIn).then(() => ctx.notify(t('links.copied'))) }, t('links.copy'))),
-        h('img', { testid: 'link-qr', src: fresh.qr, alt: 'QR', width: 240, height: 240 }));
+        h('img', { testid: 'link-qr', src: fresh.qr, alt: t('links.qrAlt', { contractor: name(fresh.contractor) }), width: 240, height: 240 }));
       fresh = null;
     }
     const now = Date.now() / 1000;

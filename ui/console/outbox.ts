@@ -44,7 +44,7 @@ export const outbox: Page = {
     const at = (s: number | null) => s === null ? '—' : new Date(s * 1000).toLocaleString(ctx.i18n.lang, { dateStyle: 'medium', timeStyle: 'medium' });
     const err = h('p', { class: 'error', testid: 'outbox-error', hidden: true });
     const rows = all.filter(m => !only || m.status === only);
-    const filter = h('select', { testid: 'outbox-filter', onchange: (e: Event) => { only = (e.target as HTMLSelectElement).value; void ctx.refresh(); } },
+    const filter = h('select', { testid: 'outbox-filter', 'aria-label': t('outbox.filterLabel'), onchange: (e: Event) => { only = (e.target as HTMLSelectElement).value; void ctx.refresh(); } },
       h('option', { value: '' }, t('outbox.all')), STATES.map(s => h('option', { value: s, selected: s === only }, t(`outbox.s.${s}`))));
     mount(el, h('h2', {}, t('nav.outbox')), h('p', { class: 'muted' }, t('outbox.help')), h('div', { class: 'row' }, filter), err,
       rows.length === 0 ? h('p', { class: 'notice', testid: 'outbox-none' }, t('outbox.none')) : h('div', { class: 'scroll' }, h('table', { class: 'small', testid: 'outbox' },

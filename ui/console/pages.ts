@@ -167,7 +167,7 @@ const units: Page = {
       h('p', { testid: 'units-count' }, t('units.current', { units: p.units.length, buildings: p.buildings.length }), ' ', h('span', { class: 'muted' }, byBuilding.join(' · '))),
       h('section', { class: 'panel' },
         h('h3', {}, t('units.importTitle')), h('p', { class: 'muted' }, t('units.help')),
-        file, headerEl, mappingEl, h('label', { class: 'inline' }, newTypes, t('units.newTypes')),
+        h('label', {}, t('units.file'), file), headerEl, mappingEl, h('label', { class: 'inline' }, newTypes, t('units.newTypes')),
         h('div', { class: 'row' }, h('button', { testid: 'units-preview-button', onclick: () => void preview() }, t('units.preview'))),
         err, out));
   },
@@ -184,7 +184,7 @@ const unitTypes: Page = {
     const suppliers = p.contractors.map((c): [string, string] => [c.id, ctx.i18n.pick(c.name)]);
     const typeBlock = (ut: Project['unit_types'][number]) => {
       const planErr = errorBox(`floorplan-error-${ut.id}`);
-      const plan = h('input', { type: 'file', accept: 'image/png,image/jpeg,application/pdf', testid: `floorplan-${ut.id}`, onchange: async (e: Event) => {
+      const plan = h('input', { type: 'file', accept: 'image/png,image/jpeg,application/pdf', testid: `floorplan-${ut.id}`, 'aria-label': t('ut.uploadPlan', { type: ctx.i18n.pick(ut.name) || ut.id }), onchange: async (e: Event) => {
         const f = (e.target as HTMLInputElement).files?.[0];
         if (!f) return;
         try {
@@ -293,8 +293,8 @@ const standards: Page = {
       h('td', {}, ctx.i18n.pick(p.categories.find(c => c.id === item.default_category)?.name)),
       h('td', {}, ctx.i18n.pick(p.trades.find(c => c.id === item.default_trade)?.name)),
       h('td', { class: 'row small' },
-        h('button', { title: t('item.up'), disabled: i === 0, testid: `item-up-${item.code}`, onclick: () => void save(ctx, [{ op: 'move_item', template: tpl.id, code: item.code, to: i - 1 }], err) }, '↑'),
-        h('button', { title: t('item.down'), disabled: i === tpl.items.length - 1, testid: `item-down-${item.code}`, onclick: () => void save(ctx, [{ op: 'move_item', template: tpl.id, code: item.code, to: i + 1 }], err) }, '↓'),
+        h('button', { title: t('item.up'), 'aria-label': `${t('item.up')}: ${item.code}`, disabled: i === 0, testid: `item-up-${item.code}`, onclick: () => void save(ctx, [{ op: 'move_item', template: tpl.id, code: item.code, to: i - 1 }], err) }, '↑'),
+        h('button', { title: t('item.down'), 'aria-label': `${t('item.down')}: ${item.code}`, disabled: i === tpl.items.length - 1, testid: `item-down-${item.code}`, onclick: () => void save(ctx, [{ op: 'move_item', template: tpl.id, code: item.code, to: i + 1 }], err) }, '↓'),
         h('button', { testid: `item-edit-${item.code}`, onclick: () => edit(item) }, t('edit')),
         h('button', { testid: `item-retire-${item.code}`, onclick: () => void save(ctx, [{ op: 'retire_item', template: tpl.id, code: item.code, retired: !item.retired }], err) },
           item.retired ? t('item.restore') : t('item.retire'))))) : [];
@@ -392,9 +392,9 @@ const contractors: Page = {
     const assign: HTMLFormElement = h('form', { class: 'row small', testid: 'assign-form', onsubmit: (e: Event) => {
       e.preventDefault();
       void save(ctx, [{ op: 'assign_trade', assignment: { trade: val(assign, 'as-trade'), building: val(assign, 'as-building') || null, contractor: val(assign, 'as-contractor') } }], aerr);
-    } }, select('as-trade', p.trades.map((x): [string, string] => [x.id, ctx.i18n.pick(x.name)])),
-      select('as-building', [['', t('as.project')], ...p.buildings.map((b): [string, string] => [b.id, ctx.i18n.pick(b.name)])]),
-      select('as-contractor', p.contractors.map((c): [string, string] => [c.id, ctx.i18n.pick(c.name)])),
+    } }, h('label', { class: 'inline' }, t('as.trade'), select('as-trade', p.trades.map((x): [string, string] => [x.id, ctx.i18n.pick(x.name)]))),
+      h('label', { class: 'inline' }, t('as.building'), select('as-building', [['', t('as.project')], ...p.buildings.map((b): [string, string] => [b.id, ctx.i18n.pick(b.name)])])),
+      h('label', { class: 'inline' }, t('as.contractor'), select('as-contractor', p.contractors.map((c): [string, string] => [c.id, ctx.i18n.pick(c.name)]))),
       h('button', { type: 'submit', testid: 'as-save' }, t('as.assign')));
     const name = (list: { id: string; name: Text }[], id: string | null) => id ? ctx.i18n.pick(list.find(x => x.id === id)?.name) || id : t('as.project');
     mount(el, h('h2', {}, t('nav.contractors')),

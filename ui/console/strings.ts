@@ -62,6 +62,12 @@ export const CONSOLE_DICTS: Dicts = {
     'round.covers': '{n} units', 'round.progress': '{done} done, {started} started of {assigned}', 'round.progressHead': 'Units · progress', 'round.inspectors': '{n} inspectors', 'round.uncovered': '{n} units without an inspector',
     'round.handover': 'Handover: {date}. Plan at least three rounds, the first about three months before.', 'round.noInspectors': 'Invite inspectors first (People).',
     'history.when': 'When', 'history.who': 'Who', 'history.what': 'What changed',
+    // Names for screen readers of controls that show no words of their own.
+    'dispatch.pickOne': 'Select {unit}, {room}',
+    'links.urlLabel': 'The new link', 'links.qrAlt': 'QR code of the new link for {contractor}',
+    'outbox.filterLabel': 'Show notifications',
+    'as.trade': 'Trade', 'as.building': 'Where', 'as.contractor': 'Contractor', 'units.file': 'Unit list (CSV or XLSX)',
+    'ut.uploadPlan': 'Upload the floor plan of {type}',
   },
   'zh-CN': {
     'app.title': '模拟验房 · 客服中心控制台',
@@ -123,5 +129,10 @@ export const CONSOLE_DICTS: Dicts = {
     'round.covers': '{n} 户', 'round.progress': '已完成 {done}，已开始 {started}，共 {assigned}', 'round.progressHead': '户数 · 进度', 'round.inspectors': '{n} 名验房人员', 'round.uncovered': '{n} 户未分配验房人员',
     'round.handover': '交房日期：{date}。至少安排三轮，第一轮约在交房前三个月。', 'round.noInspectors': '请先邀请验房人员（人员）。',
     'history.when': '时间', 'history.who': '操作人', 'history.what': '变更内容',
+    'dispatch.pickOne': '选择 {unit} {room}',
+    'links.urlLabel': '新链接', 'links.qrAlt': '{contractor} 的新链接二维码',
+    'outbox.filterLabel': '显示的通知',
+    'as.trade': '工种', 'as.building': '范围', 'as.contractor': '施工单位', 'units.file': '房源清单（CSV 或 XLSX）',
+    'ut.uploadPlan': '上传 {type} 的户型图',
   },
 };

@@ -2,11 +2,13 @@
 // fragment, sent to the server only in a header), their items only, mark
 // fixed with a note and a photo, undo, print the sheet.
 import { Html, html, setHtml } from '../shared/dom.js';
-import { I18n } from '../shared/i18n.js';
+import { I18n, mergeDicts } from '../shared/i18n.js';
+import { marksLabel } from '../shared/marks.js';
+import { A11Y_DICTS } from '../shared/strings.js';
 import { strings } from './strings.js';
 import { applyFilters, choices, marksSvg, planSvg, type Filters, type Item, type Page } from './model.js';
 
-const i18n = new I18n(strings);
+const i18n = new I18n(mergeDicts(A11Y_DICTS, strings));
 const t = i18n.t.bind(i18n);
 const app = document.getElementById('app')!;
 const token = new URLSearchParams(location.hash.slice(1)).get('k') ?? '';
@@ -69,7 +71,7 @@ function itemHtml(i: Item): Html {
     i.attempt > 1 ? html`<span class="badge again" data-testid="attempt">${t('again', { n: i.attempt })}</span>` : '',
   ].map((b) => html`${b} `);
   const photos = i.photos
-    .map((p) => html`<div class="photo"><img data-hash="${p.hash}" alt="">${marksSvg(p.marks)}</div>`);
+    .map((p, n) => html`<div class="photo"><img data-hash="${p.hash}" alt="${t('a11y.photo', { n: n + 1, total: i.photos.length, room: i18n.pick(i.room), what: i.description })}">${marksSvg(p.marks, marksLabel(p.marks, t))}</div>`);
   const canFix = i.status === 'assigned' || i.status === 'failed_recheck';
   const fix = i.fix ? html`<p data-testid="fix-note">${t('yourReport', { note: i.fix.note })}</p>` : '';
   const undo = i.undo_until && i.undo_until > Date.now()
@@ -81,7 +83,9 @@ function itemHtml(i: Item): Html {
     <p><strong>${i18n.pick(i.room)}</strong> · ${i.spot} · ${i18n.pick(i.category)}</p>
     <p data-testid="description">${i.description}</p>
     <p class="muted" data-testid="deadline">${i.deadline ? t('deadline', { date: when(i.deadline) }) : t('noDeadline')}</p>
-    <div class="row">${i.plan.length || i.plan_image ? planSvg(i, (x) => i18n.pick(x)) : ''}</div>
+    <div class="row">${i.plan.length || i.plan_image ? planSvg(i, (x) => i18n.pick(x), {
+      image: t('a11y.plan', { unit: `${i18n.pick(i.building.name)} ${i.unit_number}` }), overlay: t('a11y.planOverlay', { room: i18n.pick(i.room) }),
+    }) : ''}</div>
     <div class="photos">${photos}</div>
     ${fix}
     <div class="actions row">
@@ -107,7 +111,7 @@ function render() {
   const shown = applyFilters(page.items, filters);
   setHtml(app, html`<header>
       <div class="row"><h1 class="grow" data-testid="contractor">${i18n.pick(page.contractor.name)}</h1>
-        <button data-testid="lang" data-act="lang">${t('language')}</button></div>
+        <button data-testid="lang" data-act="lang" lang="${i18n.lang === 'zh-CN' ? 'en' : 'zh-CN'}">${t('language')}</button></div>
       <p class="muted" data-testid="project">${i18n.pick(page.project.name)} · ${t('title')}</p>
       <button data-testid="sheet" data-act="sheet">${t('sheet')}</button>
     </header>

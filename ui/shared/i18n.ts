@@ -6,6 +6,13 @@ export type Lang = 'en' | 'zh-CN';
 export type Dict = Record<string, string>;
 export type Dicts = { en: Dict; 'zh-CN': Dict };
 
+/** Merge dictionaries (later ones win). */
+export function mergeDicts(...all: Dicts[]): Dicts {
+  const out: Dicts = { en: {}, 'zh-CN': {} };
+  for (const d of all) { Object.assign(out.en, d.en); Object.assign(out['zh-CN'], d['zh-CN']); }
+  return out;
+}
+
 const STORAGE_KEY = 'walkthrough.lang';
 
 /** The language to start with: the user's last choice, else the system locale. */

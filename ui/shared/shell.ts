@@ -62,12 +62,7 @@ export const SHELL_DICTS: Dicts = {
   },
 };
 
-/** Merge dictionaries (later ones win). */
-export function mergeDicts(...all: Dicts[]): Dicts {
-  const out: Dicts = { en: {}, 'zh-CN': {} };
-  for (const d of all) { Object.assign(out.en, d.en); Object.assign(out['zh-CN'], d['zh-CN']); }
-  return out;
-}
+export { mergeDicts } from './i18n.js';
 
 const PROJECT_KEY = 'walkthrough.project';
 
@@ -77,17 +72,20 @@ export class Shell implements Ctx {
   projects: ProjectSummary[] = [];
   private page: string;
   readOnly = false;
-  private main = h('main', { class: 'page', testid: 'page' });
+  /** The page area; the skip link moves focus here (tabindex -1: focusable from code, not a Tab stop). */
+  private main = h('main', { class: 'page', testid: 'page', id: 'main', tabindex: -1 });
   private toast = h('div', { class: 'toast', testid: 'toast', role: 'status' });
   /** Renders overlap (a click while a page loads): only the latest may show. */
   private generation = 0;
+  /** The next render follows a move to another page: focus goes to the page area. */
+  private navigated = false;
   /** The password form is open by choice (a temporary password opens it anyway). */
   private changingPassword = false;
 
   constructor(private root: HTMLElement, public i18n: I18n, private title: string, private pages: Page[],
     private roles: Role[] = ['cs_admin']) {
     this.page = location.hash.replace(/^#\/?/, '') || pages[0].id;
-    window.addEventListener('hashchange', () => { this.page = location.hash.replace(/^#\/?/, '') || pages[0].id; void this.render(); });
+    window.addEventListener('hashchange', () => { this.page = location.hash.replace(/^#\/?/, '') || pages[0].id; this.navigated = true; void this.render(); });
     this.api.onPasswordChangeRequired = () => { void this.render(); };
   }
 
@@ -125,22 +123,34 @@ export class Shell implements Ctx {
     const session = this.api.session;
     if (!session) return this.renderSignIn();
     if (session.mustChangePassword || this.changingPassword) return this.renderPasswordChange(session.mustChangePassword);
-    const langButton = h('button', { testid: 'lang', onclick: () => { this.i18n.set(this.i18n.lang === 'en' ? 'zh-CN' as Lang : 'en'); void this.render(); } }, t('shell.lang'));
-    const picker = h('select', { testid: 'project-picker', onchange: (e: Event) => void this.setProject((e.target as HTMLSelectElement).value || null) },
+    const langButton = h('button', { testid: 'lang', lang: this.otherLang(), onclick: () => { this.i18n.set(this.otherLang()); void this.render(); } }, t('shell.lang'));
+    const picker = h('select', { testid: 'project-picker', id: 'project-picker', onchange: (e: Event) => void this.setProject((e.target as HTMLSelectElement).value || null) },
       h('option', { value: '' }, t('shell.noProject')),
       this.projects.map(p => h('option', { value: p.id, selected: p.id === this.project }, `${this.i18n.pick(p.name)} (${p.id})`)));
     // Each account sees the pages its role may open; engineers read only.
     this.readOnly = session.user.role === 'engineer';
     const pages = this.pages.filter(p => (p.roles ?? ['cs_admin']).includes(session.user.role));
-    const nav = h('nav', { class: 'row' }, pages.map(p =>
-      h('a', { href: `#/${p.id}`, class: p.id === this.page ? 'current' : '', testid: `nav-${p.id}` }, t(p.label))));
-    mount(this.root,
+    const nav = h('nav', { class: 'row', 'aria-label': t('a11y.nav') }, pages.map(p =>
+      h('a', { href: `#/${p.id}`, class: p.id === this.page ? 'current' : '', 'aria-current': p.id === this.page ? 'page' : null, testid: `nav-${p.id}` }, t(p.label))));
+    // The first Tab stop: past the header and the navigation to the page. A link that does
+    // not change the hash (the hash is the page's address here).
+    const skip = h('a', { class: 'skip-link', href: '#main', testid: 'skip-link', onclick: (e: Event) => { e.preventDefault(); this.main.focus(); } }, t('a11y.skip'));
+    document.title = t(this.title);
+    // The render replaces the header: the control that had focus keeps it, or after a move to
+    // another page the page area takes it (a keyboard user goes on from there).
+    const focused = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.testid : undefined;
+    const navigated = this.navigated;
+    this.navigated = false;
+    mount(this.root, skip,
       h('header', { class: 'shell row' },
         h('strong', {}, t(this.title)), h('label', { class: 'inline' }, t('shell.project'), picker), h('span', { class: 'grow' }),
         h('span', { testid: 'whoami', class: 'muted' }, session.user.name), langButton,
         h('button', { testid: 'change-password', onclick: () => { this.changingPassword = true; void this.render(); } }, t('shell.changePassword')),
         h('button', { testid: 'signout', onclick: () => { void this.api.logout().then(() => this.render()); } }, t('shell.signout'))),
       nav, this.main, this.toast);
+    const again = focused ? this.root.querySelector<HTMLElement>(`[data-testid="${CSS.escape(focused)}"]`) : null;
+    if (navigated) this.main.focus({ preventScroll: true });
+    else if (again && !this.main.contains(again)) again.focus({ preventScroll: true });
     if (!this.roles.includes(session.user.role)) return mount(this.main, h('p', { class: 'error', testid: 'error' }, t('shell.roleRefused')));
     const page = pages.find(p => p.id === this.page) ?? pages[0];
     if (!page) return mount(this.main, h('p', { class: 'error', testid: 'error' }, t('shell.roleRefused')));
@@ -174,9 +184,13 @@ export class Shell implements Ctx {
       h('label', {}, t('shell.password'), h('input', { testid: 'password', type: 'password', autocomplete: 'current-password' })),
       error,
       h('div', { class: 'row' }, h('button', { class: 'primary', type: 'submit', testid: 'signin-submit' }, t('shell.signin')),
-        h('button', { type: 'button', testid: 'lang', onclick: () => { this.i18n.set(this.i18n.lang === 'en' ? 'zh-CN' : 'en'); this.renderSignIn(); } }, t('shell.lang'))));
-    mount(this.root, form);
+        h('button', { type: 'button', testid: 'lang', lang: this.otherLang(), onclick: () => { this.i18n.set(this.otherLang()); this.renderSignIn(); } }, t('shell.lang'))));
+    document.title = t(this.title);
+    mount(this.root, h('main', {}, form));
   }
+
+  /** The language the switch offers (its label is written in that language). */
+  private otherLang(): Lang { return this.i18n.lang === 'en' ? 'zh-CN' : 'en'; }
 
   /** The password change: forced after a sign-in with a temporary password. */
   private renderPasswordChange(forced: boolean) {
@@ -212,6 +226,6 @@ export class Shell implements Ctx {
           ? h('button', { type: 'button', testid: 'signout', onclick: () => { void this.api.logout().then(() => this.render()); } }, t('shell.signout'))
           : h('button', { type: 'button', testid: 'password-cancel', onclick: () => { this.changingPassword = false; void this.render(); } }, t('shell.cancel'))),
       this.toast);
-    mount(this.root, form);
+    mount(this.root, h('main', {}, form));
   }
 }
