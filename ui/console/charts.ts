@@ -99,8 +99,9 @@ export function barChart(bars: Bar[], testid: string): Html {
     const w = Math.round((b.value / max) * barW);
     const mid = top + rowH / 2;
     const first = mid - ((lines[i].length - 1) * lineH) / 2 + 4;
-    const label = lines[i].map((l, j) => html`<tspan x="${labelW}" y="${first + j * lineH}">${l}</tspan>`);
-    return html`<g data-testid="bar" data-key="${b.key}" data-value="${b.value}"><title>${b.label}: ${b.value}</title><text data-testid="chart-label" data-box="0 ${labelW}" x="${labelW}" y="${first}" text-anchor="end" font-size="${FONT}">${label}</text><rect x="${labelW + gap}" y="${mid - 8}" width="${w}" height="16" fill="#2f6fdb" /><text data-testid="chart-label" data-box="${labelW + gap + w + 4} ${labelW + gap + barW + numW}" x="${labelW + gap + w + 4}" y="${mid + 4}" font-size="${FONT}">${b.value}</text></g>`;
+    // Anchored a little inside the column: a glyph's ink may reach past its advance.
+    const label = lines[i].map((l, j) => html`<tspan x="${labelW - 3}" y="${first + j * lineH}">${l}</tspan>`);
+    return html`<g data-testid="bar" data-key="${b.key}" data-value="${b.value}"><title>${b.label}: ${b.value}</title><text data-testid="chart-label" data-box="0 ${labelW}" x="${labelW - 3}" y="${first}" text-anchor="end" font-size="${FONT}">${label}</text><rect x="${labelW + gap}" y="${mid - 8}" width="${w}" height="16" fill="#2f6fdb" /><text data-testid="chart-label" data-box="${labelW + gap + w + 4} ${labelW + gap + barW + numW}" x="${labelW + gap + w + 4}" y="${mid + 4}" font-size="${FONT}">${b.value}</text></g>`;
   });
   const width = labelW + gap + barW + numW;
   const height = Math.max(22, y);
