@@ -656,3 +656,66 @@ pub fn unit_rows(project: &Project, record: &crate::doc::UnitRecord) -> UnitRows
     }
     rows
 }
+
+/// One week of the open-defects trend (own inspection): a local week,
+/// Monday to Sunday in the project's zone, and the figures at its end (or
+/// at the report date, for the week it falls in).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WeekPoint {
+    /// The Monday the week starts on.
+    pub week_start: chrono::NaiveDate,
+    /// The instant the figures are counted to.
+    pub as_of: Time,
+    /// Recorded in the week.
+    pub found: u32,
+    /// Closed (verified or accepted as a risk) in the week.
+    pub closed: u32,
+    /// Open at the week's end.
+    pub open: u32,
+    /// Open and past their running deadline at the week's end, no repair reported.
+    pub overdue: u32,
+}
+
+/// At most this many weeks are listed (the latest ones).
+pub const MAX_WEEKS: usize = 104;
+
+/// The own-inspection defects of a report (found by `round`) week by week,
+/// from the week of `first_day` to the week `as_of` falls in, each week a
+/// local week in `zone`; figures at each week's end, the last at `as_of`.
+pub fn weekly_trend(
+    defects: &[DefectRow],
+    round: RoundNo,
+    first_day: chrono::NaiveDate,
+    as_of: Time,
+    zone: crate::time::Zone,
+) -> Vec<WeekPoint> {
+    use crate::time::{end_of_local_day, local_date, start_of_local_day, week_start};
+    let last = week_start(local_date(as_of, zone));
+    let mut week = week_start(first_day);
+    if week > last {
+        return Vec::new();
+    }
+    let weeks = ((last - week).num_days() / 7 + 1) as usize;
+    if weeks > MAX_WEEKS {
+        week += chrono::Duration::weeks((weeks - MAX_WEEKS) as i64);
+    }
+    let rows: Vec<&DefectRow> =
+        defects.iter().filter(|r| r.source == Source::OwnInspection && r.found_round <= round).collect();
+    let mut out = Vec::new();
+    while week <= last {
+        let begin = start_of_local_day(week, zone);
+        let end = end_of_local_day(week + chrono::Duration::days(6), zone).min(as_of);
+        let live = |r: &&&DefectRow| r.found_at <= end && r.withdrawn_at.is_none_or(|t| t > end);
+        let in_week = |t: Option<Time>| t.is_some_and(|t| t >= begin && t <= end);
+        let mut p = WeekPoint { week_start: week, as_of: end, found: 0, closed: 0, open: 0, overdue: 0 };
+        for r in rows.iter().filter(live) {
+            p.found += u32::from(r.found_at >= begin);
+            p.closed += u32::from(in_week(r.closed_at));
+            p.open += u32::from(r.closed_at.is_none_or(|t| t > end));
+            p.overdue += u32::from(r.overdue_at(end));
+        }
+        out.push(p);
+        week += chrono::Duration::weeks(1);
+    }
+    out
+}

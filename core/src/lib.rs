@@ -14,6 +14,7 @@ pub mod ids;
 pub mod kpi;
 pub mod listmap;
 pub mod model;
+pub mod names;
 pub mod risk;
 pub mod rules;
 pub mod setup;

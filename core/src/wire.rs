@@ -298,3 +298,15 @@ pub struct HistoryEntry {
 fn setup_kind() -> String {
     "setup".into()
 }
+
+/// `GET /projects/{p}/history`: an entry with its author's name and the
+/// name of everything its particulars name (`names::history_names`), keyed
+/// `<kind>:<id>` (`contractor:c-guan`, `unit:B1-0101`, `user:u-cs-wang`,
+/// `building:B1`, `category:leak`, `trade:tiling`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryView {
+    #[serde(flatten)]
+    pub entry: HistoryEntry,
+    pub by_name: crate::names::Shown,
+    pub names: std::collections::BTreeMap<String, crate::names::Shown>,
+}

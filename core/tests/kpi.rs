@@ -330,3 +330,69 @@ fn rows_from_a_defect_carry_the_fold_and_the_root_cause() {
     assert_eq!(rate(1, 3).percent(), "33.3%");
     assert_eq!(rate(0, 0).percent(), "—");
 }
+
+/// The weekly trend: local weeks (Monday to Sunday in the project's zone),
+/// found and closed in each week, open and overdue at its end.
+#[test]
+fn the_weekly_trend_counts_local_weeks_found_closed_open_and_overdue() {
+    let p = project();
+    let mk = |found: &str, category: &str, round: u32, events: Vec<DefectEvent>| {
+        let mut d = defect("B1-0101", category, round, time::parse(found));
+        d.events = events;
+        d.sort_events();
+        d
+    };
+    // Week 1 in Shanghai: Mon 20 Jul 00:00 (19 Jul 16:00Z) to Sun 26 Jul 23:59:59 (26 Jul 15:59:59Z).
+    // a: found Monday, fixed, verified on Friday 24 Jul: found and closed in week 1.
+    let a = mk(
+        "2026-07-20T08:00:00Z",
+        "leak",
+        1,
+        vec![assigned(1, "c-water", 49, 1), fixed(30, 1), recheck(100, 1, true, None)],
+    );
+    // b: Sunday 23:30 in Shanghai (15:30Z): week 1; a leak never dispatched, due 48 h later.
+    let b = mk("2026-07-26T15:30:00Z", "leak", 1, vec![]);
+    // c: Monday 00:30 in Shanghai but still Sunday in UTC: week 2 here, week 1 in London.
+    let c = mk("2026-07-26T16:30:00Z", "paint", 1, vec![]);
+    // d: found in week 1, withdrawn in week 2: open at the end of week 1 only.
+    let withdrawn = EventKind::Withdrawn { reason: "recorded twice".into() };
+    let d = mk(
+        "2026-07-21T02:00:00Z",
+        "paint",
+        1,
+        vec![event(time::parse("2026-07-28T02:00:00Z"), "insp-a", 1, withdrawn)],
+    );
+    // e: owner-reported: never in the own-inspection trend.
+    let mut e = mk("2026-07-22T02:00:00Z", "leak", 1, vec![]);
+    e.source = Source::OwnerReported;
+    // f: found in round 2 (week 3): not in a round-1 trend.
+    let f = mk("2026-08-04T02:00:00Z", "paint", 2, vec![]);
+    let rows: Vec<DefectRow> = [a, b, c, d, e, f].iter().map(|d| DefectRow::from_defect(&p, d)).collect();
+    let first = chrono::NaiveDate::from_ymd_opt(2026, 7, 20).unwrap();
+    let as_of = time::parse("2026-08-05T04:00:00Z");
+    let check = |round: u32, zone: time::Zone, expected: &[(&str, u32, u32, u32, u32)]| {
+        let weeks = weekly_trend(&rows, RoundNo(round), first, as_of, zone);
+        let got: Vec<(String, u32, u32, u32, u32)> =
+            weeks.iter().map(|w| (w.week_start.to_string(), w.found, w.closed, w.open, w.overdue)).collect();
+        let want: Vec<(String, u32, u32, u32, u32)> =
+            expected.iter().map(|(w, a, b, c, d)| (w.to_string(), *a, *b, *c, *d)).collect();
+        assert_eq!(got, want, "round {round} in {zone}");
+        assert_eq!(weeks.last().map(|w| w.as_of), Some(as_of), "the last week is counted to the report date");
+    };
+    // (week, found, closed, open at its end, overdue at its end)
+    check(1, time::DEFAULT_ZONE, &[("2026-07-20", 3, 1, 2, 0), ("2026-07-27", 1, 0, 2, 1), ("2026-08-03", 0, 0, 2, 2)]);
+    check(2, time::DEFAULT_ZONE, &[("2026-07-20", 3, 1, 2, 0), ("2026-07-27", 1, 0, 2, 1), ("2026-08-03", 1, 0, 3, 2)]);
+    // In London c falls on Sunday: found in week 1.
+    let london = time::parse_zone("Europe/London").unwrap();
+    // And c's deadline (2 Aug 16:30Z) has passed by the end of Sunday 2 Aug there.
+    check(1, london, &[("2026-07-20", 4, 1, 3, 0), ("2026-07-27", 0, 0, 2, 2), ("2026-08-03", 0, 0, 2, 2)]);
+    // Nothing before the first day's week, nothing after the report date.
+    assert!(weekly_trend(
+        &rows,
+        RoundNo(1),
+        chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+        as_of,
+        time::DEFAULT_ZONE
+    )
+    .is_empty());
+}

@@ -260,14 +260,22 @@ async fn person_action(
     .await
 }
 
+/// The project's history, each entry with the names of its author and of
+/// everything its particulars name, from the project's lists as they are now.
 async fn history(
     State(st): State<AppState>,
     user: AuthUser,
     Path(project): Path<String>,
-) -> Result<Json<Vec<HistoryEntry>>, ApiError> {
+) -> Result<Json<Vec<HistoryView>>, ApiError> {
     let project = ProjectId::new(project);
     require_admin(&user, &project)?;
-    blocking(move || Ok(Json(setup::history(st.store.as_ref(), &project)?))).await
+    blocking(move || {
+        let model = crate::dispatch::project(&st, &project)?;
+        let entries = setup::history(st.store.as_ref(), &project)?;
+        let account = crate::dashboard::account_name(&st);
+        Ok(Json(entries.into_iter().map(|e| walkthrough_core::names::history_names(&model, e, &account)).collect()))
+    })
+    .await
 }
 
 async fn round_progress(

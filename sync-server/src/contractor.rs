@@ -3,7 +3,7 @@
 //! photo, its undo, and the printable sheet. An item that is not theirs and
 //! an id that does not exist get the same answer.
 
-use crate::dispatch::{contractor_list, pdf_response, project, refusal};
+use crate::dispatch::{contractor_list, project, refusal, sheet_response};
 use crate::error::ApiError;
 use crate::links::LinkUser;
 use crate::{blocking, sync, ApiJson, AppState};
@@ -245,11 +245,12 @@ pub async fn sheet(
     State(st): State<AppState>,
     link: LinkUser,
     Query(q): Query<SheetQuery>,
-) -> Result<impl IntoResponse, ApiError> {
-    let bytes = blocking(move || {
+) -> Result<axum::response::Response, ApiError> {
+    blocking(move || {
         let project = project(&st, &link.link.project)?;
-        crate::sheet::render(&st, &project, &link.link.contractor, q.round.map(RoundNo))
+        let round = q.round.map(RoundNo);
+        let bytes = crate::sheet::render(&st, &project, &link.link.contractor, round)?;
+        Ok(sheet_response(&project, &link.link.contractor, round, bytes))
     })
-    .await?;
-    Ok(pdf_response(bytes))
+    .await
 }

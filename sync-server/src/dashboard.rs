@@ -15,7 +15,7 @@ use crate::{blocking, AppState};
 use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::Value;
-use walkthrough_core::defect::Defect;
+use walkthrough_core::defect::{Defect, EventKind};
 use walkthrough_core::model::{I18nText, Project, Role};
 use walkthrough_core::wire::dashboard::*;
 use walkthrough_core::wire::dispatch::Named;
@@ -29,9 +29,15 @@ pub(crate) fn unknown_defect(project: &ProjectId, defect: &str) -> ApiError {
     ApiError::NotFound(format!("project {project} has no defect {defect}"))
 }
 
-/// A person's name in the project, or their id when the project does not name them.
-pub(crate) fn person_name(project: &Project, id: &UserId) -> String {
-    project.people.get(id).map_or_else(|| id.0.clone(), |p| p.name.clone())
+/// An author's name (`names::Project::author_name`), falling back to the
+/// account's own name for accounts the project's people do not list.
+pub(crate) fn author_name(st: &AppState, project: &Project, by: &UserId) -> walkthrough_core::names::Shown {
+    project.author_name_with(by, &account_name(st))
+}
+
+/// The name of an account by its id, for `Project::author_name_with`.
+pub(crate) fn account_name(st: &AppState) -> impl Fn(&str) -> Option<String> + '_ {
+    move |id: &str| st.store.user_by_id(&UserId::new(id)).ok().flatten().map(|u| u.name)
 }
 
 pub(crate) fn named_contractor(project: &Project, id: &ContractorId) -> Named {
@@ -62,7 +68,7 @@ pub(crate) fn place(project: &Project, d: &Defect) -> DefectPlace {
     }
 }
 
-fn detail(project: &Project, d: &Defect, now: Time) -> DefectDetail {
+fn detail(st: &AppState, project: &Project, d: &Defect, now: Time) -> DefectDetail {
     let lc = d.lifecycle();
     let category = |id: &CategoryId| Named {
         id: id.0.clone(),
@@ -86,7 +92,7 @@ fn detail(project: &Project, d: &Defect, now: Time) -> DefectDetail {
         status: lc.status,
         found_round: d.found_round,
         found_by: d.found_by.clone(),
-        found_by_name: person_name(project, &d.found_by),
+        found_by_name: author_name(st, project, &d.found_by),
         found_at: ms(d.found_at),
         first_deadline: lc.first_deadline().map(ms),
         current_deadline: lc.current_deadline().map(ms),
@@ -106,7 +112,11 @@ fn detail(project: &Project, d: &Defect, now: Time) -> DefectDetail {
                 at: ms(e.at),
                 device_at: e.device_at.map(ms),
                 by: e.by.clone(),
-                by_name: person_name(project, &e.by),
+                by_name: author_name(st, project, &e.by),
+                contractor_name: match &e.kind {
+                    EventKind::Assigned { contractor, .. } => Some(project.contractor_name(contractor)),
+                    _ => None,
+                },
                 round: e.round,
                 kind_name: e.kind.type_name().to_owned(),
                 kind: e.kind.clone(),
@@ -129,7 +139,7 @@ pub async fn defect(
         let unit = st.store.defect_unit(&project_id, id)?.ok_or_else(|| unknown_defect(&project_id, &defect))?;
         let records = read_units(&st, &project_id, &[unit])?;
         let d = records.iter().find_map(|r| r.defects.get(&id)).ok_or_else(|| unknown_defect(&project_id, &defect))?;
-        Ok(Json(detail(&project, d, chrono::Utc::now())))
+        Ok(Json(detail(&st, &project, d, chrono::Utc::now())))
     })
     .await
 }

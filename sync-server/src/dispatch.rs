@@ -9,8 +9,7 @@ use crate::error::ApiError;
 use crate::links::require_cs;
 use crate::{blocking, sync, ApiJson, AppState};
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -319,26 +318,30 @@ pub async fn rectification_pdf(
     user: AuthUser,
     Path(project_id): Path<String>,
     Query(q): Query<ListQuery>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Response, ApiError> {
     let project_id = ProjectId::new(project_id);
     crate::report::require_reader(&user, &project_id)?;
-    let bytes = blocking(move || {
+    blocking(move || {
         let project = project(&st, &project_id)?;
         let (contractor, round) = parse_list_query(&project, &q)?;
-        crate::sheet::render(&st, &project, &contractor, round)
+        let bytes = crate::sheet::render(&st, &project, &contractor, round)?;
+        Ok(sheet_response(&project, &contractor, round, bytes))
     })
-    .await?;
-    Ok(pdf_response(bytes))
+    .await
 }
 
-pub(crate) fn pdf_response(bytes: Vec<u8>) -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf"),
-            (header::CONTENT_DISPOSITION, "inline; filename=\"rectification.pdf\""),
-        ],
-        bytes,
-    )
+/// The rectification sheet as a download named from the project, the
+/// contractor and the round (in Chinese, the sheet's language, with an
+/// English ASCII name beside it).
+pub(crate) fn sheet_response(
+    project: &Project,
+    contractor: &ContractorId,
+    round: Option<RoundNo>,
+    bytes: Vec<u8>,
+) -> Response {
+    let name = project.contractor_name(contractor).text();
+    let stem = |lang| crate::download::sheet_stem(project, &name, round, lang);
+    crate::download::file("application/pdf", stem, walkthrough_core::model::Lang::Zh, "pdf", bytes)
 }
 
 /// Every notification of the project, newest first, with its state

@@ -442,7 +442,14 @@ pub fn import_units(
     let added = crate::setup::edit_project(store, project, by, |p| {
         apply_unit_list(p, table.as_slice(), mapping).map_err(|rows| describe_row_errors(&rows))
     })?;
-    crate::setup::record(store, project, by, &format!("{added} unit(s) imported from a unit list"))?;
+    crate::setup::record_act(
+        store,
+        project,
+        by,
+        "setup",
+        &format!("{added} unit(s) imported from a unit list"),
+        serde_json::json!({ "op": "import_units", "count": added }),
+    )?;
     Ok(added)
 }
 

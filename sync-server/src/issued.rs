@@ -185,7 +185,18 @@ async fn job(State(st): State<AppState>, user: AuthUser, Path(id): Path<String>)
 pub struct IssuedView {
     #[serde(flatten)]
     pub report: IssuedReport,
-    pub shares: Vec<ReportShare>,
+    /// Who issued it, named from the project's people.
+    pub issued_by_name: walkthrough_core::names::Shown,
+    pub shares: Vec<ShareView>,
+}
+
+/// A share link with the name of who made it.
+#[derive(Debug, Serialize)]
+pub struct ShareView {
+    #[serde(flatten)]
+    pub share: ReportShare,
+    pub created_by_name: walkthrough_core::names::Shown,
+    pub revoked_by_name: Option<walkthrough_core::names::Shown>,
 }
 
 /// `GET /projects/{p}/issued`: newest first, each with its links.
@@ -197,12 +208,24 @@ async fn list(
     let project_id = ProjectId::new(project_id);
     report::require_reader(&user, &project_id)?;
     blocking(move || {
-        crate::dispatch::project(&st, &project_id)?;
+        let project = crate::dispatch::project(&st, &project_id)?;
+        let name = |by: &UserId| crate::dashboard::author_name(&st, &project, by);
+        let share = |s: ReportShare| ShareView {
+            created_by_name: name(&s.created_by),
+            revoked_by_name: s.revoked_by.as_ref().map(&name),
+            share: s,
+        };
         let out = st
             .store
             .issued_reports(&project_id)?
             .into_iter()
-            .map(|r| Ok(IssuedView { shares: st.store.shares(&r.id)?, report: r }))
+            .map(|r| {
+                Ok(IssuedView {
+                    shares: st.store.shares(&r.id)?.into_iter().map(share).collect(),
+                    issued_by_name: name(&r.issued_by),
+                    report: r,
+                })
+            })
             .collect::<Result<Vec<_>, ApiError>>()?;
         Ok(Json(out))
     })
@@ -223,50 +246,58 @@ pub struct FileQuery {
     pub format: Option<String>,
     #[serde(default)]
     pub table: Option<String>,
+    /// The language of the file's name (`en`, `zh-CN`; else Accept-Language).
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
-/// One file of an issued report, exactly as stored when it was issued.
-fn issued_file(st: &AppState, r: &IssuedReport, q: &FileQuery) -> Result<Response, ApiError> {
+/// One file of an issued report, exactly as stored when it was issued,
+/// named from the project, scope, round and version in the reader's language.
+fn issued_file(st: &AppState, r: &IssuedReport, q: &FileQuery, headers: &HeaderMap) -> Result<Response, ApiError> {
     let format = q.format.as_deref().unwrap_or("pdf");
-    let stem = format!("{}-{}-v{}", r.project, label(r).replace([' ', '(', ')'], "-"), r.version).replace("--", "-");
-    let stem = stem.trim_end_matches('-').to_owned();
     let read = |f: IssuedFormat| {
         st.store.issued_file(&r.id, f)?.ok_or_else(|| ApiError::NotFound(format!("issued report {} is gone", r.id)))
     };
-    Ok(match format {
-        "pdf" => report::file("application/pdf", format!("{stem}.pdf"), read(IssuedFormat::Pdf)?),
-        "xlsx" => report::file(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            format!("{stem}.xlsx"),
-            read(IssuedFormat::Xlsx)?,
-        ),
-        "json" => report::file("application/json", format!("{stem}.json"), read(IssuedFormat::Json)?),
+    let (bytes, built) = match format {
+        "pdf" => (read(IssuedFormat::Pdf)?, None),
+        "xlsx" => (read(IssuedFormat::Xlsx)?, None),
+        "json" => (read(IssuedFormat::Json)?, None),
         "csv" => {
             let built: RoundReport =
                 serde_json::from_slice(&read(IssuedFormat::Json)?).map_err(|e| ApiError::Internal(e.into()))?;
-            let key = q.table.as_deref().unwrap_or("summary");
-            let table = built.table(key).ok_or_else(|| {
-                let keys: Vec<&str> = built.tables.iter().map(|t| t.key.as_str()).collect();
-                ApiError::BadRequest(format!("no table {key:?} in the report; tables: {}", keys.join(", ")))
-            })?;
-            report::file("text/csv; charset=utf-8", format!("{stem}-{key}.csv"), report::csv(table)?)
+            (report::report_bytes(&built, "csv", q.table.as_deref())?, Some(built))
         }
         other => {
             return Err(ApiError::BadRequest(format!("format {other:?} is not offered: use pdf, xlsx, json or csv")))
         }
-    })
+    };
+    let table = match &built {
+        Some(b) => Some(report::report_table(b, q.table.as_deref())?),
+        None => None,
+    };
+    let f = crate::download::ReportFile {
+        cumulative: r.scope == "cumulative",
+        round: RoundNo(r.round),
+        version: Some(r.version),
+        as_of: report::local_day(walkthrough_core::time::from_millis(r.as_of)),
+        table: table.map(|t| (t.zh.as_str(), t.en.as_str())),
+    };
+    let project = crate::dispatch::project(st, &r.project)?;
+    let lang = crate::download::lang_of(q.lang.as_deref(), headers);
+    Ok(report::report_file(&project, &f, format, lang, bytes))
 }
 
 /// `GET /projects/{p}/issued/{id}?format=…`.
 async fn download(
     State(st): State<AppState>,
     user: AuthUser,
+    headers: HeaderMap,
     Path((project_id, id)): Path<(String, String)>,
     Query(q): Query<FileQuery>,
 ) -> Result<Response, ApiError> {
     let project_id = ProjectId::new(project_id);
     report::require_reader(&user, &project_id)?;
-    blocking(move || issued_file(&st, &issued_of(&st, &project_id, &id)?, &q)).await
+    blocking(move || issued_file(&st, &issued_of(&st, &project_id, &id)?, &q, &headers)).await
 }
 
 #[derive(Debug, Serialize)]
@@ -394,7 +425,7 @@ async fn shared(
             let report = serde_json::from_slice(&json).map_err(|e| ApiError::Internal(e.into()))?;
             return Ok(Json(SharedView { issued, report }).into_response());
         }
-        issued_file(&st, &issued, &q)
+        issued_file(&st, &issued, &q, &headers)
     })
     .await
 }

@@ -9,6 +9,7 @@ pub mod contractor;
 pub mod dashboard;
 pub mod dispatch;
 pub mod dispatch_store;
+pub mod download;
 pub mod error;
 pub mod import;
 pub mod issued;

@@ -14,6 +14,7 @@ use walkthrough_core::kpi::{
     self, Completion, DefectDetail, DefectRow, PhotoDetail, Rate, RecheckRow, ReportInput, RoundKpis, UnitRoundRow,
 };
 use walkthrough_core::model::{I18nText, Project};
+use walkthrough_core::names::Shown;
 use walkthrough_core::time::{self, Time};
 use walkthrough_core::*;
 
@@ -76,6 +77,11 @@ pub struct RoundReport {
     /// Own-inspection defects found and still open at the end of each round
     /// started by the report date (the last one as of the report date).
     pub trend: Vec<TrendPoint>,
+    /// The same week by week (local weeks, Monday to Sunday), from the
+    /// first round's start to the report date. Issued before weeks were
+    /// kept: empty.
+    #[serde(default)]
+    pub weeks: Vec<kpi::WeekPoint>,
     pub tables: Vec<Table>,
 }
 
@@ -158,6 +164,9 @@ pub fn build(project: &Project, rows: &Rows<'_>, scope: Scope, round: RoundNo, a
             }
         })
         .collect();
+    let first_day = project.rounds.values().map(|p| p.start).min().unwrap_or_else(|| local_day(as_of));
+    // zone: the project's time zone once projects carry one.
+    let weeks = kpi::weekly_trend(rows.defects, round, first_day, as_of, time::DEFAULT_ZONE);
     let names = Names { project };
     let tables = vec![
         summary_table(&kpis, previous.as_ref(), days_to_handover),
@@ -181,6 +190,7 @@ pub fn build(project: &Project, rows: &Rows<'_>, scope: Scope, round: RoundNo, a
         at_risk_table(&names, rows.defects, &kpis),
         repeat_spots_table(&names, &kpis),
         risks_table(&names, rows, &kpis),
+        weeks_table(&weeks),
     ];
     RoundReport {
         project: project.id.clone(),
@@ -193,7 +203,37 @@ pub fn build(project: &Project, rows: &Rows<'_>, scope: Scope, round: RoundNo, a
         kpis,
         previous,
         trend,
+        weeks,
         tables,
+    }
+}
+
+/// The open-defects trend week by week (own inspection).
+fn weeks_table(weeks: &[kpi::WeekPoint]) -> Table {
+    let rows = weeks
+        .iter()
+        .map(|w| {
+            vec![
+                json!(w.week_start.format("%Y-%m-%d").to_string()),
+                json!(w.found),
+                json!(w.closed),
+                json!(w.open),
+                json!(w.overdue),
+            ]
+        })
+        .collect();
+    Table {
+        key: "weeks".into(),
+        zh: "每周趋势（自查）".into(),
+        en: "Week by week (own inspection)".into(),
+        columns: vec![
+            col("week", "周（起始日）", "Week of", Kind::Date),
+            col("found", "本周发现", "Found in the week", Kind::Count),
+            col("closed", "本周完结", "Closed in the week", Kind::Count),
+            col("open", "周末未完结", "Open at the week's end", Kind::Count),
+            col("overdue", "周末超期", "Overdue at the week's end", Kind::Count),
+        ],
+        rows,
     }
 }
 
@@ -203,52 +243,34 @@ struct Names<'p> {
 
 impl Names<'_> {
     fn building(&self, id: &str) -> I18nText {
-        self.project.buildings.get(&BuildingId::new(id)).map_or_else(|| plain(id), |b| b.name.clone())
+        self.project.building_name(&BuildingId::new(id)).text()
     }
     fn category(&self, id: &str) -> I18nText {
-        self.project.categories.get(&CategoryId::new(id)).map_or_else(|| plain(id), |c| c.name.clone())
+        self.project.category_name(&CategoryId::new(id)).text()
     }
     fn trade(&self, id: &str) -> I18nText {
-        self.project.trades.get(&TradeId::new(id)).map_or_else(|| plain(id), |t| t.name.clone())
+        self.project.trade_name(&TradeId::new(id)).text()
     }
     fn contractor(&self, id: &str) -> I18nText {
-        if id == kpi::UNASSIGNED {
-            return I18nText::new("（未派单）", "(not dispatched)");
-        }
-        self.project.contractors.get(&ContractorId::new(id)).map_or_else(|| plain(id), |c| c.name.clone())
+        self.project.contractor_name(&ContractorId::new(id)).text()
     }
     fn engineer(&self, id: &str) -> I18nText {
-        self.project.people.get(&UserId::new(id)).map_or_else(|| plain(id), |p| I18nText::new(&p.name, &p.name))
+        if id == "(none)" {
+            return I18nText::new("（未指定）", "(none)");
+        }
+        self.project.author_name(&UserId::new(id)).text()
     }
     fn unit_number(&self, unit: &UnitId) -> String {
         self.project.units.get(unit).map_or_else(|| unit.0.clone(), |u| u.number.clone())
     }
     fn room(&self, unit: &UnitId, room: &RoomId) -> I18nText {
-        self.project.unit_type_of(unit).and_then(|t| t.room(room)).map_or_else(|| plain(&room.0), |r| r.name.clone())
+        self.project.room_name(unit, room).text()
     }
     fn room_kind(&self, id: &str) -> I18nText {
-        let zh = match id {
-            "entrance" => "玄关",
-            "living" => "客厅",
-            "dining" => "餐厅",
-            "bedroom" => "卧室",
-            "study" => "书房",
-            "kitchen" => "厨房",
-            "bathroom" => "卫生间",
-            "balcony" => "阳台",
-            "utility" => "设备间",
-            _ => "其他",
-        };
-        I18nText::new(zh, id)
+        walkthrough_core::model::RoomKind::parse(id).map_or_else(|| plain(id), |k| k.name())
     }
     fn severity(&self, id: &str) -> I18nText {
-        let zh = match id {
-            "minor" => "一般",
-            "major" => "重要",
-            "critical" => "严重",
-            _ => id,
-        };
-        I18nText::new(zh, id)
+        walkthrough_core::model::Severity::parse(id).map_or_else(|| plain(id), |s| s.name())
     }
 }
 
@@ -284,8 +306,20 @@ fn summary_table(k: &RoundKpis, prev: Option<&RoundKpis>, days: i64) -> Table {
             k.summary.defects_per_100_units.map_or(Value::Null, |v| json!((v * 10.0).round() / 10.0))
         }),
         ("defects_to_date", "累计问题", "Defects to date", Kind::Count, |k| json!(k.summary.defects_to_date)),
-        ("open_defects", "未完结问题", "Open defects", Kind::Count, |k| json!(k.summary.open_defects)),
-        ("overdue", "超期未整改", "Overdue", Kind::Count, |k| json!(own(k).overdue)),
+        (
+            "open_defects",
+            "截至统计日未完结问题（自查）",
+            "Open at the report date (own inspection)",
+            Kind::Count,
+            |k| json!(k.summary.open_defects),
+        ),
+        (
+            "overdue",
+            "截至统计日超期未整改（自查）",
+            "Overdue at the report date (own inspection)",
+            Kind::Count,
+            |k| json!(own(k).overdue),
+        ),
         ("closed_rate", "完结率", "Completion rate", Kind::Rate, |k| rate(own(k).closed_rate)),
         ("timely_rate", "及时完结率", "Timely completion rate", Kind::Rate, |k| rate(own(k).timely_rate)),
         ("failed_twice_or_more", "两次及以上复验不合格", "Failed recheck twice or more", Kind::Count, |k| {
@@ -600,7 +634,7 @@ fn repeat_spots_table(n: &Names<'_>, k: &RoundKpis) -> Table {
                 json!(building),
                 json!(n.unit_number(&s.unit)),
                 json!(n.room(&s.unit, &s.room).zh),
-                json!(s.element.0),
+                json!(n.project.element_name(&s.unit, &s.element).zh),
                 json!(s.defects),
                 json!(s.failed_rechecks),
             ]
@@ -694,11 +728,15 @@ pub enum Drill {
 pub struct DrillItem {
     pub id: DefectId,
     pub unit: UnitId,
-    pub building: String,
+    /// The unit as people say it (building and door number).
+    pub unit_name: Shown,
+    pub building: Shown,
     pub room: RoomId,
+    pub room_name: Shown,
     pub category: I18nText,
     pub status: DefectStatus,
     pub contractor: Option<ContractorId>,
+    pub contractor_name: Option<Shown>,
     pub found_round: RoundNo,
     pub found_at: Time,
     /// Failed rechecks counted by the report date (of the contractor's
@@ -751,11 +789,14 @@ pub fn drill(
             keep.then(|| DrillItem {
                 id: r.id,
                 unit: r.unit.clone(),
-                building: names.building(&r.building.0).zh,
+                unit_name: project.unit_name(&r.unit),
+                building: project.building_name(&r.building),
                 room: r.room.clone(),
+                room_name: project.room_name(&r.unit, &r.room),
                 category: names.category(&r.category.0),
                 status: r.status,
                 contractor: r.contractor.clone(),
+                contractor_name: r.contractor.as_ref().map(|c| project.contractor_name(c)),
                 found_round: r.found_round,
                 found_at: r.found_at,
                 failed_rechecks: failed,
@@ -893,7 +934,7 @@ fn scope_zh(s: Scope) -> &'static str {
 /// The report date as a day (the day the figures are counted to, the same
 /// day `days_to_handover` counts from).
 fn local(t: Time) -> String {
-    t.date_naive().format("%Y-%m-%d").to_string()
+    local_day(t).format("%Y-%m-%d").to_string()
 }
 
 /// One defect in the report's appendices.
@@ -1245,7 +1286,6 @@ fn appendices(pdf: &mut PdfBuilder, x: &PdfExtras<'_>) {
 use crate::auth::AuthUser;
 use crate::{blocking, AppState};
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use walkthrough_core::model::Role;
@@ -1283,6 +1323,9 @@ pub struct ReportQuery {
     /// For the PDF: `0` leaves the photos out.
     #[serde(default)]
     pub photos: Option<String>,
+    /// The language of the file's name (`en`, `zh-CN`; else Accept-Language).
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
 /// Parse the path's round ("1", "2", … or "cumulative") and the report date.
@@ -1353,38 +1396,54 @@ pub fn render_pdf(
     pdf(report, Some(&extras))
 }
 
-/// A `Content-Disposition` for a download named `name`, whatever it holds
-/// (quotes, control characters, Chinese): a plain ASCII `filename` with
-/// anything unsafe replaced by `_`, and the exact name as RFC 5987's
-/// `filename*=UTF-8''…` (percent-encoded), which browsers prefer.
-pub fn content_disposition(disposition: &str, name: &str) -> String {
-    let plain: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ' | '(' | ')') { c } else { '_' })
-        .collect();
-    let mut encoded = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') {
-            encoded.push(b as char);
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
+/// A report's file other than the PDF: the workbook, one table as CSV
+/// (`table`, the summary by default) or the JSON.
+pub fn report_bytes(report: &RoundReport, format: &str, table: Option<&str>) -> Result<Vec<u8>, ApiError> {
+    match format {
+        "xlsx" => xlsx(report),
+        "csv" => csv(report_table(report, table)?),
+        "json" => serde_json::to_vec(report).map_err(|e| ApiError::Internal(e.into())),
+        other => Err(ApiError::BadRequest(format!("format {other:?} is not offered: use pdf, xlsx, json or csv"))),
     }
-    format!("{disposition}; filename=\"{plain}\"; filename*=UTF-8''{encoded}")
 }
 
-pub(crate) fn file(mime: &'static str, name: String, bytes: Vec<u8>) -> Response {
-    (
-        [(header::CONTENT_TYPE, mime.to_owned()), (header::CONTENT_DISPOSITION, content_disposition("inline", &name))],
-        bytes,
-    )
-        .into_response()
+pub fn report_table<'r>(report: &'r RoundReport, table: Option<&str>) -> Result<&'r Table, ApiError> {
+    let key = table.unwrap_or("summary");
+    report.table(key).ok_or_else(|| {
+        let keys: Vec<&str> = report.tables.iter().map(|t| t.key.as_str()).collect();
+        ApiError::BadRequest(format!("no table {key:?} in the report; tables: {}", keys.join(", ")))
+    })
+}
+
+/// A report's file (`format` pdf, xlsx, csv or json) as a download named
+/// from the project, scope, round and version (issued) or date (live).
+pub fn report_file(
+    project: &Project,
+    f: &crate::download::ReportFile<'_>,
+    format: &str,
+    lang: walkthrough_core::model::Lang,
+    bytes: Vec<u8>,
+) -> Response {
+    let mime = match format {
+        "pdf" => "application/pdf",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "csv" => "text/csv; charset=utf-8",
+        _ => "application/json",
+    };
+    crate::download::file(mime, |l| crate::download::report_stem(project, f, l), lang, format, bytes)
+}
+
+/// The day a report's figures are counted to: the day the report prints
+/// as its date (`local`), so a file's name and its contents agree.
+pub fn local_day(t: Time) -> chrono::NaiveDate {
+    t.date_naive()
 }
 
 /// `GET /projects/{p}/reports/{round}?format=json|csv|xlsx|pdf[&table=T][&as_of=D]`.
 pub async fn report(
     State(st): State<AppState>,
     user: AuthUser,
+    headers: axum::http::HeaderMap,
     Path((project_id, round)): Path<(String, String)>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
@@ -1398,30 +1457,27 @@ pub async fn report(
         let (project, loaded) = load(&st, &project_id)?;
         let (scope, no, as_of) = resolve(&project, &round, &q, chrono::Utc::now())?;
         let report = build(&project, &loaded.rows(), scope, no, as_of);
-        let stem = match scope {
-            Scope::Round => format!("{}-round-{}", project_id, no.0),
-            Scope::Cumulative => format!("{project_id}-cumulative"),
-        };
+        let lang = crate::download::lang_of(q.lang.as_deref(), &headers);
         Ok(match format.as_str() {
-            "csv" => {
-                let key = q.table.as_deref().unwrap_or("summary");
-                let table = report.table(key).ok_or_else(|| {
-                    let keys: Vec<&str> = report.tables.iter().map(|t| t.key.as_str()).collect();
-                    ApiError::BadRequest(format!("no table {key:?} in the report; tables: {}", keys.join(", ")))
-                })?;
-                file("text/csv; charset=utf-8", format!("{stem}-{key}.csv"), csv(table)?)
+            "json" => Json(report).into_response(),
+            _ => {
+                let bytes = match format.as_str() {
+                    "pdf" => {
+                        let photos = !matches!(q.photos.as_deref(), Some("0" | "false" | "no"));
+                        render_pdf(&st, &project, &loaded, &report, photos, DEFAULT_MAX_PHOTOS, &|_, _, _| {})?
+                    }
+                    _ => report_bytes(&report, &format, q.table.as_deref())?,
+                };
+                let table = if format == "csv" { Some(report_table(&report, q.table.as_deref())?) } else { None };
+                let f = crate::download::ReportFile {
+                    cumulative: scope == Scope::Cumulative,
+                    round: no,
+                    version: None,
+                    as_of: local_day(as_of),
+                    table: table.map(|t| (t.zh.as_str(), t.en.as_str())),
+                };
+                report_file(&project, &f, &format, lang, bytes)
             }
-            "xlsx" => file(
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                format!("{stem}.xlsx"),
-                xlsx(&report)?,
-            ),
-            "pdf" => {
-                let photos = !matches!(q.photos.as_deref(), Some("0" | "false" | "no"));
-                let bytes = render_pdf(&st, &project, &loaded, &report, photos, DEFAULT_MAX_PHOTOS, &|_, _, _| {})?;
-                file("application/pdf", format!("{stem}.pdf"), bytes)
-            }
-            _ => Json(report).into_response(),
         })
     })
     .await

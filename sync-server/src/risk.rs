@@ -10,7 +10,7 @@
 //!   GET  /projects/{p}/risks                      [RiskRow]
 
 use crate::auth::AuthUser;
-use crate::dashboard::{named_contractor, person_name, place, unknown_defect};
+use crate::dashboard::{author_name, named_contractor, place, unknown_defect};
 use crate::dispatch::{project, read_units, refusal};
 use crate::error::ApiError;
 use crate::links::require_cs;
@@ -25,7 +25,7 @@ use walkthrough_core::wire::dispatch::Named;
 use walkthrough_core::*;
 
 /// The list row of an accepted risk (`None` when the defect is not one).
-pub(crate) fn risk_row(project: &Project, d: &Defect) -> Option<RiskRow> {
+pub(crate) fn risk_row(st: &AppState, project: &Project, d: &Defect) -> Option<RiskRow> {
     let risk = d.current_risk()?;
     Some(RiskRow {
         defect: d.id,
@@ -36,8 +36,8 @@ pub(crate) fn risk_row(project: &Project, d: &Defect) -> Option<RiskRow> {
         },
         description: d.description.clone(),
         contractor: d.lifecycle().contractor.as_ref().map(|c| named_contractor(project, c)),
-        accepted_by_name: person_name(project, &risk.accepted_by),
-        edited_by_name: person_name(project, &risk.edited_by),
+        accepted_by_name: author_name(st, project, &risk.accepted_by),
+        edited_by_name: author_name(st, project, &risk.edited_by),
         risk,
     })
 }
@@ -74,7 +74,7 @@ pub async fn accept(
             .map_err(refusal)?;
             doc.add_event(defect, &ev).map_err(|e| ApiError::Internal(e.into()))?;
             let d = doc.read_defect(defect).map_err(|e| ApiError::Internal(e.into()))?;
-            row = risk_row(&project, &d);
+            row = risk_row(&st, &project, &d);
             Ok(true)
         })?;
         let row =
@@ -100,7 +100,7 @@ pub fn risks_of(st: &AppState, project: &Project) -> Result<Vec<RiskRow>, ApiErr
     let units = st.store.status_units(&project.id, DefectStatus::AcceptedRisk)?;
     let records = read_units(st, &project.id, &units)?;
     let mut rows: Vec<RiskRow> =
-        records.iter().flat_map(|r| r.defects.values()).filter_map(|d| risk_row(project, d)).collect();
+        records.iter().flat_map(|r| r.defects.values()).filter_map(|d| risk_row(st, project, d)).collect();
     rows.sort_by(|a, b| a.risk.accepted_at.cmp(&b.risk.accepted_at).then(a.defect.cmp(&b.defect)));
     Ok(rows)
 }

@@ -53,11 +53,6 @@ pub fn record_act(
     Ok(())
 }
 
-/// Record a change to the project's setup.
-pub fn record(store: &dyn Store, project: &ProjectId, by: &UserId, what: &str) -> SetupResult<()> {
-    record_act(store, project, by, "setup", what, serde_json::json!({}))
-}
-
 pub fn history(store: &dyn Store, project: &ProjectId) -> SetupResult<Vec<HistoryEntry>> {
     Ok(store.history(project)?)
 }
@@ -159,7 +154,14 @@ pub fn changes(before: &serde_json::Value, after: &serde_json::Value) -> Vec<ser
         if old == new {
             continue;
         }
-        match (old.and_then(Value::as_object), new.and_then(Value::as_object)) {
+        // Lists of entities (contractors, people, units, …) compare entry by entry, by id.
+        let as_map = |v: Option<&Value>| {
+            let v = v?;
+            by_id(v)
+                .or_else(|| v.as_object().cloned())
+                .or_else(|| v.as_array().filter(|a| a.is_empty()).map(|_| serde_json::Map::new()))
+        };
+        match (as_map(old), as_map(new)) {
             (Some(o), Some(n)) => {
                 let keys: std::collections::BTreeSet<&String> =
                     o.keys().chain(n.keys()).filter(|k| o.get(*k) != n.get(*k)).collect();
@@ -177,6 +179,22 @@ pub fn changes(before: &serde_json::Value, after: &serde_json::Value) -> Vec<ser
     out
 }
 
+/// A list of entities as a map by their id (`id`, `code`, `no` or
+/// `element`, as the project document keys them); `None` for anything else.
+fn by_id(v: &serde_json::Value) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let list = v.as_array()?;
+    let key = ["id", "code", "no", "element"].into_iter().find(|k| list.first().is_some_and(|e| e.get(k).is_some()))?;
+    let mut map = serde_json::Map::new();
+    for e in list {
+        let id = match e.get(key)? {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        map.insert(id, e.clone());
+    }
+    Some(map)
+}
+
 #[cfg(test)]
 mod tests {
     use super::changes;
@@ -192,6 +210,15 @@ mod tests {
                 json!({ "field": "categories", "key": "c1", "old": { "hours": 24 }, "new": { "hours": 72 } }),
                 json!({ "field": "categories", "key": "c3", "old": null, "new": { "hours": 1 } }),
                 json!({ "field": "name", "old": "A", "new": "B" }),
+            ]
+        );
+        // Lists of entities, as the model's JSON holds them, by id.
+        let before = json!({ "contractors": [{ "id": "c1", "phone": "1" }, { "id": "c2", "phone": "2" }] });
+        let after = json!({ "contractors": [{ "id": "c1", "phone": "9" }, { "id": "c2", "phone": "2" }] });
+        assert_eq!(
+            changes(&before, &after),
+            vec![
+                json!({ "field": "contractors", "key": "c1", "old": { "id": "c1", "phone": "1" }, "new": { "id": "c1", "phone": "9" } })
             ]
         );
     }
@@ -242,11 +269,13 @@ pub fn create_project(store: &dyn Store, req: &NewProjectRequest, by: &User) -> 
     store.write_doc(&DocWrite { key: &key, bytes: &doc.save(), is_new: true, heads: &heads, rows: None })?;
     store.set_project_company(&project.id, &CompanyId::new(by.company.as_str()))?;
     store.create_user(by, std::slice::from_ref(&project.id))?;
-    record(
+    record_act(
         store,
         &project.id,
         &by.id,
+        "setup",
         &format!("project {} created (handover {})", project.id, project.handover_date),
+        serde_json::json!({ "op": "create_project", "handover_date": project.handover_date }),
     )?;
     Ok(project)
 }

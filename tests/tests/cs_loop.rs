@@ -195,7 +195,7 @@ fn the_cs_center_runs_dispatch_links_outbox_and_history_from_the_console() {
     let reassign = v["historyReassign"].as_array().unwrap();
     assert_eq!(reassign.len(), 1, "{v:#}");
     assert!(reassign[0]["what"].as_str().unwrap().contains("the first crew left the site"), "{reassign:?}");
-    assert!(reassign[0]["who"].as_str().unwrap().contains("u-cs-wang"));
+    assert_eq!(reassign[0]["who"].as_str().unwrap(), "王敏", "the person's name, not the account id");
     let by_person = v["historyByPerson"].as_array().unwrap();
     assert!(by_person.iter().all(|r| r["data_by"] == "u-cs-wang") && by_person.len() >= 5, "{by_person:?}");
     assert!(v["historyReassignZh"][0]["what"].as_str().unwrap().contains("改派给"), "{v:#}");

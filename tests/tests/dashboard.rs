@@ -74,7 +74,9 @@ fn the_cs_center_opens_a_round_and_drills_from_failed_twice_to_the_defects() {
     assert_eq!((drilled.len(), list.len()), (count, count), "{v:#}");
     for (d, l) in drilled.iter().zip(list) {
         assert_eq!(d["_row"], l["id"]);
-        assert_eq!(d["unit"], l["unit"]);
+        // The unit by its building and door number, in the page's language; never its code.
+        assert_eq!(d["unit"], l["unit_name"]["en"]);
+        assert_ne!(d["unit"], l["unit"]);
         assert!(d["failed_rechecks"].as_str().unwrap().parse::<u32>().unwrap() >= 2);
     }
     assert!(v["drillTitle"]
@@ -212,7 +214,11 @@ fn the_cs_center_reads_charts_and_progress_opens_a_marked_defect_accepts_its_ris
     let drilled: Vec<&str> = v["unitDrill"].as_array().unwrap().iter().map(|r| r["_row"].as_str().unwrap()).collect();
     let listed: Vec<&str> = open.iter().map(|d| d["id"].as_str().unwrap()).collect();
     assert_eq!(drilled, listed);
-    assert!(v["unitDrillTitle"].as_str().unwrap().starts_with(&format!("Unit {unit}: {} open", listed.len())));
+    let unit_name = format!("Building {} {}", &unit[1..2], &unit[3..]);
+    assert!(
+        v["unitDrillTitle"].as_str().unwrap().starts_with(&format!("Unit {unit_name}: {} open", listed.len())),
+        "{v:#}"
+    );
 
     // From a contractor's overdue count to the defects behind it (not changed by the risk accepted later).
     let contractor = v["overdueContractor"].as_str().unwrap();

@@ -251,18 +251,20 @@ fn report_csv_cells_that_a_spreadsheet_would_run_are_neutralised_and_numbers_sta
 
 #[test]
 fn downloads_are_named_safely_whatever_the_name() {
-    use walkthrough_server::report::content_disposition;
+    use walkthrough_server::download::{ascii_name, disposition, safe_name};
     assert_eq!(
-        content_disposition("inline", "hj-lanting-round-1.pdf"),
-        "inline; filename=\"hj-lanting-round-1.pdf\"; filename*=UTF-8''hj-lanting-round-1.pdf"
+        disposition("hj-lanting-round-1.pdf", "hj-lanting-round-1.pdf"),
+        "attachment; filename=\"hj-lanting-round-1.pdf\"; filename*=UTF-8''hj-lanting-round-1.pdf"
     );
+    let name = safe_name("a\"b\r\n\u{7}/澜庭.csv");
     assert_eq!(
-        content_disposition("attachment", "a\"b\r\n\u{7}/澜庭.csv"),
-        "attachment; filename=\"a_b______.csv\"; filename*=UTF-8''a%22b%0D%0A%07%2F%E6%BE%9C%E5%BA%AD.csv"
+        disposition(&name, &ascii_name(&name)),
+        "attachment; filename=\"a_b____.csv\"; filename*=UTF-8''a_b____%E6%BE%9C%E5%BA%AD.csv"
     );
     // Always a valid header value.
     for name in ["\"", "\n", "x\u{0}y", "文件.pdf"] {
-        assert!(reqwest::header::HeaderValue::from_str(&content_disposition("inline", name)).is_ok(), "{name:?}");
+        let safe = safe_name(name);
+        assert!(reqwest::header::HeaderValue::from_str(&disposition(&safe, &ascii_name(&safe))).is_ok(), "{name:?}");
     }
 }
 

@@ -10,7 +10,8 @@ import { Html, h, mount, setHtml } from '../shared/dom.js';
 import type { Ctx, Page } from '../shared/shell.js';
 import type { Dicts } from '../shared/i18n.js';
 import { Cell, DrillItem, Report, Table, cellKind, formatCell, roundChoices, visibleColumns } from './report.js';
-import { barChart, barsFromTable, loadTrend, trendChart } from './charts.js';
+import { barChart, barsFromTable, loadTrend, trendChart, weeksChart } from './charts.js';
+import { nameEl, nameText, saveFile } from './names.js';
 import { openDefect } from './defect.js';
 import type { Project } from './model.js';
 
@@ -28,9 +29,16 @@ export const DASHBOARD_DICTS: Dicts = {
     'dash.handoverIn': 'Handover {date}: {days} days left', 'dash.col.round': 'Round', 'dash.col.start': 'Planned start',
     'dash.col.due': 'Due', 'dash.col.inspector': 'Inspector', 'dash.col.assigned': 'Units assigned', 'dash.col.started': 'Started',
     'dash.col.done': 'Done', 'dash.noPlan': 'No round plan yet.',
-    'dash.charts': 'Charts', 'dash.chart.categories': 'Defects found by category (own inspection)',
-    'dash.chart.contractors': 'Open defects by contractor', 'dash.chart.trend': 'Open defects across rounds',
-    'dash.trend.open': 'Open', 'dash.trend.overdue': 'Overdue',
+    'dash.charts': 'Charts', 'dash.chart.categories': 'Defects found in the report’s round by category (own inspection)',
+    'dash.chart.contractors': 'Open defects by contractor at the report date (own inspection)', 'dash.chart.trend': 'Open defects across rounds',
+    'dash.chart.weeks': 'Open defects week by week', 'dash.chart.weeksNone': 'No week to show yet.',
+    'dash.trend.open': 'Open', 'dash.trend.overdue': 'Overdue', 'dash.trend.found': 'found', 'dash.trend.closed': 'closed',
+    'dash.weekOf': 'week of {date}',
+    'dash.kpi.units_inspected': 'Units inspected (current round)', 'dash.kpi.open_defects': 'Open defects now (own inspection, all rounds)',
+    'dash.kpi.overdue': 'Overdue now (own inspection)', 'dash.kpi.closed_rate': 'Completion rate to date',
+    'dash.kpi.timely_rate': 'Timely completion rate to date', 'dash.kpi.failed_twice_or_more': 'Failed recheck twice or more',
+    'dash.sections': 'On this page', 'dash.report': 'Report tables',
+    'dash.col.contractor': 'Contractor',
   },
   'zh-CN': {
     'nav.dashboard': '报告看板', 'dash.round': '报告', 'dash.roundN': '第 {n} 轮', 'dash.cumulative': '累计至今',
@@ -46,22 +54,35 @@ export const DASHBOARD_DICTS: Dicts = {
     'dash.col.due': '截止日期', 'dash.col.inspector': '验房人员', 'dash.col.assigned': '分配户数', 'dash.col.started': '已开始',
     'dash.col.done': '已完成', 'dash.noPlan': '尚无轮次计划。',
     'dash.charts': '图表', 'dash.chart.categories': '本轮问题按分类（自查）',
-    'dash.chart.contractors': '各施工单位未完结问题', 'dash.chart.trend': '各轮未完结问题趋势',
-    'dash.trend.open': '未完结', 'dash.trend.overdue': '超期',
+    'dash.chart.contractors': '各施工单位未完结问题（自查，截至报告日期）', 'dash.chart.trend': '各轮未完结问题趋势',
+    'dash.chart.weeks': '每周未完结问题趋势', 'dash.chart.weeksNone': '尚无可显示的周。',
+    'dash.trend.open': '未完结', 'dash.trend.overdue': '超期', 'dash.trend.found': '发现', 'dash.trend.closed': '完结',
+    'dash.weekOf': '{date} 起的一周',
+    'dash.kpi.units_inspected': '已查验户数（当前轮次）', 'dash.kpi.open_defects': '当前未完结问题（自查，各轮累计）',
+    'dash.kpi.overdue': '当前超期（自查）', 'dash.kpi.closed_rate': '累计完结率',
+    'dash.kpi.timely_rate': '累计及时完结率', 'dash.kpi.failed_twice_or_more': '两次及以上复验不合格',
+    'dash.sections': '本页内容', 'dash.report': '报告表格',
+    'dash.col.contractor': '整改单位',
   },
 };
 
 /** The report chosen last, per project. */
 const chosen = new Map<string, string>();
 
-async function download(ctx: Ctx, path: string) {
-  const res = await fetch(`/api/v1${path}`, { headers: ctx.api.authHeaders() });
-  if (!res.ok) { ctx.notify(`${res.status} ${res.statusText}`); return; }
-  window.open(URL.createObjectURL(await res.blob()), '_blank');
+/** Save a report file under the name the server gives it (project, scope, round, date) in the reader's language. */
+async function download(ctx: Ctx, path: string, fallback: string) {
+  await saveFile(`/api/v1${path}&lang=${ctx.i18n.lang}`, ctx.api.authHeaders(), fallback).catch(e => ctx.notify((e as Error).message));
 }
 
 /** What a drill-down lists: a filter of the report's drill-down API, for a contractor or a unit. */
 type Drill = { filter: 'failed_twice' | 'open' | 'overdue'; contractor?: string; unit?: string; title: string };
+
+/** A unit as the units-at-risk row names it: building and door number. */
+function unitOfRow(table: Table, row: Cell[]): string {
+  const at = (k: string) => table.columns.findIndex(c => c.key === k);
+  const b = at('building'), n = at('number');
+  return b >= 0 && n >= 0 ? `${row[b]} ${row[n]}` : String(row[0]);
+}
 
 /** Report cells that open the defects behind them. */
 function drillOf(table: Table, column: string, row: Cell[], name: string): Drill | null {
@@ -71,7 +92,7 @@ function drillOf(table: Table, column: string, row: Cell[], name: string): Drill
     if (column === 'failed_twice_or_more') return { filter: 'failed_twice', contractor: who, title: name };
     if (column === 'open' || column === 'overdue') return { filter: column, contractor: who, title: name };
   }
-  if (table.key === 'units_at_risk' && column === 'open') return { filter: 'open', unit: who, title: who };
+  if (table.key === 'units_at_risk' && column === 'open') return { filter: 'open', unit: who, title: unitOfRow(table, row) };
   return null;
 }
 
@@ -93,11 +114,12 @@ function tableView(ctx: Ctx, table: Table, onDrill: (d: Drill) => void) {
     }
     return h('td', { 'data-key': column.key, class: column.kind === 'text' ? '' : 'num' }, text);
   };
-  return h('section', { class: 'panel', testid: `table-${table.key}` },
+  return h('section', { class: 'panel', testid: `table-${table.key}`, id: `dash-table-${table.key}` },
     h('h3', {}, lang === 'zh-CN' ? table.zh : table.en),
-    h('table', {},
+    // A wide table scrolls inside its box instead of squeezing its columns or widening the page.
+    h('div', { class: 'scroll', testid: 'table-scroll' }, h('table', {},
       h('thead', {}, h('tr', {}, cols.map(i => h('th', {}, lang === 'zh-CN' ? table.columns[i].zh : table.columns[i].en)))),
-      h('tbody', {}, table.rows.map(row => h('tr', { testid: `row-${table.key}`, 'data-row': String(row[0]) }, cols.map(i => cell(row, i)))))));
+      h('tbody', {}, table.rows.map(row => h('tr', { testid: `row-${table.key}`, 'data-row': String(row[0]) }, cols.map(i => cell(row, i))))))));
 }
 
 function drillView(ctx: Ctx, title: string, items: DrillItem[], close: () => void, open: (id: string) => void) {
@@ -107,14 +129,15 @@ function drillView(ctx: Ctx, title: string, items: DrillItem[], close: () => voi
     onkeydown: (e: Event) => { if ((e as KeyboardEvent).key === 'Escape') close(); } },
     h('div', { class: 'row' }, h('h3', { testid: 'drill-title', class: 'grow', id: 'drill-title', tabindex: -1 }, title),
       h('button', { testid: 'drill-close', onclick: close }, t('dash.close'))),
-    h('table', {},
-      h('thead', {}, h('tr', {}, ['unit', 'building', 'room', 'category', 'status', 'failed', 'deadline'].map(k => h('th', {}, t(`dash.col.${k}`))))),
-      h('tbody', {}, items.map(d => h('tr', { testid: 'drill-row', 'data-defect': d.id },
-        h('td', { 'data-key': 'unit' }, h('button', { class: 'link', testid: 'open-defect', onclick: () => open(d.id) }, d.unit)),
-        h('td', {}, d.building), h('td', {}, d.room),
-        h('td', {}, ctx.i18n.pick(d.category)), h('td', {}, t(`status.${d.status}`)),
+    h('div', { class: 'scroll' }, h('table', {},
+      h('thead', {}, h('tr', {}, ['unit', 'room', 'category', 'contractor', 'status', 'failed', 'deadline'].map(k => h('th', {}, t(`dash.col.${k}`))))),
+      h('tbody', {}, items.map(d => h('tr', { testid: 'drill-row', 'data-defect': d.id, 'data-unit': d.unit },
+        h('td', { 'data-key': 'unit' }, h('button', { class: 'link', testid: 'open-defect', onclick: () => open(d.id) }, nameText(ctx.i18n, d.unit_name))),
+        h('td', { 'data-key': 'room' }, nameEl(ctx.i18n, d.room_name)),
+        h('td', {}, ctx.i18n.pick(d.category)), h('td', { 'data-key': 'contractor' }, nameEl(ctx.i18n, d.contractor_name)),
+        h('td', {}, t(`status.${d.status}`)),
         h('td', { 'data-key': 'failed_rechecks', class: 'num' }, String(d.failed_rechecks)),
-        h('td', {}, date(d.first_deadline), d.overdue ? h('span', { class: 'error' }, ` ${t('dash.overdue')}`) : null))))));
+        h('td', {}, date(d.first_deadline), d.overdue ? h('span', { class: 'error' }, ` ${t('dash.overdue')}`) : null)))))));
 }
 
 interface InspectorProgress { inspector: string; assigned: number; started: number; done: number }
@@ -130,14 +153,14 @@ function progressView(ctx: Ctx, model: Project, progress: InspectorProgress[][],
       h('td', { 'data-key': 'assigned', class: 'num' }, p ? String(p.assigned) : ''),
       h('td', { 'data-key': 'started', class: 'num' }, p ? String(p.started) : ''),
       h('td', { 'data-key': 'done', class: 'num' }, p ? String(p.done) : ''))));
-  return h('section', { class: 'panel', testid: 'progress' },
+  return h('section', { class: 'panel', testid: 'progress', id: 'dash-progress' },
     h('h3', {}, t('dash.progress')),
     h('p', { testid: 'handover-days', 'data-days': String(live.days_to_handover) },
       t('dash.handoverIn', { date: live.handover_date, days: live.days_to_handover })),
     model.rounds.length === 0 ? h('p', { class: 'muted' }, t('dash.noPlan')) :
-      h('table', {},
+      h('div', { class: 'scroll' }, h('table', {},
         h('thead', {}, h('tr', {}, ['round', 'start', 'due', 'inspector', 'assigned', 'started', 'done'].map(k => h('th', {}, t(`dash.col.${k}`))))),
-        h('tbody', {}, rows)));
+        h('tbody', {}, rows))));
 }
 
 /** The figures to date (the cumulative report's summary), as a strip of numbers. */
@@ -145,13 +168,14 @@ function liveView(ctx: Ctx, live: Report) {
   const lang = ctx.i18n.lang;
   const summary = live.tables.find(tb => tb.key === 'summary');
   const keys = ['units_inspected', 'open_defects', 'overdue', 'closed_rate', 'timely_rate', 'failed_twice_or_more'];
-  return h('section', { class: 'panel', testid: 'live' },
+  // Say what each figure counts: these are to date (all rounds, now); the report's tables below are as of its date.
+  return h('section', { class: 'panel', testid: 'live', id: 'dash-live' },
     h('h3', {}, ctx.i18n.t('dash.live'), ` · ${live.as_of.slice(0, 10)}`),
     h('div', { class: 'row' }, keys.map(k => {
       const row = summary?.rows.find(r => r[0] === k);
       if (!row || !summary) return null;
       return h('div', { class: 'kpi', testid: 'kpi', 'data-key': k, 'data-value': String(row[3]) },
-        h('div', { class: 'muted' }, String(lang === 'zh-CN' ? row[1] : row[2])),
+        h('div', { class: 'muted', testid: 'kpi-label' }, ctx.i18n.has(`dash.kpi.${k}`) ? ctx.i18n.t(`dash.kpi.${k}`) : String(lang === 'zh-CN' ? row[1] : row[2])),
         h('strong', {}, formatCell(row[3], cellKind(summary, row, 3))));
     })));
 }
@@ -164,7 +188,7 @@ async function chartsView(ctx: Ctx, report: Report, live: Report, model: Project
   const trend = await loadTrend(live, started, fetchRound);
   // Each chart is named by its heading (a <title>, so the bars' own titles stay readable too).
   const svg = (markup: Html, name: string) => {
-    const d = h('div', {});
+    const d = h('div', { class: 'chart-box' });
     setHtml(d, markup);
     const title = document.createElementNS('http://www.w3.org/2000/svg', 'title');
     title.textContent = name;
@@ -172,15 +196,21 @@ async function chartsView(ctx: Ctx, report: Report, live: Report, model: Project
     return d;
   };
   const table = (key: string) => report.tables.find(tb => tb.key === key);
-  return h('section', { class: 'panel', testid: 'charts' },
+  const labels = {
+    open: t('dash.trend.open'), overdue: t('dash.trend.overdue'), found: t('dash.trend.found'), closed: t('dash.trend.closed'),
+    round: (n: number) => t('dash.roundN', { n }), week: (date: string) => t('dash.weekOf', { date }),
+  };
+  const weeks = live.weeks ?? [];
+  return h('section', { class: 'panel', testid: 'charts', id: 'dash-charts' },
     h('h3', {}, t('dash.charts')),
-    h('div', { class: 'row' },
+    h('div', { class: 'charts' },
       h('div', { testid: 'chart-categories-box' }, h('h4', {}, t('dash.chart.categories')),
         svg(barChart(barsFromTable(table('categories'), 'own', lang), 'chart-categories'), t('dash.chart.categories'))),
       h('div', { testid: 'chart-contractors-box' }, h('h4', {}, t('dash.chart.contractors')),
         svg(barChart(barsFromTable(table('contractors'), 'open', lang), 'chart-contractors'), t('dash.chart.contractors'))),
-      h('div', {}, h('h4', {}, t('dash.chart.trend')),
-        svg(trendChart(trend, { open: t('dash.trend.open'), overdue: t('dash.trend.overdue'), round: n => t('dash.roundN', { n }) }), t('dash.chart.trend')))));
+      h('div', {}, h('h4', {}, t('dash.chart.trend')), svg(trendChart(trend, labels), t('dash.chart.trend'))),
+      h('div', { testid: 'chart-weeks-box' }, h('h4', {}, t('dash.chart.weeks')),
+        weeks.length ? svg(weeksChart(weeks, labels), t('dash.chart.weeks')) : h('p', { class: 'muted' }, t('dash.chart.weeksNone')))));
 }
 
 export const dashboard: Page = {
@@ -212,7 +242,7 @@ export const dashboard: Page = {
       const query = `filter=${d.filter}` + (d.contractor ? `&contractor=${encodeURIComponent(d.contractor)}` : '');
       let items = await ctx.api.get<DrillItem[]>(`${base}/defects?${query}`);
       if (d.unit) items = items.filter(i => i.unit === d.unit);
-      const title = d.unit ? t('dash.drill.unit', { unit: d.unit, n: items.length })
+      const title = d.unit ? t('dash.drill.unit', { unit: items[0] ? nameText(ctx.i18n, items[0].unit_name) : d.title, n: items.length })
         : d.filter === 'failed_twice' ? t('dash.drillTitle', { contractor: d.title, n: items.length })
           : t(`dash.drill.${d.filter}`, { contractor: d.title, n: items.length });
       // Focus follows to the list (a keyboard user goes on from there); closing it returns focus.
@@ -221,19 +251,27 @@ export const dashboard: Page = {
       drill.scrollIntoView();
       drill.querySelector<HTMLElement>('[data-testid="drill-title"]')?.focus({ preventScroll: true });
     };
+    // The page's sections can be jumped to (buttons: the address bar's hash is the shell's page route).
+    const jump = (id: string) => () => document.getElementById(id)?.scrollIntoView({ block: 'start' });
+    const lang = ctx.i18n.lang;
+    const sections: [string, string][] = [['dash-live', t('dash.live')], ['dash-progress', t('dash.progress')],
+      ['dash-charts', t('dash.charts')], ['dash-report', t('dash.report')], ...report.tables.map(tb => [`dash-table-${tb.key}`, lang === 'zh-CN' ? tb.zh : tb.en] as [string, string])];
+    const stem = `${project}-${round}`;
     mount(el,
       h('h2', {}, t('nav.dashboard')),
+      h('nav', { class: 'sections', testid: 'section-nav', 'aria-label': t('dash.sections') },
+        sections.map(([id, label]) => h('button', { class: 'link', testid: 'section-link', 'data-target': id, onclick: jump(id) }, label))),
       liveView(ctx, liveReport),
       progressView(ctx, model, progress, liveReport),
       await chartsView(ctx, report, liveReport, model, fetchRound),
-      h('div', { class: 'row' },
+      h('div', { class: 'row', id: 'dash-report' },
         h('label', { class: 'inline' }, t('dash.round'), picker),
         h('span', { testid: 'report-title', class: 'grow' }, t('dash.title', {
           scope, date: report.as_of.slice(0, 10), handover: report.handover_date, days: report.days_to_handover,
         })),
         h('span', {}, t('dash.download')),
-        ['pdf', 'xlsx'].map(f => h('button', { testid: `download-${f}`, onclick: () => void download(ctx, `${base}?format=${f}`) }, f.toUpperCase())),
-        h('button', { testid: 'download-csv', onclick: () => void download(ctx, `${base}?format=csv&table=contractors`) }, 'CSV')),
+        ['pdf', 'xlsx'].map(f => h('button', { testid: `download-${f}`, onclick: () => void download(ctx, `${base}?format=${f}`, `${stem}.${f}`) }, f.toUpperCase())),
+        h('button', { testid: 'download-csv', onclick: () => void download(ctx, `${base}?format=csv&table=contractors`, `${stem}.csv`) }, 'CSV')),
       drill,
       detail,
       report.tables.map(table => tableView(ctx, table, (d) => void onDrill(d))));

@@ -10,6 +10,7 @@ import { h, html, mount, setHtml, val } from '../shared/dom.js';
 import type { Dicts } from '../shared/i18n.js';
 import { I18nText, PlanRoom, Point, Shape, marksLabel, marksSvg, planSvg } from '../shared/marks.js';
 import type { Ctx } from '../shared/shell.js';
+import { Shown, nameEl, nameText } from './names.js';
 
 export interface Named { id: string; name: I18nText }
 export interface RiskDecision {
@@ -18,19 +19,19 @@ export interface RiskDecision {
 }
 export interface Place { unit: string; unit_number: string; floor: number; building: Named; room: Named; spot: string }
 export interface HistoryItem {
-  id: string; at: number; device_at: number | null; by: string; by_name: string; round: number; type: string;
+  id: string; at: number; device_at: number | null; by: string; by_name: Shown; contractor_name?: Shown | null; round: number; type: string;
   kind: Record<string, Record<string, unknown>>; ignored: boolean;
 }
 export interface DefectDetail {
   id: string; place: Place; description: string; category: Named; other_reason: string | null; root_cause: Named | null;
   severity: string; source: string; trade: Named; responsible: Named | null; contractor: Named | null; status: string;
-  found_round: number; found_by: string; found_by_name: string; found_at: number; first_deadline: number | null; current_deadline: number | null;
+  found_round: number; found_by: string; found_by_name: Shown; found_at: number; first_deadline: number | null; current_deadline: number | null;
   overdue: boolean; failed_rechecks: number; closed_at: number | null; photos: { hash: string; marks: Shape[] }[];
   pin: Point | null; plan: PlanRoom[]; plan_image: string | null; risk: RiskDecision | null; history: HistoryItem[];
 }
 export interface RiskRow {
   defect: string; place: Place; category: Named; description: string; contractor: Named | null; risk: RiskDecision;
-  accepted_by_name: string; edited_by_name: string;
+  accepted_by_name: Shown; edited_by_name: Shown;
 }
 
 export const DEFECT_DICTS: Dicts = {
@@ -93,6 +94,8 @@ export async function photoUrl(ctx: Ctx, hash: string): Promise<string> {
 }
 
 function eventText(ctx: Ctx, e: HistoryItem, contractorName: (id: string) => string): string {
+  // The server names the contractor an assignment went to; older answers without it: the defect's own.
+  if (e.contractor_name) contractorName = () => nameText(ctx.i18n, e.contractor_name);
   const t = (k: string, v?: Record<string, string | number>) => ctx.i18n.t(k, v);
   const body = e.kind[e.type] ?? {};
   const s = (k: string) => String(body[k] ?? '');
@@ -139,8 +142,9 @@ export async function defectPanel(ctx: Ctx, project: string, id: string, close: 
   const d = await ctx.api.get<DefectDetail>(`/projects/${encodeURIComponent(project)}/defects/${encodeURIComponent(id)}`);
   const pick = (n: Named | null) => (n ? ctx.i18n.pick(n.name) || n.id : '—');
   const names = new Map([d.contractor, d.responsible].filter((n): n is Named => !!n).map(n => [n.id, pick(n)]));
-  const people = new Map(d.history.map(e => [e.by, e.by_name]));
-  const person = (id: string) => people.get(id) ?? id;
+  const people = new Map<string, Shown>(d.history.map(e => [e.by, e.by_name]));
+  people.set(d.found_by, d.found_by_name);
+  const person = (id: string) => nameText(ctx.i18n, people.get(id) ?? { zh: id, en: id, known: false });
   const fact = (label: string, value: string, testid?: string) => h('tr', {}, h('th', {}, label), h('td', { testid }, value));
   const photos = h('div', { class: 'photos', testid: 'defect-photos' });
   for (const [i, p] of d.photos.entries()) {
@@ -186,7 +190,7 @@ export async function defectPanel(ctx: Ctx, project: string, id: string, close: 
       fact(t('defect.status'), t(`status.${d.status}`), 'defect-status'),
       fact(t('defect.contractor'), pick(d.contractor)),
       fact(t('defect.responsible'), pick(d.responsible)),
-      fact(t('defect.found'), t('defect.foundBy', { round: d.found_round, date: when(d.found_at), who: d.found_by_name })),
+      fact(t('defect.found'), t('defect.foundBy', { round: d.found_round, date: when(d.found_at), who: nameText(ctx.i18n, d.found_by_name) })),
       fact(t('defect.deadline'), t('defect.deadlines', { first: when(d.first_deadline), current: when(d.current_deadline) })),
       fact(t('defect.failed'), String(d.failed_rechecks)),
       fact(t('defect.closed'), when(d.closed_at)))),
@@ -196,10 +200,10 @@ export async function defectPanel(ctx: Ctx, project: string, id: string, close: 
     h('table', { testid: 'defect-history' },
       h('thead', {}, h('tr', {}, ['when', 'who', 'round', 'event'].map(k => h('th', {}, t(`defect.${k}`))))),
       h('tbody', {},
-        h('tr', { testid: 'history-row', 'data-type': 'found' }, h('td', {}, when(d.found_at)), h('td', {}, d.found_by_name),
+        h('tr', { testid: 'history-row', 'data-type': 'found' }, h('td', {}, when(d.found_at)), h('td', { 'data-key': 'who' }, nameEl(ctx.i18n, d.found_by_name)),
           h('td', { class: 'num' }, String(d.found_round)), h('td', {}, t('ev.found', { description: d.description }))),
         d.history.map(e => h('tr', { testid: 'history-row', 'data-type': e.type },
-        h('td', {}, when(e.at), e.device_at === null ? '' : h('div', { class: 'muted', testid: 'device-time' }, t('defect.deviceClock', { time: when(e.device_at) }))), h('td', {}, e.by_name), h('td', { class: 'num' }, String(e.round)),
+        h('td', {}, when(e.at), e.device_at === null ? '' : h('div', { class: 'muted', testid: 'device-time' }, t('defect.deviceClock', { time: when(e.device_at) }))), h('td', { 'data-key': 'who' }, nameEl(ctx.i18n, e.by_name)), h('td', { class: 'num' }, String(e.round)),
         h('td', {}, eventText(ctx, e, (c) => names.get(c) ?? c), e.ignored ? ` ${t('defect.ignored')}` : ''))))),
     riskArea);
 }

@@ -6,6 +6,7 @@ import { h, mount } from '../shared/dom.js';
 import type { Ctx, Page } from '../shared/shell.js';
 import type { Dicts } from '../shared/i18n.js';
 import { roundChoices } from './report.js';
+import { Shown, nameEl, saveFile } from './names.js';
 
 export const ISSUED_DICTS: Dicts = {
   en: {
@@ -48,7 +49,7 @@ export interface Share {
 }
 export interface Issued {
   id: string; project: string; scope: 'round' | 'cumulative'; round: number; version: number;
-  issued_at: number; issued_by: string; as_of: number; with_photos: boolean;
+  issued_at: number; issued_by: string; issued_by_name: Shown; as_of: number; with_photos: boolean;
   sizes: { json: number; pdf: number; xlsx: number }; shares: Share[];
 }
 export interface Job {
@@ -67,18 +68,6 @@ export function when(millis: number): string {
 export function size(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
   return `${Math.max(1, Math.round(bytes / 1024))} KB`;
-}
-
-/** Fetch a file with the session's token and hand it to the browser. */
-export async function saveFile(url: string, headers: Record<string, string>, name: string) {
-  const res = await fetch(url, { headers });
-  if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(await res.blob());
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
 }
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
@@ -146,11 +135,11 @@ export const issued: Page = {
       h('td', {}, title(r), r.with_photos ? h('small', {}, ` · ${t('iss.withPhotos')}`) : null),
       h('td', { class: 'num', 'data-key': 'version' }, `v${r.version}`),
       h('td', {}, when(r.issued_at)),
-      h('td', {}, r.issued_by),
+      h('td', { 'data-key': 'by' }, nameEl(ctx.i18n, r.issued_by_name)),
       h('td', {}, when(r.as_of).slice(0, 10)),
       h('td', {}, (['pdf', 'xlsx'] as const).map(f => h('button', {
         testid: `issued-${f}`,
-        onclick: () => void saveFile(`/api/v1/projects/${project}/issued/${encodeURIComponent(r.id)}?format=${f}`, auth,
+        onclick: () => void saveFile(`/api/v1/projects/${project}/issued/${encodeURIComponent(r.id)}?format=${f}&lang=${ctx.i18n.lang}`, auth,
           `${ctx.project}-${r.scope}-${r.round}-v${r.version}.${f}`).catch(e => ctx.notify((e as Error).message)),
       }, `${f.toUpperCase()} (${size(r.sizes[f])})`))),
       h('td', {},
@@ -179,8 +168,8 @@ export const issued: Page = {
       newLink,
       h('section', { class: 'panel' },
         h('h3', {}, t('iss.list')),
-        list.length === 0 ? h('p', { testid: 'issued-none' }, t('iss.none')) : h('table', {},
+        list.length === 0 ? h('p', { testid: 'issued-none' }, t('iss.none')) : h('div', { class: 'scroll' }, h('table', {},
           h('thead', {}, h('tr', {}, ['report', 'version', 'issued', 'by', 'asOf', 'files', 'links'].map(k => h('th', {}, t(`iss.col.${k}`))))),
-          h('tbody', {}, list.map(row)))));
+          h('tbody', {}, list.map(row))))));
   },
 };

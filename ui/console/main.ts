@@ -13,8 +13,9 @@ import { DISPATCH_DICTS } from './dispatch.js';
 import { LINK_DICTS } from './links.js';
 import { OUTBOX_DICTS } from './outbox.js';
 import { HISTORY_DICTS } from './history.js';
+import { NAMES_DICTS } from './names.js';
 
 const i18n = new I18n(mergeDicts(SHELL_DICTS, A11Y_DICTS, CONSOLE_DICTS, DASHBOARD_DICTS, ISSUED_DICTS, DEFECT_DICTS, RISK_DICTS, COMPANY_DICTS,
-  DISPATCH_DICTS, LINK_DICTS, OUTBOX_DICTS, HISTORY_DICTS));
+  DISPATCH_DICTS, LINK_DICTS, OUTBOX_DICTS, HISTORY_DICTS, NAMES_DICTS));
 // Engineers (the project department) sign in too, and read only.
 void new Shell(document.getElementById('app')!, i18n, 'app.title', PAGES, ['cs_admin', 'engineer']).start();

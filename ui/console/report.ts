@@ -2,6 +2,8 @@
 // and how the dashboard shows its cells. No rate is computed here: every
 // number comes from the server, which takes them from the core's KPIs.
 
+import type { Shown } from './names.js';
+
 export type Kind = 'text' | 'count' | 'rate' | 'number' | 'date';
 export interface Column { key: string; zh: string; en: string; kind: Kind }
 export type Cell = string | number | null;
@@ -9,11 +11,13 @@ export interface Table { key: string; zh: string; en: string; columns: Column[];
 export interface Report {
   project: string; project_name: { zh: string; en: string }; scope: 'round' | 'cumulative'; round: number;
   as_of: string; handover_date: string; days_to_handover: number; tables: Table[];
+  /** Week by week (local weeks), when the server sends it. */
+  weeks?: { week_start: string; as_of: string; found: number; closed: number; open: number; overdue: number }[];
 }
 export interface DrillItem {
-  id: string; unit: string; building: string; room: string; category: { zh: string; en: string }; status: string;
-  contractor: string | null; found_round: number; found_at: string; failed_rechecks: number;
-  first_deadline: string | null; overdue: boolean;
+  id: string; unit: string; unit_name: Shown; building: Shown; room: string; room_name: Shown; category: { zh: string; en: string };
+  status: string; contractor: string | null; contractor_name: Shown | null; found_round: number; found_at: string;
+  failed_rechecks: number; first_deadline: string | null; overdue: boolean;
 }
 
 /** Metrics of the summary whose values are rates. */
@@ -37,8 +41,10 @@ export function cellKind(table: Table, row: Cell[], column: number): Kind {
 export function visibleColumns(table: Table, lang: 'en' | 'zh-CN'): number[] {
   const hide = lang === 'zh-CN' ? ['name_en', 'answer_en'] : ['name_zh', 'answer_zh'];
   const named = table.columns.some(c => c.key === 'name_zh');
+  // A unit's code is for machines: where the table names its building and door number, the code is not shown.
+  const numbered = table.columns.some(c => c.key === 'number');
   return table.columns.map((c, i) => [c, i] as const)
-    .filter(([c, i]) => !hide.includes(c.key) && !(named && i === 0))
+    .filter(([c, i]) => !hide.includes(c.key) && !(named && i === 0) && !(numbered && c.key === 'unit'))
     .map(([, i]) => i);
 }
 

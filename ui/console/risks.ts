@@ -7,6 +7,7 @@ import { h, mount } from '../shared/dom.js';
 import type { Dicts } from '../shared/i18n.js';
 import type { Page } from '../shared/shell.js';
 import { RiskRow, openDefect, riskForm } from './defect.js';
+import { nameEl } from './names.js';
 
 export const RISK_DICTS: Dicts = {
   en: {
@@ -42,18 +43,19 @@ export const risks: Page = {
     mount(el,
       h('h2', {}, t('nav.risks')), h('p', { class: 'muted' }, t('risks.help')), area,
       rows.length === 0 ? h('p', { class: 'notice', testid: 'risks-none' }, t('risks.none')) :
-        h('table', { testid: 'risks' },
+        h('div', { class: 'scroll' }, h('table', { testid: 'risks' },
           h('thead', {}, h('tr', {}, ['unit', 'room', 'category', 'description', 'answer', 'plan', 'accepted', 'edited', 'edit']
             .map(k => h('th', {}, k === 'edit' ? '' : t(`risks.${k}`))))),
           h('tbody', {}, rows.map(r => h('tr', { testid: 'risk-row', 'data-defect': r.defect },
-            h('td', { 'data-key': 'unit' }, r.place.unit), h('td', {}, ctx.i18n.pick(r.place.room.name)),
+            h('td', { 'data-key': 'unit', 'data-unit': r.place.unit }, `${ctx.i18n.pick(r.place.building.name) || r.place.building.id} ${r.place.unit_number}`),
+            h('td', { 'data-key': 'room' }, ctx.i18n.pick(r.place.room.name) || r.place.room.id),
             h('td', {}, ctx.i18n.pick(r.category.name)), h('td', {}, r.description),
             h('td', { 'data-key': 'answer' }, ctx.i18n.pick(r.risk.unified_answer)),
             h('td', { 'data-key': 'plan' }, r.risk.contingency_plan),
-            h('td', {}, `${day(r.risk.accepted_at)} · ${r.accepted_by_name}`),
-            h('td', {}, r.risk.edits > 0 ? `${day(r.risk.edited_at)} · ${r.edited_by_name}` : '—'),
+            h('td', { 'data-key': 'accepted' }, `${day(r.risk.accepted_at)} · `, nameEl(ctx.i18n, r.accepted_by_name)),
+            h('td', { 'data-key': 'edited' }, r.risk.edits > 0 ? [`${day(r.risk.edited_at)} · `, nameEl(ctx.i18n, r.edited_by_name)] : '—'),
             h('td', {},
               ctx.readOnly ? null : h('button', { testid: 'risk-edit', onclick: () => edit(r) }, t('risks.edit')), ' ',
-              h('button', { testid: 'risk-open', onclick: () => void openDefect(ctx, area, project, r.defect, refresh) }, t('risks.open'))))))));
+              h('button', { testid: 'risk-open', onclick: () => void openDefect(ctx, area, project, r.defect, refresh) }, t('risks.open')))))))));
   },
 };

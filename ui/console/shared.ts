@@ -6,7 +6,8 @@
 import { h, mount } from '../shared/dom.js';
 import { I18n } from '../shared/i18n.js';
 import { Report, Table, cellKind, formatCell, visibleColumns } from './report.js';
-import { Issued, saveFile, when } from './issued.js';
+import { Issued, when } from './issued.js';
+import { saveFile } from './names.js';
 
 const i18n = new I18n({
   en: {
@@ -55,7 +56,7 @@ async function main() {
       })),
       h('div', { class: 'row' }, h('span', {}, t('download')),
         (['pdf', 'xlsx'] as const).map(f => h('button', { testid: `shared-${f}`, onclick: () =>
-          void saveFile(`/api/v1/shared-report?format=${f}`, headers, `${report.project}-${issued.scope}-${issued.round}-v${issued.version}.${f}`) },
+          void saveFile(`/api/v1/shared-report?format=${f}&lang=${i18n.lang}`, headers, `${report.project}-${issued.scope}-${issued.round}-v${issued.version}.${f}`) },
         f.toUpperCase()))),
       report.tables.map(tableView)));
   };

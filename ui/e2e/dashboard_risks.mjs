@@ -48,7 +48,10 @@ try {
 
   // A unit's open count → its open defects → the defect in full.
   await page.locator(`[data-testid="drill-unit"][data-unit="${unit}"]`).click();
-  await page.waitForFunction((u) => document.querySelector('[data-testid="drill-title"]')?.textContent.startsWith(`Unit ${u}`), unit);
+  await page.waitForFunction((u) => {
+    const rows = [...document.querySelectorAll('[data-testid="drill-row"]')];
+    return document.querySelector('[data-testid="drill-title"]')?.textContent.startsWith('Unit ') && rows.length > 0 && rows.every((r) => r.dataset.unit === u);
+  }, unit);
   out.unitDrillTitle = (await id('drill-title').textContent()).trim();
   out.unitDrill = await rows('drill-row');
   await page.locator(`[data-testid="drill-row"][data-defect="${defect}"] [data-testid="open-defect"]`).click();

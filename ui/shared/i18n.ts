@@ -43,6 +43,10 @@ export class I18n {
     const raw = this.dicts[this.lang][key] ?? this.dicts.en[key] ?? key;
     return raw.replace(/\{(\w+)\}/g, (_, k: string) => (k in vars ? String(vars[k]) : `{${k}}`));
   }
+  /** Whether `key` has words (in this language or English). */
+  has(key: string): boolean {
+    return key in this.dicts[this.lang] || key in this.dicts.en;
+  }
   /** Pick the right half of a bilingual value ({zh, en} as the model stores them). */
   pick(text: { zh?: string; en?: string } | null | undefined): string {
     if (!text) return '';

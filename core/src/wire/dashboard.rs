@@ -6,6 +6,7 @@
 use crate::defect::{DefectStatus, EventKind, Source};
 use crate::ids::*;
 use crate::model::{I18nText, Point};
+use crate::names::Shown;
 use crate::risk::RiskDecision;
 use crate::wire::dispatch::{Named, PhotoView, PlanRoom};
 use serde::{Deserialize, Serialize};
@@ -40,8 +41,11 @@ pub struct HistoryItem {
     #[serde(default)]
     pub device_at: Option<i64>,
     pub by: UserId,
-    /// The person's name in the project (the id when unknown).
-    pub by_name: String,
+    /// Who that is: a person, a contractor through its link, the server (`names::Project::author_name`).
+    pub by_name: Shown,
+    /// The contractor an assignment sends the repair to, named.
+    #[serde(default)]
+    pub contractor_name: Option<Shown>,
     pub round: RoundNo,
     /// `assigned`, `reported_fixed`, `rechecked`, `accepted_risk`, …
     #[serde(rename = "type")]
@@ -70,7 +74,7 @@ pub struct DefectDetail {
     pub status: DefectStatus,
     pub found_round: RoundNo,
     pub found_by: UserId,
-    pub found_by_name: String,
+    pub found_by_name: Shown,
     pub found_at: i64,
     pub first_deadline: Option<i64>,
     pub current_deadline: Option<i64>,
@@ -97,8 +101,8 @@ pub struct RiskRow {
     pub description: String,
     pub contractor: Option<Named>,
     pub risk: RiskDecision,
-    pub accepted_by_name: String,
-    pub edited_by_name: String,
+    pub accepted_by_name: Shown,
+    pub edited_by_name: Shown,
 }
 
 /// One project of `GET /company/overview`: cumulative figures to date, the
