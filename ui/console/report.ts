@@ -9,6 +9,13 @@ export interface Table { key: string; zh: string; en: string; columns: Column[];
 export interface Report {
   project: string; project_name: { zh: string; en: string }; scope: 'round' | 'cumulative'; round: number;
   as_of: string; handover_date: string; days_to_handover: number; tables: Table[];
+  /** The days to handover as people read them ("31 days past handover", 交付已逾期 31 天); from the core. */
+  countdown?: { zh: string; en: string };
+}
+
+/** The report's days to handover in words (the number itself for a report issued before the words existed). */
+export function countdownText(report: Report, pick: (t: { zh: string; en: string }) => string): string {
+  return report.countdown?.zh ? pick(report.countdown) : String(report.days_to_handover);
 }
 export interface DrillItem {
   id: string; unit: string; building: string; room: string; category: { zh: string; en: string }; status: string;
