@@ -730,7 +730,7 @@ mod tests {
     fn a_label_at_the_edges_of_its_photo_stays_inside_it() {
         let photo = Rect { x: 100.0, y: 200.0, w: 120.0, h: 90.0 };
         let long = "卫生间地漏周边渗水，需凿除重做防水层并闭水试验四十八小时后复验（附照片）以及阳台门槛石";
-        assert_eq!(long.chars().count(), 44);
+        assert!(long.chars().count() > 40, "longer than the tablet allows");
         for (ax, ay) in [(0.98, 0.5), (0.5, 0.99), (0.99, 0.99), (1.0, 0.0), (0.0, 0.0), (0.0, 1.0), (0.6, 0.1)] {
             for text in ["渗漏", "door gap 3 mm", "墙面空鼓约 30 cm，需重新抹灰", long] {
                 let anchor = (photo.x + ax * photo.w, photo.y + ay * photo.h);
