@@ -331,6 +331,19 @@ pub fn days_to_handover(project: &Project, today: chrono::NaiveDate) -> i64 {
     (project.handover_date - today).num_days()
 }
 
+/// The days to handover as people read them, never as a negative count:
+/// "12 days to handover" (距交付 12 天), "handover today" (今天交付),
+/// "31 days past handover" (交付已逾期 31 天).
+pub fn handover_countdown(days: i64) -> crate::model::I18nText {
+    let n = days.unsigned_abs();
+    let day = if n == 1 { "day" } else { "days" };
+    match days {
+        0 => crate::model::I18nText::new("今天交付", "handover today"),
+        1.. => crate::model::I18nText::new(format!("距交付 {n} 天"), format!("{n} {day} to handover")),
+        _ => crate::model::I18nText::new(format!("交付已逾期 {n} 天"), format!("{n} {day} past handover")),
+    }
+}
+
 /// Units covered by more than one inspector in a round (a planning slip).
 pub fn overlapping_assignments(project: &Project, round: RoundNo) -> BTreeSet<UnitId> {
     let Some(plan) = project.rounds.get(&round) else {
@@ -428,4 +441,23 @@ pub fn withdraw(
         round,
         kind: EventKind::Withdrawn { reason: reason.to_owned() },
     })
+}
+
+#[cfg(test)]
+mod handover_tests {
+    use super::handover_countdown;
+
+    #[test]
+    fn the_countdown_reads_forwards_and_past_the_handover() {
+        for (days, zh, en) in [
+            (12, "距交付 12 天", "12 days to handover"),
+            (1, "距交付 1 天", "1 day to handover"),
+            (0, "今天交付", "handover today"),
+            (-1, "交付已逾期 1 天", "1 day past handover"),
+            (-31, "交付已逾期 31 天", "31 days past handover"),
+        ] {
+            let t = handover_countdown(days);
+            assert_eq!((t.zh.as_str(), t.en.as_str()), (zh, en), "{days}");
+        }
+    }
 }

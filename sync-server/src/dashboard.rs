@@ -165,6 +165,7 @@ fn project_figures(st: &AppState, id: &ProjectId, now: Time) -> Result<CompanyPr
         name: project.name.clone(),
         handover_date: project.handover_date,
         days_to_handover: built.days_to_handover,
+        countdown: built.countdown.clone(),
         current_round: current,
         rounds: project.rounds.len(),
         units: count("units_total"),

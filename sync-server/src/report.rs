@@ -70,6 +70,9 @@ pub struct RoundReport {
     pub handover_date: chrono::NaiveDate,
     /// Whole days from the report date to the handover date (negative after it).
     pub days_to_handover: i64,
+    /// Those days as people read them ("31 days past handover", 交付已逾期 31 天).
+    #[serde(default)]
+    pub countdown: I18nText,
     /// The core's figures, as computed.
     pub kpis: RoundKpis,
     /// The previous round's figures, for comparison (round 2 onwards).
@@ -200,6 +203,7 @@ pub fn build(project: &Project, rows: &Rows<'_>, scope: Scope, round: RoundNo, a
         as_of,
         handover_date: project.handover_date,
         days_to_handover,
+        countdown: walkthrough_core::rules::handover_countdown(days_to_handover),
         kpis,
         previous,
         trend,
@@ -1037,6 +1041,11 @@ fn status_text(item: &AppendixItem) -> String {
     }
 }
 
+/// The days to handover as the PDF prints them (逾期, never a negative count).
+fn countdown(days: i64) -> String {
+    walkthrough_core::rules::handover_countdown(days).zh
+}
+
 fn day(t: Option<Time>) -> String {
     t.map_or_else(|| "—".to_owned(), local)
 }
@@ -1047,15 +1056,15 @@ fn day(t: Option<Time>) -> String {
 pub fn pdf(report: &RoundReport, extras: Option<&PdfExtras<'_>>) -> Result<Vec<u8>, ApiError> {
     use crate::pdf::{BAR, RED};
     let mut pdf = PdfBuilder::new().map_err(|e| ApiError::Internal(e.into()))?;
-    pdf.footer = format!("{} · 第 {} 轮模拟验收报告", report.project_name.zh, report.round.0);
     let title = match report.scope {
         Scope::Round => format!("模拟验收报告（第 {} 轮）", report.round.0),
         Scope::Cumulative => format!("模拟验收报告（累计至第 {} 轮）", report.round.0),
     };
+    pdf.footer = format!("{} · {title}", report.project_name.zh);
     pdf.heading(&title, 18.0);
     pdf.text(&format!("项目：{}", report.project_name.zh), 11.0, BLACK, 0.0);
     pdf.text(&format!("统计截止：{}    交付日期：{}", local(report.as_of), report.handover_date), 11.0, BLACK, 0.0);
-    pdf.text(&format!("距交付：{} 天", report.days_to_handover), 11.0, BLACK, 0.0);
+    pdf.text(&countdown(report.days_to_handover), 11.0, BLACK, 0.0);
     pdf.text("自查问题与业主报修分开统计；比率按核心 KPI 定义计算。", 9.0, GREY, 0.0);
     pdf.rule(GREY);
 
@@ -1080,12 +1089,29 @@ pub fn pdf(report: &RoundReport, extras: Option<&PdfExtras<'_>>) -> Result<Vec<u
         bars.truncate(top);
         bars
     };
-    pdf.heading("图表", 13.0);
-    pdf.text("本轮问题：按问题分类（自查）", 10.0, BLACK, 0.0);
+    // The cumulative report says so over each chart: the categories are
+    // still those found in its latest round (as its table says), the open
+    // defects are all those open to date.
+    let (charts, found, open, trend_title) = match report.scope {
+        Scope::Round => (
+            "图表".to_owned(),
+            "本轮问题：按问题分类（自查）".to_owned(),
+            "未完结问题：按施工单位".to_owned(),
+            "未完结问题趋势（各轮末）".to_owned(),
+        ),
+        Scope::Cumulative => (
+            format!("图表（累计至第 {} 轮）", report.round.0),
+            format!("累计报告 · 第 {} 轮发现问题：按问题分类（自查）", report.round.0),
+            "累计报告 · 至今未完结问题：按施工单位".to_owned(),
+            "累计报告 · 未完结问题趋势（各轮末）".to_owned(),
+        ),
+    };
+    pdf.heading(&charts, 13.0);
+    pdf.text(&found, 10.0, BLACK, 0.0);
     pdf.bar_chart(&bars_of("categories", "own", 12), BAR);
-    pdf.text("未完结问题：按施工单位", 10.0, BLACK, 0.0);
+    pdf.text(&open, 10.0, BLACK, 0.0);
     pdf.bar_chart(&bars_of("contractors", "open", 12), BAR);
-    pdf.text("未完结问题趋势（各轮末）", 10.0, BLACK, 0.0);
+    pdf.text(&trend_title, 10.0, BLACK, 0.0);
     let trend: Vec<(String, f64, String)> = report
         .trend
         .iter()
@@ -1134,7 +1160,11 @@ pub fn pdf(report: &RoundReport, extras: Option<&PdfExtras<'_>>) -> Result<Vec<u
                         } else {
                             t.columns[*i].kind
                         };
-                        let s = cell_text(&row[*i], kind);
+                        let days = t.key == "summary" && row[0] == "days_to_handover" && t.columns[*i].key == "value";
+                        let s = match row[*i].as_i64() {
+                            Some(n) if days => countdown(n),
+                            _ => cell_text(&row[*i], kind),
+                        };
                         if s.is_empty() {
                             "—".to_owned()
                         } else {

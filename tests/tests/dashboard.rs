@@ -33,9 +33,10 @@ fn the_cs_center_opens_a_round_and_drills_from_failed_twice_to_the_defects() {
     let token = login(&server.url, "u-cs-wang");
     let base = format!("{}/api/v1/projects/hj-lanting/reports/3", server.url);
     let report = get(&base, &token);
-    let days = report["days_to_handover"].as_i64().unwrap();
-    assert_eq!(v["title"], format!("Round 3 · as of 2026-10-09 · handover 2026-10-31 ({days} days)"));
-    assert_eq!(v["titleZh"], format!("第 3 轮 · 统计截止 2026-10-09 · 交付 2026-10-31（{days} 天）"));
+    // The days to handover in words (22 days before it: round 3 is due 2026-10-09).
+    assert_eq!(report["countdown"], json!({ "zh": "距交付 22 天", "en": "22 days to handover" }));
+    assert_eq!(v["title"], "Round 3 · as of 2026-10-09 · handover 2026-10-31 (22 days to handover)");
+    assert_eq!(v["titleZh"], "第 3 轮 · 统计截止 2026-10-09 · 交付 2026-10-31（距交付 22 天）");
 
     // The contractors' table on the page is the report's, number for number.
     let table = report["tables"].as_array().unwrap().iter().find(|t| t["key"] == "contractors").unwrap();
@@ -191,6 +192,11 @@ fn the_cs_center_reads_charts_and_progress_opens_a_marked_defect_accepts_its_ris
         assert_eq!(kpi["value"].as_str().unwrap(), expected.to_string(), "{kpi}");
     }
     assert_eq!(v["handoverDays"].as_str().unwrap(), report["days_to_handover"].to_string());
+    // In words: "31 days past handover" once it is past, never "-31 days left".
+    let countdown = report["countdown"]["en"].as_str().unwrap();
+    assert_eq!(v["handoverText"], json!(format!("Handover 2026-10-31: {countdown}")));
+    let days = report["days_to_handover"].as_i64().unwrap();
+    assert!(days >= 0 || countdown == format!("{} days past handover", -days), "{countdown}");
     // Progress: every inspector of every round, as the progress API says.
     let shown: Vec<_> = v["progress"]
         .as_array()
@@ -292,9 +298,14 @@ fn the_cs_center_reads_charts_and_progress_opens_a_marked_defect_accepts_its_ris
     assert_eq!(company.len(), projects.len());
     for (row, p) in company.iter().zip(projects) {
         assert_eq!(row["_row"], p["id"]);
-        for key in ["units", "units_inspected", "open_defects", "overdue", "failed_twice_or_more", "days_to_handover"] {
+        for key in ["units", "units_inspected", "open_defects", "overdue", "failed_twice_or_more"] {
             assert_eq!(row[key].as_str().unwrap(), p[key].to_string(), "{key}");
         }
+        // The days in words, never a negative count.
+        assert_eq!(row["days_to_handover"], p["countdown"]["en"]);
+        let days = p["days_to_handover"].as_i64().unwrap();
+        let words = if days < 0 { format!("{} days past handover", -days) } else { format!("{days} days to handover") };
+        assert!(days.abs() <= 1 || row["days_to_handover"] == json!(words), "{row}");
         for key in ["closed_rate", "timely_rate"] {
             assert_eq!(row[key].as_str().unwrap(), percent(&p[key]), "{key}");
         }
@@ -303,7 +314,7 @@ fn the_cs_center_reads_charts_and_progress_opens_a_marked_defect_accepts_its_ris
     // Chinese, and no error anywhere; an inspector is refused.
     assert_eq!(v["companyTitleZh"], "华景地产苏州公司 的项目");
     let headers: Vec<&str> = v["companyHeadersZh"].as_array().unwrap().iter().map(|h| h.as_str().unwrap()).collect();
-    for h in ["完结率", "及时完结率", "距交付天数"] {
+    for h in ["完结率", "及时完结率", "距交付"] {
         assert!(headers.contains(&h), "{headers:?}");
     }
     let headings: Vec<&str> =

@@ -165,7 +165,8 @@ fn round_report_formats_agree_and_only_staff_may_read_them() {
         assert!(text.contains(heading), "the PDF lacks {heading:?}:\n{text}");
     }
     let days = report["days_to_handover"].as_i64().unwrap();
-    assert!(text.contains(&format!("距交付：{days} 天")), "{text}");
+    assert_eq!(days, 22, "round 3 is due 2026-10-09, 22 days before the handover");
+    assert!(text.contains("距交付 22 天"), "{text}");
     assert!(text.contains("统计截止：2026-10-09"), "round 3 is due 2026-10-09: {text}");
     assert!(text.contains("第 1 /"), "page numbers: {text}");
     for r in rows {

@@ -11,14 +11,14 @@ import { formatCell } from './report.js';
 export const COMPANY_DICTS: Dicts = {
   en: {
     'nav.company': 'Company', 'company.title': 'Projects of {company}', 'company.project': 'Project', 'company.handover': 'Handover',
-    'company.days': 'Days to handover', 'company.round': 'Current round', 'company.units': 'Units', 'company.inspected': 'Units inspected',
+    'company.days': 'Handover in', 'company.round': 'Current round', 'company.units': 'Units', 'company.inspected': 'Units inspected',
     'company.open': 'Open defects', 'company.overdue': 'Overdue', 'company.closedRate': 'Completion rate (完结率)',
     'company.timelyRate': 'Timely completion rate (及时完结率)', 'company.twice': 'Failed twice or more', 'company.none': 'No round plan',
     'company.help': 'Cumulative figures to date, the same as each project\'s cumulative report.',
   },
   'zh-CN': {
     'nav.company': '公司总览', 'company.title': '{company} 的项目', 'company.project': '项目', 'company.handover': '交付日期',
-    'company.days': '距交付天数', 'company.round': '当前轮次', 'company.units': '户数', 'company.inspected': '已查验户数',
+    'company.days': '距交付', 'company.round': '当前轮次', 'company.units': '户数', 'company.inspected': '已查验户数',
     'company.open': '未完结问题', 'company.overdue': '超期', 'company.closedRate': '完结率',
     'company.timelyRate': '及时完结率', 'company.twice': '两次及以上复验不合格', 'company.none': '尚无轮次计划',
     'company.help': '累计至今的数据，与各项目累计报告一致。',
@@ -26,7 +26,7 @@ export const COMPANY_DICTS: Dicts = {
 };
 
 export interface CompanyProject {
-  id: string; name: { zh: string; en: string }; handover_date: string; days_to_handover: number; current_round: number | null;
+  id: string; name: { zh: string; en: string }; handover_date: string; days_to_handover: number; countdown: { zh: string; en: string }; current_round: number | null;
   rounds: number; units: number; units_inspected: number; open_defects: number; overdue: number;
   closed_rate: number | null; timely_rate: number | null; failed_twice_or_more: number;
 }
@@ -49,7 +49,8 @@ export const company: Page = {
         h('tbody', {}, o.projects.map(p => h('tr', { testid: 'company-row', 'data-project': p.id },
           h('td', {}, h('button', { class: 'link', testid: 'company-open', onclick: () => void open(p.id) }, `${ctx.i18n.pick(p.name)} (${p.id})`)),
           h('td', { 'data-key': 'handover_date' }, p.handover_date),
-          num('days_to_handover', p.days_to_handover),
+          // In words, never a negative count: "31 days past handover".
+          h('td', { 'data-key': 'days_to_handover', 'data-days': String(p.days_to_handover) }, ctx.i18n.pick(p.countdown)),
           h('td', { 'data-key': 'current_round', class: 'num' }, p.current_round === null ? t('company.none') : String(p.current_round)),
           num('units', p.units), num('units_inspected', p.units_inspected), num('open_defects', p.open_defects),
           num('overdue', p.overdue), num('closed_rate', p.closed_rate, true), num('timely_rate', p.timely_rate, true),

@@ -9,7 +9,7 @@
 import { Html, h, mount, setHtml } from '../shared/dom.js';
 import type { Ctx, Page } from '../shared/shell.js';
 import type { Dicts } from '../shared/i18n.js';
-import { Cell, DrillItem, Report, Table, cellKind, formatCell, roundChoices, visibleColumns } from './report.js';
+import { Cell, DrillItem, Report, Table, cellKind, countdownText, formatCell, roundChoices, visibleColumns } from './report.js';
 import { barChart, barsFromTable, loadTrend, trendChart, weeksChart } from './charts.js';
 import { nameEl, nameText, saveFile } from './names.js';
 import { openDefect } from './defect.js';
@@ -18,7 +18,7 @@ import type { Project } from './model.js';
 export const DASHBOARD_DICTS: Dicts = {
   en: {
     'nav.dashboard': 'Dashboard', 'dash.round': 'Report', 'dash.roundN': 'Round {n}', 'dash.cumulative': 'Cumulative to date',
-    'dash.title': '{scope} · as of {date} · handover {handover} ({days} days)', 'dash.download': 'Download',
+    'dash.title': '{scope} · as of {date} · handover {handover} ({countdown})', 'dash.download': 'Download',
     'dash.drillTitle': '{contractor}: {n} items whose repairs failed recheck twice or more',
     'dash.col.unit': 'Unit', 'dash.col.building': 'Building', 'dash.col.room': 'Room', 'dash.col.category': 'Category',
     'dash.col.status': 'Status', 'dash.col.failed': 'Failed rechecks', 'dash.col.deadline': 'First deadline', 'dash.overdue': 'overdue',
@@ -26,7 +26,7 @@ export const DASHBOARD_DICTS: Dicts = {
     'dash.drill.open': '{contractor}: {n} open items', 'dash.drill.overdue': '{contractor}: {n} overdue items',
     'dash.drill.unit': 'Unit {unit}: {n} open items',
     'dash.live': 'To date', 'dash.progress': 'Progress against the round plans',
-    'dash.handoverIn': 'Handover {date}: {days} days left', 'dash.col.round': 'Round', 'dash.col.start': 'Planned start',
+    'dash.handoverIn': 'Handover {date}: {countdown}', 'dash.col.round': 'Round', 'dash.col.start': 'Planned start',
     'dash.col.due': 'Due', 'dash.col.inspector': 'Inspector', 'dash.col.assigned': 'Units assigned', 'dash.col.started': 'Started',
     'dash.col.done': 'Done', 'dash.noPlan': 'No round plan yet.',
     'dash.charts': 'Charts', 'dash.chart.categories': 'Defects found in the report’s round by category (own inspection)',
@@ -42,7 +42,7 @@ export const DASHBOARD_DICTS: Dicts = {
   },
   'zh-CN': {
     'nav.dashboard': '报告看板', 'dash.round': '报告', 'dash.roundN': '第 {n} 轮', 'dash.cumulative': '累计至今',
-    'dash.title': '{scope} · 统计截止 {date} · 交付 {handover}（{days} 天）', 'dash.download': '下载',
+    'dash.title': '{scope} · 统计截止 {date} · 交付 {handover}（{countdown}）', 'dash.download': '下载',
     'dash.drillTitle': '{contractor}：整改两次及以上复验不合格 {n} 项',
     'dash.col.unit': '房源', 'dash.col.building': '楼栋', 'dash.col.room': '房间', 'dash.col.category': '问题分类',
     'dash.col.status': '状态', 'dash.col.failed': '复验不合格次数', 'dash.col.deadline': '首次整改期限', 'dash.overdue': '已超期',
@@ -50,7 +50,7 @@ export const DASHBOARD_DICTS: Dicts = {
     'dash.drill.open': '{contractor}：未完结 {n} 项', 'dash.drill.overdue': '{contractor}：超期 {n} 项',
     'dash.drill.unit': '房源 {unit}：未完结 {n} 项',
     'dash.live': '累计至今', 'dash.progress': '轮次计划进度',
-    'dash.handoverIn': '交付日期 {date}：剩余 {days} 天', 'dash.col.round': '轮次', 'dash.col.start': '计划开始',
+    'dash.handoverIn': '交付日期 {date}：{countdown}', 'dash.col.round': '轮次', 'dash.col.start': '计划开始',
     'dash.col.due': '截止日期', 'dash.col.inspector': '验房人员', 'dash.col.assigned': '分配户数', 'dash.col.started': '已开始',
     'dash.col.done': '已完成', 'dash.noPlan': '尚无轮次计划。',
     'dash.charts': '图表', 'dash.chart.categories': '本轮问题按分类（自查）',
@@ -98,13 +98,15 @@ function drillOf(table: Table, column: string, row: Cell[], name: string): Drill
 
 const DRILL_TESTID: Record<Drill['filter'], string> = { failed_twice: 'drill-failed-twice', open: 'drill-open', overdue: 'drill-overdue' };
 
-function tableView(ctx: Ctx, table: Table, onDrill: (d: Drill) => void) {
+function tableView(ctx: Ctx, report: Report, table: Table, onDrill: (d: Drill) => void) {
   const lang = ctx.i18n.lang;
   const cols = visibleColumns(table, lang);
   const nameCol = table.columns.findIndex(c => c.key === (lang === 'zh-CN' ? 'name_zh' : 'name_en'));
   const cell = (row: Cell[], i: number) => {
     const column = table.columns[i];
-    const text = formatCell(row[i], cellKind(table, row, i));
+    // The days to handover in words, never "-31".
+    const days = table.key === 'summary' && row[0] === 'days_to_handover' && column.key === 'value';
+    const text = days ? countdownText(report, (x) => ctx.i18n.pick(x)) : formatCell(row[i], cellKind(table, row, i));
     const drill = typeof row[i] === 'number' && row[i] > 0
       ? drillOf(table, column.key, row, nameCol >= 0 ? String(row[nameCol]) : String(row[0])) : null;
     if (drill) {
@@ -156,7 +158,7 @@ function progressView(ctx: Ctx, model: Project, progress: InspectorProgress[][],
   return h('section', { class: 'panel', testid: 'progress', id: 'dash-progress' },
     h('h3', {}, t('dash.progress')),
     h('p', { testid: 'handover-days', 'data-days': String(live.days_to_handover) },
-      t('dash.handoverIn', { date: live.handover_date, days: live.days_to_handover })),
+      t('dash.handoverIn', { date: live.handover_date, countdown: countdownText(live, (x) => ctx.i18n.pick(x)) })),
     model.rounds.length === 0 ? h('p', { class: 'muted' }, t('dash.noPlan')) :
       h('div', { class: 'scroll' }, h('table', {},
         h('thead', {}, h('tr', {}, ['round', 'start', 'due', 'inspector', 'assigned', 'started', 'done'].map(k => h('th', {}, t(`dash.col.${k}`))))),
@@ -267,13 +269,14 @@ export const dashboard: Page = {
       h('div', { class: 'row', id: 'dash-report' },
         h('label', { class: 'inline' }, t('dash.round'), picker),
         h('span', { testid: 'report-title', class: 'grow' }, t('dash.title', {
-          scope, date: report.as_of.slice(0, 10), handover: report.handover_date, days: report.days_to_handover,
+          scope, date: report.as_of.slice(0, 10), handover: report.handover_date,
+          countdown: countdownText(report, (x) => ctx.i18n.pick(x)),
         })),
         h('span', {}, t('dash.download')),
         ['pdf', 'xlsx'].map(f => h('button', { testid: `download-${f}`, onclick: () => void download(ctx, `${base}?format=${f}`, `${stem}.${f}`) }, f.toUpperCase())),
         h('button', { testid: 'download-csv', onclick: () => void download(ctx, `${base}?format=csv&table=contractors`, `${stem}.csv`) }, 'CSV')),
       drill,
       detail,
-      report.tables.map(table => tableView(ctx, table, (d) => void onDrill(d))));
+      report.tables.map(table => tableView(ctx, report, table, (d) => void onDrill(d))));
   },
 };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cellKind, formatCell, roundChoices, visibleColumns, Table } from './report.js';
+import { cellKind, countdownText, formatCell, roundChoices, visibleColumns, Report, Table } from './report.js';
 
 const summary: Table = {
   key: 'summary', zh: '概况', en: 'Summary',
@@ -32,4 +32,11 @@ test('names in the chosen language only, codes hidden when a name exists', () =>
 
 test('every planned round, then cumulative', () => {
   assert.deepEqual(roundChoices(3), ['1', '2', '3', 'cumulative']);
+});
+
+test('the days to handover read in words, the count only for a report issued before the words', () => {
+  const report = { days_to_handover: -31, countdown: { zh: '交付已逾期 31 天', en: '31 days past handover' } } as Report;
+  assert.equal(countdownText(report, (t) => t.en), '31 days past handover');
+  assert.equal(countdownText(report, (t) => t.zh), '交付已逾期 31 天');
+  assert.equal(countdownText({ days_to_handover: 12 } as Report, (t) => t.en), '12');
 });

@@ -13,6 +13,13 @@ export interface Report {
   as_of: string; handover_date: string; days_to_handover: number; tables: Table[];
   /** Week by week (local weeks), when the server sends it. */
   weeks?: { week_start: string; as_of: string; found: number; closed: number; open: number; overdue: number }[];
+  /** The days to handover as people read them ("31 days past handover", 交付已逾期 31 天); from the core. */
+  countdown?: { zh: string; en: string };
+}
+
+/** The report's days to handover in words (the number itself for a report issued before the words existed). */
+export function countdownText(report: Report, pick: (t: { zh: string; en: string }) => string): string {
+  return report.countdown?.zh ? pick(report.countdown) : String(report.days_to_handover);
 }
 export interface DrillItem {
   id: string; unit: string; unit_name: Shown; building: Shown; room: string; room_name: Shown; category: { zh: string; en: string };

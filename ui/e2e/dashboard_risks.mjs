@@ -28,6 +28,7 @@ try {
 
   out.kpis = await data('[data-testid="kpi"]');
   out.handoverDays = await id('handover-days').getAttribute('data-days');
+  out.handoverText = (await id('handover-days').textContent()).trim();
   out.progress = await rows('progress-row');
   out.categoryBars = await data('[data-testid="chart-categories"] [data-testid="bar"]');
   out.contractorBars = await data('[data-testid="chart-contractors"] [data-testid="bar"]');

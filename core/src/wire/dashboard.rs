@@ -113,6 +113,9 @@ pub struct CompanyProject {
     pub name: I18nText,
     pub handover_date: chrono::NaiveDate,
     pub days_to_handover: i64,
+    /// Those days in words (`rules::handover_countdown`): "31 days past handover", never "-31".
+    #[serde(default)]
+    pub countdown: I18nText,
     /// The latest round started (none before the round plan exists).
     pub current_round: Option<RoundNo>,
     pub rounds: usize,
