@@ -12,7 +12,8 @@
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use walkthrough_server::store::{SqliteStore, Store as _};
+use walkthrough_server::report_store::ReportStore as _;
+use walkthrough_server::store::SqliteStore;
 
 /// Contractor-page benchmarks on the demo after three simulated rounds.
 #[derive(clap::Parser)]
@@ -182,14 +183,17 @@ fn main() -> anyhow::Result<()> {
     // A phone opening the page: the list, then the first screen's photos,
     // six requests at a time as a browser does.
     let mut screens = Vec::new();
+    let get = &get;
     for _ in 0..20 {
         let t = Instant::now();
         get("/items")?;
         let first: Vec<&String> = hashes.iter().take(cli.first_screen).collect();
         for chunk in first.chunks(6) {
             std::thread::scope(|s| {
-                let handles: Vec<_> =
-                    chunk.iter().map(|h| s.spawn(|| get(&format!("/photos/{h}?size=small")).map(|_| ()))).collect();
+                let handles: Vec<_> = chunk
+                    .iter()
+                    .map(|h| s.spawn(move || get(&format!("/photos/{h}?size=small")).map(|_| ())))
+                    .collect();
                 handles.into_iter().try_for_each(|h| h.join().expect("photo thread"))
             })?;
         }
