@@ -391,10 +391,23 @@ impl Lifecycle {
     }
     /// Open with a deadline that has passed at `now`.
     pub fn is_overdue(&self, now: Time) -> bool {
-        self.status.is_open()
-            && self.status != DefectStatus::ReportedFixed
-            && self.current_deadline().is_some_and(|d| now > d)
+        overdue(self.status, self.current_deadline(), now)
     }
+}
+
+/// Open, no repair reported, and the running deadline passed at `now`: what
+/// a contractor's list marks overdue (from a lifecycle or a read-model row).
+pub fn overdue(status: DefectStatus, current_deadline: Option<Time>, now: Time) -> bool {
+    status.is_open() && status != DefectStatus::ReportedFixed && current_deadline.is_some_and(|d| now > d)
+}
+
+/// A contractor's "fixed" report: what they wrote, their photo, who and when.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FixReport {
+    pub note: String,
+    pub photo: Option<PhotoHash>,
+    pub by: UserId,
+    pub at: Time,
 }
 
 /// A device clock this close to the server's is not worth mentioning.
@@ -406,6 +419,30 @@ pub fn device_reading(at: Time, device_now: Time) -> Option<Time> {
 }
 
 impl Defect {
+    /// The latest "fixed" report in the history (retracted or not: the
+    /// caller knows from the lifecycle whether the current attempt has one).
+    pub fn last_fix_report(&self) -> Option<FixReport> {
+        self.events.iter().rev().find_map(|e| match &e.kind {
+            EventKind::ReportedFixed { note, photo } => {
+                Some(FixReport { note: note.clone(), photo: photo.clone(), by: e.by.clone(), at: e.at })
+            }
+            _ => None,
+        })
+    }
+
+    /// Every photo contractors sent with their "fixed" reports.
+    pub fn evidence_photos(&self) -> Vec<PhotoHash> {
+        let mut out = Vec::new();
+        for e in &self.events {
+            if let EventKind::ReportedFixed { photo: Some(p), .. } = &e.kind {
+                if !out.contains(p) {
+                    out.push(p.clone());
+                }
+            }
+        }
+        out
+    }
+
     /// The time for a new event on this defect written at `now` (the
     /// writer's best knowledge of the server's clock): `now`, but always
     /// after every event of the defect the writer holds, so that an event

@@ -4,7 +4,7 @@
 //! for. The server carries these out (writes the events into unit documents,
 //! queues the notices); nothing here does IO or reads a clock.
 
-use crate::defect::{Defect, DefectEvent, DefectStatus, EventKind, Lifecycle};
+use crate::defect::{Defect, DefectEvent, DefectStatus, EventKind, FixReport, Lifecycle};
 use crate::ids::*;
 use crate::kpi::DefectRow;
 use crate::model::Project;
@@ -188,10 +188,16 @@ pub fn report_fixed(
 /// the latest, not yet rechecked, and made less than the undo window ago.
 /// Returns when the window closes.
 pub fn undo_until(d: &Defect, lc: &Lifecycle, by: &UserId, now: Time) -> Option<Time> {
-    if lc.status != DefectStatus::ReportedFixed {
+    undo_until_report(lc.status, d.last_fix_report().as_ref(), by, now)
+}
+
+/// The same from a defect's status and latest "fixed" report (as the read
+/// model keeps them).
+pub fn undo_until_report(status: DefectStatus, report: Option<&FixReport>, by: &UserId, now: Time) -> Option<Time> {
+    if status != DefectStatus::ReportedFixed {
         return None;
     }
-    let report = d.events.iter().rev().find(|e| matches!(e.kind, EventKind::ReportedFixed { .. }))?;
+    let report = report?;
     let until = report.at + chrono::Duration::minutes(UNDO_WINDOW_MINUTES);
     (&report.by == by && now >= report.at && now <= until).then_some(until)
 }
@@ -254,34 +260,44 @@ pub fn rectification_list<'a>(
     scope: ListScope,
     now: Time,
 ) -> Vec<ListItem> {
+    let rows: Vec<DefectRow> = defects.into_iter().map(|d| DefectRow::from_defect(project, d)).collect();
+    rectification_list_rows(project, &rows, contractor, scope, now)
+}
+
+/// The same list from read-model rows (what the server keeps per defect),
+/// so a list never reads a unit document.
+pub fn rectification_list_rows<'a>(
+    project: &Project,
+    rows: impl IntoIterator<Item = &'a DefectRow>,
+    contractor: &ContractorId,
+    scope: ListScope,
+    now: Time,
+) -> Vec<ListItem> {
     let mut out = Vec::new();
-    for d in defects {
-        let lc = d.lifecycle();
-        if lc.contractor.as_ref() != Some(contractor)
-            || matches!(lc.status, DefectStatus::Open | DefectStatus::Withdrawn)
-        {
+    for r in rows {
+        if r.listed_for() != Some(contractor) {
             continue;
         }
-        let mut rounds = vec![d.found_round];
-        rounds.extend(lc.attempts.iter().filter_map(|a| a.opened_by_recheck_in));
+        let mut rounds = vec![r.found_round];
+        rounds.extend(r.attempts.iter().filter_map(|a| a.opened_by_recheck_in));
         rounds.dedup();
-        if let ListScope::Round(r) = scope {
-            if !rounds.contains(&r) {
+        if let ListScope::Round(n) = scope {
+            if !rounds.contains(&n) {
                 continue;
             }
         }
-        let current = lc.attempts.last();
+        let current = r.attempts.last();
         out.push(ListItem {
-            defect: d.id,
-            unit: d.unit.clone(),
-            building: project.units.get(&d.unit).map(|u| u.building.clone()).unwrap_or_default(),
-            status: lc.status,
-            attempt: current.map_or(0, |a| a.number),
-            deadline: lc.current_deadline(),
-            overdue: lc.is_overdue(now),
+            defect: r.id,
+            unit: r.unit.clone(),
+            building: project.units.get(&r.unit).map(|u| u.building.clone()).unwrap_or_default(),
+            status: r.status,
+            attempt: r.attempts.len() as u32,
+            deadline: r.current_deadline,
+            overdue: crate::defect::overdue(r.status, r.current_deadline, now),
             rounds,
-            responsible: d.responsible.clone(),
-            assigned: lc.contractor.clone(),
+            responsible: r.responsible.clone(),
+            assigned: r.assigned.clone(),
             reported_fixed_at: current.and_then(|a| a.reported_fixed_at),
         });
     }
@@ -298,6 +314,33 @@ pub fn rectification_list<'a>(
     });
     out
 }
+
+/// How many items of a list are overdue now, and how many more fall due
+/// within `days` (open, no repair reported, deadline not passed yet): the
+/// summary at the top of the contractor's page.
+pub fn due_summary(items: &[ListItem], now: Time, days: i64) -> DueSummary {
+    let soon = now + chrono::Duration::days(days);
+    let mut s = DueSummary { overdue: 0, due_soon: 0, days };
+    for i in items {
+        if i.overdue {
+            s.overdue += 1;
+        } else if crate::defect::overdue(i.status, i.deadline, soon) {
+            s.due_soon += 1;
+        }
+    }
+    s
+}
+
+/// Overdue items and items due within `days`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueSummary {
+    pub overdue: u32,
+    pub due_soon: u32,
+    pub days: i64,
+}
+
+/// The days ahead a contractor's page counts as "due soon".
+pub const DUE_SOON_DAYS: i64 = 3;
 
 /// A list grouped by building, then unit (each in id order), for the
 /// printed sheet.

@@ -45,6 +45,14 @@ pub struct DefectRow {
     pub withdrawn_at: Option<Time>,
     /// Every repair attempt, so that figures "as of" a past date are exact.
     pub attempts: Vec<AttemptRow>,
+    /// The contractor it was dispatched to (holding the repair now, or
+    /// last); none before dispatch, where `contractor` names the
+    /// responsible party instead.
+    #[serde(default)]
+    pub assigned: Option<ContractorId>,
+    /// The party responsible as recorded with the defect (routing).
+    #[serde(default)]
+    pub responsible: Option<ContractorId>,
 }
 
 /// One repair attempt as the read model stores it.
@@ -54,6 +62,12 @@ pub struct AttemptRow {
     pub deadline: Option<Time>,
     pub done_at: Option<Time>,
     pub ended_at: Option<Time>,
+    /// The contractor's "fixed" report on this attempt, if one stands.
+    #[serde(default)]
+    pub reported_fixed_at: Option<Time>,
+    /// The round whose failed recheck opened it (none for the first).
+    #[serde(default)]
+    pub opened_by_recheck_in: Option<RoundNo>,
 }
 
 /// One recheck that counted, as the read model stores it.
@@ -137,9 +151,20 @@ impl DefectRow {
                     deadline: a.deadline,
                     done_at: a.done_at(),
                     ended_at: a.ended_at(),
+                    reported_fixed_at: a.reported_fixed_at,
+                    opened_by_recheck_in: a.opened_by_recheck_in,
                 })
                 .collect(),
+            assigned: lc.contractor.clone(),
+            responsible: d.responsible.clone(),
         }
+    }
+
+    /// The contractor whose rectification list holds this defect: the one
+    /// it was dispatched to, unless it waits for dispatch or was withdrawn
+    /// (closed items stay on the list, as closed).
+    pub fn listed_for(&self) -> Option<&ContractorId> {
+        self.assigned.as_ref().filter(|_| !matches!(self.status, DefectStatus::Open | DefectStatus::Withdrawn))
     }
 
     /// Open at `as_of` and past the deadline then running, with no repair
@@ -596,6 +621,13 @@ pub struct DefectDetail {
     /// Where on the unit type's floor plan (normalised image coordinates).
     #[serde(default)]
     pub pin: Option<crate::model::Point>,
+    /// The latest "fixed" report (the contractor's page shows it and
+    /// offers its undo).
+    #[serde(default)]
+    pub fix_report: Option<crate::defect::FixReport>,
+    /// The photos contractors sent with their "fixed" reports.
+    #[serde(default)]
+    pub evidence: Vec<PhotoHash>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -624,6 +656,8 @@ impl DefectDetail {
             // (Reading the risk folds the lifecycle again: only for risks.)
             risk: (status == DefectStatus::AcceptedRisk).then(|| d.current_risk()).flatten(),
             pin: d.pin,
+            fix_report: d.last_fix_report(),
+            evidence: d.evidence_photos(),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! photo, its undo, and the printable sheet. An item that is not theirs and
 //! an id that does not exist get the same answer.
 
-use crate::dispatch::{contractor_list, project, refusal, sheet_response};
+use crate::dispatch::{listed_items, project, refusal, sheet_response};
 use crate::error::ApiError;
 use crate::links::LinkUser;
 use crate::{blocking, sync, ApiJson, AppState};
@@ -12,8 +12,10 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::Deserialize;
-use walkthrough_core::defect::{Defect, EventKind};
+use std::collections::HashMap;
+use walkthrough_core::defect::Defect;
 use walkthrough_core::dispatch::{self as rules, ListItem};
+use walkthrough_core::kpi::{DefectDetail, DefectRow};
 use walkthrough_core::model::Project;
 use walkthrough_core::wire::dispatch::*;
 use walkthrough_core::*;
@@ -24,39 +26,45 @@ fn ms(t: Time) -> i64 {
     t.timestamp_millis()
 }
 
-/// The page's view of one item.
-pub(crate) fn item_view(project: &Project, d: &Defect, item: &ListItem, author: &UserId, now: Time) -> ContractorItem {
-    let place = crate::dashboard::place(project, d);
-    let lc = d.lifecycle();
-    let fix = d.events.iter().rev().find_map(|e| match &e.kind {
-        EventKind::ReportedFixed { note, photo } if item.reported_fixed_at.is_some() => {
-            Some(FixView { note: note.clone(), photo: photo.clone(), at: ms(e.at) })
-        }
-        _ => None,
+/// The page's view of one item, from its read-model row and words.
+pub(crate) fn item_view(
+    project: &Project,
+    row: &DefectRow,
+    detail: &DefectDetail,
+    item: &ListItem,
+    author: &UserId,
+    now: Time,
+) -> ContractorItem {
+    let place = crate::dashboard::place_of(project, &row.unit, &row.room, &detail.spot);
+    // The latest report is the current attempt's while that attempt has one.
+    let fix = item.reported_fixed_at.and(detail.fix_report.as_ref()).map(|f| FixView {
+        note: f.note.clone(),
+        photo: f.photo.clone(),
+        at: ms(f.at),
     });
     ContractorItem {
-        defect: d.id,
+        defect: row.id,
         unit: place.unit,
         unit_number: place.unit_number,
         floor: place.floor,
         building: place.building,
         room: place.room.name,
         spot: place.spot,
-        description: d.description.clone(),
-        category: project.categories.get(&d.category).map(|c| c.name.clone()).unwrap_or_default(),
-        severity: d.severity.as_str().to_owned(),
+        description: detail.description.clone(),
+        category: project.categories.get(&row.category).map(|c| c.name.clone()).unwrap_or_default(),
+        severity: row.severity.as_str().to_owned(),
         status: item.status,
         attempt: item.attempt,
         deadline: item.deadline.map(ms),
         overdue: item.overdue,
-        found_round: d.found_round,
+        found_round: row.found_round,
         rounds: item.rounds.clone(),
-        photos: photo_views(d),
-        pin: d.pin,
-        plan: plan_rooms(project, d),
-        plan_image: plan_image(project, &d.unit),
+        photos: detail.photos.iter().map(|p| PhotoView { hash: p.hash.clone(), marks: p.marks.clone() }).collect(),
+        pin: detail.pin,
+        plan: plan_rooms(project, &row.unit, &row.room),
+        plan_image: plan_image(project, &row.unit),
         fix,
-        undo_until: rules::undo_until(d, &lc, author, now).map(ms),
+        undo_until: rules::undo_until_report(row.status, detail.fix_report.as_ref(), author, now).map(ms),
     }
 }
 
@@ -68,14 +76,14 @@ pub(crate) fn photo_views(d: &Defect) -> Vec<PhotoView> {
         .collect()
 }
 
-/// The rooms of the defect's unit type on its floor plan, its own room marked.
-pub(crate) fn plan_rooms(project: &Project, d: &Defect) -> Vec<PlanRoom> {
+/// The rooms of `unit`'s unit type on its floor plan, `room` marked.
+pub(crate) fn plan_rooms(project: &Project, unit: &UnitId, room: &RoomId) -> Vec<PlanRoom> {
     project
-        .unit_type_of(&d.unit)
+        .unit_type_of(unit)
         .map(|t| {
             t.rooms
                 .iter()
-                .map(|r| PlanRoom { name: r.name.clone(), outline: r.outline(), here: r.id == d.room })
+                .map(|r| PlanRoom { name: r.name.clone(), outline: r.outline(), here: &r.id == room })
                 .filter(|r| !r.outline.is_empty())
                 .collect()
         })
@@ -89,61 +97,111 @@ pub(crate) fn plan_image(project: &Project, unit: &UnitId) -> Option<PhotoHash> 
     crate::parse_hash(plan).ok()
 }
 
-/// The contractor's items with the defects they come from.
-fn page(st: &AppState, link: &LinkUser) -> Result<(ContractorPage, Vec<Defect>), ApiError> {
+/// The contractor's page: their cumulative list from the read model (no
+/// unit document is read), with the overdue summary.
+fn page(st: &AppState, link: &LinkUser) -> Result<ContractorPage, ApiError> {
     let project = project(st, &link.link.project)?;
-    let (items, records) = contractor_list(st, &project, &link.link.contractor, None)?;
     let now = chrono::Utc::now();
-    let mut views = Vec::with_capacity(items.len());
-    let mut defects = Vec::with_capacity(items.len());
-    for item in &items {
-        let Some(d) = records.iter().find_map(|r| r.defects.get(&item.defect)) else { continue };
-        views.push(item_view(&project, d, item, &link.author(), now));
-        defects.push(d.clone());
-    }
+    let (items, rows) = listed_items(st, &project, &link.link.contractor, None, now)?;
+    let by_id: HashMap<DefectId, &(DefectRow, DefectDetail)> = rows.iter().map(|r| (r.0.id, r)).collect();
+    let author = link.author();
+    let views = items
+        .iter()
+        .filter_map(|i| by_id.get(&i.defect).map(|(row, detail)| item_view(&project, row, detail, i, &author, now)))
+        .collect();
     let contractor = project.contractors.get(&link.link.contractor).map(|c| c.name.clone()).unwrap_or_default();
-    Ok((
-        ContractorPage {
-            project: Named { id: project.id.0.clone(), name: project.name.clone() },
-            contractor: Named { id: link.link.contractor.0.clone(), name: contractor },
-            now: ms(now),
-            items: views,
-        },
-        defects,
-    ))
+    Ok(ContractorPage {
+        project: Named { id: project.id.0.clone(), name: project.name.clone() },
+        contractor: Named { id: link.link.contractor.0.clone(), name: contractor },
+        now: ms(now),
+        due: rules::due_summary(&items, now, rules::DUE_SOON_DAYS),
+        items: views,
+    })
 }
 
 pub async fn items(State(st): State<AppState>, link: LinkUser) -> Result<Json<ContractorPage>, ApiError> {
-    blocking(move || Ok(Json(page(&st, &link)?.0))).await
+    blocking(move || Ok(Json(page(&st, &link)?))).await
 }
 
-/// A photo of one of the contractor's items, an evidence photo of theirs,
-/// or the floor plan of one of their items' units.
+/// Which copy of a photo: `small` (the printing copy, what the list
+/// shows), `preview` (screen-sized, what a tap opens) or `original`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PhotoSize {
+    Small,
+    Preview,
+    Original,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PhotoQuery {
+    pub size: Option<String>,
+}
+
+impl PhotoSize {
+    fn parse(size: Option<&str>) -> Result<Self, ApiError> {
+        match size {
+            None | Some("original") => Ok(Self::Original),
+            Some("small") => Ok(Self::Small),
+            Some("preview") => Ok(Self::Preview),
+            Some(other) => Err(ApiError::BadRequest(format!(
+                "there is no photo size {other:?}: ask for small, preview or original"
+            ))),
+        }
+    }
+}
+
+/// Whether `hash` is the floor-plan image of a unit holding one of the
+/// contractor's items (the plans of their items' units are theirs to see).
+fn listed_plan(st: &AppState, link: &LinkUser, hash: &PhotoHash) -> Result<bool, ApiError> {
+    let project = project(st, &link.link.project)?;
+    if !project.unit_types.values().any(|t| t.floor_plan.as_deref() == Some(hash.as_str())) {
+        return Ok(false);
+    }
+    let units = st.store.listed_units(&project.id, &link.link.contractor)?;
+    Ok(units.iter().any(|u| plan_image(&project, u).as_ref() == Some(hash)))
+}
+
+/// A photo of one of the contractor's items (its photos and the "fixed"
+/// reports' photos), or the floor plan of one of their items' units; the
+/// small copy, the preview or the original (`?size=`). Checked from the
+/// read model: one indexed lookup, never the list rebuilt.
 pub async fn photo(
     State(st): State<AppState>,
     link: LinkUser,
     Path(hash): Path<String>,
+    Query(q): Query<PhotoQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     let hash = crate::parse_hash(&hash)?;
+    let size = PhotoSize::parse(q.size.as_deref())?;
     let (mime, bytes) = blocking(move || {
-        let (items, defects) = page(&st, &link)?;
-        // The floor plans of their items' units are theirs to see too.
-        let plan = items.items.iter().any(|i| i.plan_image.as_ref() == Some(&hash));
-        let theirs = plan
-            || defects.iter().any(|d| {
-                d.photos.contains_key(&hash)
-                    || d.events.iter().any(|e| match &e.kind {
-                        EventKind::ReportedFixed { photo: Some(p), .. } => p == &hash,
-                        _ => false,
-                    })
-            });
+        let theirs =
+            st.store.listed_photo(&link.link.project, &link.link.contractor, &hash)? || listed_plan(&st, &link, &hash)?;
         if !theirs {
             return Err(ApiError::NotFound("there is no such photo on your list".into()));
         }
-        st.store.get_blob(&hash)?.ok_or_else(|| ApiError::NotFound("this photo has not reached the server yet".into()))
+        let copy = match size {
+            PhotoSize::Small => crate::thumbs::get_or_make(&st, &hash).filter(|b| !b.is_empty()),
+            PhotoSize::Preview => crate::thumbs::preview(&st, &hash),
+            PhotoSize::Original => None,
+        };
+        // A photo that cannot be made smaller (or a plan that is no photo) is sent as it is.
+        match copy {
+            Some(bytes) => Ok(("image/jpeg".to_owned(), bytes)),
+            None => st
+                .store
+                .get_blob(&hash)?
+                .ok_or_else(|| ApiError::NotFound("this photo has not reached the server yet".into())),
+        }
     })
     .await?;
-    Ok(([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "private, max-age=3600".into())], bytes))
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "private, max-age=3600".into()),
+            (header::VARY, crate::links::LINK_HEADER.into()),
+        ],
+        bytes,
+    ))
 }
 
 /// An evidence photo, checked like a tablet's (a real JPEG or PNG within

@@ -46,10 +46,15 @@ pub(crate) fn named_contractor(project: &Project, id: &ContractorId) -> Named {
 
 /// Where a defect is, with the names a reader needs.
 pub(crate) fn place(project: &Project, d: &Defect) -> DefectPlace {
-    let unit = project.units.get(&d.unit);
+    place_of(project, &d.unit, &d.room, &d.spot)
+}
+
+/// Where a defect in `unit`'s `room` at `spot` is (from a read-model row, say).
+pub(crate) fn place_of(project: &Project, unit_id: &UnitId, room: &RoomId, spot: &str) -> DefectPlace {
+    let unit = project.units.get(unit_id);
     let building = unit.map(|u| u.building.clone()).unwrap_or_default();
     DefectPlace {
-        unit: d.unit.clone(),
+        unit: unit_id.clone(),
         unit_number: unit.map(|u| u.number.clone()).unwrap_or_default(),
         floor: unit.map_or(0, |u| u.floor),
         building: Named {
@@ -57,14 +62,10 @@ pub(crate) fn place(project: &Project, d: &Defect) -> DefectPlace {
             id: building.0,
         },
         room: Named {
-            id: d.room.0.clone(),
-            name: project
-                .unit_type_of(&d.unit)
-                .and_then(|t| t.room(&d.room))
-                .map(|r| r.name.clone())
-                .unwrap_or_default(),
+            id: room.0.clone(),
+            name: project.unit_type_of(unit_id).and_then(|t| t.room(room)).map(|r| r.name.clone()).unwrap_or_default(),
         },
-        spot: d.spot.clone(),
+        spot: spot.to_owned(),
     }
 }
 
@@ -101,7 +102,7 @@ fn detail(st: &AppState, project: &Project, d: &Defect, now: Time) -> DefectDeta
         closed_at: lc.closed_at.map(ms),
         photos: photo_views(d),
         pin: d.pin,
-        plan: plan_rooms(project, d),
+        plan: plan_rooms(project, &d.unit, &d.room),
         plan_image: plan_image(project, &d.unit),
         risk: d.current_risk(),
         history: d

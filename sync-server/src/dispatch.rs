@@ -16,6 +16,7 @@ use std::sync::Arc;
 use walkthrough_core::defect::{Defect, EventKind};
 use walkthrough_core::dispatch::{self as rules, ListScope};
 use walkthrough_core::doc::{DocKey, UnitRecord};
+use walkthrough_core::kpi::{DefectDetail, DefectRow};
 use walkthrough_core::model::Project;
 use walkthrough_core::wire::dispatch::*;
 use walkthrough_core::*;
@@ -288,6 +289,21 @@ pub(crate) fn contractor_list(
     Ok((items, records))
 }
 
+/// One contractor's list (of `round`, or cumulative) from the read model,
+/// with the rows and words of its defects: no unit document is read.
+pub(crate) fn listed_items(
+    st: &AppState,
+    project: &Project,
+    contractor: &ContractorId,
+    round: Option<RoundNo>,
+    now: Time,
+) -> Result<(Vec<rules::ListItem>, Vec<(DefectRow, DefectDetail)>), ApiError> {
+    let rows = st.store.listed_rows(&project.id, contractor)?;
+    let scope = round.map_or(ListScope::Cumulative, ListScope::Round);
+    let items = rules::rectification_list_rows(project, rows.iter().map(|r| &r.0), contractor, scope, now);
+    Ok((items, rows))
+}
+
 fn parse_list_query(project: &Project, q: &ListQuery) -> Result<(ContractorId, Option<RoundNo>), ApiError> {
     let contractor = ContractorId::new(q.contractor.trim());
     if !project.contractors.contains_key(&contractor) {
@@ -307,7 +323,7 @@ pub async fn rectification(
     blocking(move || {
         let project = project(&st, &project_id)?;
         let (contractor, round) = parse_list_query(&project, &q)?;
-        let (items, _) = contractor_list(&st, &project, &contractor, round)?;
+        let (items, _) = listed_items(&st, &project, &contractor, round, chrono::Utc::now())?;
         Ok(Json(RectificationResponse { contractor, round, items }))
     })
     .await

@@ -7,7 +7,7 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use walkthrough_core::defect::DefectStatus;
 use walkthrough_core::dispatch::Notice;
-use walkthrough_core::kpi::DefectRow;
+use walkthrough_core::kpi::{DefectDetail, DefectRow};
 use walkthrough_core::*;
 
 /// A contractor link as stored (its secret is never stored, only a hash).
@@ -99,6 +99,18 @@ pub trait DispatchStore {
     fn contractor_units(&self, project: &ProjectId, contractor: &ContractorId) -> StoreResult<Vec<UnitId>>;
     /// Units with at least one defect in `status` (e.g. accepted risks).
     fn status_units(&self, project: &ProjectId, status: DefectStatus) -> StoreResult<Vec<UnitId>>;
+    /// The read-model rows, with their words and photos, of the defects on
+    /// a contractor's list (`DefectRow::listed_for`).
+    fn listed_rows(
+        &self,
+        project: &ProjectId,
+        contractor: &ContractorId,
+    ) -> StoreResult<Vec<(DefectRow, DefectDetail)>>;
+    /// Whether `hash` is a photo (or a "fixed" report's photo) of a defect
+    /// on the contractor's list.
+    fn listed_photo(&self, project: &ProjectId, contractor: &ContractorId, hash: &PhotoHash) -> StoreResult<bool>;
+    /// The units of the defects on the contractor's list.
+    fn listed_units(&self, project: &ProjectId, contractor: &ContractorId) -> StoreResult<Vec<UnitId>>;
 
     fn insert_link(&self, link: &ContractorLink, token_hash: &str) -> StoreResult<()>;
     fn link_by_token(&self, token_hash: &str) -> StoreResult<Option<ContractorLink>>;
@@ -288,6 +300,47 @@ impl DispatchStore for SqliteStore {
             .prepare_cached("SELECT DISTINCT unit FROM rm_defects WHERE project = ?1 AND status = ?2 ORDER BY unit")?;
         let rows = stmt
             .query_map([project.as_str(), status.as_str()], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows.into_iter().map(UnitId::new).collect())
+    }
+
+    fn listed_rows(
+        &self,
+        project: &ProjectId,
+        contractor: &ContractorId,
+    ) -> StoreResult<Vec<(DefectRow, DefectDetail)>> {
+        // The reader connection: a long list does not keep sync waiting.
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT d.row, x.row FROM rm_defects d JOIN rm_defect_details x ON x.project = d.project AND x.id = d.id
+             WHERE d.project = ?1 AND d.listed_for = ?2",
+        )?;
+        let mut rows = stmt.query([project.as_str(), contractor.as_str()])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let row = serde_json::from_str(r.get_ref(0)?.as_str().map_err(|e| StoreError::Other(e.to_string()))?);
+            let detail = serde_json::from_str(r.get_ref(1)?.as_str().map_err(|e| StoreError::Other(e.to_string()))?);
+            out.push((row.map_err(json_err)?, detail.map_err(json_err)?));
+        }
+        Ok(out)
+    }
+
+    fn listed_photo(&self, project: &ProjectId, contractor: &ContractorId, hash: &PhotoHash) -> StoreResult<bool> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT 1 FROM rm_defect_photos p JOIN rm_defects d ON d.project = p.project AND d.id = p.defect
+             WHERE p.project = ?1 AND p.hash = ?2 AND d.listed_for = ?3 LIMIT 1",
+        )?;
+        Ok(stmt.exists([project.as_str(), hash.as_str(), contractor.as_str()])?)
+    }
+
+    fn listed_units(&self, project: &ProjectId, contractor: &ContractorId) -> StoreResult<Vec<UnitId>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT DISTINCT unit FROM rm_defects WHERE project = ?1 AND listed_for = ?2 ORDER BY unit",
+        )?;
+        let rows = stmt
+            .query_map([project.as_str(), contractor.as_str()], |r| r.get::<_, String>(0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows.into_iter().map(UnitId::new).collect())
     }

@@ -125,7 +125,11 @@ impl FromRequestParts<AppState> for LinkUser {
                 return Err(ApiError::Unauthorized(REFUSED.into()));
             }
             let link = found.expect("checked above");
-            st.store.touch_link(&link.id, now)?;
+            // "Last used" to the minute: a page loading its photos in
+            // parallel does not write (and wait for the disk) per photo.
+            if link.last_used_at.is_none_or(|t| now - t >= 60) {
+                st.store.touch_link(&link.id, now)?;
+            }
             Ok(LinkUser { link })
         })
         .await

@@ -161,6 +161,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_previews", include_str!("../migrations/0009_previews.sql")),
     ("0012_channels", include_str!("../migrations/0012_channels.sql")),
     ("0013_history", include_str!("../migrations/0013_history.sql")),
+    ("0014_contractor_page", include_str!("../migrations/0014_contractor_page.sql")),
 ];
 
 pub struct SqliteStore {
@@ -654,10 +655,21 @@ pub(crate) fn replace_rows_in(tx: &rusqlite::Transaction<'_>, p: &str, u: &str, 
     tx.execute("DELETE FROM rm_unit_rounds WHERE project = ?1 AND unit = ?2", [p, u])?;
     tx.execute("DELETE FROM rm_defect_details WHERE project = ?1 AND unit = ?2", [p, u])?;
     tx.execute("DELETE FROM rm_photos WHERE project = ?1 AND unit = ?2", [p, u])?;
+    tx.execute("DELETE FROM rm_defect_photos WHERE project = ?1 AND unit = ?2", [p, u])?;
     for d in &rows.defects {
         tx.execute(
-            "INSERT INTO rm_defects (project, unit, id, status, contractor, found_round, row) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![p, u, d.id.to_string(), d.status.as_str(), d.contractor.as_ref().map(|c| c.as_str()), d.found_round.0, to_json(d)],
+            "INSERT INTO rm_defects (project, unit, id, status, contractor, found_round, row, listed_for)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                p,
+                u,
+                d.id.to_string(),
+                d.status.as_str(),
+                d.contractor.as_ref().map(|c| c.as_str()),
+                d.found_round.0,
+                to_json(d),
+                d.listed_for().map(|c| c.as_str())
+            ],
         )?;
     }
     for r in &rows.rechecks {
@@ -675,6 +687,12 @@ pub(crate) fn replace_rows_in(tx: &rusqlite::Transaction<'_>, p: &str, u: &str, 
             tx.execute(
                 "INSERT OR IGNORE INTO rm_photos (project, unit, hash) VALUES (?1, ?2, ?3)",
                 params![p, u, photo.hash.as_str()],
+            )?;
+        }
+        for hash in d.photos.iter().map(|ph| &ph.hash).chain(&d.evidence) {
+            tx.execute(
+                "INSERT OR IGNORE INTO rm_defect_photos (project, unit, defect, hash) VALUES (?1, ?2, ?3, ?4)",
+                params![p, u, d.id.to_string(), hash.as_str()],
             )?;
         }
     }

@@ -52,11 +52,20 @@ fn defect(n: u8, unit: &str, category: &str, contractor: &str, round: u32, found
         closed_at: None,
         withdrawn_at: None,
         attempts: vec![],
+        assigned: Some(ContractorId::new(contractor)),
+        responsible: Some(ContractorId::new(contractor)),
     }
 }
 
 fn attempt(opened: Time, deadline: Time, done: Option<Time>, ended: Option<Time>) -> AttemptRow {
-    AttemptRow { opened_at: opened, deadline: Some(deadline), done_at: done, ended_at: ended }
+    AttemptRow {
+        opened_at: opened,
+        deadline: Some(deadline),
+        done_at: done,
+        ended_at: ended,
+        reported_fixed_at: done,
+        opened_by_recheck_in: None,
+    }
 }
 
 fn recheck(n: u8, round: u32, at: Time, passed: bool, contractor: &str) -> RecheckRow {

@@ -6,7 +6,9 @@ import { I18n, mergeDicts } from '../shared/i18n.js';
 import { marksLabel } from '../shared/marks.js';
 import { A11Y_DICTS } from '../shared/strings.js';
 import { strings } from './strings.js';
-import { applyFilters, choices, marksSvg, planSvg, type Filters, type Item, type Page } from './model.js';
+import {
+  applyFilters, choices, formatDateTime, marksSvg, planSvg, type Filters, type Item, type Page,
+} from './model.js';
 
 const i18n = new I18n(mergeDicts(A11Y_DICTS, strings));
 const t = i18n.t.bind(i18n);
@@ -16,7 +18,11 @@ const API = '/api/v1/contractor';
 const filters: Filters = { building: '', status: 'all', round: 0 };
 let page: Page | null = null;
 let message = '';
+/** Photos fetched (object URLs), by hash and size, and those on their way. */
 const photoUrls = new Map<string, string>();
+const photoLoads = new Map<string, Promise<string>>();
+/** A phone opens a few connections at a time: more would only queue there. */
+const PARALLEL_PHOTOS = 6;
 
 class Refused extends Error {}
 
@@ -38,14 +44,13 @@ async function call(path: string, init: RequestInit = {}): Promise<Response> {
 }
 
 function when(ms: number): string {
-  return new Date(ms).toLocaleString(i18n.lang === 'zh-CN' ? 'zh-CN' : 'en-GB', {
-    month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit',
-  });
+  return formatDateTime(ms, i18n.lang);
 }
 
 function showRefused() {
   // Nothing of the list is kept or shown.
   page = null;
+  closeViewer();
   setHtml(app, html`<section class="panel refused" data-testid="refused"><h1>${t('refusedTitle')}</h1>
     <p>${t('refused')}</p></section>`);
 }
@@ -70,8 +75,9 @@ function itemHtml(i: Item): Html {
     i.overdue ? html`<span class="badge overdue" data-testid="overdue">${t('overdue')}</span>` : '',
     i.attempt > 1 ? html`<span class="badge again" data-testid="attempt">${t('again', { n: i.attempt })}</span>` : '',
   ].map((b) => html`${b} `);
-  const photos = i.photos
-    .map((p, n) => html`<div class="photo"><img data-hash="${p.hash}" alt="${t('a11y.photo', { n: n + 1, total: i.photos.length, room: i18n.pick(i.room), what: i.description })}">${marksSvg(p.marks, marksLabel(p.marks, t))}</div>`);
+  const photos = i.photos.map((p, n) => html`<button type="button" class="photo" data-act="view" data-photo="${n}"
+      title="${t('viewPhoto')}"><img data-hash="${p.hash}" data-size="small" loading="lazy" decoding="async"
+      alt="${t('a11y.photo', { n: n + 1, total: i.photos.length, room: i18n.pick(i.room), what: i.description })}">${marksSvg(p.marks, marksLabel(p.marks, t))}</button>`);
   const canFix = i.status === 'assigned' || i.status === 'failed_recheck';
   const fix = i.fix ? html`<p data-testid="fix-note">${t('yourReport', { note: i.fix.note })}</p>` : '';
   const undo = i.undo_until && i.undo_until > Date.now()
@@ -115,6 +121,7 @@ function render() {
       <p class="muted" data-testid="project">${i18n.pick(page.project.name)} · ${t('title')}</p>
       <button data-testid="sheet" data-act="sheet">${t('sheet')}</button>
     </header>
+    ${summaryHtml(page)}
     ${message ? html`<p class="notice" data-testid="message">${message}</p>` : ''}
     <div class="filters">
       <div><label for="f-b">${t('building')}</label><select id="f-b" data-testid="filter-building">
@@ -133,23 +140,131 @@ function render() {
   loadPhotos();
 }
 
-async function loadPhotos() {
-  for (const img of app.querySelectorAll<HTMLImageElement>('img[data-hash]')) {
-    const hash = img.dataset.hash!;
-    let url = photoUrls.get(hash);
-    if (!url) {
-      try {
-        url = URL.createObjectURL(await (await call(`/photos/${encodeURIComponent(hash)}`)).blob());
-        photoUrls.set(hash, url);
-      } catch (e) {
-        if (e instanceof Refused) return showRefused();
-        continue;
-      }
-    }
-    img.src = url;
-    img.dataset.loaded = 'true';
+/** The overdue summary at the top: what needs doing first. */
+function summaryHtml(p: Page): Html {
+  const { overdue, due_soon: soon, days } = p.due;
+  return html`<section class="panel summary${overdue ? ' late' : ''}" data-testid="due-summary">
+    <p><strong data-testid="overdue-count">${overdue}</strong> ${t('summaryOverdue', { n: overdue })}</p>
+    <p><strong data-testid="due-soon-count">${soon}</strong> ${t('summaryDueSoon', { n: soon, days })}</p>
+  </section>`;
+}
+
+// Photos are fetched as they come near the screen (the link's secret goes
+// in a header, so the browser cannot fetch an img's src by itself), several
+// at a time, each once: the list shows the small copy, a tap the preview,
+// the floor plan its original.
+const waiting: HTMLImageElement[] = [];
+let fetching = 0;
+const nearScreen = new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    if (!e.isIntersecting) continue;
+    nearScreen.unobserve(e.target);
+    waiting.push(e.target as HTMLImageElement);
+  }
+  pump();
+}, { rootMargin: '300px 0px' });
+
+/** Which copy an image shows: its data-size, else the original (a floor plan keeps its detail). */
+function photoKey(img: HTMLImageElement): string {
+  return `${img.dataset.hash}?${img.dataset.size ?? 'original'}`;
+}
+
+function loadPhotos(root: ParentNode = app) {
+  // A new rendering: the images of the old one are gone.
+  nearScreen.disconnect();
+  waiting.length = 0;
+  for (const img of root.querySelectorAll<HTMLImageElement>('img[data-hash]')) {
+    const url = photoUrls.get(photoKey(img));
+    if (url) show(img, url);
+    else nearScreen.observe(img);
   }
 }
+
+function show(img: HTMLImageElement, url: string) {
+  img.src = url;
+  img.dataset.loaded = 'true';
+}
+
+function photoUrl(key: string): Promise<string> {
+  let load = photoLoads.get(key);
+  if (!load) {
+    const [hash, size] = key.split('?');
+    load = call(`/photos/${encodeURIComponent(hash)}?size=${size}`)
+      .then((r) => r.blob())
+      .then((b) => { const url = URL.createObjectURL(b); photoUrls.set(key, url); return url; });
+    load.catch(() => photoLoads.delete(key));
+    photoLoads.set(key, load);
+  }
+  return load;
+}
+
+function pump() {
+  while (fetching < PARALLEL_PHOTOS && waiting.length) {
+    const img = waiting.shift()!;
+    if (!img.isConnected) continue;
+    fetching++;
+    photoUrl(photoKey(img))
+      .then((url) => show(img, url))
+      .catch((e) => {
+        if (e instanceof Refused) return showRefused();
+        img.dataset.failed = 'true';
+      })
+      .finally(() => { fetching--; pump(); });
+  }
+}
+
+/** The full photo with its marks over the page; the original on request. */
+function openViewer(item: Item, n: number) {
+  const p = item.photos[n];
+  if (!p) return;
+  closeViewer();
+  const viewer = document.createElement('div');
+  viewer.className = 'viewer';
+  viewer.dataset.testid = 'viewer';
+  viewer.setAttribute('role', 'dialog');
+  viewer.setAttribute('aria-modal', 'true');
+  viewer.setAttribute('aria-label', t('viewPhoto'));
+  setHtml(viewer, html`<div class="viewer-photo"><img data-testid="viewer-img" data-hash="${p.hash}" data-size="preview"
+      alt="${t('photoAlt', { spot: item.spot })}">${marksSvg(p.marks, marksLabel(p.marks, t))}</div>
+    <div class="row">
+      <button type="button" data-testid="viewer-original" data-act="original">${t('original')}</button>
+      <button type="button" class="primary" data-testid="viewer-close" data-act="close-viewer">${t('close')}</button>
+    </div>`);
+  document.body.append(viewer);
+  const img = viewer.querySelector<HTMLImageElement>('img')!;
+  photoUrl(photoKey(img)).then((url) => show(img, url)).catch((e) => {
+    if (e instanceof Refused) return showRefused();
+    img.dataset.failed = 'true';
+  });
+  viewer.querySelector<HTMLButtonElement>('[data-act="close-viewer"]')!.focus();
+}
+
+function closeViewer() {
+  document.querySelector('.viewer')?.remove();
+}
+
+async function showOriginal(viewer: HTMLElement) {
+  const img = viewer.querySelector<HTMLImageElement>('img')!;
+  img.dataset.size = 'original';
+  delete img.dataset.loaded;
+  try {
+    show(img, await photoUrl(photoKey(img)));
+  } catch (e) {
+    if (e instanceof Refused) return showRefused();
+    img.dataset.failed = 'true';
+  }
+}
+
+document.addEventListener('click', (ev) => {
+  const target = (ev.target as HTMLElement).closest<HTMLElement>('.viewer [data-act]');
+  if (!target) return;
+  if (target.dataset.act === 'close-viewer') closeViewer();
+  else if (target.dataset.act === 'original') showOriginal(target.closest<HTMLElement>('.viewer')!);
+});
+
+document.addEventListener('keydown', (ev) => {
+  if (ev.key === 'Escape') closeViewer();
+});
 
 async function submitFix(form: HTMLFormElement, defect: string) {
   const error = form.querySelector<HTMLElement>('[data-testid="fix-error"]')!;
@@ -208,6 +323,11 @@ app.addEventListener('click', async (ev) => {
     case 'open':
       if (form) form.hidden = false;
       return;
+    case 'view': {
+      const item = page?.items.find((i) => i.defect === article?.dataset.defect);
+      if (item) openViewer(item, Number(target.dataset.photo));
+      return;
+    }
     case 'close':
       if (form) form.hidden = true;
       return;

@@ -34,11 +34,29 @@ export interface Item {
   undo_until: number | null;
 }
 
+/** How many items are overdue, and how many more fall due within `days`. */
+export interface DueSummary {
+  overdue: number;
+  due_soon: number;
+  days: number;
+}
+
 export interface Page {
   project: { id: string; name: I18nText };
   contractor: { id: string; name: I18nText };
   now: number;
+  due: DueSummary;
   items: Item[];
+}
+
+/**
+ * A date and time as the page shows it, always with the year (a list can run
+ * across New Year). The one place the contractor's page formats a time.
+ */
+export function formatDateTime(ms: number, lang: string): string {
+  return new Date(ms).toLocaleString(lang === 'zh-CN' ? 'zh-CN' : 'en-GB', {
+    year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit',
+  });
 }
 
 /** The status filter's groups. */

@@ -3,6 +3,8 @@
 //   node contractor.mjs view    URL PATH
 //   node contractor.mjs refused URL PATH
 //   node contractor.mjs plan    URL PATH DEFECT   (the floor-plan image and the pin over it)
+//   node contractor.mjs lazy    URL PATH   (the overdue summary, dates, photos loaded lazily and in
+//                                           parallel, the full photo on tap)
 // Prints one JSON object for the Rust test to check.
 import { launch, artefact } from './browser.mjs';
 
@@ -13,6 +15,21 @@ try {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', acceptDownloads: true });
   const page = await context.newPage();
   page.on('pageerror', (e) => { out.pageErrors = [...(out.pageErrors ?? []), String(e)]; });
+  // Photo requests as the page makes them; in `lazy` mode each is held a
+  // moment, so requests made side by side are seen in flight together.
+  const photoRequests = [];
+  let inFlight = 0;
+  if (mode === 'lazy') {
+    out.maxInFlight = 0;
+    await page.route('**/api/v1/contractor/photos/*', async (route) => {
+      photoRequests.push(route.request().url());
+      inFlight++;
+      out.maxInFlight = Math.max(out.maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 300));
+      inFlight--;
+      await route.continue();
+    });
+  }
   await page.goto(url + path);
 
   if (mode === 'refused') {
@@ -36,9 +53,69 @@ try {
     out.statusEn = await page.locator('[data-testid="status"]').first().innerText();
     await page.click('[data-testid="lang"]');
 
+    if (mode === 'lazy') {
+      const hashOf = (u) => new URL(u).pathname.split('/').pop();
+      await page.waitForTimeout(1500);
+      const imgs = () => page.$$eval('[data-testid="item"] img[data-hash]', (els) => els.map((e) => ({
+        hash: e.dataset.hash, size: e.dataset.size, loading: e.getAttribute('loading'),
+        top: e.getBoundingClientRect().top + window.scrollY, loaded: e.dataset.loaded === 'true',
+      })));
+      const first = await imgs();
+      out.photos = first.length;
+      out.lazy = first.filter((i) => i.loading === 'lazy').length;
+      out.listSizes = [...new Set(first.map((i) => i.size))];
+      const requested = new Set(photoRequests.map(hashOf));
+      out.requestedAtFirst = requested.size;
+      // Photos well below the first screen (and its 300 px margin) wait until scrolled to.
+      const far = first.filter((i) => i.top > 844 + 600);
+      out.far = far.length;
+      out.farRequestedAtFirst = far.filter((i) => requested.has(i.hash)).length;
+      out.requestSizes = [...new Set(photoRequests.map((u) => new URL(u).searchParams.get('size')))];
+      const height = await page.evaluate(() => document.body.scrollHeight);
+      for (let y = 0; y < height; y += 400) {
+        await page.mouse.wheel(0, 400);
+        await page.waitForTimeout(100);
+      }
+      await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="item"] img[data-hash]')]
+        .every((i) => i.dataset.loaded === 'true'), null, { timeout: 30000 });
+      out.requestedAfterScroll = new Set(photoRequests.map(hashOf)).size;
+      out.photoRequests = photoRequests.length;
+      // The summary and the dates, in both languages.
+      const summary = async () => ({
+        overdue: Number(await page.innerText('[data-testid="overdue-count"]')),
+        dueSoon: Number(await page.innerText('[data-testid="due-soon-count"]')),
+        text: await page.innerText('[data-testid="due-summary"]'),
+        deadlines: await page.$$eval('[data-testid="item"]', (els) => els.map((e) => ({
+          defect: e.dataset.defect, deadline: e.dataset.deadline ? Number(e.dataset.deadline) : null,
+          text: e.querySelector('[data-testid="deadline"]').textContent,
+        }))),
+      });
+      out.zh = await summary();
+      await page.click('[data-testid="lang"]');
+      out.en = await summary();
+      await page.click('[data-testid="lang"]');
+      // A tap opens the photo full size; the original on request.
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const firstImg = page.locator('[data-testid="item"] img[data-hash]').first();
+      out.smallWidth = await firstImg.evaluate((i) => i.naturalWidth);
+      await page.locator('[data-testid="item"] [data-act="view"]').first().click();
+      const viewerImg = page.locator('[data-testid="viewer-img"][data-loaded="true"]');
+      await viewerImg.waitFor();
+      out.viewer = await viewerImg.evaluate((i) => ({ size: i.dataset.size, width: i.naturalWidth, alt: i.alt }));
+      await page.click('[data-testid="viewer-original"]');
+      await page.locator('[data-testid="viewer-img"][data-size="original"][data-loaded="true"]').waitFor();
+      out.original = await page.locator('[data-testid="viewer-img"]').evaluate((i) => ({ width: i.naturalWidth }));
+      out.requestSizesAfterTap = [...new Set(photoRequests.map((u) => new URL(u).searchParams.get('size')))];
+      await page.screenshot({ path: artefact('contractor-viewer.png') });
+      await page.keyboard.press('Escape');
+      out.viewerAfterEscape = await page.locator('[data-testid="viewer"]').count();
+      await page.screenshot({ path: artefact('contractor-summary.png') });
+    }
     if (mode === 'plan') {
       const card = page.locator(`[data-defect="${photo}"]`);
       const img = card.locator('img[data-testid="plan-image"]');
+      // Images load as they come near the screen.
+      await card.scrollIntoViewIfNeeded();
       await card.locator('img[data-testid="plan-image"][data-loaded="true"]').waitFor();
       await page.waitForFunction((d) => document.querySelector(`[data-defect="${d}"] img[data-testid="plan-image"]`)?.naturalWidth > 0, photo);
       out.planWidth = await img.evaluate((i) => i.naturalWidth);
@@ -51,6 +128,7 @@ try {
     }
     if (mode === 'fix') {
       const card = page.locator(`[data-defect="${fixDefect}"]`);
+      await card.scrollIntoViewIfNeeded();
       await card.locator('img[data-loaded="true"]').first().waitFor();
       out.photoWidth = await card.locator('img').first().evaluate((img) => img.naturalWidth);
       out.marks = Number(await card.locator('[data-testid="marks"]').first().getAttribute('data-count'));

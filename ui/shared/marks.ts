@@ -81,5 +81,5 @@ export function planSvg(item: { plan: PlanRoom[]; pin: Point | null; plan_image?
   const name = labels ? html`role="img" aria-label="${labels.overlay}"` : html`aria-hidden="true"`;
   const overlay = html`<svg ${name} class="${image ? 'plan-overlay' : 'plan'}" ${image ? '' : html`data-testid="plan"`} viewBox="0 0 100 100" preserveAspectRatio="none">${rooms}${pin}</svg>`;
   if (!image) return overlay;
-  return html`<div class="plan-image" data-testid="plan"><img data-hash="${image}" data-testid="plan-image" alt="${labels?.image ?? ''}">${overlay}</div>`;
+  return html`<div class="plan-image" data-testid="plan"><img data-hash="${image}" data-testid="plan-image" loading="lazy" decoding="async" alt="${labels?.image ?? ''}">${overlay}</div>`;
 }

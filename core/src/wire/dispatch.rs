@@ -117,6 +117,8 @@ pub struct ContractorPage {
     pub project: Named,
     pub contractor: Named,
     pub now: i64,
+    /// How many items are overdue, and how many more fall due soon.
+    pub due: crate::dispatch::DueSummary,
     pub items: Vec<ContractorItem>,
 }
 
