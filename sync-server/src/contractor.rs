@@ -106,6 +106,7 @@ fn page(st: &AppState, link: &LinkUser) -> Result<(ContractorPage, Vec<Defect>),
         ContractorPage {
             project: Named { id: project.id.0.clone(), name: project.name.clone() },
             contractor: Named { id: link.link.contractor.0.clone(), name: contractor },
+            time_zone: project.time_zone.clone(),
             now: ms(now),
             items: views,
         },

@@ -38,7 +38,23 @@ fn a_project_is_set_up_from_the_command_line() {
         "--by",
         "u-cs-wang",
     ]);
-    assert!(out.contains("created hj-cli with 93 template item(s) and 13 categories"), "{out}");
+    assert!(out.contains("created hj-cli (Asia/Shanghai) with 93 template item(s) and 13 categories"), "{out}");
+    let out = ok(&[
+        "create-project",
+        "hj-london",
+        "--handover",
+        "2026-12-31",
+        "--time-zone",
+        "Europe/London",
+        "--by",
+        "u-cs-wang",
+    ]);
+    assert!(out.contains("created hj-london (Europe/London)"), "{out}");
+    let (succeeded, out) = run(
+        &db,
+        &["create-project", "hj-mars", "--handover", "2026-12-31", "--time-zone", "Mars/Olympus", "--by", "u-cs-wang"],
+    );
+    assert!(!succeeded && out.contains("unknown time zone \"Mars/Olympus\""), "{out}");
     let (succeeded, out) = run(&db, &["create-project", "hj-cli2", "--handover", "2026-12-31", "--by", "u-insp-li"]);
     assert!(!succeeded && out.contains("u-insp-li is not an active CS-center account"), "{out}");
 

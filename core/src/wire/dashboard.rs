@@ -108,6 +108,8 @@ pub struct CompanyProject {
     pub id: ProjectId,
     pub name: I18nText,
     pub handover_date: chrono::NaiveDate,
+    /// The project's IANA time zone (its days are local days there).
+    pub time_zone: String,
     pub days_to_handover: i64,
     /// The latest round started (none before the round plan exists).
     pub current_round: Option<RoundNo>,

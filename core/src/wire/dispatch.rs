@@ -116,6 +116,8 @@ pub struct RectificationResponse {
 pub struct ContractorPage {
     pub project: Named,
     pub contractor: Named,
+    /// The project's IANA time zone: the page shows deadlines and times in it.
+    pub time_zone: String,
     pub now: i64,
     pub items: Vec<ContractorItem>,
 }
