@@ -9,6 +9,7 @@
 import { Html, h, mount, setHtml } from '../shared/dom.js';
 import type { Ctx, Page } from '../shared/shell.js';
 import type { Dicts } from '../shared/i18n.js';
+import { localDate, todayIn } from '../shared/time.js';
 import { Cell, DrillItem, Report, Table, cellKind, formatCell, roundChoices, visibleColumns } from './report.js';
 import { barChart, barsFromTable, loadTrend, trendChart } from './charts.js';
 import { openDefect } from './defect.js';
@@ -102,7 +103,7 @@ function tableView(ctx: Ctx, table: Table, onDrill: (d: Drill) => void) {
 
 function drillView(ctx: Ctx, title: string, items: DrillItem[], close: () => void, open: (id: string) => void) {
   const t = (k: string) => ctx.i18n.t(k);
-  const date = (s: string | null) => (s ? s.slice(0, 10) : '—');
+  const date = (s: string | null) => (s ? localDate(s, ctx.zone) : '—');
   return h('section', { class: 'panel', testid: 'drill' },
     h('div', { class: 'row' }, h('h3', { testid: 'drill-title', class: 'grow' }, title),
       h('button', { testid: 'drill-close', onclick: close }, t('dash.close'))),
@@ -145,7 +146,7 @@ function liveView(ctx: Ctx, live: Report) {
   const summary = live.tables.find(tb => tb.key === 'summary');
   const keys = ['units_inspected', 'open_defects', 'overdue', 'closed_rate', 'timely_rate', 'failed_twice_or_more'];
   return h('section', { class: 'panel', testid: 'live' },
-    h('h3', {}, ctx.i18n.t('dash.live'), ` · ${live.as_of.slice(0, 10)}`),
+    h('h3', {}, ctx.i18n.t('dash.live'), ` · ${localDate(live.as_of, live.time_zone || ctx.zone)}`),
     h('div', { class: 'row' }, keys.map(k => {
       const row = summary?.rows.find(r => r[0] === k);
       if (!row || !summary) return null;
@@ -158,7 +159,7 @@ function liveView(ctx: Ctx, live: Report) {
 async function chartsView(ctx: Ctx, report: Report, live: Report, model: Project, fetchRound: (n: number) => Promise<Report>) {
   const t = (k: string, v?: Record<string, string | number>) => ctx.i18n.t(k, v);
   const lang = ctx.i18n.lang;
-  const today = new Date().toISOString().slice(0, 10);
+  const today = todayIn(ctx.zone);
   const started = model.rounds.filter(r => r.start <= today).map(r => r.no);
   const trend = await loadTrend(live, started, fetchRound);
   const svg = (markup: Html) => { const d = h('div', {}); setHtml(d, markup); return d; };
@@ -217,7 +218,7 @@ export const dashboard: Page = {
       h('div', { class: 'row' },
         h('label', { class: 'inline' }, t('dash.round'), picker),
         h('span', { testid: 'report-title', class: 'grow' }, t('dash.title', {
-          scope, date: report.as_of.slice(0, 10), handover: report.handover_date, days: report.days_to_handover,
+          scope, date: localDate(report.as_of, report.time_zone || ctx.zone), handover: report.handover_date, days: report.days_to_handover,
         })),
         h('span', {}, t('dash.download')),
         ['pdf', 'xlsx'].map(f => h('button', { testid: `download-${f}`, onclick: () => void download(ctx, `${base}?format=${f}`) }, f.toUpperCase())),

@@ -8,7 +8,7 @@ export type Cell = string | number | null;
 export interface Table { key: string; zh: string; en: string; columns: Column[]; rows: Cell[][] }
 export interface Report {
   project: string; project_name: { zh: string; en: string }; scope: 'round' | 'cumulative'; round: number;
-  as_of: string; handover_date: string; days_to_handover: number; tables: Table[];
+  as_of: string; handover_date: string; time_zone: string; days_to_handover: number; tables: Table[];
 }
 export interface DrillItem {
   id: string; unit: string; building: string; room: string; category: { zh: string; en: string }; status: string;

@@ -3,6 +3,7 @@
 // fixed with a note and a photo, undo, print the sheet.
 import { Html, html, setHtml } from '../shared/dom.js';
 import { I18n } from '../shared/i18n.js';
+import { DEFAULT_ZONE, formatLocal } from '../shared/time.js';
 import { strings } from './strings.js';
 import { applyFilters, choices, marksSvg, planSvg, type Filters, type Item, type Page } from './model.js';
 
@@ -35,10 +36,9 @@ async function call(path: string, init: RequestInit = {}): Promise<Response> {
   return res;
 }
 
+/** A deadline or time in the project's zone (not the phone's), with its offset. */
 function when(ms: number): string {
-  return new Date(ms).toLocaleString(i18n.lang === 'zh-CN' ? 'zh-CN' : 'en-GB', {
-    month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit',
-  });
+  return formatLocal(ms, page?.time_zone ?? DEFAULT_ZONE);
 }
 
 function showRefused() {

@@ -37,6 +37,8 @@ export interface Item {
 export interface Page {
   project: { id: string; name: I18nText };
   contractor: { id: string; name: I18nText };
+  /** The project's IANA time zone: deadlines and times show in it. */
+  time_zone: string;
   now: number;
   items: Item[];
 }
