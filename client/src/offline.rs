@@ -79,19 +79,16 @@ pub struct Counts {
 pub fn units_to_prepare(
     project: &Project,
     me: &UserId,
-    today: chrono::NaiveDate,
+    now: walkthrough_core::time::Time,
     opened: &[UnitId],
 ) -> BTreeMap<UnitId, u32> {
-    let rounds: Vec<RoundNo> = project.rounds.keys().copied().collect();
-    let current = rules::current_round(project, today).or_else(|| rounds.first().copied());
+    // Rounds start on local days of the project's zone (core::rules).
+    let (current, next) = rules::current_and_next_round(project, now);
     let mut out = BTreeMap::new();
-    if let Some(current) = current {
-        let next = rounds.iter().copied().find(|r| *r > current);
-        for (round, priority) in [(Some(current), PRIORITY_CURRENT), (next, PRIORITY_NEXT)] {
-            let Some(round) = round else { continue };
-            for u in project.assigned_units(round, me) {
-                out.entry(u).or_insert(priority);
-            }
+    for (round, priority) in [(current, PRIORITY_CURRENT), (next, PRIORITY_NEXT)] {
+        let Some(round) = round else { continue };
+        for u in project.assigned_units(round, me) {
+            out.entry(u).or_insert(priority);
         }
     }
     for u in opened.iter().filter(|u| project.units.contains_key(*u)) {
@@ -142,7 +139,7 @@ pub fn plan(
     photos: &PhotoDir,
     projects: &[ProjectId],
     me: &UserId,
-    today: chrono::NaiveDate,
+    now: walkthrough_core::time::Time,
 ) -> crate::Result<()> {
     let mut wanted: Vec<Wanted> = Vec::new();
     for id in projects {
@@ -153,7 +150,7 @@ pub fn plan(
         })?;
         let Some((project, opened)) = found else { continue };
         wanted.extend(wanted_plans(&project));
-        for (unit, priority) in units_to_prepare(&project, me, today, &opened) {
+        for (unit, priority) in units_to_prepare(&project, me, now, &opened) {
             let key = walkthrough_core::doc::DocKey::Unit(id.clone(), unit.clone());
             let record = store.with_store(|s| -> crate::Result<_> {
                 if !s.has_doc(&key)? {

@@ -80,7 +80,7 @@ pub fn dispatch<'a>(
             plan.unroutable.push(d.id);
             continue;
         };
-        let deadline = deadline_for(category, at);
+        let deadline = deadline_for(category, at, project.zone());
         plan.assignments.push(Assignment {
             unit: d.unit.clone(),
             defect: d.id,
@@ -131,7 +131,7 @@ pub fn reassign(
         None => {
             let category =
                 project.categories.get(&d.category).ok_or_else(|| Error::UnknownCategory(d.category.clone()))?;
-            deadline_for(category, at)
+            deadline_for(category, at, project.zone())
         }
     };
     Ok(DefectEvent {

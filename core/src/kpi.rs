@@ -119,7 +119,7 @@ impl DefectRow {
         let room_kind =
             project.unit_type_of(&d.unit).and_then(|ut| ut.room(&d.room)).map(|r| r.kind).unwrap_or(RoomKind::Other);
         let undispatched_deadline =
-            || project.categories.get(&d.category).map(|c| crate::rules::deadline_for(c, d.found_at));
+            || project.categories.get(&d.category).map(|c| crate::rules::deadline_for(c, d.found_at, project.zone()));
         DefectRow {
             id: d.id,
             engineer: project.buildings.get(&building).and_then(|b| b.engineer.clone()),

@@ -45,6 +45,10 @@ impl I18nText {
     }
 }
 
+fn default_time_zone() -> String {
+    crate::time::DEFAULT_ZONE.name().to_owned()
+}
+
 /// A named node of the organisation (group or company).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgNode {
@@ -62,6 +66,12 @@ pub struct Project {
     pub company: OrgNode,
     /// The contractual handover date (交房日期).
     pub handover_date: NaiveDate,
+    /// The project's time zone, an IANA name (`Asia/Shanghai`). Every day
+    /// people see — round dates, the handover date, report dates, deadlines
+    /// shown and "overdue" — is a day in this zone. Projects made before it
+    /// existed read as [`crate::time::DEFAULT_ZONE`].
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
     #[serde(with = "listmap")]
     pub buildings: BTreeMap<BuildingId, Building>,
     #[serde(with = "listmap")]
@@ -424,6 +434,11 @@ pub struct Category {
     pub severity: Severity,
     /// Rectification deadline, counted from assignment (e.g. leakage 48 h).
     pub deadline_hours: u32,
+    /// The deadline is a day, not an instant: it runs to the end of the
+    /// project's local day on which `deadline_hours` run out ("7 days"
+    /// means any time on the 7th day). Off: exactly `deadline_hours` later.
+    #[serde(default)]
+    pub deadline_end_of_day: bool,
     #[serde(default)]
     pub hard_kind: Option<HardKind>,
     /// "Other" (其他): choosing it requires a written reason.
@@ -567,6 +582,12 @@ pub struct ResultKey {
 }
 
 impl Project {
+    /// The project's time zone; an unknown name (which `validate` refuses)
+    /// reads as the default rather than losing the project.
+    pub fn zone(&self) -> crate::time::Zone {
+        crate::time::parse_zone(&self.time_zone).unwrap_or(crate::time::DEFAULT_ZONE)
+    }
+
     pub fn unit_type_of(&self, unit: &UnitId) -> Option<&UnitType> {
         self.units.get(unit).and_then(|u| self.unit_types.get(&u.unit_type))
     }
@@ -639,6 +660,9 @@ impl Project {
             if bad_id(id) {
                 err(format!("{what} id {id:?} must be non-empty, without '/' or control characters"));
             }
+        }
+        if let Err(e) = crate::time::parse_zone(&self.time_zone) {
+            err(format!("the project's {e}"));
         }
         for b in self.buildings.values() {
             if let Some(e) = &b.engineer {

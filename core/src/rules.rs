@@ -8,9 +8,39 @@ use crate::time::{self, Time};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// The rectification deadline of an attempt opened at `opened_at`.
-pub fn deadline_for(category: &Category, opened_at: Time) -> Time {
-    opened_at + time::hours(category.deadline_hours)
+/// The rectification deadline of an attempt opened at `opened_at`: the
+/// category's hours later, an instant; or, for a category whose deadline is
+/// a day, the end of the local day (in `zone`, the project's) on which those
+/// hours run out.
+pub fn deadline_for(category: &Category, opened_at: Time, zone: time::Zone) -> Time {
+    let due = opened_at + time::hours(category.deadline_hours);
+    if category.deadline_end_of_day {
+        time::end_of_local_day(time::local_date(due, zone), zone)
+    } else {
+        due
+    }
+}
+
+/// The day a report dated `as_of` is for: its local day in the project's zone
+/// (a report "as of 31 Oct" counts to the end of 31 Oct there).
+pub fn report_day(project: &Project, as_of: Time) -> chrono::NaiveDate {
+    time::local_date(as_of, project.zone())
+}
+
+/// The instant a report "as of day `d`" counts to: the end of that local day.
+pub fn report_day_end(project: &Project, d: chrono::NaiveDate) -> Time {
+    time::end_of_local_day(d, project.zone())
+}
+
+/// When a round's plan starts: the beginning of its start day, local time.
+pub fn round_opens_at(project: &Project, plan: &crate::model::RoundPlan) -> Time {
+    time::start_of_local_day(plan.start, project.zone())
+}
+
+/// When a round's plan ends: the end of its due day, local time. A round's
+/// figures are counted to this instant.
+pub fn round_closes_at(project: &Project, plan: &crate::model::RoundPlan) -> Time {
+    time::end_of_local_day(plan.due, project.zone())
 }
 
 /// Whether a category choice is acceptable: "other" needs a written reason.
@@ -321,14 +351,25 @@ pub fn units_with_open_defects<'a>(defects: impl IntoIterator<Item = &'a Defect>
     v
 }
 
-/// The rounds (by number) whose plan covers `at`, or the last started one.
-pub fn current_round(project: &Project, today: chrono::NaiveDate) -> Option<RoundNo> {
-    project.rounds.values().filter(|r| r.start <= today).map(|r| r.no).max()
+/// The round under way at `now`: the latest whose start day (local time)
+/// has begun; none before the first.
+pub fn current_round(project: &Project, now: Time) -> Option<RoundNo> {
+    project.rounds.values().filter(|r| round_opens_at(project, r) <= now).map(|r| r.no).max()
 }
 
-/// Days from `today` to the handover date (negative once past).
-pub fn days_to_handover(project: &Project, today: chrono::NaiveDate) -> i64 {
-    (project.handover_date - today).num_days()
+/// The round a tablet works in at `now` and the one after it, by local
+/// days: the current round (the first before any has started) and its
+/// successor.
+pub fn current_and_next_round(project: &Project, now: Time) -> (Option<RoundNo>, Option<RoundNo>) {
+    let current = current_round(project, now).or_else(|| project.rounds.keys().next().copied());
+    let next = current.and_then(|c| project.rounds.keys().copied().find(|r| *r > c));
+    (current, next)
+}
+
+/// Whole local days from the day of `as_of` to the handover date (0 on the
+/// day itself, negative once past).
+pub fn days_to_handover(project: &Project, as_of: Time) -> i64 {
+    (project.handover_date - report_day(project, as_of)).num_days()
 }
 
 /// The days to handover as people read them, never as a negative count:

@@ -24,6 +24,12 @@ pub enum ProjectEdit {
         name: I18nText,
         handover_date: NaiveDate,
     },
+    /// The project's time zone (an IANA name such as `Asia/Shanghai`): every
+    /// day of the project — rounds, handover, report dates, day deadlines —
+    /// is a local day there. Instants already recorded do not move.
+    SetTimeZone {
+        time_zone: String,
+    },
     /// Add or change a building.
     PutBuilding {
         building: Building,
@@ -159,6 +165,10 @@ impl ProjectEdit {
                 named("the project", &name)?;
                 p.name = name;
                 p.handover_date = handover_date;
+            }
+            ProjectEdit::SetTimeZone { time_zone } => {
+                let zone = crate::time::parse_zone(&time_zone).map_err(|e| format!("the project's {e}"))?;
+                p.time_zone = zone.name().to_owned();
             }
             ProjectEdit::PutBuilding { building } => {
                 new_code("a building id", building.id.as_str(), p.buildings.contains_key(&building.id))?;
@@ -364,6 +374,7 @@ impl ProjectEdit {
     pub fn describe(&self) -> String {
         match self {
             ProjectEdit::SetInfo { handover_date, .. } => format!("project details (handover {handover_date})"),
+            ProjectEdit::SetTimeZone { time_zone } => format!("time zone {}", time_zone.trim()),
             ProjectEdit::PutBuilding { building } => format!("building {}", building.id),
             ProjectEdit::PutUnitType { unit_type } => format!("unit type {}", unit_type.id),
             ProjectEdit::SetFloorPlan { unit_type, .. } => format!("floor plan of unit type {unit_type}"),
@@ -426,16 +437,19 @@ pub fn new_project(
     group: OrgNode,
     company: OrgNode,
     handover_date: NaiveDate,
+    time_zone: &str,
     library: Option<&Project>,
 ) -> std::result::Result<Project, String> {
     check_code("a project id", id.as_str())?;
     named("the project", &name)?;
+    let zone = crate::time::parse_zone(time_zone).map_err(|e| format!("the project's {e}"))?;
     let mut p = Project {
         id,
         name,
         group,
         company,
         handover_date,
+        time_zone: zone.name().to_owned(),
         buildings: Default::default(),
         unit_types: Default::default(),
         units: Default::default(),

@@ -39,6 +39,31 @@ pub fn end_of_local_day(d: NaiveDate, zone: Zone) -> Time {
     start_of_local_day(d + Duration::days(1), zone) - Duration::milliseconds(1)
 }
 
+/// The zone's offset from UTC at `t`, as printed beside local times:
+/// `UTC+08:00`, `UTC-04:00` (daylight time) or `UTC` itself. An offset is
+/// what a reader in China expects and is unambiguous where abbreviations
+/// (CST is also US Central) are not.
+pub fn utc_offset(t: Time, zone: Zone) -> String {
+    use chrono::Offset;
+    let secs = t.with_timezone(&zone).offset().fix().local_minus_utc();
+    if secs == 0 {
+        return "UTC".to_owned();
+    }
+    let sign = if secs < 0 { '-' } else { '+' };
+    let m = secs.unsigned_abs() / 60;
+    format!("UTC{sign}{:02}:{:02}", m / 60, m % 60)
+}
+
+/// An instant as people read it in `zone`: `2026-11-01 01:00 (UTC+08:00)`.
+pub fn format_local(t: Time, zone: Zone) -> String {
+    format!("{} ({})", t.with_timezone(&zone).format("%Y-%m-%d %H:%M"), utc_offset(t, zone))
+}
+
+/// The local day of an instant, `2026-11-01`.
+pub fn format_local_date(t: Time, zone: Zone) -> String {
+    local_date(t, zone).format("%Y-%m-%d").to_string()
+}
+
 /// The Monday of the (ISO) week day `d` belongs to: weeks run Monday to Sunday.
 pub fn week_start(d: NaiveDate) -> NaiveDate {
     d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
@@ -55,12 +80,14 @@ pub fn hours(h: u32) -> Duration {
     Duration::hours(i64::from(h))
 }
 
-/// The start of a calendar day in UTC (plans and handover dates are days).
+/// The start of a calendar day in UTC. People's days are local: use
+/// [`start_of_local_day`] with the project's zone for them.
 pub fn start_of_day(d: NaiveDate) -> Time {
     Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight exists"))
 }
 
-/// The end of a calendar day: a deadline "by 31 Oct" includes all of 31 Oct.
+/// The end of a calendar day in UTC. People's days are local: use
+/// [`end_of_local_day`] with the project's zone for them.
 pub fn end_of_day(d: NaiveDate) -> Time {
     start_of_day(d) + Duration::days(1) - Duration::milliseconds(1)
 }

@@ -159,6 +159,9 @@ pub struct NewProjectRequest {
     pub id: ProjectId,
     pub name: crate::model::I18nText,
     pub handover_date: chrono::NaiveDate,
+    /// The project's IANA time zone; `None`: Asia/Shanghai.
+    #[serde(default)]
+    pub time_zone: Option<String>,
     /// Copy templates, categories and trades from this project of the same
     /// company; `None`: from the standard library (the demo's standards).
     #[serde(default)]
@@ -171,6 +174,8 @@ pub struct ProjectSummary {
     pub id: ProjectId,
     pub name: crate::model::I18nText,
     pub handover_date: chrono::NaiveDate,
+    /// The project's IANA time zone: front ends show its days and times in it.
+    pub time_zone: String,
     pub buildings: usize,
     pub units: usize,
     pub rounds: usize,

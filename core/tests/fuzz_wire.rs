@@ -74,7 +74,13 @@ fn console_and_dispatch_requests_decode_or_are_refused() {
     fuzz(
         "new project request",
         5,
-        &NewProjectRequest { id: "P2".into(), name: p.name.clone(), handover_date: p.handover_date, library: None },
+        &NewProjectRequest {
+            id: "P2".into(),
+            name: p.name.clone(),
+            handover_date: p.handover_date,
+            time_zone: None,
+            library: None,
+        },
     );
     fuzz(
         "invite request",

@@ -13,7 +13,7 @@ use walkthrough_core::*;
 fn deadline_comes_from_the_category() {
     let p = project();
     for (cat, hours) in [("leak", 48), ("fitting", 72), ("tile", 120), ("paint", 168)] {
-        assert_eq!(deadline_for(&p.categories[&CategoryId::from(cat)], at(0)), at(hours), "{cat}");
+        assert_eq!(deadline_for(&p.categories[&CategoryId::from(cat)], at(0), p.zone()), at(hours), "{cat}");
     }
 }
 

@@ -216,12 +216,15 @@ fn a_new_project_takes_the_library_standards_without_retired_items() {
     let mut lib = project();
     lib.templates.get_mut(&TemplateId::new("std")).unwrap().items[1].retired = true;
     let org = OrgNode { id: "C".into(), name: i18n("C") };
-    let p = new_project("P2".into(), i18n("New"), org.clone(), org.clone(), lib.handover_date, Some(&lib)).unwrap();
+    let p =
+        new_project("P2".into(), i18n("New"), org.clone(), org.clone(), lib.handover_date, "Asia/Shanghai", Some(&lib))
+            .unwrap();
     assert_eq!(codes(&p), ["KIT-01", "BTH-01"]);
     assert_eq!(p.categories, lib.categories);
     assert!(p.units.is_empty() && p.people.is_empty() && p.rounds.is_empty());
     p.validate().unwrap();
-    let err = new_project("a b".into(), i18n("New"), org.clone(), org, lib.handover_date, None).unwrap_err();
+    let err =
+        new_project("a b".into(), i18n("New"), org.clone(), org, lib.handover_date, "Asia/Shanghai", None).unwrap_err();
     assert_eq!(
         err,
         "a project id \"a b\" cannot contain a space: use only letters A–Z and a–z, digits, '.', '_' and '-'"

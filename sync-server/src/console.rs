@@ -92,6 +92,7 @@ async fn list_projects(State(st): State<AppState>, user: AuthUser) -> Result<Jso
                 id: p.id.clone(),
                 name: p.name.clone(),
                 handover_date: p.handover_date,
+                time_zone: p.time_zone.clone(),
                 buildings: p.buildings.len(),
                 units: p.units.len(),
                 rounds: p.rounds.len(),

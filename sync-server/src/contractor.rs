@@ -113,6 +113,7 @@ fn page(st: &AppState, link: &LinkUser) -> Result<ContractorPage, ApiError> {
     Ok(ContractorPage {
         project: Named { id: project.id.0.clone(), name: project.name.clone() },
         contractor: Named { id: link.link.contractor.0.clone(), name: contractor },
+        time_zone: project.time_zone.clone(),
         now: ms(now),
         due: rules::due_summary(&items, now, rules::DUE_SOON_DAYS),
         items: views,

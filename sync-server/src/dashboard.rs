@@ -165,6 +165,7 @@ fn project_figures(st: &AppState, id: &ProjectId, now: Time) -> Result<CompanyPr
         id: project.id.clone(),
         name: project.name.clone(),
         handover_date: project.handover_date,
+        time_zone: project.time_zone.clone(),
         days_to_handover: built.days_to_handover,
         countdown: built.countdown.clone(),
         current_round: current,

@@ -255,6 +255,7 @@ pub struct FileQuery {
 /// named from the project, scope, round and version in the reader's language.
 fn issued_file(st: &AppState, r: &IssuedReport, q: &FileQuery, headers: &HeaderMap) -> Result<Response, ApiError> {
     let format = q.format.as_deref().unwrap_or("pdf");
+    let project = crate::dispatch::project(st, &r.project)?;
     let read = |f: IssuedFormat| {
         st.store.issued_file(&r.id, f)?.ok_or_else(|| ApiError::NotFound(format!("issued report {} is gone", r.id)))
     };
@@ -279,10 +280,9 @@ fn issued_file(st: &AppState, r: &IssuedReport, q: &FileQuery, headers: &HeaderM
         cumulative: r.scope == "cumulative",
         round: RoundNo(r.round),
         version: Some(r.version),
-        as_of: report::local_day(walkthrough_core::time::from_millis(r.as_of)),
+        as_of: report::local_day(walkthrough_core::time::from_millis(r.as_of), project.zone()),
         table: table.map(|t| (t.zh.as_str(), t.en.as_str())),
     };
-    let project = crate::dispatch::project(st, &r.project)?;
     let lang = crate::download::lang_of(q.lang.as_deref(), headers);
     Ok(report::report_file(&project, &f, format, lang, bytes))
 }

@@ -108,6 +108,9 @@ enum Cmd {
         /// Copy templates and categories from this project.
         #[arg(long, value_name = "PROJECT")]
         library: Option<String>,
+        /// The project's time zone, an IANA name (default Asia/Shanghai): its days are local days there.
+        #[arg(long, value_name = "ZONE")]
+        time_zone: Option<String>,
     },
     /// Apply a list of edits ({"op": "put_category", …}), all or none.
     Edit {
@@ -275,7 +278,7 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Cmd::CreateProject { id, name_zh, name_en, handover, by, library } => {
+        Cmd::CreateProject { id, name_zh, name_en, handover, by, library, time_zone } => {
             let store = open()?;
             let by = cs_admin(&store, by)?;
             let handover = handover.context("--handover YYYY-MM-DD is required")?;
@@ -285,12 +288,14 @@ fn main() -> anyhow::Result<()> {
                 handover_date: handover
                     .parse()
                     .with_context(|| format!("--handover {handover:?} is not a date (YYYY-MM-DD)"))?,
+                time_zone,
                 library: library.map(ProjectId::new),
             };
             let p = setup::create_project(&store, &req, &by)?;
             println!(
-                "created {} with {} template item(s) and {} categories",
+                "created {} ({}) with {} template item(s) and {} categories",
                 p.id,
+                p.time_zone,
                 p.templates.values().map(|t| t.items.len()).sum::<usize>(),
                 p.categories.len()
             );
@@ -354,8 +359,15 @@ fn main() -> anyhow::Result<()> {
         Cmd::Disable(account) => set_disabled(&open()?, account, true),
         Cmd::Enable(account) => set_disabled(&open()?, account, false),
         Cmd::History { project } => {
-            for h in setup::history(&open()?, &ProjectId::new(project.as_str()))? {
-                println!("{}  {:<16} {}", h.at, h.by, h.what);
+            let store = open()?;
+            let project = ProjectId::new(project.as_str());
+            // Times as the project's people read them, in its zone.
+            let zone = setup::read_project(&store, &project)?.zone();
+            for h in setup::history(&store, &project)? {
+                let at = chrono::DateTime::parse_from_rfc3339(&h.at)
+                    .map(|t| walkthrough_core::time::format_local(t.with_timezone(&chrono::Utc), zone))
+                    .unwrap_or_else(|_| h.at.clone());
+                println!("{at}  {:<16} {}", h.by, h.what);
             }
             Ok(())
         }

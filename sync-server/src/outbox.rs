@@ -55,6 +55,8 @@ pub fn compose(
     } else {
         format!("【整改通知】{}：{n} 项待整改 / Rectification: {n} item(s)", project.name.zh)
     };
+    // Deadlines as the contractor reads them: in the project's zone.
+    let zone = project.zone();
     let items: Vec<serde_json::Value> = notices
         .iter()
         .map(|n| {
@@ -62,6 +64,7 @@ pub fn compose(
                 "defect": n.defect, "unit": n.unit, "building": n.building,
                 "category": category(&n.category), "kind": n.kind, "attempt": n.attempt,
                 "deadline": n.deadline.map(|d| d.to_rfc3339()),
+                "deadline_local": n.deadline.map(|d| walkthrough_core::time::format_local(d, zone)),
             })
         })
         .collect();
@@ -79,8 +82,10 @@ pub fn compose(
     text.push_str(&format!("整改链接 / Your page: {LINK_PLACEHOLDER}\n\n"));
     let mut lines = Vec::new();
     for n in notices {
-        let deadline =
-            n.deadline.map(|d| format!(" · 期限 deadline {}", d.format("%Y-%m-%d %H:%M UTC"))).unwrap_or_default();
+        let deadline = n
+            .deadline
+            .map(|d| format!(" · 期限 deadline {}", walkthrough_core::time::format_local(d, zone)))
+            .unwrap_or_default();
         let again = match n.kind {
             NoticeKind::BackAfterRecheck => "（复验未通过 / failed recheck）",
             NoticeKind::Withdrawn => "（已撤销，无需整改 / withdrawn, no repair needed）",
@@ -119,7 +124,7 @@ pub fn compose(
         let payload = serde_json::json!({
             "delivery_key": format!("{key}/webhook"),
             "kind": if urgent { "urgent" } else { "digest" },
-            "project": { "id": project.id, "name": project.name },
+            "project": { "id": project.id, "name": project.name, "time_zone": project.time_zone },
             "contractor": { "id": contractor, "name": name },
             "subject": subject,
             "link": LINK_PLACEHOLDER,

@@ -68,6 +68,9 @@ pub struct RoundReport {
     pub round: RoundNo,
     pub as_of: Time,
     pub handover_date: chrono::NaiveDate,
+    /// The project's IANA time zone: the report's days are local days there,
+    /// and front ends show its instants in it.
+    pub time_zone: String,
     /// Whole days from the report date to the handover date (negative after it).
     pub days_to_handover: i64,
     /// Those days as people read them ("31 days past handover", 交付已逾期 31 天).
@@ -99,6 +102,9 @@ pub struct TrendPoint {
 }
 
 impl RoundReport {
+    pub fn zone(&self) -> time::Zone {
+        time::parse_zone(&self.time_zone).unwrap_or(time::DEFAULT_ZONE)
+    }
     pub fn table(&self, key: &str) -> Option<&Table> {
         self.tables.iter().find(|t| t.key == key)
     }
@@ -120,14 +126,15 @@ pub fn round_as_of(project: &Project, round: RoundNo, now: Time) -> Result<Time,
         .rounds
         .get(&round)
         .ok_or_else(|| ApiError::NotFound(format!("project {} has no round {}", project.id, round.0)))?;
-    Ok(time::end_of_day(plan.due).min(now))
+    Ok(rules::round_closes_at(project, plan).min(now))
 }
 
 /// The latest round started by `as_of` (the first round before any).
 pub fn current_round(project: &Project, as_of: Time) -> Result<RoundNo, ApiError> {
     let first = project.rounds.keys().next().copied();
-    let started = project.rounds.values().filter(|r| time::start_of_day(r.start) <= as_of).map(|r| r.no).max();
-    started.or(first).ok_or_else(|| ApiError::Unprocessable(format!("project {} has no round plan yet", project.id)))
+    rules::current_round(project, as_of)
+        .or(first)
+        .ok_or_else(|| ApiError::Unprocessable(format!("project {} has no round plan yet", project.id)))
 }
 
 /// The report of `round` as of `as_of`.
@@ -143,10 +150,10 @@ pub fn build(project: &Project, rows: &Rows<'_>, scope: Scope, round: RoundNo, a
         .then(|| RoundNo(round.0 - 1))
         .filter(|r| project.rounds.contains_key(r))
         .map(|r| {
-            let at = project.rounds.get(&r).map_or(as_of, |p| time::end_of_day(p.due).min(as_of));
+            let at = project.rounds.get(&r).map_or(as_of, |p| rules::round_closes_at(project, p).min(as_of));
             kpi::round_kpis(&input, r, at)
         });
-    let days_to_handover = (project.handover_date - as_of.date_naive()).num_days();
+    let days_to_handover = rules::days_to_handover(project, as_of);
     let point = |no: RoundNo, at: Time, k: &RoundKpis| TrendPoint {
         round: no.0,
         as_of: at,
@@ -157,9 +164,9 @@ pub fn build(project: &Project, rows: &Rows<'_>, scope: Scope, round: RoundNo, a
     let trend = project
         .rounds
         .values()
-        .filter(|p| p.no <= round && time::start_of_day(p.start) <= as_of)
+        .filter(|p| p.no <= round && rules::round_opens_at(project, p) <= as_of)
         .map(|p| {
-            let at = time::end_of_day(p.due).min(as_of);
+            let at = rules::round_closes_at(project, p).min(as_of);
             if p.no == round {
                 point(p.no, as_of, &kpis)
             } else {
@@ -167,9 +174,8 @@ pub fn build(project: &Project, rows: &Rows<'_>, scope: Scope, round: RoundNo, a
             }
         })
         .collect();
-    let first_day = project.rounds.values().map(|p| p.start).min().unwrap_or_else(|| local_day(as_of));
-    // zone: the project's time zone once projects carry one.
-    let weeks = kpi::weekly_trend(rows.defects, round, first_day, as_of, time::DEFAULT_ZONE);
+    let first_day = project.rounds.values().map(|p| p.start).min().unwrap_or_else(|| local_day(as_of, project.zone()));
+    let weeks = kpi::weekly_trend(rows.defects, round, first_day, as_of, project.zone());
     let names = Names { project };
     let tables = vec![
         summary_table(&kpis, previous.as_ref(), days_to_handover),
@@ -202,6 +208,7 @@ pub fn build(project: &Project, rows: &Rows<'_>, scope: Scope, round: RoundNo, a
         round,
         as_of,
         handover_date: project.handover_date,
+        time_zone: project.time_zone.clone(),
         days_to_handover,
         countdown: walkthrough_core::rules::handover_countdown(days_to_handover),
         kpis,
@@ -683,7 +690,7 @@ fn risks_table(n: &Names<'_>, rows: &Rows<'_>, k: &RoundKpis) -> Table {
                 json!(risk.map_or("", |x| x.unified_answer.zh.as_str())),
                 json!(risk.map_or("", |x| x.unified_answer.en.as_str())),
                 json!(risk.map_or("", |x| x.contingency_plan.as_str())),
-                r.closed_at.map_or(Value::Null, |t| json!(local(t))),
+                r.closed_at.map_or(Value::Null, |t| json!(local(t, n.project.zone()))),
             ]
         })
         .collect();
@@ -874,7 +881,7 @@ pub fn xlsx(report: &RoundReport) -> Result<Vec<u8>, ApiError> {
         about.write_string_with_format(2, 0, "范围", &bold).map_err(err)?;
         about.write_string(2, 1, scope_zh(report.scope)).map_err(err)?;
         about.write_string_with_format(3, 0, "统计截止", &bold).map_err(err)?;
-        let d = report.as_of.date_naive();
+        let d = time::local_date(report.as_of, report.zone());
         let day = ExcelDateTime::parse_from_str(&d.format("%Y-%m-%d").to_string()).map_err(err)?;
         about.write_datetime_with_format(3, 1, &day, &date).map_err(err)?;
         about.write_string_with_format(4, 0, "交付日期", &bold).map_err(err)?;
@@ -935,10 +942,10 @@ fn scope_zh(s: Scope) -> &'static str {
     }
 }
 
-/// The report date as a day (the day the figures are counted to, the same
-/// day `days_to_handover` counts from).
-fn local(t: Time) -> String {
-    local_day(t).format("%Y-%m-%d").to_string()
+/// An instant's local day in the project's zone (the report date is the day
+/// the figures are counted to, the same day `days_to_handover` counts from).
+fn local(t: Time, zone: time::Zone) -> String {
+    time::format_local_date(t, zone)
 }
 
 /// One defect in the report's appendices.
@@ -1046,8 +1053,8 @@ fn countdown(days: i64) -> String {
     walkthrough_core::rules::handover_countdown(days).zh
 }
 
-fn day(t: Option<Time>) -> String {
-    t.map_or_else(|| "—".to_owned(), local)
+fn day(t: Option<Time>, zone: time::Zone) -> String {
+    t.map_or_else(|| "—".to_owned(), |t| local(t, zone))
 }
 
 /// The printable report in zh-CN: a title block, charts, every table with
@@ -1063,7 +1070,14 @@ pub fn pdf(report: &RoundReport, extras: Option<&PdfExtras<'_>>) -> Result<Vec<u
     pdf.footer = format!("{} · {title}", report.project_name.zh);
     pdf.heading(&title, 18.0);
     pdf.text(&format!("项目：{}", report.project_name.zh), 11.0, BLACK, 0.0);
-    pdf.text(&format!("统计截止：{}    交付日期：{}", local(report.as_of), report.handover_date), 11.0, BLACK, 0.0);
+    let zone = report.zone();
+    pdf.text(
+        &format!("统计截止：{}    交付日期：{}", time::format_local(report.as_of, zone), report.handover_date),
+        11.0,
+        BLACK,
+        0.0,
+    );
+    pdf.text(&format!("时区：{}（日期均为当地日期）", zone.name()), 9.0, GREY, 0.0);
     pdf.text(&countdown(report.days_to_handover), 11.0, BLACK, 0.0);
     pdf.text("自查问题与业主报修分开统计；比率按核心 KPI 定义计算。", 9.0, GREY, 0.0);
     pdf.rule(GREY);
@@ -1117,7 +1131,7 @@ pub fn pdf(report: &RoundReport, extras: Option<&PdfExtras<'_>>) -> Result<Vec<u
         .iter()
         .map(|p| {
             (
-                format!("第 {} 轮（{}）", p.round, local(p.as_of)),
+                format!("第 {} 轮（{}）", p.round, local(p.as_of, zone)),
                 f64::from(p.open),
                 format!("{} 项（超期 {}）", p.open, p.overdue),
             )
@@ -1179,7 +1193,7 @@ pub fn pdf(report: &RoundReport, extras: Option<&PdfExtras<'_>>) -> Result<Vec<u
     }
 
     if let Some(x) = extras {
-        appendices(&mut pdf, x);
+        appendices(&mut pdf, x, zone);
     }
     if let Some(x) = extras {
         (x.progress)("writing", 0, 1);
@@ -1189,7 +1203,7 @@ pub fn pdf(report: &RoundReport, extras: Option<&PdfExtras<'_>>) -> Result<Vec<u
 
 /// Appendix 1: each contractor's open items, overdue first. Appendix 2:
 /// each unit's defects, with their photos and marks.
-fn appendices(pdf: &mut PdfBuilder, x: &PdfExtras<'_>) {
+fn appendices(pdf: &mut PdfBuilder, x: &PdfExtras<'_>, zone: time::Zone) {
     use crate::pdf::RED;
     pdf.new_page();
     pdf.heading("附录一　施工单位未完结问题清单", 15.0);
@@ -1216,7 +1230,7 @@ fn appendices(pdf: &mut PdfBuilder, x: &PdfExtras<'_>) {
                     i.room.clone(),
                     i.category.clone(),
                     i.description.clone(),
-                    day(i.deadline),
+                    day(i.deadline, zone),
                     status_text(i),
                 ]
             })
@@ -1260,7 +1274,7 @@ fn appendices(pdf: &mut PdfBuilder, x: &PdfExtras<'_>) {
                     a.category.clone(),
                     words,
                     a.contractor_name.clone(),
-                    day(a.deadline),
+                    day(a.deadline, zone),
                     status_text(a),
                     a.failed_rechecks.to_string(),
                 ]
@@ -1342,7 +1356,8 @@ pub struct ReportQuery {
     /// For CSV: which table.
     #[serde(default)]
     pub table: Option<String>,
-    /// A report date (YYYY-MM-DD, end of that day UTC) instead of the default.
+    /// A report date (YYYY-MM-DD, to the end of that day in the project's
+    /// time zone) instead of the default.
     #[serde(default)]
     pub as_of: Option<String>,
     // Drill-down.
@@ -1362,7 +1377,8 @@ pub struct ReportQuery {
 pub fn resolve(project: &Project, round: &str, q: &ReportQuery, now: Time) -> Result<(Scope, RoundNo, Time), ApiError> {
     let explicit = match q.as_of.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
-        Some(s) => Some(time::end_of_day(
+        Some(s) => Some(rules::report_day_end(
+            project,
             chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
                 .map_err(|_| ApiError::BadRequest(format!("as_of {s:?} is not a date (YYYY-MM-DD)")))?,
         )),
@@ -1465,8 +1481,8 @@ pub fn report_file(
 
 /// The day a report's figures are counted to: the day the report prints
 /// as its date (`local`), so a file's name and its contents agree.
-pub fn local_day(t: Time) -> chrono::NaiveDate {
-    t.date_naive()
+pub fn local_day(t: Time, zone: time::Zone) -> chrono::NaiveDate {
+    time::local_date(t, zone)
 }
 
 /// `GET /projects/{p}/reports/{round}?format=json|csv|xlsx|pdf[&table=T][&as_of=D]`.
@@ -1503,7 +1519,7 @@ pub async fn report(
                     cumulative: scope == Scope::Cumulative,
                     round: no,
                     version: None,
-                    as_of: local_day(as_of),
+                    as_of: local_day(as_of, project.zone()),
                     table: table.map(|t| (t.zh.as_str(), t.en.as_str())),
                 };
                 report_file(&project, &f, &format, lang, bytes)

@@ -256,8 +256,16 @@ pub fn create_project(store: &dyn Store, req: &NewProjectRequest, by: &User) -> 
             (node.clone(), node)
         }
     };
-    let mut project = new_project(req.id.clone(), req.name.clone(), group, company, req.handover_date, Some(&library))
-        .map_err(SetupError::Invalid)?;
+    let mut project = new_project(
+        req.id.clone(),
+        req.name.clone(),
+        group,
+        company,
+        req.handover_date,
+        req.time_zone.as_deref().unwrap_or(walkthrough_core::time::DEFAULT_ZONE.name()),
+        Some(&library),
+    )
+    .map_err(SetupError::Invalid)?;
     project.people.insert(
         by.id.clone(),
         Person { id: by.id.clone(), name: by.name.clone(), role: Role::CsAdmin, org: String::new(), contractor: None },

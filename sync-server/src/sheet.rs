@@ -23,11 +23,6 @@ pub(crate) fn status_zh(s: DefectStatus) -> &'static str {
     }
 }
 
-/// Beijing time, as the site reads it.
-fn local(t: Time) -> String {
-    (t + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string()
-}
-
 pub fn render(
     st: &AppState,
     project: &Project,
@@ -37,6 +32,9 @@ pub fn render(
     let (items, records) = contractor_list(st, project, contractor, round)?;
     let name = project.contractors.get(contractor).map(|c| c.name.zh.clone()).unwrap_or_else(|| contractor.0.clone());
     let now = chrono::Utc::now();
+    // Times as the site reads them: in the project's zone, with its offset.
+    let zone = project.zone();
+    let local = |t: Time| time::format_local(t, zone);
     let mut pdf = PdfBuilder::new().map_err(|e| ApiError::Internal(e.into()))?;
     pdf.footer = format!("{} · {} · 打印于 {}", project.name.zh, name, local(now));
     let scope = round.map_or("累计".to_owned(), |r| format!("第 {} 轮", r.0));
@@ -63,7 +61,7 @@ pub fn render(
                 pdf.ensure(60.0);
                 pdf.text(&format!("{n}. {} · {} · {category}", room.unwrap_or_default(), d.spot), 11.0, BLACK, 0.0);
                 pdf.text(&d.description, 10.0, BLACK, 14.0);
-                let deadline = item.deadline.map(local).unwrap_or_else(|| "—".into());
+                let deadline = item.deadline.map(&local).unwrap_or_else(|| "—".into());
                 let attempt =
                     if item.attempt > 1 { format!("（第 {} 次整改）", item.attempt) } else { String::new() };
                 let line = format!("状态：{}{attempt}    整改期限：{deadline}", status_zh(item.status));

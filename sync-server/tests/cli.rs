@@ -38,7 +38,36 @@ fn a_project_is_set_up_from_the_command_line() {
         "--by",
         "u-cs-wang",
     ]);
-    assert!(out.contains("created hj-cli with 93 template item(s) and 13 categories"), "{out}");
+    assert!(out.contains("created hj-cli (Asia/Shanghai) with 93 template item(s) and 13 categories"), "{out}");
+    let out = ok(&[
+        "create-project",
+        "hj-london",
+        "--name-en",
+        "London test",
+        "--handover",
+        "2026-12-31",
+        "--time-zone",
+        "Europe/London",
+        "--by",
+        "u-cs-wang",
+    ]);
+    assert!(out.contains("created hj-london (Europe/London)"), "{out}");
+    let (succeeded, out) = run(
+        &db,
+        &[
+            "create-project",
+            "hj-mars",
+            "--name-en",
+            "Mars",
+            "--handover",
+            "2026-12-31",
+            "--time-zone",
+            "Mars/Olympus",
+            "--by",
+            "u-cs-wang",
+        ],
+    );
+    assert!(!succeeded && out.contains("unknown time zone \"Mars/Olympus\""), "{out}");
     let (succeeded, out) = run(&db, &["create-project", "hj-cli2", "--handover", "2026-12-31", "--by", "u-insp-li"]);
     assert!(!succeeded && out.contains("u-insp-li is not an active CS-center account"), "{out}");
 
@@ -81,8 +110,10 @@ fn a_project_is_set_up_from_the_command_line() {
     ok(&["disable", "hj-cli", "u-insp-cli", "--by", "u-cs-wang"]);
 
     let history = ok(&["history", "hj-cli"]);
+    // Each line: the local time with the project's offset, who, what.
+    assert!(history.lines().all(|l| l.split_whitespace().nth(2) == Some("(UTC+08:00)")), "{history}");
     let whats: Vec<String> =
-        history.lines().map(|l| l.split_whitespace().skip(2).collect::<Vec<_>>().join(" ")).collect();
+        history.lines().map(|l| l.split_whitespace().skip(4).collect::<Vec<_>>().join(" ")).collect();
     assert_eq!(
         whats,
         [
@@ -93,7 +124,7 @@ fn a_project_is_set_up_from_the_command_line() {
             "project hj-cli created (handover 2026-12-31)",
         ]
     );
-    assert!(history.lines().all(|l| l.split_whitespace().nth(1) == Some("u-cs-wang")), "{history}");
+    assert!(history.lines().all(|l| l.split_whitespace().nth(3) == Some("u-cs-wang")), "{history}");
 
     let store = SqliteStore::open(&db).unwrap();
     let user = store.user_by_name("u-insp-cli").unwrap().unwrap();

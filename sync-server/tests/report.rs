@@ -142,7 +142,11 @@ fn scenario() -> Scenario {
 }
 
 fn as_of() -> Time {
-    walkthrough_core::time::end_of_day(NaiveDate::from_ymd_opt(2026, 9, 4).unwrap())
+    // The end of round 2's due day in the demo's zone (Asia/Shanghai).
+    walkthrough_core::time::end_of_local_day(
+        NaiveDate::from_ymd_opt(2026, 9, 4).unwrap(),
+        walkthrough_core::time::DEFAULT_ZONE,
+    )
 }
 
 fn value(r: &report::RoundReport, table: &str, key: &str, column: &str) -> serde_json::Value {

@@ -91,6 +91,26 @@ impl Tablet {
     pub fn defect(&mut self, unit: &UnitId, id: DefectId) -> Defect {
         self.store.unit(&project_id(), unit).unwrap().defects.remove(&id).expect("the defect is on the tablet")
     }
+
+    /// A failed round-2 recheck of `d` ("仍有积水") by this tablet's
+    /// inspector, giving the repair `new_deadline`; synced.
+    pub fn fail_recheck(&mut self, d: &Defect, new_deadline: time::Time) {
+        let recheck = DefectEvent {
+            id: EventId::new_v7(),
+            at: chrono::Utc::now(),
+            device_at: None,
+            by: self.user.clone(),
+            round: RoundNo(2),
+            kind: EventKind::Rechecked {
+                passed: false,
+                note: "仍有积水".into(),
+                photo: None,
+                new_deadline: Some(new_deadline),
+            },
+        };
+        self.store.edit_unit(&project_id(), &d.unit, |doc| doc.add_event(d.id, &recheck)).unwrap();
+        self.sync();
+    }
 }
 
 /// A signed-in API user (the CS center, or anyone) over blocking HTTP.

@@ -98,22 +98,8 @@ fn a_contractor_fixes_from_a_phone_and_the_tablet_sees_it_before_the_recheck() {
 
     // Round 2: the recheck fails; a new attempt with a new deadline.
     let p = tablet.project();
-    let new_deadline = rules::deadline_for(&p.categories[&d.category], chrono::Utc::now());
-    let recheck = DefectEvent {
-        id: EventId::new_v7(),
-        at: chrono::Utc::now(),
-        device_at: None,
-        by: "u-insp-li".into(),
-        round: RoundNo(2),
-        kind: EventKind::Rechecked {
-            passed: false,
-            note: "仍有积水".into(),
-            photo: None,
-            new_deadline: Some(new_deadline),
-        },
-    };
-    tablet.store.edit_unit(&p.id, &leak.unit, |doc| doc.add_event(leak.id, &recheck)).unwrap();
-    tablet.sync();
+    let new_deadline = rules::deadline_for(&p.categories[&d.category], chrono::Utc::now(), p.zone());
+    tablet.fail_recheck(&leak, new_deadline);
 
     let out = run_browser_script("contractor.mjs", &["view", &server.url, &guan]);
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();

@@ -201,7 +201,8 @@ fn round_report_formats_agree_and_only_staff_may_read_them() {
     assert_eq!((cum["scope"].as_str(), cum["round"].as_u64()), (Some("cumulative"), Some(3)));
     let (_, body) = get(&format!("{base}/2"), Some(&cs));
     let r2: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(r2["as_of"], "2026-09-04T23:59:59.999Z");
+    // The end of its due day in the project's zone (Asia/Shanghai, UTC+8).
+    assert_eq!(r2["as_of"], "2026-09-04T15:59:59.999Z");
     assert!(r2["previous"]["round"] == 1);
 }
 

@@ -304,7 +304,7 @@ fn categories_set_in_the_console_are_what_the_tablet_checks_against() {
     d.category = CategoryId::new("other");
     rules::check_defect(&p, &d).unwrap();
     assert_eq!(
-        rules::deadline_for(&p.categories[&CategoryId::new("misc")], time::from_millis(0)),
+        rules::deadline_for(&p.categories[&CategoryId::new("misc")], time::from_millis(0), p.zone()),
         time::from_millis(96 * 3_600_000)
     );
 }

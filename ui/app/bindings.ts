@@ -23,7 +23,11 @@ export type ProjectSummary = { id: string, name: Text,
 /**
  * ISO date.
  */
-handover_date: string, rounds: Array<RoundSummary>, 
+handover_date: string, 
+/**
+ * The project's IANA time zone: the tablet shows times and days in it.
+ */
+time_zone: string, rounds: Array<RoundSummary>, 
 /**
  * The round whose dates include today, else the latest started one.
  */

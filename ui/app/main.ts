@@ -11,6 +11,7 @@ import type {
 import { Html, HtmlValue, html, setHtml } from '../shared/dom.js';
 import { I18n, mergeDicts } from '../shared/i18n.js';
 import { A11Y_DICTS } from '../shared/strings.js';
+import { DEFAULT_ZONE, formatLocal } from '../shared/time.js';
 import { STRINGS } from './strings.js';
 import { isAppError, listen } from './ipc.js';
 import { MarkupHistory, marksSvg, shapeFromGesture, toNormalised, type P, type Tool } from './markup.js';
@@ -425,8 +426,10 @@ function fmtBytes(n: number): string {
   return `${Math.round(n / 1024 ** 2)} MB`;
 }
 
+/** A time in the open project's zone (not the tablet's), with its offset. */
 function fmtTime(ms: number): string {
-  return new Date(ms).toLocaleString(i18n.lang === 'zh-CN' ? 'zh-CN' : 'en-GB', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  const zone = state.status?.session?.projects.find((p) => p.id === state.project)?.time_zone;
+  return formatLocal(ms, zone ?? DEFAULT_ZONE);
 }
 
 /** Fill photo <img>s from the app (cached), and fit their marks to the photo's shape. */

@@ -49,7 +49,7 @@ test('every bar carries its number and the largest is the longest', () => {
 function report(round: number, found: number, open: number, overdue: number): Report {
   return {
     project: 'p', project_name: { zh: 'p', en: 'p' }, scope: 'round', round, as_of: `2026-0${round}-01T00:00:00Z`,
-    handover_date: '2026-10-31', days_to_handover: 10,
+    handover_date: '2026-10-31', time_zone: 'Asia/Shanghai', days_to_handover: 10,
     tables: [{ key: 'summary', zh: '', en: '', columns: [], rows: [
       ['defects_found', '', '', found, null], ['open_defects', '', '', open, null], ['overdue', '', '', overdue, null]] }],
   };

@@ -9,6 +9,7 @@
 import { Html, h, mount, setHtml } from '../shared/dom.js';
 import type { Ctx, Page } from '../shared/shell.js';
 import type { Dicts } from '../shared/i18n.js';
+import { localDate, todayIn } from '../shared/time.js';
 import { Cell, DrillItem, Report, Table, cellKind, countdownText, formatCell, roundChoices, visibleColumns } from './report.js';
 import { barChart, barsFromTable, loadTrend, trendChart, weeksChart } from './charts.js';
 import { nameEl, nameText, saveFile } from './names.js';
@@ -126,7 +127,7 @@ function tableView(ctx: Ctx, report: Report, table: Table, onDrill: (d: Drill) =
 
 function drillView(ctx: Ctx, title: string, items: DrillItem[], close: () => void, open: (id: string) => void) {
   const t = (k: string) => ctx.i18n.t(k);
-  const date = (s: string | null) => (s ? s.slice(0, 10) : '—');
+  const date = (s: string | null) => (s ? localDate(s, ctx.zone) : '—');
   return h('section', { class: 'panel', testid: 'drill', role: 'region', 'aria-labelledby': 'drill-title',
     onkeydown: (e: Event) => { if ((e as KeyboardEvent).key === 'Escape') close(); } },
     h('div', { class: 'row' }, h('h3', { testid: 'drill-title', class: 'grow', id: 'drill-title', tabindex: -1 }, title),
@@ -172,7 +173,7 @@ function liveView(ctx: Ctx, live: Report) {
   const keys = ['units_inspected', 'open_defects', 'overdue', 'closed_rate', 'timely_rate', 'failed_twice_or_more'];
   // Say what each figure counts: these are to date (all rounds, now); the report's tables below are as of its date.
   return h('section', { class: 'panel', testid: 'live', id: 'dash-live' },
-    h('h3', {}, ctx.i18n.t('dash.live'), ` · ${live.as_of.slice(0, 10)}`),
+    h('h3', {}, ctx.i18n.t('dash.live'), ` · ${localDate(live.as_of, live.time_zone || ctx.zone)}`),
     h('div', { class: 'row' }, keys.map(k => {
       const row = summary?.rows.find(r => r[0] === k);
       if (!row || !summary) return null;
@@ -185,7 +186,7 @@ function liveView(ctx: Ctx, live: Report) {
 async function chartsView(ctx: Ctx, report: Report, live: Report, model: Project, fetchRound: (n: number) => Promise<Report>) {
   const t = (k: string, v?: Record<string, string | number>) => ctx.i18n.t(k, v);
   const lang = ctx.i18n.lang;
-  const today = new Date().toISOString().slice(0, 10);
+  const today = todayIn(ctx.zone);
   const started = model.rounds.filter(r => r.start <= today).map(r => r.no);
   const trend = await loadTrend(live, started, fetchRound);
   // Each chart is named by its heading (a <title>, so the bars' own titles stay readable too).
@@ -269,7 +270,7 @@ export const dashboard: Page = {
       h('div', { class: 'row', id: 'dash-report' },
         h('label', { class: 'inline' }, t('dash.round'), picker),
         h('span', { testid: 'report-title', class: 'grow' }, t('dash.title', {
-          scope, date: report.as_of.slice(0, 10), handover: report.handover_date,
+          scope, date: localDate(report.as_of, report.time_zone || ctx.zone), handover: report.handover_date,
           countdown: countdownText(report, (x) => ctx.i18n.pick(x)),
         })),
         h('span', {}, t('dash.download')),

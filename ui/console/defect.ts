@@ -8,6 +8,7 @@
 import { ApiError } from '../shared/api.js';
 import { h, html, mount, setHtml, val } from '../shared/dom.js';
 import type { Dicts } from '../shared/i18n.js';
+import { formatLocal, localDate } from '../shared/time.js';
 import { I18nText, PlanRoom, Point, Shape, marksLabel, marksSvg, planSvg } from '../shared/marks.js';
 import type { Ctx } from '../shared/shell.js';
 import { Shown, nameEl, nameText } from './names.js';
@@ -77,8 +78,9 @@ export const DEFECT_DICTS: Dicts = {
   },
 };
 
-const when = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString().slice(0, 16).replace('T', ' '));
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** Times and days in the project's zone (not the browser's), times with its offset. */
+const whenIn = (zone: string) => (ms: number | null) => (ms === null ? '—' : formatLocal(ms, zone));
+const dayIn = (zone: string) => (ms: number) => localDate(ms, zone);
 
 /** Photos fetched with the session's token (the blob API needs it), kept as object URLs. */
 const photoUrls = new Map<string, string>();
@@ -97,6 +99,7 @@ function eventText(ctx: Ctx, e: HistoryItem, contractorName: (id: string) => str
   // The server names the contractor an assignment went to; older answers without it: the defect's own.
   if (e.contractor_name) contractorName = () => nameText(ctx.i18n, e.contractor_name);
   const t = (k: string, v?: Record<string, string | number>) => ctx.i18n.t(k, v);
+  const when = whenIn(ctx.zone);
   const body = e.kind[e.type] ?? {};
   const s = (k: string) => String(body[k] ?? '');
   switch (e.type) {
@@ -139,6 +142,7 @@ export function riskForm(ctx: Ctx, project: string, defect: string, current: Ris
 /** The defect's panel; `changed` is called after its risk was accepted or edited. */
 export async function defectPanel(ctx: Ctx, project: string, id: string, close: () => void, changed: () => void): Promise<HTMLElement> {
   const t = (k: string, v?: Record<string, string | number>) => ctx.i18n.t(k, v);
+  const [when, day] = [whenIn(ctx.zone), dayIn(ctx.zone)];
   const d = await ctx.api.get<DefectDetail>(`/projects/${encodeURIComponent(project)}/defects/${encodeURIComponent(id)}`);
   const pick = (n: Named | null) => (n ? ctx.i18n.pick(n.name) || n.id : '—');
   const names = new Map([d.contractor, d.responsible].filter((n): n is Named => !!n).map(n => [n.id, pick(n)]));

@@ -6,6 +6,7 @@
 import { ApiError } from '../shared/api.js';
 import { h, mount } from '../shared/dom.js';
 import type { Dicts } from '../shared/i18n.js';
+import { formatLocal } from '../shared/time.js';
 import type { Ctx, Page } from '../shared/shell.js';
 import type { Project, Text } from './model.js';
 
@@ -45,8 +46,8 @@ interface ListItem {
   rounds: number[]; responsible: string | null; assigned: string | null;
 }
 
-/** A deadline or time as the reader's date and hour. */
-const when = (t: string | number | null, lang: string) => t === null ? '—' : new Date(t).toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' });
+/** A deadline or time in the project's zone, with its offset. */
+const when = (t: string | number | null, zone: string) => t === null ? '—' : formatLocal(t, zone);
 const message = (e: unknown) => e instanceof ApiError || e instanceof Error ? e.message : String(e);
 
 // The page's choices survive a re-render (after a dispatch or reassignment).
@@ -98,7 +99,7 @@ export const dispatchPage: Page = {
         h('td', {}, ctx.readOnly || contractor === null ? null : h('input', { type: 'checkbox', testid: 'dispatch-pick', value: it.defect, 'aria-label': t('dispatch.pickOne', { unit: it.unit, room: ctx.i18n.pick(it.room) }) })),
         h('td', { 'data-key': 'unit' }, it.unit), h('td', {}, `${ctx.i18n.pick(it.room)}${it.spot ? ` · ${it.spot}` : ''}`),
         h('td', {}, ctx.i18n.pick(it.category)), h('td', {}, it.description),
-        h('td', { 'data-key': 'deadline' }, when(it.deadline, ctx.i18n.lang)),
+        h('td', { 'data-key': 'deadline' }, when(it.deadline, ctx.zone)),
         h('td', {}, ctx.readOnly ? null : h('button', { type: 'button', testid: 'reassign', onclick: () => {
           tr.after(h('tr', {}, h('td', { colspan: 7 }, reassignForm(ctx, p, it.defect, contractor, refresh))));
         } }, t('dispatch.reassign'))));
@@ -160,7 +161,7 @@ async function listsSection(ctx: Ctx, p: Project, refresh: () => void): Promise<
             r.items.map(it => {
               const tr = h('tr', { testid: 'list-item', 'data-defect': it.defect },
                 h('td', {}, it.unit), h('td', {}, it.status), h('td', {}, String(it.attempt)),
-                h('td', { class: it.overdue ? 'error' : '' }, when(it.deadline, ctx.i18n.lang), it.overdue ? ` (${t('lists.overdue')})` : ''),
+                h('td', { class: it.overdue ? 'error' : '' }, when(it.deadline, ctx.zone), it.overdue ? ` (${t('lists.overdue')})` : ''),
                 h('td', {}, name(it.responsible)),
                 h('td', {}, ctx.readOnly ? null : h('button', { type: 'button', testid: 'list-reassign', onclick: () => {
                   tr.after(h('tr', {}, h('td', { colspan: 6 }, reassignForm(ctx, p, it.defect, it.assigned, refresh))));

@@ -6,6 +6,7 @@
 
 import { h, mount } from '../shared/dom.js';
 import type { Dicts } from '../shared/i18n.js';
+import { formatLocal } from '../shared/time.js';
 import type { Ctx, Page } from '../shared/shell.js';
 import { Shown, nameEl, nameText } from './names.js';
 
@@ -214,7 +215,7 @@ export const history: Page = {
           list.map(x => {
             const lines = changeLines(ctx, x);
             return [h('tr', { testid: 'history-row', 'data-kind': x.kind, 'data-by': x.by },
-              h('td', {}, new Date(x.at).toLocaleString(ctx.i18n.lang)), h('td', { 'data-key': 'who' }, nameEl(ctx.i18n, x.by_name)),
+              h('td', {}, formatLocal(x.at, ctx.zone)), h('td', { 'data-key': 'who' }, nameEl(ctx.i18n, x.by_name)),
               h('td', {}, KINDS.includes(x.kind as typeof KINDS[number]) ? t(`history.k.${x.kind}`) : x.kind),
               h('td', { 'data-key': 'what' }, describe(ctx, x))),
             // Old and new values on a line of their own under the act.

@@ -5,6 +5,7 @@
 import { h, mount } from '../shared/dom.js';
 import type { Ctx, Page } from '../shared/shell.js';
 import type { Dicts } from '../shared/i18n.js';
+import { formatLocal, localDate } from '../shared/time.js';
 import { roundChoices } from './report.js';
 import { Shown, nameEl, saveFile } from './names.js';
 
@@ -57,11 +58,9 @@ export interface Job {
   error: string | null; result: Issued | null;
 }
 
-/** A moment as local date and time, to the minute. */
-export function when(millis: number): string {
-  const d = new Date(millis);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+/** A moment as date and time to the minute in the project's zone, with its offset. */
+export function when(millis: number, zone: string): string {
+  return formatLocal(millis, zone);
 }
 
 /** A size in bytes for people. */
@@ -123,10 +122,10 @@ export const issued: Page = {
     const expired = (s: Share) => s.expires_at !== null && s.expires_at <= now;
     const shareRow = (r: Issued, s: Share) => h('li', { testid: 'share', 'data-share': s.id,
       'data-state': s.revoked_at ? 'revoked' : expired(s) ? 'expired' : 'active', 'data-expires': s.expires_at ?? '' },
-      `${when(s.created_at)} · `,
-      s.revoked_at ? t('iss.revoked', { at: when(s.revoked_at) }) : expired(s) ? t('iss.expired', { at: when(s.expires_at!) }) : t('iss.active'),
-      !s.revoked_at && s.expires_at !== null && !expired(s) ? ` · ${t('iss.expires', { at: when(s.expires_at) })}` : '',
-      s.last_used_at ? ` · ${t('iss.lastUsed', { at: when(s.last_used_at) })}` : '',
+      `${when(s.created_at, ctx.zone)} · `,
+      s.revoked_at ? t('iss.revoked', { at: when(s.revoked_at, ctx.zone) }) : expired(s) ? t('iss.expired', { at: when(s.expires_at!, ctx.zone) }) : t('iss.active'),
+      !s.revoked_at && s.expires_at !== null && !expired(s) ? ` · ${t('iss.expires', { at: when(s.expires_at, ctx.zone) })}` : '',
+      s.last_used_at ? ` · ${t('iss.lastUsed', { at: when(s.last_used_at, ctx.zone) })}` : '',
       s.revoked_at || ctx.readOnly ? null : h('button', { testid: 'share-revoke', class: 'link', onclick: async () => {
         await ctx.api.call('DELETE', `/projects/${project}/issued/${encodeURIComponent(r.id)}/shares/${encodeURIComponent(s.id)}`);
         await ctx.refresh();
@@ -134,9 +133,9 @@ export const issued: Page = {
     const row = (r: Issued) => h('tr', { testid: 'issued-row', 'data-id': r.id, 'data-version': String(r.version) },
       h('td', {}, title(r), r.with_photos ? h('small', {}, ` · ${t('iss.withPhotos')}`) : null),
       h('td', { class: 'num', 'data-key': 'version' }, `v${r.version}`),
-      h('td', {}, when(r.issued_at)),
+      h('td', {}, when(r.issued_at, ctx.zone)),
       h('td', { 'data-key': 'by' }, nameEl(ctx.i18n, r.issued_by_name)),
-      h('td', {}, when(r.as_of).slice(0, 10)),
+      h('td', {}, localDate(r.as_of, ctx.zone)),
       h('td', {}, (['pdf', 'xlsx'] as const).map(f => h('button', {
         testid: `issued-${f}`,
         onclick: () => void saveFile(`/api/v1/projects/${project}/issued/${encodeURIComponent(r.id)}?format=${f}&lang=${ctx.i18n.lang}`, auth,

@@ -7,6 +7,7 @@
 import { ApiError } from '../shared/api.js';
 import { h, mount } from '../shared/dom.js';
 import type { Dicts } from '../shared/i18n.js';
+import { formatLocal } from '../shared/time.js';
 import type { Ctx, Page } from '../shared/shell.js';
 import type { Project } from './model.js';
 
@@ -45,8 +46,8 @@ interface Channel { contractor: string; kind: string; webhook: string; signed: b
 interface NewLink { id: string; token: string; path: string; expires_at: number }
 
 const message = (e: unknown) => e instanceof ApiError || e instanceof Error ? e.message : String(e);
-/** Epoch seconds as the reader's date and time. */
-const at = (s: number | null, lang: string, never = '—') => s === null ? never : new Date(s * 1000).toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' });
+/** Epoch seconds as date and time in the project's zone, with its offset. */
+const at = (s: number | null, zone: string, never = '—') => s === null ? never : formatLocal(s * 1000, zone);
 
 // The new link, shown by the next render only (it cannot be read again).
 let fresh: { url: string; qr: string; contractor: string } | null = null;
@@ -78,7 +79,6 @@ export const links: Page = {
       ctx.api.get<Project>(`/projects/${pid}`), ctx.api.get<Link[]>(`/projects/${pid}/contractor-links`),
       ctx.api.get<Refusal[]>(`/projects/${pid}/link-refusals`), ctx.api.get<Channel[]>(`/projects/${pid}/contractor-channels`),
     ]);
-    const lang = ctx.i18n.lang;
     const name = (id: string) => { const c = p.contractors.find(x => x.id === id); return c ? ctx.i18n.pick(c.name) : id; };
     const err = h('p', { class: 'error', testid: 'links-error', hidden: true });
     const fail = (box: HTMLElement, x: unknown) => { box.hidden = false; box.textContent = message(x); };
@@ -105,13 +105,13 @@ export const links: Page = {
       fresh = null;
     }
     const now = Date.now() / 1000;
-    const state = (l: Link) => l.revoked_at !== null ? t('links.revokedBy', { when: at(l.revoked_at, lang), who: l.revoked_by ?? '' })
+    const state = (l: Link) => l.revoked_at !== null ? t('links.revokedBy', { when: at(l.revoked_at, ctx.zone), who: l.revoked_by ?? '' })
       : l.expires_at <= now ? t('links.expired') : t('links.live');
     const table = list.length === 0 ? h('p', { class: 'muted' }, t('links.none')) : h('div', { class: 'scroll' }, h('table', { class: 'small', testid: 'links' },
       h('tr', {}, [t('links.contractor'), t('links.created'), t('links.expires'), t('links.lastUsed'), t('links.state'), ''].map(c => h('th', {}, c))),
       list.map(l => h('tr', { testid: 'link-row', 'data-link': l.id, 'data-contractor': l.contractor, 'data-by': l.created_by },
-        h('td', {}, name(l.contractor)), h('td', {}, `${at(l.created_at, lang)} · ${l.created_by}`), h('td', {}, at(l.expires_at, lang)),
-        h('td', {}, at(l.last_used_at, lang, t('links.never'))), h('td', { 'data-key': 'state' }, state(l)),
+        h('td', {}, name(l.contractor)), h('td', {}, `${at(l.created_at, ctx.zone)} · ${l.created_by}`), h('td', {}, at(l.expires_at, ctx.zone)),
+        h('td', {}, at(l.last_used_at, ctx.zone, t('links.never'))), h('td', { 'data-key': 'state' }, state(l)),
         h('td', {}, l.revoked_at === null ? h('button', { testid: 'link-revoke', onclick: async () => {
           try {
             await ctx.api.call('DELETE', `/projects/${pid}/contractor-links/${encodeURIComponent(l.id)}`);
@@ -121,7 +121,7 @@ export const links: Page = {
         } }, t('links.revoke')) : null)))));
     const refused = refusals.length === 0 ? h('p', { class: 'muted', testid: 'refusals-none' }, t('links.noRefusals')) : h('table', { class: 'small', testid: 'refusals' },
       h('tr', {}, [t('links.at'), t('links.link'), t('links.reason')].map(c => h('th', {}, c))),
-      refusals.map(r => h('tr', { testid: 'refusal-row' }, h('td', {}, at(r.at, lang)), h('td', {}, r.link ?? '—'), h('td', {}, r.reason))));
+      refusals.map(r => h('tr', { testid: 'refusal-row' }, h('td', {}, at(r.at, ctx.zone)), h('td', {}, r.link ?? '—'), h('td', {}, r.reason))));
     mount(el, h('h2', {}, t('nav.links')), h('p', { class: 'muted' }, t('links.help')), shown, form, table,
       h('h3', {}, t('links.refusals')), refused, robots(ctx, p, channels));
   },
@@ -165,7 +165,7 @@ function robots(ctx: Ctx, p: Project, channels: Channel[]): HTMLElement {
       channels.map(ch => h('tr', { testid: 'robot-row', 'data-contractor': ch.contractor },
         h('td', {}, name(ch.contractor)), h('td', {}, `${kindName(ch.kind)}${ch.signed ? ` · ${t('robots.signed')}` : ''}`),
         h('td', {}, (() => { try { return new URL(ch.webhook).host; } catch { return '—'; } })()),
-        h('td', {}, `${at(ch.updated_at, ctx.i18n.lang)} · ${ch.updated_by}`),
+        h('td', {}, `${at(ch.updated_at, ctx.zone)} · ${ch.updated_by}`),
         h('td', {}, h('button', { type: 'button', testid: 'robot-remove', onclick: () => void act(() => ctx.api.call('DELETE', path(ch.contractor)), t('robots.removed')) }, t('robots.remove'))))))),
     form, err);
 }

@@ -14,7 +14,7 @@ export interface Item {
 export interface Template { id: string; name: Text; items: Item[] }
 export type Severity = 'minor' | 'major' | 'critical';
 export type HardKind = 'sales_promise' | 'leakage' | 'design_defect';
-export interface Category { id: string; name: Text; severity: Severity; deadline_hours: number; hard_kind: HardKind | null; is_other: boolean; urgent: boolean }
+export interface Category { id: string; name: Text; severity: Severity; deadline_hours: number; deadline_end_of_day: boolean; hard_kind: HardKind | null; is_other: boolean; urgent: boolean }
 export interface Trade { id: string; name: Text }
 export interface Contact { name: string; phone: string; email: string }
 export interface Contractor { id: string; name: Text; kind: 'contractor' | 'supplier'; trades: string[]; contact: Contact }
@@ -25,7 +25,7 @@ export interface RoundPlan { no: number; start: string; due: string; assignments
 export interface Building { id: string; name: Text; floors: number; engineer?: string | null }
 export interface Unit { id: string; building: string; floor: number; number: string; unit_type: string }
 export interface Project {
-  id: string; name: Text; handover_date: string; buildings: Building[]; unit_types: UnitType[]; units: Unit[];
+  id: string; name: Text; handover_date: string; time_zone: string; buildings: Building[]; unit_types: UnitType[]; units: Unit[];
   templates: Template[]; categories: Category[]; trades: Trade[]; contractors: Contractor[];
   trade_assignments: TradeAssignment[]; people: Person[]; rounds: RoundPlan[];
 }

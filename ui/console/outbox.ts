@@ -6,6 +6,7 @@
 import { ApiError } from '../shared/api.js';
 import { h, mount } from '../shared/dom.js';
 import type { Dicts } from '../shared/i18n.js';
+import { formatLocal } from '../shared/time.js';
 import type { Page } from '../shared/shell.js';
 import type { Project } from './model.js';
 
@@ -41,7 +42,7 @@ export const outbox: Page = {
     const pid = encodeURIComponent(ctx.project!);
     const [p, all] = await Promise.all([ctx.api.get<Project>(`/projects/${pid}`), ctx.api.get<Message[]>(`/projects/${pid}/outbox`)]);
     const name = (id: string) => { const c = p.contractors.find(x => x.id === id); return c ? ctx.i18n.pick(c.name) : id; };
-    const at = (s: number | null) => s === null ? '—' : new Date(s * 1000).toLocaleString(ctx.i18n.lang, { dateStyle: 'medium', timeStyle: 'medium' });
+    const at = (s: number | null) => s === null ? '—' : formatLocal(s * 1000, ctx.zone);
     const err = h('p', { class: 'error', testid: 'outbox-error', hidden: true });
     const rows = all.filter(m => !only || m.status === only);
     const filter = h('select', { testid: 'outbox-filter', 'aria-label': t('outbox.filterLabel'), onchange: (e: Event) => { only = (e.target as HTMLSelectElement).value; void ctx.refresh(); } },

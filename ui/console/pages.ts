@@ -6,6 +6,7 @@
 import { ApiError } from '../shared/api.js';
 import { checkbox, h, mount, setVal, val } from '../shared/dom.js';
 import type { Ctx, Page, ProjectSummary } from '../shared/shell.js';
+import { DEFAULT_ZONE } from '../shared/time.js';
 import { dashboard } from './dashboard.js';
 import { issued as issuedReports } from './issued.js';
 import { company } from './company.js';
@@ -57,6 +58,36 @@ const select = (testid: string, options: [string, string][], selected?: string |
 
 // ---- Projects -------------------------------------------------------------
 
+/** A time-zone field: any IANA name, with the browser's list to choose from. */
+const zoneInput = (testid: string, value: string) => {
+  const list = `${testid}-zones`;
+  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
+  const zones = intl.supportedValuesOf ? intl.supportedValuesOf('timeZone') : [DEFAULT_ZONE];
+  return h('span', {}, input(testid, value, { list, autocomplete: 'off' }), h('datalist', { id: list }, zones.map(z => h('option', { value: z }))));
+};
+
+/** The chosen project's name, handover date and time zone. */
+async function projectSettings(ctx: Ctx): Promise<HTMLElement> {
+  const t = (k: string, v?: Record<string, string | number>) => ctx.i18n.t(k, v);
+  const p = await load(ctx);
+  const err = errorBox('settings-error');
+  const form: HTMLFormElement = h('form', { class: 'panel', testid: 'project-settings', onsubmit: (e: Event) => {
+    e.preventDefault();
+    const edits: Edit[] = [{ op: 'set_info', name: textOf(form, 'settings-name'), handover_date: val(form, 'settings-handover') }];
+    const zone = val(form, 'settings-zone').trim();
+    if (zone !== p.time_zone) edits.push({ op: 'set_time_zone', time_zone: zone });
+    // The project list carries the zone every page formats in: read it again.
+    void save(ctx, edits, err).then(ok => ok ? ctx.setProject(ctx.project) : undefined);
+  } },
+    h('h2', {}, t('project.settings', { id: p.id })),
+    h('div', { class: 'grid' }, ...textIn(ctx, 'settings-name', p.name),
+      field(t('project.handover'), input('settings-handover', p.handover_date, { type: 'date' })),
+      field(t('project.zone'), zoneInput('settings-zone', p.time_zone))),
+    h('p', { class: 'muted' }, t('project.zoneHelp')),
+    err, h('button', { class: 'primary', type: 'submit', testid: 'settings-save' }, t('save')));
+  return form;
+}
+
 const projects: Page = {
   id: 'projects', label: 'nav.projects',
   async render(ctx, el) {
@@ -68,7 +99,7 @@ const projects: Page = {
       try {
         await ctx.api.post('/projects', {
           id, name: textOf(form, 'project-name'), handover_date: val(form, 'project-handover'),
-          library: val(form, 'project-library') || null,
+          time_zone: val(form, 'project-zone').trim() || null, library: val(form, 'project-library') || null,
         });
         ctx.notify(t('project.created', { id }));
         await ctx.setProject(id);
@@ -79,16 +110,19 @@ const projects: Page = {
       h('div', { class: 'grid' },
         field(t('project.id'), input('project-id', '', { placeholder: 'hj-xiyuan' })), ...textIn(ctx, 'project-name'),
         field(t('project.handover'), input('project-handover', '', { type: 'date' })),
+        field(t('project.zone'), zoneInput('project-zone', DEFAULT_ZONE)),
         field(t('project.library'), select('project-library',
           [['', t('project.standardLibrary')], ...ctx.projects.map((p): [string, string] => [p.id, `${ctx.i18n.pick(p.name)} (${p.id})`])]))),
       err, h('button', { class: 'primary', type: 'submit', testid: 'project-create' }, t('project.create')));
     mount(el,
       h('h2', {}, t('nav.projects')),
       h('table', { testid: 'project-list' },
-        h('tr', {}, [t('project.id'), t('project.name'), t('project.handover'), t('project.buildings'), t('project.units'), t('project.rounds'), ''].map(c => h('th', {}, c))),
+        h('tr', {}, [t('project.id'), t('project.name'), t('project.handover'), t('project.zone'), t('project.buildings'), t('project.units'), t('project.rounds'), ''].map(c => h('th', {}, c))),
         ctx.projects.map((p: ProjectSummary) => h('tr', { testid: `project-row-${p.id}` },
-          h('td', {}, p.id), h('td', {}, ctx.i18n.pick(p.name)), h('td', {}, p.handover_date), h('td', {}, p.buildings), h('td', {}, p.units), h('td', {}, p.rounds),
+          h('td', {}, p.id), h('td', {}, ctx.i18n.pick(p.name)), h('td', {}, p.handover_date), h('td', { 'data-key': 'zone' }, p.time_zone),
+          h('td', {}, p.buildings), h('td', {}, p.units), h('td', {}, p.rounds),
           h('td', {}, h('button', { onclick: () => void ctx.setProject(p.id) }, t('project.open')))))),
+      ctx.project && !ctx.readOnly && ctx.projects.some(p => p.id === ctx.project) ? await projectSettings(ctx) : null,
       form);
   },
 };
@@ -329,13 +363,14 @@ const categories: Page = {
       const checked = (id: string) => checkbox(form, id).checked;
       const category: Category = { id: val(form, 'cat-id'), name: textOf(form, 'cat-name'), severity: val(form, 'cat-severity') as Category['severity'],
         deadline_hours: parseInt(val(form, 'cat-hours'), 10) || 0, hard_kind: (val(form, 'cat-hard') || null) as Category['hard_kind'],
-        is_other: checked('cat-other'), urgent: checked('cat-urgent') };
+        deadline_end_of_day: checked('cat-day-end'), is_other: checked('cat-other'), urgent: checked('cat-urgent') };
       void save(ctx, [{ op: 'put_category', category }], err);
     } }, h('h3', {}, t('cat.edit')),
       h('div', { class: 'grid' }, field(t('cat.id'), input('cat-id')), ...textIn(ctx, 'cat-name'),
         field(t('cat.severity'), select('cat-severity', [['minor', t('sev.minor')], ['major', t('sev.major')], ['critical', t('sev.critical')]])),
         field(t('cat.hours'), input('cat-hours', 72, { type: 'number', min: '1' })),
         field(t('cat.hard'), select('cat-hard', [['', t('cat.hard.none')], ['sales_promise', t('hard.sales_promise')], ['leakage', t('hard.leakage')], ['design_defect', t('hard.design_defect')]]))),
+      h('label', { class: 'inline' }, h('input', { type: 'checkbox', testid: 'cat-day-end' }), t('cat.dayEnd')), ' ',
       h('label', { class: 'inline' }, h('input', { type: 'checkbox', testid: 'cat-other' }), t('cat.other')), ' ',
       h('label', { class: 'inline' }, h('input', { type: 'checkbox', testid: 'cat-urgent' }), t('cat.urgent')),
       err, h('div', {}, h('button', { class: 'primary', type: 'submit', testid: 'cat-save' }, t('save'))));
@@ -343,6 +378,7 @@ const categories: Page = {
       const set = (id: string, v: string) => setVal(form, id, v);
       set('cat-id', c.id); set('cat-name-zh', c.name.zh); set('cat-name-en', c.name.en); set('cat-severity', c.severity);
       set('cat-hours', String(c.deadline_hours)); set('cat-hard', c.hard_kind ?? '');
+      checkbox(form, 'cat-day-end').checked = c.deadline_end_of_day;
       checkbox(form, 'cat-other').checked = c.is_other;
       checkbox(form, 'cat-urgent').checked = c.urgent;
       form.scrollIntoView();
@@ -356,7 +392,7 @@ const categories: Page = {
     mount(el, h('h2', {}, t('nav.categories')), h('p', { class: 'muted' }, t('cat.help')),
       h('table', { testid: 'categories' }, h('tr', {}, [t('cat.id'), t('project.name'), t('cat.severity'), t('cat.hours'), t('cat.hard'), ''].map(c => h('th', {}, c))),
         p.categories.map(c => h('tr', { testid: `category-${c.id}` }, h('td', {}, c.id), h('td', {}, ctx.i18n.pick(c.name), c.is_other ? ` · ${t('cat.other')}` : '', c.urgent ? ` · ${t('cat.urgent')}` : ''),
-          h('td', {}, t(`sev.${c.severity}`)), h('td', {}, c.deadline_hours), h('td', {}, c.hard_kind ? t(`hard.${c.hard_kind}`) : ''),
+          h('td', {}, t(`sev.${c.severity}`)), h('td', {}, c.deadline_hours, c.deadline_end_of_day ? ` · ${t('cat.dayEndShort')}` : ''), h('td', {}, c.hard_kind ? t(`hard.${c.hard_kind}`) : ''),
           h('td', {}, h('button', { onclick: () => fill(c) }, t('edit')))))),
       form,
       h('h2', {}, t('trades')), h('p', {}, p.trades.map(x => `${ctx.i18n.pick(x.name)} (${x.id})`).join('、')), tradeForm, terr);

@@ -10,7 +10,7 @@ export type Cell = string | number | null;
 export interface Table { key: string; zh: string; en: string; columns: Column[]; rows: Cell[][] }
 export interface Report {
   project: string; project_name: { zh: string; en: string }; scope: 'round' | 'cumulative'; round: number;
-  as_of: string; handover_date: string; days_to_handover: number; tables: Table[];
+  as_of: string; handover_date: string; time_zone: string; days_to_handover: number; tables: Table[];
   /** Week by week (local weeks), when the server sends it. */
   weeks?: { week_start: string; as_of: string; found: number; closed: number; open: number; overdue: number }[];
   /** The days to handover as people read them ("31 days past handover", 交付已逾期 31 天); from the core. */

@@ -5,6 +5,7 @@
 
 import { h, mount } from '../shared/dom.js';
 import type { Dicts } from '../shared/i18n.js';
+import { localDate } from '../shared/time.js';
 import type { Page } from '../shared/shell.js';
 import { RiskRow, openDefect, riskForm } from './defect.js';
 import { nameEl } from './names.js';
@@ -26,12 +27,13 @@ export const RISK_DICTS: Dicts = {
   },
 };
 
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export const risks: Page = {
   id: 'risks', label: 'nav.risks', needsProject: true, roles: ['cs_admin', 'engineer'],
   async render(ctx, el) {
     const t = (k: string) => ctx.i18n.t(k);
+    // Days of the project's zone, not the browser's.
+    const day = (ms: number) => localDate(ms, ctx.zone);
     const project = ctx.project!;
     const rows = await ctx.api.get<RiskRow[]>(`/projects/${encodeURIComponent(project)}/risks`);
     const area = h('div', { testid: 'risk-edit-area' });

@@ -8,6 +8,7 @@ import { I18n } from '../shared/i18n.js';
 import { Report, Table, cellKind, formatCell, visibleColumns } from './report.js';
 import { Issued, when } from './issued.js';
 import { saveFile } from './names.js';
+import { localDate } from '../shared/time.js';
 
 const i18n = new I18n({
   en: {
@@ -52,7 +53,7 @@ async function main() {
         h('h1', { class: 'grow' }, t('title')),
         h('button', { testid: 'lang', onclick: () => { i18n.set(i18n.lang === 'en' ? 'zh-CN' : 'en'); render(); } }, t('lang'))),
       h('p', { testid: 'shared-meta' }, t('meta', {
-        project: i18n.pick(report.project_name), scope, v: issued.version, issued: when(issued.issued_at), asOf: report.as_of.slice(0, 10),
+        project: i18n.pick(report.project_name), scope, v: issued.version, issued: when(issued.issued_at, report.time_zone), asOf: localDate(report.as_of, report.time_zone),
       })),
       h('div', { class: 'row' }, h('span', {}, t('download')),
         (['pdf', 'xlsx'] as const).map(f => h('button', { testid: `shared-${f}`, onclick: () =>

@@ -5,9 +5,10 @@ import { Html, html, setHtml } from '../shared/dom.js';
 import { I18n, mergeDicts } from '../shared/i18n.js';
 import { marksLabel } from '../shared/marks.js';
 import { A11Y_DICTS } from '../shared/strings.js';
+import { DEFAULT_ZONE, formatLocal } from '../shared/time.js';
 import { strings } from './strings.js';
 import {
-  applyFilters, choices, formatDateTime, marksSvg, planSvg, type Filters, type Item, type Page,
+  applyFilters, choices, marksSvg, planSvg, type Filters, type Item, type Page,
 } from './model.js';
 
 const i18n = new I18n(mergeDicts(A11Y_DICTS, strings));
@@ -43,8 +44,9 @@ async function call(path: string, init: RequestInit = {}): Promise<Response> {
   return res;
 }
 
+/** A deadline or time in the project's zone (not the phone's), with its offset. */
 function when(ms: number): string {
-  return formatDateTime(ms, i18n.lang);
+  return formatLocal(ms, page?.time_zone ?? DEFAULT_ZONE);
 }
 
 function showRefused() {

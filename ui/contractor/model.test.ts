@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyFilters, choices, formatDateTime, marksSvg, planSvg, statusGroup, type Item } from './model.js';
+import { applyFilters, choices, marksSvg, planSvg, statusGroup, type Item } from './model.js';
 
 function item(defect: string, building: string, status: Item['status'], rounds: number[]): Item {
   return {
@@ -59,13 +59,3 @@ test('marks and the pin are drawn where they are stored, text escaped', () => {
   assert.match(withImage, /class="plan-overlay"/);
 });
 
-test('dates carry the year in both languages', () => {
-  // 2027-01-04 10:30 UTC: a deadline after New Year must not read as this year's.
-  const ms = Date.UTC(2027, 0, 4, 10, 30);
-  for (const lang of ['en', 'zh-CN']) {
-    const text = formatDateTime(ms, lang);
-    assert.match(text, /2027/, `${lang}: ${text}`);
-  }
-  assert.match(formatDateTime(ms, 'zh-CN'), /2027年1月4日/);
-  assert.match(formatDateTime(ms, 'en'), /4 Jan 2027/);
-});

@@ -44,19 +44,11 @@ export interface DueSummary {
 export interface Page {
   project: { id: string; name: I18nText };
   contractor: { id: string; name: I18nText };
+  /** The project's IANA time zone: deadlines and times show in it. */
+  time_zone: string;
   now: number;
   due: DueSummary;
   items: Item[];
-}
-
-/**
- * A date and time as the page shows it, always with the year (a list can run
- * across New Year). The one place the contractor's page formats a time.
- */
-export function formatDateTime(ms: number, lang: string): string {
-  return new Date(ms).toLocaleString(lang === 'zh-CN' ? 'zh-CN' : 'en-GB', {
-    year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit',
-  });
 }
 
 /** The status filter's groups. */

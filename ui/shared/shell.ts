@@ -7,9 +7,10 @@
 import { Api, ApiError, Role } from './api.js';
 import { h, mount, val } from './dom.js';
 import { I18n, Dicts, Lang } from './i18n.js';
+import { DEFAULT_ZONE } from './time.js';
 
 export interface ProjectSummary {
-  id: string; name: { zh: string; en: string }; handover_date: string; buildings: number; units: number; rounds: number;
+  id: string; name: { zh: string; en: string }; handover_date: string; time_zone: string; buildings: number; units: number; rounds: number;
 }
 
 export interface Ctx {
@@ -18,6 +19,8 @@ export interface Ctx {
   /** The chosen project, if any. */
   project: string | null;
   projects: ProjectSummary[];
+  /** The chosen project's IANA time zone: pages show its days and times in it, never the browser's. */
+  readonly zone: string;
   setProject(id: string | null): Promise<void>;
   go(page: string): void;
   /** Render the current page again (after a change). */
@@ -72,6 +75,9 @@ export class Shell implements Ctx {
   projects: ProjectSummary[] = [];
   private page: string;
   readOnly = false;
+  get zone(): string {
+    return this.projects.find(p => p.id === this.project)?.time_zone || DEFAULT_ZONE;
+  }
   /** The page area; the skip link moves focus here (tabindex -1: focusable from code, not a Tab stop). */
   private main = h('main', { class: 'page', testid: 'page', id: 'main', tabindex: -1 });
   private toast = h('div', { class: 'toast', testid: 'toast', role: 'status' });

@@ -380,7 +380,7 @@ impl App {
         let session = match self.session()? {
             Some(s) => {
                 let me = s.login.user.id.clone();
-                let today = self.now().date_naive();
+                let now = self.now();
                 let mut projects = Vec::new();
                 for id in &s.login.user.projects {
                     let Ok(p) = self.store.project(id) else { continue };
@@ -388,6 +388,7 @@ impl App {
                         id: id.to_string(),
                         name: Text::from(&p.name),
                         handover_date: p.handover_date.to_string(),
+                        time_zone: p.time_zone.clone(),
                         rounds: p
                             .rounds
                             .values()
@@ -398,7 +399,7 @@ impl App {
                                 my_units: p.assigned_units(r.no, &me).len() as u32,
                             })
                             .collect(),
-                        current_round: rules::current_round(&p, today).map(|r| r.0),
+                        current_round: rules::current_round(&p, now).map(|r| r.0),
                     });
                 }
                 Some(Session {
@@ -959,7 +960,7 @@ impl App {
         let at = d.next_event_time(self.now());
         let hash = photo.filter(|p| !p.is_empty()).map(|h| self.known_photo(&h)).transpose()?;
         let new_deadline =
-            if passed { None } else { p.categories.get(&d.category).map(|c| rules::deadline_for(c, at)) };
+            if passed { None } else { p.categories.get(&d.category).map(|c| rules::deadline_for(c, at, p.zone())) };
         let event = DefectEvent {
             id: EventId::new_v7(),
             at,
@@ -1229,12 +1230,12 @@ fn sync_via(a: &impl AppAccess) -> Res<AppStatus> {
             return Ok(None);
         }
         app.sync.running = true;
-        Ok(Some((s, app.progress.clone(), app.photos.clone(), app.now().date_naive())))
+        Ok(Some((s, app.progress.clone(), app.photos.clone(), app.now())))
     })?;
-    let Some((s, progress, photos, today)) = started else { return a.with_app(|app| app.status()) };
+    let Some((s, progress, photos, now)) = started else { return a.with_app(|app| app.status()) };
     // Whatever happens (even a panic), the next sync may start.
     let _running = Running(a);
-    let result = sync_all(a, &s, &*progress, &photos, today);
+    let result = sync_all(a, &s, &*progress, &photos, now);
     a.with_app(|app| {
         app.sync.running = false;
         app.downloading = false;
@@ -1273,7 +1274,7 @@ fn sync_all(
     s: &SessionRecord,
     progress: &(dyn Fn(SyncProgress) + Send + Sync),
     photos: &PhotoDir,
-    today: chrono::NaiveDate,
+    now: walkthrough_core::time::Time,
 ) -> Res<()> {
     // The offset from the server's clock is measured by this device's clock.
     let clock = a.with_app(|app| app.clock.clone());
@@ -1297,7 +1298,7 @@ fn sync_all(
         app.sync.online = true;
         app.downloading = true;
     });
-    crate::offline::plan(&store, photos, &s.login.user.projects, &s.login.user.id, today)?;
+    crate::offline::plan(&store, photos, &s.login.user.projects, &s.login.user.id, now)?;
     crate::offline::download(&client, &store, photos, &mut |d| report("offline", d.done, d.total, d.bytes))?;
     if !rejected.is_empty() {
         return Err(AppError::invalid(format!("the server refused some changes: {}", rejected.join("; "))));

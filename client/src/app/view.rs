@@ -41,6 +41,8 @@ pub struct ProjectSummary {
     pub name: Text,
     /// ISO date.
     pub handover_date: String,
+    /// The project's IANA time zone: the tablet shows times and days in it.
+    pub time_zone: String,
     pub rounds: Vec<RoundSummary>,
     /// The round whose dates include today, else the latest started one.
     pub current_round: Option<u32>,

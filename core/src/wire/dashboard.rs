@@ -112,6 +112,8 @@ pub struct CompanyProject {
     pub id: ProjectId,
     pub name: I18nText,
     pub handover_date: chrono::NaiveDate,
+    /// The project's IANA time zone (its days are local days there).
+    pub time_zone: String,
     pub days_to_handover: i64,
     /// Those days in words (`rules::handover_countdown`): "31 days past handover", never "-31".
     #[serde(default)]

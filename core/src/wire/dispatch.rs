@@ -116,6 +116,8 @@ pub struct RectificationResponse {
 pub struct ContractorPage {
     pub project: Named,
     pub contractor: Named,
+    /// The project's IANA time zone: the page shows deadlines and times in it.
+    pub time_zone: String,
     pub now: i64,
     /// How many items are overdue, and how many more fall due soon.
     pub due: crate::dispatch::DueSummary,
