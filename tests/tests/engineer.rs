@@ -58,10 +58,18 @@ fn an_engineer_reads_the_dashboard_risks_and_issued_reports_without_a_write_cont
     assert_eq!(v["issuedRows"], 1);
     assert_eq!(v["shares"], 1, "the report's share is listed");
     // The controls that only read: choose a round, download, drill down,
-    // open and close a defect's panel.
+    // open and close a defect's panel, jump to a section of the page.
     let reads = |b: &str| {
-        matches!(b, "report-round" | "download-csv" | "drill-close" | "open-defect" | "risk-open" | "defect-close")
-            || b.starts_with("download-")
+        matches!(
+            b,
+            "report-round"
+                | "download-csv"
+                | "drill-close"
+                | "open-defect"
+                | "risk-open"
+                | "defect-close"
+                | "section-link"
+        ) || b.starts_with("download-")
             || b.starts_with("drill-")
             || b.starts_with("issued-")
     };

@@ -152,8 +152,11 @@ fn downloads_are_named_from_project_scope_round_and_version_and_made_safe() {
     assert!(reqwest::header::HeaderValue::from_str(&disposition).is_ok());
 }
 
+/// Today in the demo project's zone (a live file is named by its local day).
 fn today() -> String {
-    chrono::Utc::now().format("%Y-%m-%d").to_string()
+    walkthrough_core::time::local_date(chrono::Utc::now(), walkthrough_core::time::DEFAULT_ZONE)
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 #[test]

@@ -44,12 +44,17 @@ try {
   await page.waitForFunction(() => document.querySelector('[data-testid="outline-image"]')?.naturalWidth > 0);
   out.imageWidth = await id('outline-image').evaluate((img) => img.naturalWidth);
   out.imageHeight = await id('outline-image').evaluate((img) => img.naturalHeight);
-  const box = await id('outline-image').boundingBox();
-  const at = (x, y) => [box.x + x * box.width, box.y + y * box.height];
+  // Where a point of the plan is on the screen now (clicking a button may
+  // have scrolled the page since the last time).
+  const at = async (x, y) => {
+    const box = await id('outline-image').boundingBox();
+    return [box.x + x * box.width, box.y + y * box.height];
+  };
   const drag = async (from, to) => {
-    await page.mouse.move(...at(...from));
+    await id('outline-image').scrollIntoViewIfNeeded();
+    await page.mouse.move(...(await at(...from)));
     await page.mouse.down();
-    await page.mouse.move(...at(...to), { steps: 6 });
+    await page.mouse.move(...(await at(...to)), { steps: 6 });
     await page.mouse.up();
   };
 
@@ -62,7 +67,8 @@ try {
   await id('outline-tool-polygon').click();
   await id('outline-finish').click();
   out.tooFewCorners = (await id('outline-error').textContent()).trim();
-  for (const p of [[0.55, 0.05], [0.95, 0.05], [0.75, 0.5]]) await page.mouse.click(...at(...p));
+  await id('outline-image').scrollIntoViewIfNeeded();
+  for (const p of [[0.55, 0.05], [0.95, 0.05], [0.75, 0.5]]) await page.mouse.click(...(await at(...p)));
   await id('outline-finish').click();
   // Kitchen: a rectangle, then undone.
   await id('outline-room').selectOption('kitchen');
