@@ -17,7 +17,10 @@ use walkthrough_core::*;
 use walkthrough_e2e::*;
 use walkthrough_server::store::{Store as _, User};
 
+/// A client that does not follow redirects (the provider installed first: a
+/// test must not depend on another having run before it).
 fn http() -> Client {
+    walkthrough_client::tls::install_default_provider();
     Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
