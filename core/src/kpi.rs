@@ -385,6 +385,10 @@ pub struct RoundKpis {
     /// Everything below is kept apart by source: easy self-found items must
     /// not dilute owner-reported ones.
     pub found: BTreeMap<Source, Breakdowns>,
+    /// The same breakdowns of every defect found up to and including the
+    /// round (what a cumulative report shows).
+    #[serde(default)]
+    pub found_to_date: BTreeMap<Source, Breakdowns>,
     pub hard_three: BTreeMap<Source, Vec<HardCount>>,
     pub rechecks: BTreeMap<Source, RecheckKpi>,
     /// Cumulative to the round.
@@ -411,9 +415,9 @@ pub struct ReportInput<'a> {
 /// now), cumulative over all defects found up to and including the round.
 pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> RoundKpis {
     let live =
-        |r: &&DefectRow| r.found_round <= round && r.found_at <= as_of && !r.withdrawn_at.is_some_and(|t| t <= as_of);
+        |r: &&DefectRow| r.found_round <= round && r.found_at <= as_of && r.withdrawn_at.is_none_or(|t| t > as_of);
     let to_date: Vec<&DefectRow> = input.defects.iter().filter(live).collect();
-    let is_open = |r: &DefectRow| !r.closed_at.is_some_and(|t| t <= as_of);
+    let is_open = |r: &DefectRow| r.closed_at.is_none_or(|t| t > as_of);
     let own = |r: &&&DefectRow| r.source == Source::OwnInspection;
 
     // Counted rechecks up to and including this round.
@@ -508,6 +512,7 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
         .then(|| f64::from(summary.defects_found_in_round) * 100.0 / f64::from(summary.units_inspected));
 
     let mut found: BTreeMap<Source, Breakdowns> = BTreeMap::new();
+    let mut found_to_date: BTreeMap<Source, Breakdowns> = BTreeMap::new();
     let mut hard_three: BTreeMap<Source, Vec<HardCount>> = BTreeMap::new();
     let mut rechecks: BTreeMap<Source, RecheckKpi> = BTreeMap::new();
     let mut completion: BTreeMap<Source, CompletionTables> = BTreeMap::new();
@@ -520,6 +525,10 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
         let b = found.entry(source).or_default();
         for r in rows.iter().filter(|r| r.found_round == round) {
             b.add(r);
+        }
+        let all = found_to_date.entry(source).or_default();
+        for r in &rows {
+            all.add(r);
         }
         hard_three.insert(
             source,
@@ -587,6 +596,7 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
         summary,
         by_building: buildings.into_values().collect(),
         found,
+        found_to_date,
         hard_three,
         rechecks,
         completion,

@@ -183,15 +183,25 @@ pub fn build(project: &Project, rows: &Rows<'_>, scope: Scope, round: RoundNo, a
         breakdown_table(
             &names,
             &kpis,
+            scope,
             "categories",
             "问题分类",
             "By category",
             |b| &b.by_category,
             |n, k| n.category(k),
         ),
-        breakdown_table(&names, &kpis, "rooms", "房间", "By room", |b| &b.by_room_kind, |n, k| n.room_kind(k)),
-        breakdown_table(&names, &kpis, "trades", "专业", "By trade", |b| &b.by_trade, |n, k| n.trade(k)),
-        breakdown_table(&names, &kpis, "severity", "严重程度", "By severity", |b| &b.by_severity, |n, k| n.severity(k)),
+        breakdown_table(&names, &kpis, scope, "rooms", "房间", "By room", |b| &b.by_room_kind, |n, k| n.room_kind(k)),
+        breakdown_table(&names, &kpis, scope, "trades", "专业", "By trade", |b| &b.by_trade, |n, k| n.trade(k)),
+        breakdown_table(
+            &names,
+            &kpis,
+            scope,
+            "severity",
+            "严重程度",
+            "By severity",
+            |b| &b.by_severity,
+            |n, k| n.severity(k),
+        ),
         hard_table(&kpis),
         rechecks_table(&kpis),
         completion_table(&names, &kpis, true),
@@ -411,11 +421,14 @@ fn buildings_table(n: &Names<'_>, k: &RoundKpis) -> Table {
     }
 }
 
-/// Defects found in the round by one dimension, own inspection and
-/// owner-reported side by side (never added together).
+/// Defects found in the round (a cumulative report: found to date) by one
+/// dimension, own inspection and owner-reported side by side (never added
+/// together).
+#[allow(clippy::too_many_arguments)]
 fn breakdown_table(
     n: &Names<'_>,
     k: &RoundKpis,
+    scope: Scope,
     key: &str,
     zh: &str,
     en: &str,
@@ -423,8 +436,12 @@ fn breakdown_table(
     name: impl Fn(&Names<'_>, &str) -> I18nText,
 ) -> Table {
     let empty = BTreeMap::new();
-    let own = k.found.get(&OWN).map_or(&empty, pick);
-    let owner = k.found.get(&OWNER).map_or(&empty, pick);
+    let found = match scope {
+        Scope::Round => &k.found,
+        Scope::Cumulative => &k.found_to_date,
+    };
+    let own = found.get(&OWN).map_or(&empty, pick);
+    let owner = found.get(&OWNER).map_or(&empty, pick);
     let mut keys: Vec<&String> = own.keys().chain(owner.keys()).collect();
     keys.sort();
     keys.dedup();
@@ -445,8 +462,14 @@ fn breakdown_table(
         .collect();
     Table {
         key: key.into(),
-        zh: format!("本轮问题：按{zh}"),
-        en: format!("Defects found in the round: {}", en.to_lowercase()),
+        zh: match scope {
+            Scope::Round => format!("本轮问题：按{zh}"),
+            Scope::Cumulative => format!("累计问题：按{zh}"),
+        },
+        en: match scope {
+            Scope::Round => format!("Defects found in the round: {}", en.to_lowercase()),
+            Scope::Cumulative => format!("Defects found to date: {}", en.to_lowercase()),
+        },
         columns: vec![
             col("key", "代码", "Code", Kind::Text),
             col("name_zh", zh, "Name (zh)", Kind::Text),
@@ -1103,9 +1126,9 @@ pub fn pdf(report: &RoundReport, extras: Option<&PdfExtras<'_>>) -> Result<Vec<u
         bars.truncate(top);
         bars
     };
-    // The cumulative report says so over each chart: the categories are
-    // still those found in its latest round (as its table says), the open
-    // defects are all those open to date.
+    // The cumulative report says so over each chart: its categories count
+    // every defect found to date (as its table says), the open defects are
+    // all those open to date.
     let (charts, found, open, trend_title) = match report.scope {
         Scope::Round => (
             "图表".to_owned(),
@@ -1115,7 +1138,7 @@ pub fn pdf(report: &RoundReport, extras: Option<&PdfExtras<'_>>) -> Result<Vec<u
         ),
         Scope::Cumulative => (
             format!("图表（累计至第 {} 轮）", report.round.0),
-            format!("累计报告 · 第 {} 轮发现问题：按问题分类（自查）", report.round.0),
+            format!("累计报告 · 至第 {} 轮累计发现问题：按问题分类（自查）", report.round.0),
             "累计报告 · 至今未完结问题：按施工单位".to_owned(),
             "累计报告 · 未完结问题趋势（各轮末）".to_owned(),
         ),
@@ -1147,9 +1170,11 @@ pub fn pdf(report: &RoundReport, extras: Option<&PdfExtras<'_>>) -> Result<Vec<u
             .iter()
             .enumerate()
             .filter(|(_, c)| {
-                !matches!(c.key.as_str(), "name_en" | "answer_en" | "metric")
-                    && !(c.kind == Kind::Text && t.columns.iter().any(|o| o.key == "name_zh") && c.key != "name_zh")
-                    && !(c.key == "unit" && t.columns.iter().any(|o| o.key == "number"))
+                let has = |key: &str| t.columns.iter().any(|o| o.key == key);
+                let hidden = matches!(c.key.as_str(), "name_en" | "answer_en" | "metric")
+                    || (c.kind == Kind::Text && has("name_zh") && c.key != "name_zh")
+                    || (c.key == "unit" && has("number"));
+                !hidden
             })
             .map(|(i, _)| i)
             .collect();

@@ -295,3 +295,31 @@ fn csv_is_one_table_with_real_numbers() {
     let guan = csv.lines().find(|l| l.starts_with("c-guan,")).unwrap();
     assert!(guan.contains(",1,1,1.0,1,1,1.0,0,0,0"), "{guan}");
 }
+
+#[test]
+fn the_cumulative_report_breaks_down_every_defect_found_to_date() {
+    let project = walkthrough_fixtures::demo_project();
+    let s = scenario();
+    let rows = Rows { defects: &s.defects, rechecks: &s.rechecks, units: &s.units, risks: &[] };
+    let round = report::build(&project, &rows, Scope::Round, RoundNo(2), as_of());
+    let cumulative = report::build(&project, &rows, Scope::Cumulative, RoundNo(2), as_of());
+    let categories = |r: &report::RoundReport, key: &str, column: &str| {
+        let t = r.table("categories").unwrap();
+        let c = t.columns.iter().position(|c| c.key == column).unwrap();
+        t.rows.iter().find(|row| row[0] == json!(key)).map_or(json!(0), |row| row[c].clone())
+    };
+    // The round: only d3 (own) and d4 (owner) were found in round 2.
+    assert_eq!(categories(&round, "hollow_crack", "own"), json!(1));
+    assert_eq!(categories(&round, "leakage", "own"), json!(0), "d1 was found in round 1");
+    assert_eq!(categories(&round, "leakage", "owner"), json!(1));
+    assert!(round.table("categories").unwrap().zh.starts_with("本轮"));
+    // To date: d1 (leakage), d2 (paint), d3 (hollow) of own inspection.
+    assert_eq!(categories(&cumulative, "leakage", "own"), json!(1));
+    assert_eq!(categories(&cumulative, "paint_finish", "own"), json!(1));
+    assert_eq!(categories(&cumulative, "hollow_crack", "own"), json!(1));
+    assert_eq!(categories(&cumulative, "leakage", "owner"), json!(1));
+    let own_total: i64 = cumulative.table("categories").unwrap().rows.iter().map(|row| row[3].as_i64().unwrap()).sum();
+    assert_eq!(json!(own_total), value(&cumulative, "summary", "defects_to_date", "value"));
+    let t = cumulative.table("categories").unwrap();
+    assert!(t.zh.starts_with("累计") && t.en.contains("to date"), "{} / {}", t.zh, t.en);
+}
