@@ -105,6 +105,7 @@ fn forged_changes_are_refused_whole_and_honest_tablets_go_on() {
         unified_answer: I18nText::new("统一口径", "answer"),
         contingency_plan: "plan".into(),
     };
+    #[allow(clippy::type_complexity)] // a table of cases
     let forged: Vec<(&str, Box<dyn Fn(&mut UnitDoc)>, &str)> = vec![
         (
             "an accepted risk signed with the CS center's name",

@@ -473,7 +473,7 @@ impl Defect {
 
     /// The events a recheck in `round` recorded, if any.
     pub fn recheck_in(&self, round: RoundNo) -> Option<&DefectEvent> {
-        self.events.iter().filter(|e| e.round == round && matches!(e.kind, EventKind::Rechecked { .. })).last()
+        self.events.iter().rfind(|e| e.round == round && matches!(e.kind, EventKind::Rechecked { .. }))
     }
 }
 

@@ -26,6 +26,7 @@ fn on(unit: &str, element: &str, trade: &str, category: &str, responsible: Optio
 fn dispatch_routes_each_defect_and_sets_its_category_deadline() {
     let p = project();
     // (unit, element, trade, category, recorded responsible, expected contractor, deadline hours after dispatch)
+    #[allow(clippy::type_complexity)] // a table of cases
     let cases: &[(&str, &str, &str, &str, Option<&str>, Option<&str>, i64)] = &[
         // The recorded responsible party wins while it is in the project.
         ("B1-0101", "floor_drain", "waterproofing", "leak", Some("c-water"), Some("c-water"), 48),
@@ -106,6 +107,7 @@ fn each_attempt_has_its_own_deadline_and_both_timeliness_figures_are_kept() {
 fn reassignment_keeps_the_responsible_party_and_the_running_deadline() {
     let p = project();
     // (events before, reassign to, at hour, Ok(expected deadline hour) or Err(fragment))
+    #[allow(clippy::type_complexity)] // a table of cases
     let cases: Vec<(Vec<DefectEvent>, &str, i64, Result<i64, &str>)> = vec![
         // Running attempt: the deadline does not move.
         (vec![assigned(1, "c-water", 49, 1)], "c-tile", 30, Ok(49)),
@@ -158,6 +160,7 @@ fn a_failure_after_reassignment_counts_against_the_contractor_who_repaired() {
 fn fixed_reports_only_by_the_holder_while_a_repair_is_due() {
     // (events before, reporting contractor, note, Ok or Err(fragment))
     let long = "长".repeat(MAX_NOTE_CHARS + 1);
+    #[allow(clippy::type_complexity)] // a table of cases
     let cases: Vec<(Vec<DefectEvent>, &str, &str, Result<(), &str>)> = vec![
         (vec![assigned(1, "c-water", 49, 1)], "c-water", "resealed the drain", Ok(())),
         (vec![assigned(1, "c-water", 49, 1), fixed(5, 1), recheck(9, 2, false, Some(57))], "c-water", "again", Ok(())),

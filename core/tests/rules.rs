@@ -228,6 +228,7 @@ fn check_defect_refuses_what_the_cs_center_would_refuse() {
     let p = project();
     let ok = defect("B1-0101", "leak", 1, at(0));
     assert!(check_defect(&p, &ok).is_ok());
+    #[allow(clippy::type_complexity)] // a table of cases
     let cases: Vec<(&str, Box<dyn Fn(&mut walkthrough_core::defect::Defect)>)> = vec![
         ("is not in this project", Box::new(|d| d.unit = "X-1".into())),
         ("room `garage` is not in unit type T", Box::new(|d| d.room = "garage".into())),

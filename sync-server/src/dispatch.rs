@@ -289,6 +289,9 @@ pub(crate) fn contractor_list(
     Ok((items, records))
 }
 
+/// A contractor's list items, with each defect's row and detail.
+pub(crate) type Listed = (Vec<rules::ListItem>, Vec<(DefectRow, DefectDetail)>);
+
 /// One contractor's list (of `round`, or cumulative) from the read model,
 /// with the rows and words of its defects: no unit document is read.
 pub(crate) fn listed_items(
@@ -297,7 +300,7 @@ pub(crate) fn listed_items(
     contractor: &ContractorId,
     round: Option<RoundNo>,
     now: Time,
-) -> Result<(Vec<rules::ListItem>, Vec<(DefectRow, DefectDetail)>), ApiError> {
+) -> Result<Listed, ApiError> {
     let rows = st.store.listed_rows(&project.id, contractor)?;
     let scope = round.map_or(ListScope::Cumulative, ListScope::Round);
     let items = rules::rectification_list_rows(project, rows.iter().map(|r| &r.0), contractor, scope, now);
@@ -386,7 +389,7 @@ pub async fn retry(
         match st.store.retry_message(&project_id, &key, now)? {
             RetryOutcome::Retried(m) => {
                 tracing::info!(project = %project_id, %key, by = %user.user.id, "outbox message retried");
-                Ok(Json(m))
+                Ok(Json(*m))
             }
             RetryOutcome::NotFound => Err(ApiError::NotFound(format!("project {project_id} has no message {key}"))),
             RetryOutcome::NotRetryable(state) => Err(ApiError::Unprocessable(format!(

@@ -74,7 +74,7 @@ pub struct OutboxMessage {
 #[derive(Debug)]
 pub enum RetryOutcome {
     /// Back to pending, due at the given time; the message as it is now.
-    Retried(OutboxMessage),
+    Retried(Box<OutboxMessage>),
     NotFound,
     /// Its status (pending, sending, sent): nothing to retry.
     NotRetryable(String),
@@ -536,7 +536,7 @@ impl DispatchStore for SqliteStore {
         let found = conn.query_row(&sql, params![key, project.as_str()], message_from_row).optional()?;
         Ok(match found {
             None => RetryOutcome::NotFound,
-            Some(m) if changed == 1 => RetryOutcome::Retried(m),
+            Some(m) if changed == 1 => RetryOutcome::Retried(Box::new(m)),
             Some(m) => RetryOutcome::NotRetryable(m.status),
         })
     }

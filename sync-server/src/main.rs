@@ -260,22 +260,25 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Link { project, contractor, days } => {
-            let state = state_of(Arc::new(open()?), &settings)?;
+            let store = Arc::new(open()?);
+            let project = walkthrough_core::ProjectId::new(project.as_str());
+            let state = state_of(store.clone(), &settings)?;
             let link = walkthrough_server::links::create_link(
                 &state,
-                &walkthrough_core::ProjectId::new(project.as_str()),
+                &project,
                 &walkthrough_core::ContractorId::new(contractor.as_str()),
                 days.unwrap_or(settings.link_days),
                 &"cli".into(),
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!(
-                "http://{}{}  (link {}, expires {})",
-                settings.listen,
-                link.path,
-                link.id,
-                chrono::DateTime::from_timestamp_millis(link.expires_at).map(|t| t.to_rfc3339()).unwrap_or_default()
-            );
+            // The expiry in the project's own time, as its people read it.
+            let zone = walkthrough_server::setup::read_project(store.as_ref(), &project)
+                .map(|p| p.zone())
+                .unwrap_or(walkthrough_core::time::DEFAULT_ZONE);
+            let expires = chrono::DateTime::from_timestamp_millis(link.expires_at)
+                .map(|t| walkthrough_core::time::format_local(t, zone))
+                .unwrap_or_default();
+            println!("{}{}  (link {}, expires {expires})", settings.public_base_url(), link.path, link.id);
             Ok(())
         }
         Cmd::CreateProject { id, name_zh, name_en, handover, by, library, time_zone } => {
@@ -399,12 +402,12 @@ fn parse_mapping(text: Option<&str>) -> anyhow::Result<ColumnMapping> {
     let mut m = ColumnMapping::default();
     for pair in text.unwrap_or("").split(',').filter(|p| !p.trim().is_empty()) {
         let (k, v) = pair.split_once('=').with_context(|| format!("--map: {pair:?} is not column=header"))?;
-        let v = Some(v.trim().to_owned());
+        let raw = v.trim();
+        let v = Some(raw.to_owned());
         match k.trim() {
             "header" => {
-                let row = v.as_deref().and_then(|r| r.parse::<usize>().ok()).filter(|&r| r >= 1);
-                m.header_row =
-                    Some(row.with_context(|| format!("--map: header={} is not a row number", v.unwrap_or_default()))?);
+                let row = raw.parse::<usize>().ok().filter(|&r| r >= 1);
+                m.header_row = Some(row.with_context(|| format!("--map: header={raw} is not a row number"))?);
             }
             "building" => m.building = v,
             "entrance" => m.entrance = v,

@@ -195,35 +195,6 @@ fn by_id(v: &serde_json::Value) -> Option<serde_json::Map<String, serde_json::Va
     Some(map)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::changes;
-    use serde_json::json;
-
-    #[test]
-    fn changes_name_each_changed_field_and_map_entry_with_old_and_new() {
-        let before = json!({ "name": "A", "categories": { "c1": { "hours": 24 }, "c2": { "hours": 48 } }, "same": 1 });
-        let after = json!({ "name": "B", "categories": { "c1": { "hours": 72 }, "c2": { "hours": 48 }, "c3": { "hours": 1 } }, "same": 1 });
-        assert_eq!(
-            changes(&before, &after),
-            vec![
-                json!({ "field": "categories", "key": "c1", "old": { "hours": 24 }, "new": { "hours": 72 } }),
-                json!({ "field": "categories", "key": "c3", "old": null, "new": { "hours": 1 } }),
-                json!({ "field": "name", "old": "A", "new": "B" }),
-            ]
-        );
-        // Lists of entities, as the model's JSON holds them, by id.
-        let before = json!({ "contractors": [{ "id": "c1", "phone": "1" }, { "id": "c2", "phone": "2" }] });
-        let after = json!({ "contractors": [{ "id": "c1", "phone": "9" }, { "id": "c2", "phone": "2" }] });
-        assert_eq!(
-            changes(&before, &after),
-            vec![
-                json!({ "field": "contractors", "key": "c1", "old": { "id": "c1", "phone": "1" }, "new": { "id": "c1", "phone": "9" } })
-            ]
-        );
-    }
-}
-
 /// Create a project under `by`'s company with the standards of `library`
 /// (another project of the company, or the standard library), and `by` as
 /// its first person.
@@ -609,4 +580,33 @@ pub fn pdf_first_page(pdf: &[u8]) -> SetupResult<Vec<u8>> {
         )));
     }
     Ok(png)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changes;
+    use serde_json::json;
+
+    #[test]
+    fn changes_name_each_changed_field_and_map_entry_with_old_and_new() {
+        let before = json!({ "name": "A", "categories": { "c1": { "hours": 24 }, "c2": { "hours": 48 } }, "same": 1 });
+        let after = json!({ "name": "B", "categories": { "c1": { "hours": 72 }, "c2": { "hours": 48 }, "c3": { "hours": 1 } }, "same": 1 });
+        assert_eq!(
+            changes(&before, &after),
+            vec![
+                json!({ "field": "categories", "key": "c1", "old": { "hours": 24 }, "new": { "hours": 72 } }),
+                json!({ "field": "categories", "key": "c3", "old": null, "new": { "hours": 1 } }),
+                json!({ "field": "name", "old": "A", "new": "B" }),
+            ]
+        );
+        // Lists of entities, as the model's JSON holds them, by id.
+        let before = json!({ "contractors": [{ "id": "c1", "phone": "1" }, { "id": "c2", "phone": "2" }] });
+        let after = json!({ "contractors": [{ "id": "c1", "phone": "9" }, { "id": "c2", "phone": "2" }] });
+        assert_eq!(
+            changes(&before, &after),
+            vec![
+                json!({ "field": "contractors", "key": "c1", "old": { "id": "c1", "phone": "1" }, "new": { "id": "c1", "phone": "9" } })
+            ]
+        );
+    }
 }

@@ -43,6 +43,7 @@ fn hostile_files_are_refused_in_words_and_the_server_stays_up_and_small() {
     let limits = "unit lists up to 100,000 rows × 256 columns are accepted";
     let units = "/projects/hj-lanting/units";
     let plan = "/projects/hj-lanting/unit-types/A/floor-plan";
+    #[allow(clippy::type_complexity)] // a table of cases
     let cases: Vec<(&str, &str, String, &str, Vec<u8>, u16, String)> = vec![
         (
             "far-corner workbook, preview",

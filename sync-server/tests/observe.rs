@@ -151,8 +151,11 @@ fn logs_are_json_objects_when_asked() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("possible values: text, json"));
 }
 
+/// One sample: its name, its labels and its value.
+type Sample = (String, Vec<(String, String)>, f64);
+
 /// The samples of a Prometheus text exposition, each line checked.
-fn parse_metrics(text: &str) -> Vec<(String, Vec<(String, String)>, f64)> {
+fn parse_metrics(text: &str) -> Vec<Sample> {
     let mut samples = Vec::new();
     for line in text.lines() {
         if line.starts_with("# HELP ") || line.starts_with("# TYPE ") {
@@ -210,7 +213,7 @@ fn parse_metrics(text: &str) -> Vec<(String, Vec<(String, String)>, f64)> {
     samples
 }
 
-fn sample(samples: &[(String, Vec<(String, String)>, f64)], name: &str, labels: &[(&str, &str)]) -> f64 {
+fn sample(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
     samples
         .iter()
         .filter(|(n, l, _)| n == name && labels.iter().all(|(k, v)| l.iter().any(|(lk, lv)| lk == k && lv == v)))

@@ -56,10 +56,12 @@ impl Server {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         let listener = rt.block_on(tokio::net::TcpListener::bind(addr)).expect("listen");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let mut settings = walkthrough_server::config::Settings::default();
-        settings.ui_dir = ui_dist();
-        // Kept with the data, so links outlive a restart.
-        settings.link_key_file = Some(dir.join("link.key"));
+        let mut settings = walkthrough_server::config::Settings {
+            ui_dir: ui_dist(),
+            // Kept with the data, so links outlive a restart.
+            link_key_file: Some(dir.join("link.key")),
+            ..Default::default()
+        };
         configure(&mut settings);
         let scheme = if settings.tls.enabled() { "https" } else { "http" };
         let url = format!("{scheme}://{}", listener.local_addr().expect("address"));

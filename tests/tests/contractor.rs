@@ -233,7 +233,8 @@ fn contractor_links_refuse_everything_outside_their_own_items() {
 
     // Accounts are no way around links, and links no way into the CS center's calls.
     let inspector = Api::login(url, "u-insp-li");
-    for api in [&inspector] {
+    {
+        let api = &inspector;
         assert_eq!(api.call("POST", &format!("/projects/{PROJECT}/dispatch"), None).0, 403);
         assert_eq!(api.call("GET", &format!("/projects/{PROJECT}/contractor-links"), None).0, 403);
         assert_eq!(api.call("GET", "/contractor/items", None).0, 401);

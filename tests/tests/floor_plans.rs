@@ -109,6 +109,9 @@ fn a_pdf_floor_plan_is_stored_as_an_image_and_a_broken_one_is_refused_in_words()
 }
 
 /// An RGB image read from a binary PPM (what `pdftoppm` writes by default).
+/// Left, top, right, bottom, in pixels.
+type BoundingBox = (usize, usize, usize, usize);
+
 struct Ppm {
     width: usize,
     height: usize,
@@ -137,7 +140,7 @@ fn read_ppm(bytes: &[u8]) -> Ppm {
 impl Ppm {
     /// The bounding box (left, top, right, bottom) and the centre of the
     /// pixels that `is` picks, or `None` when there are none.
-    fn find(&self, is: impl Fn(u8, u8, u8) -> bool) -> Option<((usize, usize, usize, usize), (f64, f64))> {
+    fn find(&self, is: impl Fn(u8, u8, u8) -> bool) -> Option<(BoundingBox, (f64, f64))> {
         let (mut l, mut t, mut r, mut b, mut n, mut sx, mut sy) = (usize::MAX, usize::MAX, 0, 0, 0usize, 0f64, 0f64);
         for y in 0..self.height {
             for x in 0..self.width {

@@ -167,7 +167,7 @@ fn slow_and_silent_clients_are_cut_off_and_others_still_served() {
     let mut n = 0u64;
     let dribble = closed_within(&mut slow, guard, |s| {
         n += 1;
-        let _ = s.write_all(if n % 20 == 0 { b"\r\nX-Slow: " } else { b"a" });
+        let _ = s.write_all(if n.is_multiple_of(20) { b"\r\nX-Slow: " } else { b"a" });
     });
     assert!(dribble.is_some(), "headers sent byte by byte are cut off ({n} bytes sent)");
     assert!(n < 100, "cut off after {n} bytes");

@@ -350,7 +350,8 @@ fn refused_links_are_logged_only_in_their_own_project_and_bounded() {
     let (_, theirs) = other.call("GET", "/projects/other-p/link-refusals", None);
     assert_eq!(theirs, json!([]), "an unknown secret is nobody's: {theirs}");
     assert_eq!(other.call("GET", &format!("/projects/{PROJECT}/link-refusals"), None).0, 403);
-    for who in ["u-insp-li"] {
+    {
+        let who = "u-insp-li";
         assert_eq!(Api::login(url, who).call("GET", &format!("/projects/{PROJECT}/link-refusals"), None).0, 403);
     }
 

@@ -24,8 +24,7 @@ impl TestServer {
         let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let mut settings = walkthrough_server::config::Settings::default();
-        settings.max_body_bytes = 4 * 1024 * 1024;
+        let settings = walkthrough_server::config::Settings { max_body_bytes: 4 * 1024 * 1024, ..Default::default() };
         let state = walkthrough_server::AppState::new(store.clone(), settings);
         let thread = std::thread::spawn(move || {
             rt.block_on(walkthrough_server::serve(listener, state, async {
@@ -51,8 +50,7 @@ impl TestServer {
         let addr = self.url.trim_start_matches("http://").to_owned();
         let listener = rt.block_on(tokio::net::TcpListener::bind(&addr)).unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let mut settings = walkthrough_server::config::Settings::default();
-        settings.max_body_bytes = 4 * 1024 * 1024;
+        let settings = walkthrough_server::config::Settings { max_body_bytes: 4 * 1024 * 1024, ..Default::default() };
         let state = walkthrough_server::AppState::new(self.store.clone(), settings);
         self.thread = Some(std::thread::spawn(move || {
             rt.block_on(walkthrough_server::serve(listener, state, async {
@@ -71,9 +69,12 @@ impl Drop for TestServer {
     }
 }
 
+/// A checklist line: its room and its item.
+pub type Line = (String, String);
+
 /// The first unit of the signed-in inspector's round-1 assignment in the
 /// demo project, and three checklist lines of it (first, last, second).
-pub fn first_assigned(app: &mut App) -> (String, (String, String), (String, String), (String, String)) {
+pub fn first_assigned(app: &mut App) -> (String, Line, Line, Line) {
     let grid = app.unit_grid("hj-lanting".into(), 1).unwrap();
     let unit = grid
         .buildings

@@ -253,7 +253,7 @@ fn issue(http: &reqwest::blocking::Client, url: &str, p: &str, cs: &str, inspect
     let t = Instant::now();
     let job: serde_json::Value = http
         .post(format!("{url}/api/v1/projects/{p}/reports/3/issue"))
-        .bearer_auth(&cs)
+        .bearer_auth(cs)
         .json(&serde_json::json!({"photos": true, "max_photos": 1000}))
         .send()?
         .error_for_status()?
@@ -263,7 +263,7 @@ fn issue(http: &reqwest::blocking::Client, url: &str, p: &str, cs: &str, inspect
     let result = loop {
         std::thread::sleep(Duration::from_millis(100));
         let j: serde_json::Value =
-            http.get(format!("{url}/api/v1/jobs/{id}")).bearer_auth(&cs).send()?.error_for_status()?.json()?;
+            http.get(format!("{url}/api/v1/jobs/{id}")).bearer_auth(cs).send()?.error_for_status()?.json()?;
         let stage = j["stage"].as_str().unwrap_or_default().to_owned();
         if stage != last_stage {
             eprintln!("  {:>6.2} s  {stage} {}/{}", t.elapsed().as_secs_f64(), j["done"], j["total"]);
