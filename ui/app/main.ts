@@ -156,9 +156,14 @@ function planKey(ev: KeyboardEvent, f: DefectForm, u: UnitView) {
   }
 }
 
+/** A pointer is pressing the plan: the focus it brings must not redraw the plan under it (the tap would be lost). */
+let planPressed = false;
+root.addEventListener('pointerdown', (ev) => { planPressed = !!(ev.target as Element).closest?.('.plan-pick'); }, true);
+root.addEventListener('pointerup', () => { setTimeout(() => { planPressed = false; }, 0); }, true);
+
 root.addEventListener('focusin', (ev) => {
   const plan = (ev.target as HTMLElement).closest?.('.plan-pick');
-  if (!plan || !state.form || !state.unit || state.planCursor) return;
+  if (!plan || planPressed || !state.form || !state.unit || state.planCursor) return;
   state.planCursor = keyboardStart(state.unit.rooms, state.form.room, state.form.pin);
   redrawPlan();
 });
