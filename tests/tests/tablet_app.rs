@@ -815,6 +815,7 @@ async fn the_company_certificate_is_chosen_on_the_sign_in_screen_and_trusted_by_
     let shown = chosen.text().await.unwrap();
     assert!(shown.contains("1 certificate") && shown.contains("SHA-256"), "{shown}");
     assert!(c.find(Locator::Css("[data-testid=company-ca-error]")).await.is_err(), "the refusal is gone");
+    desktop.screenshot("signin-company-ca");
 
     // Signed in over HTTPS (the form kept what was typed), and a sync works.
     tap(&c, "signin-submit").await;
