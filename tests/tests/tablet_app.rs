@@ -829,6 +829,32 @@ async fn the_company_certificate_is_chosen_on_the_sign_in_screen_and_trusted_by_
     el(&c, "unit-grid").await;
     sync(&c).await;
     assert!(c.find(Locator::Css("[data-testid=error-banner]")).await.is_err(), "no error after the sync");
+
+    // The company moves to another authority: the signed-in tablet's sync is
+    // refused in words, and the error offers the field; the new certificate
+    // chosen there is kept and the sync goes through.
+    let other = walkthrough_e2e::tls::TestCa::new("Walkthrough Test Company CA 2");
+    let cert = other.server_cert("server-2");
+    let addr = server.url.trim_start_matches("https://").to_owned();
+    let dir = data.path().to_owned();
+    let server = std::thread::spawn(move || {
+        let store = server.stop();
+        Server::start_with(&dir, &addr, store, move |s| {
+            s.tls.cert = Some(cert.cert.clone());
+            s.tls.key = Some(cert.key.clone());
+        })
+    })
+    .join()
+    .unwrap();
+    tap(&c, "sync-button").await;
+    let banner = wait_attr(&c, "[data-testid=error-banner]", "data-kind", "certificate").await;
+    let words = banner.text().await.unwrap();
+    assert!(words.contains("the company certificate chosen on this tablet (ca.pem) did not issue it"), "{words}");
+    assert!(c.find(Locator::Css("[data-testid=offline]")).await.is_err(), "not said to be offline");
+    el(&c, "company-ca-input").await.send_keys(other.file().to_str().unwrap()).await.unwrap();
+    wait_gone(&c, "error-banner").await;
+    wait_attr(&c, "[data-testid=sync-status]", "data-running", "0").await;
+    assert!(c.find(Locator::Css("[data-testid=error-banner]")).await.is_err(), "the sync went through");
     c.close().await.unwrap();
     std::thread::spawn(move || drop(server)).join().unwrap();
 }
