@@ -131,6 +131,9 @@ pub struct HttpTransport {
     /// used), said on every request instead of panicking.
     http: Result<reqwest::blocking::Client, String>,
     base: String,
+    /// What a person can do about a certificate of an authority not known
+    /// here (where this program takes a company's CA).
+    unknown_issuer_hint: String,
 }
 
 impl HttpTransport {
@@ -143,20 +146,31 @@ impl HttpTransport {
     /// Trusting the system's roots and `ca_file` (a company's own
     /// certificate authority, PEM).
     pub fn with_ca_file(base_url: &str, ca_file: Option<&std::path::Path>) -> Self {
-        let http = crate::tls::client_config(ca_file)
-            .map_err(|e| match ca_file {
-                Some(_) => format!("{e} (the CA file is set with {})", crate::tls::CA_FILE_VAR),
-                None => e,
-            })
-            .and_then(|tls| {
-                reqwest::blocking::Client::builder()
-                    .timeout(Duration::from_secs(120))
-                    .connect_timeout(Duration::from_secs(10))
-                    .tls_backend_preconfigured(tls)
-                    .build()
-                    .map_err(|e| format!("the HTTP client cannot be set up: {}", crate::tls::error_chain(&e)))
-            });
-        Self { http, base: base_url.trim_end_matches('/').to_owned() }
+        let roots = crate::tls::ExtraRoots::file(ca_file);
+        let mut t = Self::with_roots(base_url, &roots, crate::tls::CA_FILE_HINT);
+        if ca_file.is_some() {
+            t.http = t.http.map_err(|e| format!("{e} (the CA file is set with {})", crate::tls::CA_FILE_VAR));
+        }
+        t
+    }
+
+    /// Trusting the system's roots and `extra`; a certificate of an
+    /// unknown authority is refused with `unknown_issuer_hint` (what the
+    /// person can do about it, in this program).
+    pub fn with_roots(base_url: &str, extra: &crate::tls::ExtraRoots, unknown_issuer_hint: &str) -> Self {
+        let http = crate::tls::client_config_with(extra).and_then(|tls| {
+            reqwest::blocking::Client::builder()
+                .timeout(Duration::from_secs(120))
+                .connect_timeout(Duration::from_secs(10))
+                .tls_backend_preconfigured(tls)
+                .build()
+                .map_err(|e| format!("the HTTP client cannot be set up: {}", crate::tls::error_chain(&e)))
+        });
+        Self {
+            http,
+            base: base_url.trim_end_matches('/').to_owned(),
+            unknown_issuer_hint: unknown_issuer_hint.to_owned(),
+        }
     }
 }
 
@@ -184,6 +198,7 @@ impl Transport for HttpTransport {
         if req.method != Method::Get {
             r = r.body(req.body.clone());
         }
+        let failure = |e: reqwest::Error| failure(e, &self.unknown_issuer_hint);
         let resp = r.send().map_err(failure)?;
         let status = resp.status().as_u16();
         let body = resp.bytes().map_err(failure)?;
@@ -193,8 +208,8 @@ impl Transport for HttpTransport {
 
 /// A failed request in words: a certificate the tablet does not trust is
 /// told apart from a server that cannot be reached.
-fn failure(e: reqwest::Error) -> TransportError {
-    match crate::tls::tls_failure(&e) {
+fn failure(e: reqwest::Error, unknown_issuer_hint: &str) -> TransportError {
+    match crate::tls::tls_failure_hinted(&e, unknown_issuer_hint) {
         Some(crate::tls::TlsFailure::Untrusted(why)) => {
             TransportError::Untrusted(format!("the server's certificate is not trusted: {why}"))
         }
@@ -222,6 +237,12 @@ impl SyncClient {
     /// Over HTTP(S), trusting the system's roots and `ca_file`.
     pub fn with_ca_file(base_url: &str, ca_file: Option<&std::path::Path>) -> Self {
         Self::with_transport(Box::new(HttpTransport::with_ca_file(base_url, ca_file)))
+    }
+
+    /// Over HTTP(S), trusting the system's roots and `extra` (see
+    /// [`HttpTransport::with_roots`]).
+    pub fn with_roots(base_url: &str, extra: &crate::tls::ExtraRoots, unknown_issuer_hint: &str) -> Self {
+        Self::with_transport(Box::new(HttpTransport::with_roots(base_url, extra, unknown_issuer_hint)))
     }
 
     pub fn with_transport(transport: Box<dyn Transport>) -> Self {

@@ -6,7 +6,12 @@
 //! and one as failed again; the first app restarts with everything there.
 //! Screenshots of the main screens go to docs/screenshots/. And the unit
 //! grid, a unit and the defect form pass axe-core in both languages, the
-//! form being a dialog that Escape closes.
+//! form being a dialog that Escape closes; Tab reaches "add photo" and the
+//! floor plan, whose pin the arrow keys move and Enter places, and the markup
+//! editor gives focus back to the photo that opened it. The company
+//! certificate chosen on the sign-in screen lets the app sign in to, and
+//! sync with, a server over HTTPS whose certificate a company's own
+//! authority issued.
 //!
 //! Needs what `scripts/test` provides: the app built
 //! (`cargo build -p walkthrough-app`), tauri-driver, WebKitWebDriver, Xvfb
@@ -508,6 +513,75 @@ async fn press(c: &Client, key: &str) {
     c.perform_actions(keys).await.unwrap();
 }
 
+/// Press `key` with Shift held.
+async fn press_shifted(c: &Client, key: &str) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let k = key.chars().next().unwrap();
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: '\u{e008}' })
+        .then(KeyAction::Down { value: k })
+        .then(KeyAction::Up { value: k })
+        .then(KeyAction::Up { value: '\u{e008}' });
+    c.perform_actions(keys).await.unwrap();
+}
+
+const TAB: &str = "\u{e004}";
+const ENTER: &str = "\u{e007}";
+const ESCAPE: &str = "\u{e00c}";
+const ARROW_LEFT: &str = "\u{e012}";
+const ARROW_UP: &str = "\u{e013}";
+const ARROW_RIGHT: &str = "\u{e014}";
+
+/// Press Tab (Shift+Tab when `back`) until the control `testid` has focus, at most `limit` times.
+async fn tab_to(c: &Client, testid: &str, back: bool, limit: usize) {
+    let mut seen = Vec::new();
+    for _ in 0..limit {
+        if back {
+            press_shifted(c, TAB).await;
+        } else {
+            press(c, TAB).await;
+        }
+        let now = focused_testid(c).await;
+        if now.as_deref() == Some(testid) {
+            return;
+        }
+        seen.push(now.unwrap_or_else(|| "(no test id)".into()));
+    }
+    panic!("Tab never reached {testid} in {limit} presses; focus went {seen:?}");
+}
+
+/// The focused element's outline, as drawn (style and width).
+async fn focus_ring(c: &Client, selector_from_focus: &str) -> (String, f64) {
+    let v = c
+        .execute(
+            &format!(
+                "const e = document.activeElement.closest('{selector_from_focus}'); const s = getComputedStyle(e);\
+                 return [s.outlineStyle, parseFloat(s.outlineWidth) || 0];"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    (v[0].as_str().unwrap_or("").to_owned(), v[1].as_f64().unwrap_or(0.0))
+}
+
+/// The keyboard's pin on the defect form's plan (else the placed pin): x, y, and both as the
+/// page writes them (two decimals).
+async fn plan_cursor(c: &Client) -> (f64, f64, String) {
+    let v = c
+        .execute(
+            "const p = document.querySelector('[data-testid=plan] [data-testid=plan-cursor]') \
+               || document.querySelector('[data-testid=plan] [data-testid=plan-pin]');\
+             return p ? [Number(p.dataset.x), Number(p.dataset.y),\
+               Number(p.dataset.x).toFixed(2) + ', ' + Number(p.dataset.y).toFixed(2)] : null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let a = v.as_array().unwrap_or_else(|| panic!("no pin on the plan: {v}"));
+    (a[0].as_f64().unwrap(), a[1].as_f64().unwrap(), a[2].as_str().unwrap().to_owned())
+}
+
 async fn focused_testid(c: &Client) -> Option<String> {
     c.execute("return document.activeElement && document.activeElement.dataset.testid || null", vec![])
         .await
@@ -560,7 +634,19 @@ async fn the_tablets_grid_unit_and_defect_form_pass_axe_in_both_languages() {
         el(&c, "unit-view").await;
         audits.insert(format!("unit.{l}"), audit(&c).await);
         tap(&c, "tab-defects").await;
-        let opener = css(&c, "[data-testid^=open-defect-]").await.attr("data-testid").await.unwrap().unwrap();
+        // A defect with a photo, to open the markup editor from.
+        css(&c, ".panel.defect .photos figure").await;
+        let opener = c
+            .execute(
+                "return document.querySelector('.panel.defect .photos figure').closest('.panel.defect')\
+                   .querySelector('[data-testid^=open-defect-]').dataset.testid",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_str()
+            .expect("a defect with a photo has an edit button")
+            .to_owned();
         audits.insert(format!("defects.{l}"), audit(&c).await);
         tap(&c, &opener).await;
         el(&c, "defect-form").await;
@@ -568,7 +654,69 @@ async fn the_tablets_grid_unit_and_defect_form_pass_axe_in_both_languages() {
         // A dialog: focus inside it, Escape closes it and gives focus back to what opened it.
         let inside = c.execute("return !!document.activeElement.closest('[role=dialog]')", vec![]).await.unwrap();
         assert_eq!(inside, serde_json::Value::Bool(true), "{l}: focus moves into the defect form");
-        press(&c, "\u{e00c}").await; // WebDriver's Escape
+
+        // By keyboard alone: Tab reaches "add photo" (a real file input, its label showing the
+        // focus) and then the floor plan, which shows a focus ring.
+        tab_to(&c, "photo-input", false, 40).await;
+        let (style, width) = focus_ring(&c, "label").await;
+        assert!(style != "none" && width >= 2.0, "{l}: the add-photo control shows focus: {style} {width}");
+        tab_to(&c, "plan", false, 5).await;
+        let (style, width) = focus_ring(&c, "[data-testid=plan]").await;
+        assert!(style != "none" && width >= 2.0, "{l}: the plan shows focus: {style} {width}");
+        // The arrow keys move the pin, the live note says where it is; Enter places it.
+        let start = plan_cursor(&c).await;
+        for key in [ARROW_RIGHT, ARROW_RIGHT, ARROW_UP] {
+            press(&c, key).await;
+        }
+        let moved = plan_cursor(&c).await;
+        assert!(
+            // (Positions are kept to three decimals.)
+            (moved.0 - start.0 - 0.02).abs() < 0.0015 && (start.1 - moved.1 - 0.01).abs() < 0.0015,
+            "{l}: two steps right and one up moved the pin from {start:?} to {moved:?}"
+        );
+        let note = el(&c, "plan-note").await;
+        assert_eq!(note.attr("aria-live").await.unwrap().as_deref(), Some("polite"));
+        let said = note.text().await.unwrap();
+        let (x, y) = moved.2.split_once(", ").unwrap();
+        assert!(said.contains(x) && said.contains(y), "{l}: the note says where the pin is ({}): {said}", moved.2);
+        press(&c, ARROW_LEFT).await;
+        let moved = plan_cursor(&c).await;
+        press(&c, ENTER).await;
+        let deadline = Instant::now() + WAIT;
+        while el(&c, "pin-set").await.text().await.unwrap_or_default().trim() != moved.2 {
+            assert!(Instant::now() < deadline, "{l}: Enter did not place the pin at {}", moved.2);
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        assert_eq!(focused_testid(&c).await.as_deref(), Some("plan"), "{l}: focus stays on the plan");
+        let placed = el(&c, "plan-note").await.text().await.unwrap();
+        assert_ne!(placed, said, "{l}: the note says the pin was placed");
+
+        // The markup editor opened from a photo by keyboard gives focus back to that photo when it
+        // closes, by Escape or by Done.
+        tab_to(&c, "photo-thumb-0", true, 10).await;
+        for close in ["escape", "done"] {
+            press(&c, ENTER).await;
+            el(&c, "markup-editor").await;
+            let inside = c
+                .execute("return !!document.activeElement.closest('[data-testid=markup-editor]')", vec![])
+                .await
+                .unwrap();
+            assert_eq!(inside, serde_json::Value::Bool(true), "{l}: focus moves into the markup editor");
+            if close == "escape" {
+                press(&c, ESCAPE).await;
+            } else {
+                tab_to(&c, "markup-done", false, 10).await;
+                press(&c, ENTER).await;
+            }
+            wait_gone(&c, "markup-editor").await;
+            el(&c, "defect-form").await;
+            assert_eq!(
+                focused_testid(&c).await.as_deref(),
+                Some("photo-thumb-0"),
+                "{l}: closing the markup editor ({close}) returns focus to the photo that opened it"
+            );
+        }
+        press(&c, ESCAPE).await;
         wait_gone(&c, "defect-form").await;
         assert_eq!(focused_testid(&c).await.as_deref(), Some(opener.as_str()), "{l}: Escape returns focus");
         tap(&c, "back").await;
@@ -586,6 +734,127 @@ async fn the_tablets_grid_unit_and_defect_form_pass_axe_in_both_languages() {
         let alts = photo_alts(&audits[page]);
         assert!(alts.iter().any(|a| a.starts_with(prefix)), "{page}: {alts:?}");
     }
+    c.close().await.unwrap();
+    std::thread::spawn(move || drop(server)).join().unwrap();
+}
+
+/// The server over HTTPS with a certificate that `ca` issued, on the demo project.
+fn https_demo_server(dir: &Path, ca: &walkthrough_e2e::tls::TestCa) -> Server {
+    let cert = ca.server_cert("server");
+    let dir = dir.to_owned();
+    // (The server runs its own runtime: started from a plain thread.)
+    std::thread::spawn(move || {
+        let store = std::sync::Arc::new(
+            walkthrough_server::store::SqliteStore::open(&dir.join("server.sqlite")).expect("server database"),
+        );
+        walkthrough_server::seed::import_project(store.as_ref(), &walkthrough_fixtures::demo_project(), "demo")
+            .expect("demo project");
+        Server::start_with(&dir, "127.0.0.1:0", store, move |s| {
+            s.tls.cert = Some(cert.cert.clone());
+            s.tls.key = Some(cert.key.clone());
+        })
+    })
+    .join()
+    .unwrap()
+}
+
+/// The company-certificate field's legend on the sign-in screen.
+async fn legend(c: &Client) -> String {
+    css(c, "[data-testid=company-ca] legend").await.text().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_company_certificate_is_chosen_on_the_sign_in_screen_and_trusted_by_sign_in_and_sync() {
+    let company = walkthrough_e2e::tls::TestCa::new("Walkthrough Test Company CA");
+    let data = tempfile::tempdir().unwrap();
+    let server = https_demo_server(data.path(), &company);
+    assert!(server.url.starts_with("https://127.0.0.1:"), "{}", server.url);
+    let desktop = Desktop::start();
+    let tablet = data.path().join("tablet-li");
+    let c = desktop.open_app(&tablet).await;
+    el(&c, "signin").await;
+
+    // The optional field, in both languages.
+    assert_eq!(legend(&c).await, "Company certificate (CA, PEM)");
+    tap(&c, "lang-toggle").await;
+    wait_attr(&c, "html", "lang", "zh-CN").await;
+    assert_eq!(legend(&c).await, "公司证书（CA，PEM 格式）");
+    tap(&c, "lang-toggle").await;
+    wait_attr(&c, "html", "lang", "en").await;
+
+    // Without the company's certificate: refused in words as a certificate
+    // problem (not "offline"), saying the company certificate can be added.
+    type_into(&c, "signin-server", &server.url).await;
+    type_into(&c, "signin-username", "u-insp-li").await;
+    type_into(&c, "signin-password", "demo").await;
+    tap(&c, "signin-submit").await;
+    let err = wait_attr(&c, "[data-testid=signin-error]", "data-kind", "certificate").await.text().await.unwrap();
+    assert!(err.contains("the server's certificate is not trusted"), "{err}");
+    assert!(err.contains("\"Company certificate\""), "{err}");
+    assert!(!err.contains("cannot be reached") && !err.contains("Offline"), "{err}");
+    let hint = el(&c, "signin-ca-hint").await.text().await.unwrap();
+    assert!(hint.contains("Company certificate"), "{hint}");
+    tap(&c, "lang-toggle").await;
+    wait_attr(&c, "html", "lang", "zh-CN").await;
+    let hint = el(&c, "signin-ca-hint").await.text().await.unwrap();
+    assert!(hint.contains("公司证书"), "{hint}");
+    tap(&c, "lang-toggle").await;
+    wait_attr(&c, "html", "lang", "en").await;
+
+    // A file that is not a PEM certificate: refused at once, nothing kept.
+    let notes = data.path().join("notes.txt");
+    std::fs::write(&notes, "the wifi password is on the fridge").unwrap();
+    el(&c, "company-ca-input").await.send_keys(notes.to_str().unwrap()).await.unwrap();
+    let refused = el(&c, "company-ca-error").await.text().await.unwrap();
+    assert!(refused.contains("notes.txt is not a PEM certificate"), "{refused}");
+    assert!(c.find(Locator::Css("[data-testid=company-ca-chosen]")).await.is_err(), "nothing kept");
+
+    // The company's certificate: kept, shown by name and fingerprint.
+    el(&c, "company-ca-input").await.send_keys(company.file().to_str().unwrap()).await.unwrap();
+    let chosen = wait_attr(&c, "[data-testid=company-ca-chosen]", "data-file", "ca.pem").await;
+    let shown = chosen.text().await.unwrap();
+    assert!(shown.contains("1 certificate") && shown.contains("SHA-256"), "{shown}");
+    assert!(c.find(Locator::Css("[data-testid=company-ca-error]")).await.is_err(), "the refusal is gone");
+    desktop.screenshot("signin-company-ca");
+
+    // Signed in over HTTPS (the form kept what was typed), and a sync works.
+    tap(&c, "signin-submit").await;
+    el(&c, "unit-grid").await;
+    sync(&c).await;
+    assert!(c.find(Locator::Css("[data-testid=error-banner]")).await.is_err(), "no error after the sync");
+    c.close().await.unwrap();
+
+    // After a restart the certificate is still trusted: another sync works.
+    let c = desktop.open_app(&tablet).await;
+    el(&c, "unit-grid").await;
+    sync(&c).await;
+    assert!(c.find(Locator::Css("[data-testid=error-banner]")).await.is_err(), "no error after the sync");
+
+    // The company moves to another authority: the signed-in tablet's sync is
+    // refused in words, and the error offers the field; the new certificate
+    // chosen there is kept and the sync goes through.
+    let other = walkthrough_e2e::tls::TestCa::new("Walkthrough Test Company CA 2");
+    let cert = other.server_cert("server-2");
+    let addr = server.url.trim_start_matches("https://").to_owned();
+    let dir = data.path().to_owned();
+    let server = std::thread::spawn(move || {
+        let store = server.stop();
+        Server::start_with(&dir, &addr, store, move |s| {
+            s.tls.cert = Some(cert.cert.clone());
+            s.tls.key = Some(cert.key.clone());
+        })
+    })
+    .join()
+    .unwrap();
+    tap(&c, "sync-button").await;
+    let banner = wait_attr(&c, "[data-testid=error-banner]", "data-kind", "certificate").await;
+    let words = banner.text().await.unwrap();
+    assert!(words.contains("the company certificate chosen on this tablet (ca.pem) did not issue it"), "{words}");
+    assert!(c.find(Locator::Css("[data-testid=offline]")).await.is_err(), "not said to be offline");
+    el(&c, "company-ca-input").await.send_keys(other.file().to_str().unwrap()).await.unwrap();
+    wait_gone(&c, "error-banner").await;
+    wait_attr(&c, "[data-testid=sync-status]", "data-running", "0").await;
+    assert!(c.find(Locator::Css("[data-testid=error-banner]")).await.is_err(), "the sync went through");
     c.close().await.unwrap();
     std::thread::spawn(move || drop(server)).join().unwrap();
 }

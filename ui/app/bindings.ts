@@ -79,7 +79,33 @@ missing: number, bytes: number, budget_bytes: number,
  */
 running: boolean, };
 
-export type AppStatus = { session: Session | null, sync: SyncState, };
+export type TrustView = { 
+/**
+ * The company certificate chosen on this tablet, if any.
+ */
+company_ca: CompanyCaView | null, 
+/**
+ * The CA file `WALKTHROUGH_CA_FILE` names (a managed install): while
+ * it is set, it is trusted instead of the chosen certificate.
+ */
+ca_file_override: string | null, };
+
+export type CompanyCaView = { 
+/**
+ * The name of the file it was chosen from.
+ */
+file_name: string, 
+/**
+ * Certificates in the file (a bundle may hold several).
+ */
+certificates: number, 
+/**
+ * SHA-256 of the first certificate ("AB:CD:…"), to compare with what
+ * the company's IT gives out.
+ */
+fingerprint: string, added_ms: number, };
+
+export type AppStatus = { session: Session | null, sync: SyncState, trust: TrustView, };
 
 export type SyncProgress = { 
 /**
@@ -337,6 +363,22 @@ export function recheck(project: string, unit: string, round: number, defect: st
  */
 export function withdrawDefect(project: string, unit: string, round: number, defect: string, reason: string): Promise<UnitView> {
   return call('withdraw_defect', { project, unit, round, defect, reason });
+}
+
+/**
+ * Trust a company's own certificate authority (its certificate, PEM, as
+ * text or a data URL) for every sync from now on, kept in the store.
+ * Refused in words, and nothing kept, when it is not one.
+ */
+export function setCompanyCa(file_name: string, data: string): Promise<AppStatus> {
+  return call('set_company_ca', { file_name, data });
+}
+
+/**
+ * Trust the system's certificate authorities only again.
+ */
+export function clearCompanyCa(): Promise<AppStatus> {
+  return call('clear_company_ca', {  });
 }
 
 /**

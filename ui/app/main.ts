@@ -6,7 +6,7 @@
 
 import * as api from './bindings.js';
 import type {
-  AppError, AppStatus, DefectForm, DefectView, MarkView, PhotoView, RecheckItem, SyncProgress, UnitGrid, UnitView,
+  AppError, AppStatus, DefectForm, DefectView, MarkView, PhotoView, Pin, RecheckItem, SyncProgress, UnitGrid, UnitView,
 } from './bindings.js';
 import { Html, HtmlValue, html, setHtml } from '../shared/dom.js';
 import { I18n, mergeDicts } from '../shared/i18n.js';
@@ -15,7 +15,7 @@ import { DEFAULT_ZONE, formatLocal } from '../shared/time.js';
 import { STRINGS } from './strings.js';
 import { isAppError, listen } from './ipc.js';
 import { MarkupHistory, marksSvg, shapeFromGesture, toNormalised, type P, type Tool } from './markup.js';
-import { planSvg } from './plan.js';
+import { keyboardStart, movePin, planSvg, roomAt, type PlanPin } from './plan.js';
 
 const i18n = new I18n(mergeDicts(A11Y_DICTS, STRINGS));
 const t = (k: string, v: Record<string, string | number> = {}) => i18n.t(k, v);
@@ -41,7 +41,11 @@ const state = {
   recheck: null as Recheck | null,
   /** The reason typed for withdrawing the defect open in the form. */
   withdrawReason: '',
-  signin: { server: localStorage.getItem('walkthrough.server') ?? 'http://127.0.0.1:8080', username: '', password: '', busy: false, error: null as string | null },
+  signin: { server: localStorage.getItem('walkthrough.server') ?? 'http://127.0.0.1:8080', username: '', password: '', busy: false, error: null as string | null, errorKind: null as string | null },
+  /** Why the company certificate just chosen was refused. */
+  caError: null as string | null,
+  /** The keyboard's pin on the defect form's plan while the plan has focus (not placed until Enter). */
+  planCursor: null as Pin | null,
   /** The temporary password typed at sign-in, kept in memory only for the change that follows. */
   passwordChange: { old: '', next: '', again: '', busy: false, error: null as string | null },
 };
@@ -51,14 +55,25 @@ const root = document.getElementById('root')!;
 
 // ---------------------------------------------------------------- rendering
 
-/** The control that opened the dialog on screen (its test id), to take focus back when it closes. */
-let dialogOpener: string | null = null;
+/**
+ * The dialogs open now, innermost last, each with the control that opened it (test ids), to
+ * take focus back when it closes: the markup editor opens over the defect form, and closing it
+ * returns to the photo that opened it.
+ */
+const dialogs: { dialog: string; opener: string | null }[] = [];
+
+/** Which dialog is on screen (the test id of its panel), if any. */
+function dialogOnScreen(): string | null {
+  const dialog = root.querySelector<HTMLElement>('.modal');
+  return dialog ? (dialog.firstElementChild as HTMLElement | null)?.dataset.testid ?? 'dialog' : null;
+}
 
 function render() {
   document.documentElement.lang = i18n.lang;
+  if (!state.form) state.planCursor = null;
   // Each render replaces the screen: focus stays on the same control (by test id), moves into a
   // dialog that opens, and back to its opener when it closes.
-  const had = root.querySelector('.modal') !== null;
+  const had = dialogOnScreen();
   const active = document.activeElement instanceof HTMLElement && root.contains(document.activeElement) ? document.activeElement.dataset.testid ?? null : null;
   const s = state.status;
   let body: Html;
@@ -73,17 +88,21 @@ function render() {
   hydratePhotos();
 }
 
-function restoreFocus(hadDialog: boolean, active: string | null) {
+function restoreFocus(hadDialog: string | null, active: string | null) {
   const byId = (id: string | null) => (id ? root.querySelector<HTMLElement>(`[data-testid="${CSS.escape(id)}"]`) : null);
-  const dialog = root.querySelector<HTMLElement>('.modal');
+  const now = dialogOnScreen();
   let target: HTMLElement | null;
-  if (dialog && !hadDialog) {
-    dialogOpener = active;
-    target = focusables(dialog)[0] ?? null;
-  } else if (!dialog && hadDialog) {
-    target = byId(dialogOpener);
-    dialogOpener = null;
-  } else target = byId(active);
+  if (now === hadDialog) target = byId(active);
+  else if (now !== null && !dialogs.some((d) => d.dialog === now)) {
+    // A dialog opened (over the screen or over another dialog): focus moves into it.
+    dialogs.push({ dialog: now, opener: active });
+    target = focusables(root.querySelector<HTMLElement>('.modal')!)[0] ?? null;
+  } else {
+    // Back to a dialog below, or to the screen: focus returns to what opened the one that closed.
+    let opener: string | null = null;
+    while (dialogs.length && dialogs[dialogs.length - 1].dialog !== now) opener = dialogs.pop()!.opener;
+    target = byId(opener);
+  }
   target?.focus({ preventScroll: true });
 }
 
@@ -109,11 +128,90 @@ root.addEventListener('keydown', (ev) => {
     const first = all[0], last = all[all.length - 1];
     if (ev.shiftKey && (document.activeElement === first || !dialog.contains(document.activeElement))) { ev.preventDefault(); last.focus(); }
     else if (!ev.shiftKey && (document.activeElement === last || !dialog.contains(document.activeElement))) { ev.preventDefault(); first.focus(); }
+  } else if ((ev.target as HTMLElement).matches?.('.plan-pick') && state.form && state.unit) {
+    planKey(ev, state.form, state.unit);
   } else if ((ev.key === 'Enter' || ev.key === ' ') && (ev.target as HTMLElement).matches('[role="button"][data-action]')) {
     ev.preventDefault();
     (ev.target as HTMLElement).click();
   }
 });
+
+/**
+ * The defect form's plan by keyboard: the arrows move the keyboard's pin (drawn dashed, the
+ * room it is in said in the live note), Enter or Space places it as the defect's pin.
+ */
+function planKey(ev: KeyboardEvent, f: DefectForm, u: UnitView) {
+  const from = state.planCursor ?? keyboardStart(u.rooms, f.room, f.pin);
+  const moved = movePin(from, ev.key, ev.shiftKey);
+  if (moved) {
+    ev.preventDefault();
+    state.planCursor = moved;
+    redrawPlan();
+  } else if (ev.key === 'Enter' || ev.key === ' ') {
+    ev.preventDefault();
+    f.pin = { ...from };
+    state.planCursor = { ...from };
+    state.formError = null;
+    render();
+  }
+}
+
+/** A pointer is pressing the plan: the focus it brings must not redraw the plan under it (the tap would be lost). */
+let planPressed = false;
+root.addEventListener('pointerdown', (ev) => { planPressed = !!(ev.target as Element).closest?.('.plan-pick'); }, true);
+root.addEventListener('pointerup', () => { setTimeout(() => { planPressed = false; }, 0); }, true);
+
+root.addEventListener('focusin', (ev) => {
+  const plan = (ev.target as HTMLElement).closest?.('.plan-pick');
+  if (!plan || planPressed || !state.form || !state.unit || state.planCursor) return;
+  state.planCursor = keyboardStart(state.unit.rooms, state.form.room, state.form.pin);
+  redrawPlan();
+});
+
+root.addEventListener('focusout', (ev) => {
+  if (!(ev.target as HTMLElement).closest?.('.plan-pick')) return;
+  // Re-rendering replaces the plan and focuses the new one: only a real move away hides the keyboard's pin.
+  setTimeout(() => {
+    if (document.activeElement?.closest('.plan-pick') || !state.planCursor) return;
+    state.planCursor = null;
+    redrawPlan();
+  }, 0);
+});
+
+/** The pins on the defect form's plan: the placed one, and the keyboard's while it differs. */
+function formPins(f: DefectForm): PlanPin[] {
+  const pins: PlanPin[] = f.pin ? [{ pin: f.pin, label: '●', active: true }] : [];
+  const c = state.planCursor;
+  if (c && !(f.pin && f.pin.x === c.x && f.pin.y === c.y)) pins.push({ pin: c, label: '+', cursor: true });
+  return pins;
+}
+
+/** What the live note under the plan says: where the keyboard's pin is, or where the pin was placed. */
+function planNote(f: DefectForm, u: UnitView): string {
+  const own = u.rooms.find((r) => r.id === f.room);
+  const c = state.planCursor;
+  const at = c ?? f.pin;
+  if (!at) return '';
+  const room = roomAt(u.rooms, at);
+  const placed = !!f.pin && (!c || (f.pin.x === c.x && f.pin.y === c.y));
+  const parts: string[] = [];
+  if (placed) parts.push(room ? t('plan.placed', { room: pick(room.name) }) : t('plan.placedNowhere'));
+  else parts.push(room ? t('plan.in', { room: pick(room.name), x: at.x.toFixed(2), y: at.y.toFixed(2) }) : t('plan.nowhere', { x: at.x.toFixed(2), y: at.y.toFixed(2) }));
+  if (own && own.outline.length >= 3 && room?.id !== own.id) parts.push(t('plan.mustBeIn', { room: pick(own.name) }));
+  if (!placed) parts.push(t('plan.enter'));
+  return parts.join(' ');
+}
+
+/** Redraw only the defect form's plan and its note: the plan keeps its focus. */
+function redrawPlan() {
+  const plan = root.querySelector<HTMLElement>('.plan-pick');
+  const f = state.form, u = state.unit;
+  if (!plan || !f || !u) return;
+  setHtml(plan, planSvg(u.rooms, (r) => pick(r.name), formPins(f), f.room, u.floor_plan, planNames(u, f.room, f.pin ? 1 : 0)));
+  const note = root.querySelector('[data-testid="plan-note"]');
+  if (note) note.textContent = planNote(f, u);
+  hydratePhotos();
+}
 
 /** The sync progress bar's width, set through the CSSOM (no inline style attribute, for a strict CSP). */
 function sizeProgress() {
@@ -161,8 +259,10 @@ function renderTop(): Html {
 function renderBanner(): Html {
   const b = state.banner;
   if (!b) return html``;
+  // A certificate this tablet does not trust: the company's own certificate can be added right here.
+  const ca = b.kind === 'certificate' ? html`<p>${t('ca.untrustedHint')}</p>${renderCompanyCa()}` : '';
   return html`<div class="error banner" data-testid="error-banner" data-kind="${b.kind}"><strong>${t('error.' + b.kind)}</strong> ${b.kind === 'offline' ? '' : b.message}
-    ${b.kind === 'offline' ? t('error.offline') : ''}<button data-action="dismiss">${t('common.close')}</button></div>`;
+    ${b.kind === 'offline' ? t('error.offline') : ''}<button data-action="dismiss">${t('common.close')}</button>${ca}</div>`;
 }
 
 function renderSignin(): Html {
@@ -172,9 +272,31 @@ function renderSignin(): Html {
     <label>${t('signin.server')}<input data-testid="signin-server" data-bind="signin.server" value="${f.server}" autocomplete="url"></label>
     <label>${t('signin.username')}<input data-testid="signin-username" data-bind="signin.username" value="${f.username}" autocomplete="username"></label>
     <label>${t('signin.password')}<input data-testid="signin-password" data-bind="signin.password" type="password" value="${f.password}" autocomplete="current-password"></label>
-    ${f.error ? html`<p class="error" data-testid="signin-error">${f.error}</p>` : ''}
+    ${renderCompanyCa()}
+    ${f.error ? html`<p class="error" data-testid="signin-error" data-kind="${f.errorKind ?? ''}">${f.error}</p>` : ''}
+    ${f.errorKind === 'certificate' ? html`<p data-testid="signin-ca-hint">${t('ca.untrustedHint')}</p>` : ''}
     <button class="primary" data-testid="signin-submit" type="submit" ${f.busy ? 'disabled' : ''}>${f.busy ? t('signin.working') : t('signin.submit')}</button>
   </form>`;
+}
+
+/**
+ * The company certificate (CA, PEM): optional, for a server whose certificate a company's own
+ * authority issued. A chosen file is checked and kept by the app at once; every sync trusts it.
+ */
+function renderCompanyCa(): Html {
+  const trust = state.status?.trust;
+  const ca = trust?.company_ca;
+  const managed = trust?.ca_file_override;
+  return html`<fieldset class="company-ca" data-testid="company-ca">
+    <legend>${t('ca.label')}</legend>
+    ${managed ? html`<p class="muted" data-testid="company-ca-managed">${t('ca.managed', { path: managed })}</p>` : ''}
+    ${ca
+      ? html`<p data-testid="company-ca-chosen" data-file="${ca.file_name}">${t('ca.chosen', { file: ca.file_name, n: ca.certificates })}<code class="fingerprint">${ca.fingerprint}</code></p>
+        <button type="button" data-action="company-ca-clear" data-testid="company-ca-clear">${t('ca.remove')}</button>`
+      : html`<p class="muted" id="company-ca-hint">${t('ca.hint')}</p>`}
+    <input type="file" accept=".pem,.crt,.cer,application/x-pem-file,application/x-x509-ca-cert" data-action="company-ca-file" data-testid="company-ca-input" aria-label="${t('ca.label')}">
+    ${state.caError ? html`<p class="error" data-testid="company-ca-error" role="alert">${t('ca.refused')}: ${state.caError}</p>` : ''}
+  </fieldset>`;
 }
 
 function renderPasswordChange(): Html {
@@ -366,9 +488,11 @@ function renderDefectForm(f: DefectForm, u: UnitView): Html {
     </div><div>
       <label>${t('defect.photos')}</label>
       <div class="photos">${f.photos.map((p, i) => photoFigure(p, `photo-thumb-${i}`, photoAlt(f, i, f.photos.length, room?.name), 'open-markup', i))}
-        <label class="button add-photo">${t('defect.addPhoto')}<input type="file" accept="image/*" capture="environment" data-testid="photo-input" data-action="photo-file" hidden></label></div>
-      <label>${t('defect.pin')}</label>
-      <div class="plan-pick" data-testid="plan" data-action="pin">${planSvg(u.rooms, (r) => pick(r.name), pins, f.room, u.floor_plan, planNames(u, f.room, pins.length))}</div>
+        <label class="button add-photo">${t('defect.addPhoto')}<input type="file" class="sr-only" accept="image/*" capture="environment" data-testid="photo-input" data-action="photo-file"></label></div>
+      <span class="field-label" id="defect-pin-label">${t('defect.pin')}</span>
+      <div class="plan-pick" data-testid="plan" data-action="pin" tabindex="0" role="group" aria-labelledby="defect-pin-label" aria-describedby="plan-keys plan-note">${planSvg(u.rooms, (r) => pick(r.name), formPins(f), f.room, u.floor_plan, planNames(u, f.room, pins.length))}</div>
+      <p class="sr-only" id="plan-keys">${t('plan.keys')}</p>
+      <p class="muted plan-note" id="plan-note" data-testid="plan-note" aria-live="polite">${planNote(f, u)}</p>
       ${f.pin ? html`<button type="button" data-action="unpin" data-testid="unpin">${t('defect.pinClear')}</button><span data-testid="pin-set" class="muted"> ${f.pin.x.toFixed(2)}, ${f.pin.y.toFixed(2)}</span>` : ''}
     </div></div>
     ${f.id && withdrawable(u, f.id) ? html`<details class="withdraw" data-testid="withdraw"><summary>${t('withdraw.open')}</summary>
@@ -414,7 +538,7 @@ function renderRecheck(r: Recheck, u: UnitView): Html {
     <label>${t('recheck.note')}<textarea data-testid="recheck-note" data-bind="recheck.note" rows="2">${r.note}</textarea></label>
     <label>${t('recheck.photo')}</label>
     <div class="photos">${r.photo ? photoFigure({ hash: r.photo, marks: [], available: true }, 'recheck-new-photo', t('a11y.recheckPhoto', { room: pick(d.room_name), what: d.description })) : ''}
-      <label class="button add-photo">${t('defect.addPhoto')}<input type="file" accept="image/*" capture="environment" data-testid="recheck-photo-input" data-action="recheck-photo" hidden></label></div>
+      <label class="button add-photo">${t('defect.addPhoto')}<input type="file" class="sr-only" accept="image/*" capture="environment" data-testid="recheck-photo-input" data-action="recheck-photo"></label></div>
     <div class="row actions"><button type="button" data-action="close-recheck">${t('defect.cancel')}</button><span class="grow"></span>
       <button class="fail" data-action="recheck-fail" data-testid="recheck-fail" ${r.busy ? 'disabled' : ''}>${t('recheck.fail')}</button>
       <button class="pass" data-action="recheck-pass" data-testid="recheck-pass" ${r.busy ? 'disabled' : ''}>${t('recheck.pass')}</button></div>
@@ -515,15 +639,33 @@ async function syncNow() {
   render();
 }
 
-function readFile(input: HTMLInputElement): Promise<string | null> {
+function readFile(input: HTMLInputElement, kind = 'photo'): Promise<string | null> {
   const file = input.files?.[0];
   if (!file) return Promise.resolve(null);
   return new Promise((resolve, reject) => {
     const r = new FileReader();
     r.onload = () => resolve(String(r.result));
-    r.onerror = () => reject({ kind: 'photo', message: `${file.name}: ${r.error?.message ?? 'unreadable'}` });
+    r.onerror = () => reject({ kind, message: `${file.name}: ${r.error?.message ?? 'unreadable'}` });
     r.readAsDataURL(file);
   });
+}
+
+/** A company certificate chosen: the app checks it and keeps it, or says what is wrong with it. */
+async function chooseCompanyCa(input: HTMLInputElement) {
+  const name = input.files?.[0]?.name ?? '';
+  try {
+    const data = await readFile(input, 'invalid');
+    if (data === null) return;
+    state.status = await api.setCompanyCa(name, data);
+    state.caError = null;
+  } catch (e) {
+    state.caError = isAppError(e) ? e.message : String(e);
+    render();
+    return;
+  }
+  // Signed in and refused for the certificate: try again with the one just chosen.
+  if (state.status?.session && state.banner?.kind === 'certificate') { await syncNow(); return; }
+  render();
 }
 
 async function takePhoto(input: HTMLInputElement): Promise<string | null> {
@@ -573,6 +715,8 @@ root.addEventListener('change', async (ev) => {
     else if (action === 'photo-file' && state.form) {
       const hash = await takePhoto(el);
       if (hash) { state.form.photos = [...state.form.photos, { hash, marks: [], available: true }]; state.formError = null; render(); }
+    } else if (action === 'company-ca-file') {
+      await chooseCompanyCa(el);
     } else if (action === 'recheck-photo' && state.recheck) {
       const hash = await takePhoto(el);
       if (hash) { state.recheck.photo = hash; render(); }
@@ -595,7 +739,7 @@ root.addEventListener('submit', async (ev) => {
 
 async function signIn() {
   const f = state.signin;
-  f.busy = true; f.error = null; render();
+  f.busy = true; f.error = null; f.errorKind = null; render();
   try {
     state.status = await api.signIn(f.server, f.username, f.password);
     localStorage.setItem('walkthrough.server', f.server);
@@ -607,6 +751,7 @@ async function signIn() {
     await loadGrid();
   } catch (e) {
     f.error = isAppError(e) ? `${t('error.' + e.kind)}: ${e.message}` : String(e);
+    f.errorKind = isAppError(e) ? e.kind : 'internal';
   }
   f.busy = false;
   render();
@@ -720,6 +865,7 @@ root.addEventListener('click', async (ev) => {
         const img = target.querySelector<HTMLImageElement>('.plan-image img');
         if (img) {
           state.form.pin = toNormalised((ev as MouseEvent).clientX, (ev as MouseEvent).clientY, img.getBoundingClientRect());
+          state.planCursor = { ...state.form.pin };
           break;
         }
         const svg = target.querySelector('svg');
@@ -730,9 +876,11 @@ root.addEventListener('click', async (ev) => {
         const w = 1000 * scale, h = 700 * scale;
         const left = box.left + (box.width - w) / 2, top = box.top + (box.height - h) / 2;
         state.form.pin = toNormalised((ev as MouseEvent).clientX, (ev as MouseEvent).clientY, { left, top, width: w, height: h });
+        state.planCursor = { ...state.form.pin };
         break;
       }
-      case 'unpin': if (state.form) state.form.pin = null; break;
+      case 'unpin': if (state.form) state.form.pin = null; state.planCursor = null; break;
+      case 'company-ca-clear': state.caError = null; state.status = await api.clearCompanyCa(); break;
       case 'open-markup': {
         if (!state.form) return;
         const i = Number(a.index);

@@ -81,6 +81,21 @@ impl From<SyncError> for AppError {
 
 type Res<T> = std::result::Result<T, AppError>;
 
+/// The store's key of the company certificate (a [`CompanyCaRecord`] as JSON; empty: none).
+const COMPANY_CA: &str = "company_ca";
+
+/// A company's own certificate authority, chosen on the sign-in screen and
+/// kept as its PEM text (the file it came from may be gone later).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct CompanyCaRecord {
+    file_name: String,
+    pem: String,
+    /// What the status shows, worked out once when it was chosen.
+    certificates: u32,
+    fingerprint: String,
+    added_ms: i64,
+}
+
 /// The sign-in this tablet keeps (in its store, so it survives restarts).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct SessionRecord {
@@ -209,6 +224,12 @@ commands! {
     /// Withdraw a defect recorded in error, with the reason: it leaves every
     /// list and count and stays in the history.
     withdraw_defect(project: String, unit: String, round: u32, defect: String, reason: String) -> UnitView;
+    /// Trust a company's own certificate authority (its certificate, PEM, as
+    /// text or a data URL) for every sync from now on, kept in the store.
+    /// Refused in words, and nothing kept, when it is not one.
+    set_company_ca(file_name: String, data: String) -> AppStatus;
+    /// Trust the system's certificate authorities only again.
+    clear_company_ca() -> AppStatus;
     #[network(sync_via)]
     /// Sync now: documents both ways, then photos up, then the photos and
     /// floor plans for offline work down. While a sync runs, another
@@ -288,6 +309,8 @@ pub fn bindings() -> String {
         RoundSummary,
         SyncState,
         OfflineView,
+        TrustView,
+        CompanyCaView,
         AppStatus,
         SyncProgress,
         UnitGrid,
@@ -432,7 +455,100 @@ impl App {
             budget_bytes: budget.unwrap_or(crate::offline::DEFAULT_BUDGET_BYTES) as f64,
             running: self.downloading,
         };
-        Ok(AppStatus { session, sync })
+        Ok(AppStatus { session, sync, trust: self.trust_view()? })
+    }
+
+    /// The company certificate kept in the store, if any.
+    fn company_ca(&self) -> Res<Option<CompanyCaRecord>> {
+        match self.store.meta(COMPANY_CA)? {
+            Some(json) if !json.is_empty() => Ok(serde_json::from_str(&json).ok()),
+            _ => Ok(None),
+        }
+    }
+
+    fn trust_view(&self) -> Res<TrustView> {
+        let company_ca = self.company_ca()?.map(|ca| CompanyCaView {
+            file_name: ca.file_name,
+            certificates: ca.certificates,
+            fingerprint: ca.fingerprint,
+            added_ms: ca.added_ms as f64,
+        });
+        let ca_file_override = crate::tls::ca_file_from_env().map(|p| p.display().to_string());
+        Ok(TrustView { company_ca, ca_file_override })
+    }
+
+    /// Check a company certificate and keep it: every sync after trusts it.
+    pub fn set_company_ca(&mut self, file_name: String, data: String) -> Res<AppStatus> {
+        let file_name = match file_name.trim() {
+            "" => "the chosen file".to_owned(),
+            name => name.chars().take(200).collect(),
+        };
+        if data.len() > crate::tls::MAX_CA_BYTES * 2 {
+            return Err(AppError::invalid(format!(
+                "{file_name} is too large for a certificate file (at most {} bytes)",
+                crate::tls::MAX_CA_BYTES
+            )));
+        }
+        // The window reads the file as a data URL, so a binary file arrives as it is.
+        let bytes = match data.split_once(";base64,") {
+            Some((_, b64)) => base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .map_err(|_| AppError::invalid(format!("{file_name} could not be read (it arrived damaged)")))?,
+            None => data.into_bytes(),
+        };
+        let certs = crate::tls::parse_ca_pem(&bytes, &file_name).map_err(AppError::invalid)?;
+        // (Text around the PEM blocks that is not UTF-8 is no part of a certificate.)
+        let pem = String::from_utf8_lossy(&bytes).into_owned();
+        let record = CompanyCaRecord {
+            file_name,
+            pem,
+            certificates: certs.len() as u32,
+            fingerprint: crate::tls::fingerprint(&certs[0]),
+            added_ms: crate::app::view::ms((self.clock)()) as i64,
+        };
+        self.store.set_meta(COMPANY_CA, &serde_json::to_string(&record).expect("serialisable"))?;
+        self.status()
+    }
+
+    pub fn clear_company_ca(&mut self) -> Res<AppStatus> {
+        self.store.set_meta(COMPANY_CA, "")?;
+        self.status()
+    }
+
+    /// What this tablet trusts beside the system's roots:
+    /// `WALKTHROUGH_CA_FILE` when set (a managed install overrides the
+    /// tablet's choice), else the company certificate chosen on the sign-in
+    /// screen; and what to tell the person when a certificate of another
+    /// authority is refused.
+    fn trust(&self) -> Res<(crate::tls::ExtraRoots, String)> {
+        use crate::tls::ExtraRoots;
+        let (roots, hint) = match (crate::tls::ca_file_from_env(), self.company_ca()?) {
+            (Some(path), _) => {
+                let hint = format!(
+                    "this tablet trusts the CA file {} set by {} for a managed install, and that authority did \
+                     not issue it: ask whoever manages this tablet",
+                    path.display(),
+                    crate::tls::CA_FILE_VAR
+                );
+                (ExtraRoots::File(path), hint)
+            }
+            (None, Some(ca)) => {
+                let hint = format!(
+                    "the company certificate chosen on this tablet ({}) did not issue it: choose the right \
+                     certificate (CA, PEM) under \"Company certificate\"",
+                    ca.file_name
+                );
+                let what = format!("the company certificate chosen on this tablet ({})", ca.file_name);
+                (ExtraRoots::Pem { what, pem: ca.pem }, hint)
+            }
+            (None, None) => (
+                ExtraRoots::None,
+                "if your company has its own certificate authority, add its certificate (CA, PEM) on this \
+                 tablet under \"Company certificate\""
+                    .to_owned(),
+            ),
+        };
+        Ok((roots, hint))
     }
 
     pub fn sign_in(&mut self, server: String, username: String, password: String) -> Res<AppStatus> {
@@ -1127,9 +1243,16 @@ impl SharedApp {
     }
 }
 
+/// A sync client for `server` that trusts what this tablet trusts (see
+/// [`App::trust`]): read with the app held, built without it.
+fn client_for(a: &impl AppAccess, server: &str) -> Res<SyncClient> {
+    let (roots, hint) = a.with_app(|app| app.trust())?;
+    Ok(SyncClient::with_roots(server, &roots, &hint))
+}
+
 fn sign_in_via(a: &impl AppAccess, server: String, username: String, password: String) -> Res<AppStatus> {
     let server = a.with_app(|app| app.sign_in_checks(&server, &username, &password))?;
-    let mut client = SyncClient::new(&server);
+    let mut client = client_for(a, &server)?;
     let login = client.login(username.trim(), &password).map_err(|e| match e {
         SyncError::Rejected { status: 401, .. } => AppError::new("auth", "wrong account or password"),
         e => e.into(),
@@ -1151,7 +1274,7 @@ fn change_password_via(a: &impl AppAccess, old_password: String, new_password: S
     if new_password.chars().count() < 8 {
         return Err(AppError::invalid("the new password is too short: use at least 8 characters"));
     }
-    let client = SyncClient::new(&s.server).with_token(s.login.token.clone());
+    let client = client_for(a, &s.server)?.with_token(s.login.token.clone());
     client.change_password(&old_password, &new_password).map_err(|e| match e {
         SyncError::Rejected { status: 403 | 422, message } => AppError::invalid(message),
         e => e.into(),
@@ -1173,7 +1296,7 @@ fn sign_out_via(a: &impl AppAccess) -> Res<AppStatus> {
     })?;
     // The server forgets the token too, when it can be reached.
     if let Some(s) = session {
-        let mut client = SyncClient::new(&s.server).with_token(s.login.token.clone());
+        let mut client = client_for(a, &s.server)?.with_token(s.login.token.clone());
         client.attempts = 1;
         let _ = client.logout();
     }
@@ -1198,7 +1321,7 @@ fn photo_via(a: &impl AppAccess, hash: String, variant: String) -> Res<PhotoData
     })?;
     let Some(s) = session else { return Ok(here) };
     // Fetched without holding the app; one attempt, since someone is waiting.
-    let mut client = SyncClient::new(&s.server).with_token(s.login.token);
+    let mut client = client_for(a, &s.server)?.with_token(s.login.token);
     client.attempts = 1;
     let fetched = match variant {
         Variant::Original => crate::offline::fetch_original(&client, &photos, &h),
@@ -1278,7 +1401,7 @@ fn sync_all(
 ) -> Res<()> {
     // The offset from the server's clock is measured by this device's clock.
     let clock = a.with_app(|app| app.clock.clone());
-    let client = SyncClient::new(&s.server).with_token(s.login.token.clone()).with_clock(clock);
+    let client = client_for(a, &s.server)?.with_token(s.login.token.clone()).with_clock(clock);
     let store = AppStore(a);
     let report = |phase: &str, done: u64, total: u64, bytes: u64| {
         progress(SyncProgress { phase: phase.into(), done: done as u32, total: total as u32, bytes: bytes as f64 })

@@ -95,6 +95,31 @@ pub struct OfflineView {
 pub struct AppStatus {
     pub session: Option<Session>,
     pub sync: SyncState,
+    pub trust: TrustView,
+}
+
+/// The certificate authorities this tablet trusts beside the system's
+/// roots, for a server with a company's own certificate.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct TrustView {
+    /// The company certificate chosen on this tablet, if any.
+    pub company_ca: Option<CompanyCaView>,
+    /// The CA file `WALKTHROUGH_CA_FILE` names (a managed install): while
+    /// it is set, it is trusted instead of the chosen certificate.
+    pub ca_file_override: Option<String>,
+}
+
+/// A company certificate (CA, PEM) kept in the tablet's store.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct CompanyCaView {
+    /// The name of the file it was chosen from.
+    pub file_name: String,
+    /// Certificates in the file (a bundle may hold several).
+    pub certificates: u32,
+    /// SHA-256 of the first certificate ("AB:CD:…"), to compare with what
+    /// the company's IT gives out.
+    pub fingerprint: String,
+    pub added_ms: f64,
 }
 
 /// Sync progress, sent to the window while a sync runs.
