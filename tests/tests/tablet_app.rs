@@ -611,6 +611,17 @@ async fn the_tablets_grid_unit_and_defect_form_pass_axe_in_both_languages() {
     let c = desktop.open_app(&data.path().join("tablet-li")).await;
     let mut audits = serde_json::Map::new();
     el(&c, "signin").await;
+    // The window's content security policy: a script put into the page (as
+    // an unescaped value would be) never runs, while the app's own do.
+    let injected = c
+        .execute(
+            "const s = document.createElement('script'); s.textContent = 'window.__injected = 1'; \
+             document.body.appendChild(s); return window.__injected === 1",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(injected, serde_json::json!(false), "an inline script ran in the tablet's window: no CSP");
     let lang = |c: &Client| {
         let c = c.clone();
         async move { c.execute("return document.documentElement.lang", vec![]).await.unwrap().as_str().unwrap().to_owned() }
