@@ -162,8 +162,12 @@ pub struct DeviceActor {
     pub changes: u64,
     /// The name the device gave, if it did (older rows have none).
     pub name: Option<String>,
-    /// "li-tablet · 3fa2c1", or the short id alone (`doc::writers::device_label`).
+    /// "li-tablet · 3fa2c1", or the short id alone (`doc::writers::device_label`);
+    /// empty for the server's own actors.
     pub label: String,
+    /// One of the server's own actors (its edits for the console and
+    /// contractors' links), not a device.
+    pub server: bool,
 }
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -595,8 +599,17 @@ impl Store for SqliteStore {
             .query_map([project.as_str()], |r| {
                 let actor: String = r.get(0)?;
                 let name: Option<String> = r.get(5)?;
+                let server = matches!(
+                    walkthrough_core::doc::writers::origin_of_hex(&actor),
+                    walkthrough_core::doc::writers::Origin::Server { .. }
+                );
                 Ok(DeviceActor {
-                    label: walkthrough_core::doc::writers::device_label(name.as_deref(), &actor),
+                    server,
+                    label: if server {
+                        String::new()
+                    } else {
+                        walkthrough_core::doc::writers::device_label(name.as_deref(), &actor)
+                    },
                     actor,
                     user: UserId::new(r.get::<_, String>(1)?),
                     first_seen_ms: r.get(2)?,

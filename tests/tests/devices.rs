@@ -103,6 +103,11 @@ fn every_history_entry_names_the_device_that_wrote_it() {
         (Some("u-insp-li"), Some("li-tablet"), Some(&*li_label))
     );
     assert!(l["changes"].as_u64().unwrap() >= 1 && l["first_seen_ms"].as_i64() <= l["last_seen_ms"].as_i64(), "{l}");
+    // The server's own actor (the console's dispatch) is listed as the server, not as a device.
+    let cs_actor = automerge::ActorId::from(b"user:u-cs-wang".as_slice()).to_hex_string();
+    let c = device(&cs_actor);
+    assert_eq!((c["server"].as_bool(), c["label"].as_str()), (Some(true), Some("")), "{c}");
+    assert_eq!(l["server"], false);
     let z = device(&zhang_actor);
     assert_eq!((z["user"].as_str(), z["label"].as_str()), (Some("u-insp-zhang"), Some(&*zhang_label)));
     // An inspector may not list devices.
@@ -146,6 +151,7 @@ fn every_history_entry_names_the_device_that_wrote_it() {
         let shown = |a: &str| listed.iter().find(|d| d["actor"] == a).unwrap_or_else(|| panic!("{a}: {out}"));
         assert_eq!(shown(&li_actor)["label"], li_label.as_str(), "{out}");
         assert_eq!(shown(&zhang_actor)["label"], zhang_label.as_str(), "{out}");
+        assert!(shown(&cs_actor)["label"].as_str().unwrap().starts_with(server_word), "{out}");
     }
     let listed = v["en"]["devices"].as_array().unwrap();
     let li_row = listed.iter().find(|d| d["actor"] == li_actor.as_str()).unwrap();

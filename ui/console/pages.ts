@@ -451,7 +451,7 @@ const contractors: Page = {
 
 interface Account { id: string; username: string; name: string; role: string; org: string; disabled: boolean; projects: string[] }
 /** A device of the project (GET /projects/{p}/devices): its actor, the user it writes for, "name · short id". */
-interface Device { actor: string; user: string; name: string | null; label: string; first_seen_ms: number; last_seen_ms: number; changes: number }
+interface Device { actor: string; user: string; name: string | null; label: string; server: boolean; first_seen_ms: number; last_seen_ms: number; changes: number }
 
 /** The password just issued, shown once on the re-rendered page. */
 let issued: { who: string; password: string } | null = null;
@@ -495,7 +495,7 @@ const people: Page = {
         : h('table', { testid: 'devices' },
           h('tr', {}, [t('devices.device'), t('devices.user'), t('devices.first'), t('devices.last'), t('devices.changes')].map(c => h('th', {}, c))),
           devices.map(d => h('tr', { testid: 'device-row', 'data-actor': d.actor },
-            h('td', { testid: 'device-label' }, d.label), h('td', { testid: 'device-user' }, userName(d.user)),
+            h('td', { testid: 'device-label' }, d.server ? t('devices.server') : d.label), h('td', { testid: 'device-user' }, userName(d.user)),
             h('td', {}, when(d.first_seen_ms)), h('td', {}, when(d.last_seen_ms)), h('td', { class: 'num' }, String(d.changes)))))];
     mount(el, h('h2', {}, t('nav.people')), shown,
       h('table', { testid: 'people' }, h('tr', {}, [t('shell.username'), t('people.name'), t('people.role'), t('people.org'), t('people.status'), ''].map(c => h('th', {}, c))),

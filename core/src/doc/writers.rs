@@ -64,6 +64,19 @@ pub fn origin_of(actor: &ActorId) -> Origin {
     }
 }
 
+/// What kind of actor the hex id `actor_hex` is (a device when it is not hex).
+pub fn origin_of_hex(actor_hex: &str) -> Origin {
+    let bytes: Option<Vec<u8>> = (actor_hex.len() % 2 == 0)
+        .then(|| {
+            (0..actor_hex.len()).step_by(2).map(|i| u8::from_str_radix(actor_hex.get(i..i + 2)?, 16).ok()).collect()
+        })
+        .flatten();
+    match bytes {
+        Some(b) if !b.is_empty() => origin_of(&ActorId::from(b)),
+        _ => Origin::Device { actor: actor_hex.to_owned() },
+    }
+}
+
 /// The first digits of an actor id (hex), as shown beside a device's name.
 pub fn short_actor(actor_hex: &str) -> &str {
     actor_hex.get(..SHORT_ACTOR_DIGITS).unwrap_or(actor_hex)
