@@ -153,6 +153,8 @@ fn every_history_entry_names_the_device_that_wrote_it() {
         assert_eq!(shown(&zhang_actor)["label"], zhang_label.as_str(), "{out}");
         assert!(shown(&cs_actor)["label"].as_str().unwrap().starts_with(server_word), "{out}");
     }
+    assert!(v["audits"].as_object().unwrap().values().all(|a| a["violations"].is_array()), "axe ran: {out}");
+    walkthrough_e2e::a11y::assert_clean(&v["audits"], &["defect.en", "people.en", "defect.zh-CN", "people.zh-CN"]);
     let listed = v["en"]["devices"].as_array().unwrap();
     let li_row = listed.iter().find(|d| d["actor"] == li_actor.as_str()).unwrap();
     assert_ne!(li_row["user"], "u-insp-li", "the user by name, not id: {out}");

@@ -1,13 +1,26 @@
 // Which device did what, as the CS center sees it: a defect's history (from
 // the dashboard's drill-down) with each entry's device or "server", and the
-// device list on the People page, in English and in Chinese. Prints JSON for
-// tests/tests/devices.rs.
+// device list on the People page, in English and in Chinese, each under
+// axe-core. Prints JSON for tests/tests/devices.rs.
 //
 //   node e2e/devices.mjs URL PROJECT
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { launch, artefact, signIn } from './browser.mjs';
 
+// axe-core and our own checks (as e2e/a11y.mjs runs them), on the defect and the device list.
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const AUDIT = readFileSync(new URL('./a11y-audit.js', import.meta.url), 'utf8');
+async function audit(page) {
+  if (!(await page.evaluate(() => typeof window.walkthroughA11yAudit === 'function'))) {
+    await page.evaluate(AXE);
+    await page.evaluate(AUDIT);
+  }
+  return page.evaluate(() => window.walkthroughA11yAudit());
+}
+
 const [url, project] = process.argv.slice(2);
-const out = {};
+const out = { audits: {} };
 const browser = await launch();
 const page = await browser.newPage({ locale: 'en-US', viewport: { width: 1280, height: 1000 } });
 page.on('pageerror', (e) => { out.pageErrors = [...(out.pageErrors ?? []), String(e)]; });
@@ -28,6 +41,7 @@ async function read(l) {
     device: tr.querySelector('[data-testid="history-device"]')?.textContent.trim() ?? null,
   })));
   await page.locator('[data-testid="defect-history"]').screenshot({ path: artefact(`console-defect-devices-${l}.png`) });
+  out.audits[`defect.${await lang()}`] = await audit(page);
   await id('nav-people').click();
   await id('devices').waitFor();
   const devices = await page.locator('[data-testid="device-row"]').evaluateAll((trs) => trs.map((tr) => ({
@@ -36,6 +50,7 @@ async function read(l) {
     user: tr.querySelector('[data-testid="device-user"]').textContent.trim(),
   })));
   await id('devices').screenshot({ path: artefact(`console-devices-${l}.png`) });
+  out.audits[`people.${await lang()}`] = await audit(page);
   return { history, devices };
 }
 
