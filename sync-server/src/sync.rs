@@ -26,12 +26,12 @@ pub async fn manifest(
     user.require_sync(&req.project)?;
     // The device says who it is: its actor and name, checked here and
     // recorded with the actor (bound to this user if it is new).
-    let device = match &req.device {
-        Some(hello) => {
-            device_hello(hello).map_err(|e| ApiError::BadRequest(format!("this device cannot sync: {e}")))?
-        }
-        None => None,
-    };
+    let device = req
+        .device
+        .as_ref()
+        .map(device_hello)
+        .transpose()
+        .map_err(|e| ApiError::BadRequest(format!("this device cannot sync: {e}")))?;
     blocking(move || {
         if let Some((actor, name)) = &device {
             let now_ms = chrono::Utc::now().timestamp_millis();
@@ -59,10 +59,10 @@ pub async fn manifest(
 }
 
 /// A device's hello checked: its actor (hex) and its name, trimmed.
-fn device_hello(hello: &DeviceHello) -> Result<Option<(String, Option<String>)>, String> {
+fn device_hello(hello: &DeviceHello) -> Result<(String, Option<String>), String> {
     writers::check_device_actor(&hello.actor)?;
     let name = hello.name.as_deref().map(writers::check_device_name).transpose()?;
-    Ok(Some((hello.actor.clone(), name)))
+    Ok((hello.actor.clone(), name))
 }
 
 pub async fn exchange(

@@ -62,7 +62,7 @@ fn every_history_entry_names_the_device_that_wrote_it() {
         responsible: d.responsible.clone(),
         root_cause: d.root_cause.clone(),
         root_cause_note: d.root_cause_note.clone(),
-        pin: d.pin.clone(),
+        pin: d.pin,
         photos: d.photos.clone(),
     };
     zhang.save_defect(PROJECT.into(), unit.into(), 1, edit).unwrap();

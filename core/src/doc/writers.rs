@@ -66,15 +66,18 @@ pub fn origin_of(actor: &ActorId) -> Origin {
 
 /// What kind of actor the hex id `actor_hex` is (a device when it is not hex).
 pub fn origin_of_hex(actor_hex: &str) -> Origin {
-    let bytes: Option<Vec<u8>> = (actor_hex.len() % 2 == 0)
-        .then(|| {
-            (0..actor_hex.len()).step_by(2).map(|i| u8::from_str_radix(actor_hex.get(i..i + 2)?, 16).ok()).collect()
-        })
-        .flatten();
-    match bytes {
+    match hex_bytes(actor_hex) {
         Some(b) if !b.is_empty() => origin_of(&ActorId::from(b)),
         _ => Origin::Device { actor: actor_hex.to_owned() },
     }
+}
+
+/// The bytes of a hex string (None if it is not one).
+fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect()
 }
 
 /// The first digits of an actor id (hex), as shown beside a device's name.
@@ -122,13 +125,10 @@ pub fn clean_device_name(raw: &str) -> Option<String> {
 pub fn check_device_actor(actor_hex: &str) -> std::result::Result<ActorId, String> {
     let well_formed = !actor_hex.is_empty()
         && actor_hex.len() <= 64
-        && actor_hex.len() % 2 == 0
         && actor_hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if !well_formed {
+    let Some(bytes) = hex_bytes(actor_hex).filter(|_| well_formed) else {
         return Err(format!("{:?} is not a device id (lowercase hex, at most 32 bytes)", short(actor_hex)));
-    }
-    let bytes: Vec<u8> =
-        (0..actor_hex.len()).step_by(2).map(|i| u8::from_str_radix(&actor_hex[i..i + 2], 16).unwrap_or(0)).collect();
+    };
     let actor = ActorId::from(bytes);
     match origin_of(&actor) {
         Origin::Device { .. } => Ok(actor),
