@@ -136,6 +136,40 @@ impl Store {
         get_meta(&self.conn, key)
     }
 
+    /// The name this device gives the server with every sync: the one set
+    /// here (`set_device_name`), else the OS hostname. None if it has none.
+    pub fn device_name(&self) -> Result<Option<String>> {
+        Ok(match get_meta(&self.conn, DEVICE_NAME_KEY)? {
+            Some(n) => Some(n),
+            None => os_hostname().as_deref().and_then(walkthrough_core::doc::writers::clean_device_name),
+        })
+    }
+
+    /// Name this device (checked as the server checks it).
+    pub fn set_device_name(&self, name: &str) -> Result<String> {
+        let name = walkthrough_core::doc::writers::check_device_name(name)
+            .map_err(|e| Error::Core(walkthrough_core::Error::Invalid(e)))?;
+        set_meta(&self.conn, DEVICE_NAME_KEY, &name)?;
+        Ok(name)
+    }
+
+    /// The names of the project's devices as the server last listed them (actor hex → name).
+    pub fn device_names(&self) -> Result<std::collections::HashMap<String, String>> {
+        let stored = get_meta(&self.conn, DEVICE_NAMES_KEY)?;
+        Ok(stored.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default())
+    }
+
+    /// Keep the device names a manifest listed (merged with those known).
+    pub fn set_device_names(&self, listed: &[walkthrough_core::wire::DeviceName]) -> Result<()> {
+        if listed.is_empty() {
+            return Ok(());
+        }
+        let mut names = self.device_names()?;
+        names.extend(listed.iter().map(|d| (d.actor.clone(), d.name.clone())));
+        let json = serde_json::to_string(&names)?;
+        set_meta(&self.conn, DEVICE_NAMES_KEY, &json)
+    }
+
     /// The server's clock at `device_now` as this tablet best knows it: the
     /// device's clock plus its offset from the server's measured at the last
     /// sync, while that offset is trusted (see [`CLOCK_OFFSET_TRUSTED_DAYS`]);
@@ -213,6 +247,17 @@ impl Store {
     pub fn unit(&mut self, project: &ProjectId, unit: &UnitId) -> Result<walkthrough_core::doc::UnitRecord> {
         let key = DocKey::Unit(project.clone(), unit.clone());
         self.with_unit_doc(&key, |d| d.read())?.map_err(Error::from)
+    }
+
+    /// Read a unit with who wrote each defect and event (`UnitDoc::writers`).
+    pub fn unit_with_writers(
+        &mut self,
+        project: &ProjectId,
+        unit: &UnitId,
+    ) -> Result<(walkthrough_core::doc::UnitRecord, walkthrough_core::doc::writers::Writers)> {
+        let key = DocKey::Unit(project.clone(), unit.clone());
+        let (record, writers) = self.with_unit_doc(&key, |d| (d.read(), d.writers()))?;
+        Ok((record?, writers?))
     }
 
     /// Lend the cached document to `f` as a `UnitDoc`: moved out of the cache
@@ -671,6 +716,18 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         }
     }
     Ok(())
+}
+
+const DEVICE_NAME_KEY: &str = "device_name";
+const DEVICE_NAMES_KEY: &str = "device_names";
+
+/// The OS hostname (Linux and Android: the kernel's; elsewhere the usual
+/// variables).
+fn os_hostname() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
 }
 
 fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>> {

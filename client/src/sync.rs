@@ -391,8 +391,13 @@ impl SyncClient {
         let cursor_key = format!("cursor:{project}");
         let cursor: u64 = store.with_store(|s| s.meta(&cursor_key))?.and_then(|c| c.parse().ok()).unwrap_or(0);
         let sent = (self.clock)();
-        let manifest: ManifestResponse =
-            self.post("/sync/manifest", &ManifestRequest { project: project.clone(), cursor }, &mut report)?;
+        // Who is asking: this device's actor and name, so the server's
+        // histories can say which device wrote what.
+        let device = store.with_store(|s| -> Result<_, SyncError> {
+            Ok(DeviceHello { actor: s.actor().to_hex_string(), name: s.device_name()? })
+        })?;
+        let request = ManifestRequest { project: project.clone(), cursor, device: Some(device) };
+        let manifest: ManifestResponse = self.post("/sync/manifest", &request, &mut report)?;
         let received = (self.clock)();
         // The device clock's offset from the server's, taken at the middle
         // of the round trip; a slow one (retries) says too little to use.
@@ -402,6 +407,7 @@ impl SyncClient {
             store.with_store(|s| s.set_clock_offset(offset, received))?;
             report.clock_offset_ms = Some(offset);
         }
+        store.with_store(|s| s.set_device_names(&manifest.devices))?;
         if let Some(budget) = manifest.photo_budget_bytes {
             store.with_store(|s| s.set_meta(crate::offline::BUDGET_KEY, &budget.to_string()))?;
         }

@@ -197,6 +197,19 @@ fn forged_changes_are_refused_whole_and_honest_tablets_go_on() {
         assert!(refusal.contains("which writes for u-insp-li"), "{refusal}");
         assert_eq!(server_state(&server, &unit), before);
     }
+    // A valid change under an actor the server writes as (here the CS
+    // center's, before the server ever used it) would show in every history
+    // as the server's: refused.
+    {
+        let mut doc = UnitDoc::load(&base).unwrap();
+        doc.set_actor(ActorId::from(b"user:u-cs-wang".as_slice()));
+        let have = doc.heads();
+        let kind = EventKind::Rechecked { passed: true, note: String::new(), photo: None, new_deadline: None };
+        doc.add_event(id, &event("u-insp-chen", at(30), kind)).unwrap();
+        let refusal = push(doc.automerge(), &have).expect("refused");
+        assert!(refusal.contains("an actor reserved for the server (user:u-cs-wang)"), "{refusal}");
+        assert_eq!(server_state(&server, &unit), before);
+    }
     // Broken bytes: a change cut short, and garbage after a good change.
     {
         let mut doc = UnitDoc::load(&base).unwrap();

@@ -21,6 +21,7 @@
 
 pub mod check;
 pub mod project;
+pub mod writers;
 pub use project::ProjectDoc;
 
 use crate::defect::{Defect, DefectEvent, EventKind, Mark, Photo, Shape, Source};

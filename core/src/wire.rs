@@ -59,6 +59,28 @@ pub struct ManifestRequest {
     pub project: ProjectId,
     /// The server's change counter the client last caught up with (0: never).
     pub cursor: u64,
+    /// The device asking: its Automerge actor and its name, recorded with
+    /// the actor so histories can say which device wrote what. Absent from
+    /// older tablets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceHello>,
+}
+
+/// A device saying who it is (`ManifestRequest::device`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceHello {
+    /// Its Automerge actor id, lowercase hex (`doc::writers::check_device_actor`).
+    pub actor: String,
+    /// Its name (the OS hostname unless set; `doc::writers::check_device_name`).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A device of the project with its name, for a tablet's histories.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceName {
+    pub actor: String,
+    pub name: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -74,6 +96,10 @@ pub struct ManifestResponse {
     /// from older servers: the tablet keeps its own default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub photo_budget_bytes: Option<u64>,
+    /// The named devices of the project, so a tablet's histories can name
+    /// the other tablets too. Absent from older servers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<DeviceName>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -591,3 +591,38 @@ fn marks_survive_their_stored_form() {
     assert_eq!(Shape::decode("circle 0.5"), None);
     assert_eq!(Shape::decode("square 1 2 3"), None);
 }
+
+#[test]
+fn each_event_names_the_device_that_wrote_it_from_the_document_itself() {
+    use walkthrough_core::doc::writers::{origin_of, Origin};
+    // Tablet A records a defect (with an initial event); tablet B, offline,
+    // rechecks it while the server (acting for the CS center) sends it out.
+    let (mut a, mut b) = two_tablets();
+    let d = full_defect();
+    a.add_defect(&d).unwrap();
+    sync(&mut a, &mut b);
+    let mut server = UnitDoc::load(&a.save()).unwrap();
+    server.set_actor(automerge::ActorId::from(b"user:u-cs-wang".as_slice()));
+    let sent = assigned(60, "c-water", 100, 1);
+    server.add_event(d.id, &sent).unwrap();
+    let checked = recheck(800, 2, false, Some(848));
+    b.add_event(d.id, &checked).unwrap();
+    sync(&mut a, &mut b);
+    a.merge(&mut server).unwrap();
+
+    let hex = |actor: &[u8]| automerge::ActorId::from(actor).to_hex_string();
+    let tablet_a = Origin::Device { actor: hex(b"tablet-a") };
+    let tablet_b = Origin::Device { actor: hex(b"tablet-b") };
+    // Read from a replica that merged everything, and from its saved bytes
+    // (data synced before anyone asked, say): the same writers.
+    let reloaded = UnitDoc::load(&a.save()).unwrap();
+    for doc in [&a, &reloaded] {
+        let w = doc.writers().unwrap();
+        assert_eq!(w.defect(d.id), Some(&tablet_a));
+        assert_eq!(w.event(d.events[0].id), Some(&tablet_a), "the initial event came with the defect");
+        assert_eq!(w.event(checked.id), Some(&tablet_b));
+        assert_eq!(w.event(sent.id), Some(&Origin::Server { party: "user:u-cs-wang".into() }));
+        assert_eq!(w.events.len(), 3);
+    }
+    assert_eq!(origin_of(&automerge::ActorId::from(walkthrough_core::doc::GENESIS_ACTOR)), Origin::Genesis);
+}

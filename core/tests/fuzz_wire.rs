@@ -54,7 +54,15 @@ fn fuzz<T: Serialize + DeserializeOwned>(target: &str, seed: u64, value: &T) {
 #[test]
 fn sync_requests_decode_or_are_refused() {
     fuzz("exchange request", 1, &exchange());
-    fuzz("manifest request", 2, &ManifestRequest { project: "P".into(), cursor: 42 });
+    fuzz(
+        "manifest request",
+        2,
+        &ManifestRequest {
+            project: "P".into(),
+            cursor: 42,
+            device: Some(DeviceHello { actor: "00ff".into(), name: Some("li-tablet".into()) }),
+        },
+    );
     fuzz("login request", 3, &LoginRequest { username: "u-insp-li".into(), password: "demo".into() });
 }
 

@@ -88,6 +88,8 @@ impl Tablet {
         let root = dir.join(user.as_str());
         std::fs::create_dir_all(&root)?;
         let store = Store::open(&root.join("tablet.sqlite"))?;
+        // Each simulated tablet names itself after its inspector in the server's histories.
+        store.set_device_name(&format!("sim-{user}"))?;
         let mut client = SyncClient::with_ca_file(server, ca_file);
         client.login(user.as_str(), password).with_context(|| format!("{user} cannot sign in"))?;
         Ok(Self {

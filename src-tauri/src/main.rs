@@ -53,6 +53,10 @@ fn main() {
                 None => tauri_app.path().app_data_dir()?,
             };
             let mut app = App::open(&dir)?;
+            // The name the server's histories give this tablet (default: the hostname).
+            if let Ok(name) = std::env::var("WALKTHROUGH_DEVICE_NAME") {
+                app.set_device_name(name).map_err(|e| e.message)?;
+            }
             let handle = tauri_app.handle().clone();
             app.on_progress(move |p| {
                 let _ = handle.emit("sync-progress", p);

@@ -8,7 +8,7 @@
 
 use crate::auth::AuthUser;
 use crate::contractor::{photo_views, plan_image, plan_rooms};
-use crate::dispatch::{project, read_units};
+use crate::dispatch::project;
 use crate::error::ApiError;
 use crate::report::{self, require_reader, Scope};
 use crate::{blocking, AppState};
@@ -16,6 +16,8 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::Value;
 use walkthrough_core::defect::{Defect, EventKind};
+use walkthrough_core::doc::writers::{DeviceShown, Origin, Writers};
+use walkthrough_core::doc::{DocKey, UnitDoc};
 use walkthrough_core::model::{I18nText, Project, Role};
 use walkthrough_core::wire::dashboard::*;
 use walkthrough_core::wire::dispatch::Named;
@@ -69,7 +71,31 @@ pub(crate) fn place_of(project: &Project, unit_id: &UnitId, room: &RoomId, spot:
     }
 }
 
-fn detail(st: &AppState, project: &Project, d: &Defect, now: Time) -> DefectDetail {
+/// How each writer of `writers` is shown, with the devices' names.
+pub(crate) fn shown_writers(
+    st: &AppState,
+    writers: &Writers,
+) -> Result<impl Fn(Option<&Origin>) -> Option<DeviceShown>, ApiError> {
+    let actors: Vec<String> = writers
+        .events
+        .values()
+        .chain(writers.defects.values())
+        .filter_map(|o| o.device().map(str::to_owned))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let names = st.store.device_names(&actors)?;
+    Ok(move |o: Option<&Origin>| o.and_then(|o| DeviceShown::of(o, &|a: &str| names.get(a).cloned())))
+}
+
+fn detail(
+    st: &AppState,
+    project: &Project,
+    d: &Defect,
+    device: &dyn Fn(Option<&Origin>) -> Option<DeviceShown>,
+    writers: &Writers,
+    now: Time,
+) -> DefectDetail {
     let lc = d.lifecycle();
     let category = |id: &CategoryId| Named {
         id: id.0.clone(),
@@ -94,6 +120,7 @@ fn detail(st: &AppState, project: &Project, d: &Defect, now: Time) -> DefectDeta
         found_round: d.found_round,
         found_by: d.found_by.clone(),
         found_by_name: author_name(st, project, &d.found_by),
+        found_device: device(writers.defect(d.id)),
         found_at: ms(d.found_at),
         first_deadline: lc.first_deadline().map(ms),
         current_deadline: lc.current_deadline().map(ms),
@@ -119,6 +146,7 @@ fn detail(st: &AppState, project: &Project, d: &Defect, now: Time) -> DefectDeta
                     _ => None,
                 },
                 round: e.round,
+                device: device(writers.event(e.id)),
                 kind_name: e.kind.type_name().to_owned(),
                 kind: e.kind.clone(),
                 ignored: lc.ignored_events.contains(&e.id),
@@ -138,9 +166,17 @@ pub async fn defect(
     blocking(move || {
         let project = project(&st, &project_id)?;
         let unit = st.store.defect_unit(&project_id, id)?.ok_or_else(|| unknown_defect(&project_id, &defect))?;
-        let records = read_units(&st, &project_id, &[unit])?;
-        let d = records.iter().find_map(|r| r.defects.get(&id)).ok_or_else(|| unknown_defect(&project_id, &defect))?;
-        Ok(Json(detail(&st, &project, d, chrono::Utc::now())))
+        let stored = st
+            .store
+            .load_doc(&DocKey::Unit(project_id.clone(), unit))?
+            .ok_or_else(|| unknown_defect(&project_id, &defect))?;
+        let doc = UnitDoc::from_automerge(crate::sync::load(stored).map_err(ApiError::Internal)?)
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        let d = doc.read_defect(id).map_err(|_| unknown_defect(&project_id, &defect))?;
+        // Which device wrote each event, from the document's own actors.
+        let writers = doc.writers().map_err(|e| ApiError::Internal(e.into()))?;
+        let device = shown_writers(&st, &writers)?;
+        Ok(Json(detail(&st, &project, &d, &device, &writers, chrono::Utc::now())))
     })
     .await
 }

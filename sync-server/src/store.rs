@@ -137,6 +137,19 @@ pub trait Store:
         -> StoreResult<()>;
     /// The devices that wrote in a project: (actor, user, first seen, last seen, changes), newest first.
     fn project_devices(&self, project: &ProjectId) -> StoreResult<Vec<DeviceActor>>;
+    /// A device says its name as it syncs: bind `actor` to `user` if it is
+    /// new, record `name` and the time seen; an actor bound to another user
+    /// is left as it is.
+    fn name_device(
+        &self,
+        project: &ProjectId,
+        user: &UserId,
+        actor: &str,
+        name: Option<&str>,
+        now_ms: i64,
+    ) -> StoreResult<()>;
+    /// The names of the given devices (actor hex → name), for those that gave one.
+    fn device_names(&self, actors: &[String]) -> StoreResult<std::collections::HashMap<String, String>>;
 }
 
 /// One device (Automerge actor) and the user it writes for.
@@ -147,6 +160,14 @@ pub struct DeviceActor {
     pub first_seen_ms: i64,
     pub last_seen_ms: i64,
     pub changes: u64,
+    /// The name the device gave, if it did (older rows have none).
+    pub name: Option<String>,
+    /// "li-tablet · 3fa2c1", or the short id alone (`doc::writers::device_label`);
+    /// empty for the server's own actors.
+    pub label: String,
+    /// One of the server's own actors (its edits for the console and
+    /// contractors' links), not a device.
+    pub server: bool,
 }
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -162,6 +183,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0012_channels", include_str!("../migrations/0012_channels.sql")),
     ("0013_history", include_str!("../migrations/0013_history.sql")),
     ("0014_contractor_page", include_str!("../migrations/0014_contractor_page.sql")),
+    ("0015_device_names", include_str!("../migrations/0015_device_names.sql")),
 ];
 
 pub struct SqliteStore {
@@ -570,21 +592,65 @@ impl Store for SqliteStore {
     fn project_devices(&self, project: &ProjectId) -> StoreResult<Vec<DeviceActor>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT actor, user_id, first_seen_ms, last_seen_ms, changes FROM device_actors
+            "SELECT actor, user_id, first_seen_ms, last_seen_ms, changes, name FROM device_actors
              WHERE project = ?1 ORDER BY last_seen_ms DESC, actor",
         )?;
         let rows = stmt
             .query_map([project.as_str()], |r| {
+                let actor: String = r.get(0)?;
+                let name: Option<String> = r.get(5)?;
+                let server = matches!(
+                    walkthrough_core::doc::writers::origin_of_hex(&actor),
+                    walkthrough_core::doc::writers::Origin::Server { .. }
+                );
                 Ok(DeviceActor {
-                    actor: r.get(0)?,
+                    server,
+                    label: if server {
+                        String::new()
+                    } else {
+                        walkthrough_core::doc::writers::device_label(name.as_deref(), &actor)
+                    },
+                    actor,
                     user: UserId::new(r.get::<_, String>(1)?),
                     first_seen_ms: r.get(2)?,
                     last_seen_ms: r.get(3)?,
                     changes: r.get::<_, i64>(4)? as u64,
+                    name,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+
+    fn name_device(
+        &self,
+        project: &ProjectId,
+        user: &UserId,
+        actor: &str,
+        name: Option<&str>,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT INTO device_actors (actor, user_id, project, first_seen_ms, last_seen_ms, changes, name)
+             VALUES (?1, ?2, ?3, ?4, ?4, 0, ?5)
+             ON CONFLICT(actor) DO UPDATE SET last_seen_ms = excluded.last_seen_ms,
+               name = coalesce(excluded.name, device_actors.name)
+             WHERE device_actors.user_id = excluded.user_id",
+            params![actor, user.as_str(), project.as_str(), now_ms, name],
+        )?;
+        Ok(())
+    }
+
+    fn device_names(&self, actors: &[String]) -> StoreResult<std::collections::HashMap<String, String>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached("SELECT name FROM device_actors WHERE actor = ?1 AND name IS NOT NULL")?;
+        let mut out = std::collections::HashMap::new();
+        for a in actors {
+            if let Some(n) = stmt.query_row([a], |r| r.get::<_, String>(0)).optional()? {
+                out.insert(a.clone(), n);
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::Json;
 use std::sync::Arc;
 use walkthrough_core::doc::check::{self, Writer};
+use walkthrough_core::doc::writers;
 use walkthrough_core::doc::{DocKey, ProjectDoc, UnitDoc};
 use walkthrough_core::model::{Project, Role};
 use walkthrough_core::wire::*;
@@ -23,7 +24,25 @@ pub async fn manifest(
     ApiJson(req): ApiJson<ManifestRequest>,
 ) -> Result<Json<ManifestResponse>, ApiError> {
     user.require_sync(&req.project)?;
+    // The device says who it is: its actor and name, checked here and
+    // recorded with the actor (bound to this user if it is new).
+    let device = req
+        .device
+        .as_ref()
+        .map(device_hello)
+        .transpose()
+        .map_err(|e| ApiError::BadRequest(format!("this device cannot sync: {e}")))?;
     blocking(move || {
+        if let Some((actor, name)) = &device {
+            let now_ms = chrono::Utc::now().timestamp_millis();
+            st.store.name_device(&req.project, &user.user.id, actor, name.as_deref(), now_ms)?;
+        }
+        let devices = st
+            .store
+            .project_devices(&req.project)?
+            .into_iter()
+            .filter_map(|d| Some(DeviceName { name: d.name?, actor: d.actor }))
+            .collect();
         let (cursor, docs) = st.store.changed_since(&req.project, req.cursor)?;
         let docs = docs
             .into_iter()
@@ -34,9 +53,16 @@ pub async fn manifest(
             .collect();
         let photo_budget_bytes = Some(st.settings.tablet.photo_budget_mb.saturating_mul(1024 * 1024));
         let server_time_ms = chrono::Utc::now().timestamp_millis();
-        Ok(Json(ManifestResponse { cursor, docs, photo_budget_bytes, server_time_ms }))
+        Ok(Json(ManifestResponse { cursor, docs, photo_budget_bytes, server_time_ms, devices }))
     })
     .await
+}
+
+/// A device's hello checked: its actor (hex) and its name, trimmed.
+fn device_hello(hello: &DeviceHello) -> Result<(String, Option<String>), String> {
+    writers::check_device_actor(&hello.actor)?;
+    let name = hello.name.as_deref().map(writers::check_device_name).transpose()?;
+    Ok((hello.actor.clone(), name))
 }
 
 pub async fn exchange(
@@ -245,6 +271,15 @@ fn device_actors(
     let genesis = automerge::ActorId::from(walkthrough_core::doc::GENESIS_ACTOR);
     for c in changes.iter().filter(|c| c.actor_id() != &genesis) {
         *counts.entry(c.actor_id().to_hex_string()).or_default() += 1;
+    }
+    // The server's own actors (its parties' ids) are never a device's:
+    // changes under them from a tablet would pass for the server's.
+    if let Some(c) = changes.iter().find(|c| matches!(writers::origin_of(c.actor_id()), writers::Origin::Server { .. }))
+    {
+        return Err(ApiError::Forbidden(format!(
+            "its changes come from an actor reserved for the server ({})",
+            String::from_utf8_lossy(c.actor_id().to_bytes())
+        )));
     }
     let actors: Vec<String> = counts.keys().cloned().collect();
     for (actor, owner) in st.store.actor_users(&actors)? {

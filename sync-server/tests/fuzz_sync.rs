@@ -65,7 +65,8 @@ fn mutated_sync_requests_never_make_a_server_error() {
     let json = serde_json::to_vec(&request).unwrap();
     let res = post("/sync/exchange", gzip(&json)).unwrap();
     assert_eq!(res.status().as_u16(), 200, "the seed exchange goes through: {}", res.text().unwrap());
-    let manifest = serde_json::to_vec(&ManifestRequest { project: request.project.clone(), cursor: 0 }).unwrap();
+    let manifest =
+        serde_json::to_vec(&ManifestRequest { project: request.project.clone(), cursor: 0, device: None }).unwrap();
 
     let seed = 31;
     let mut m = Mutator::new(seed);

@@ -256,7 +256,16 @@ passed: boolean | null,
 /**
  * The note, field change, contractor or unified answer, as recorded.
  */
-detail: string, photo: string | null, };
+detail: string, photo: string | null, 
+/**
+ * The other device that wrote it ("li-tablet · 3fa2c1"); None when
+ * this tablet wrote it, the server did, or it is not known.
+ */
+device: string | null, 
+/**
+ * Written by the server (the CS center's console, a contractor's link).
+ */
+by_server: boolean, };
 
 export type DefectForm = { 
 /**

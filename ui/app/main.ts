@@ -440,7 +440,7 @@ function renderDefectCard(d: DefectView): Html {
 
 function renderHistory(d: DefectView): Html {
   return html`<details class="history" data-testid="history-${d.id}"><summary>${t('defect.history')} (${d.history.length})</summary><ol>${d.history.map((h) =>
-    html`<li data-kind="${h.kind}"><span class="muted">${fmtTime(h.at_ms)}${h.device_at_ms === null ? '' : html` <span data-testid="device-time">(${t('history.deviceClock', { time: fmtTime(h.device_at_ms) })})</span>`} · ${t('defect.round', { n: h.round })}</span> <b>${h.by_name}</b> ${t('history.' + h.kind)}${h.passed === null ? '' : html` ${t(h.passed ? 'history.passed' : 'history.failed')}`} ${h.detail}</li>`)}</ol></details>`;
+    html`<li data-kind="${h.kind}"><span class="muted">${fmtTime(h.at_ms)}${h.device_at_ms === null ? '' : html` <span data-testid="device-time">(${t('history.deviceClock', { time: fmtTime(h.device_at_ms) })})</span>`} · ${t('defect.round', { n: h.round })}</span> <b>${h.by_name}</b>${h.device === null ? '' : html` <span class="muted" data-testid="history-device">(${t('history.onDevice', { device: h.device })})</span>`}${h.by_server ? html` <span class="muted" data-testid="history-device">(${t('history.onServer')})</span>` : ''} ${t('history.' + h.kind)}${h.passed === null ? '' : html` ${t(h.passed ? 'history.passed' : 'history.failed')}`} ${h.detail}</li>`)}</ol></details>`;
 }
 
 function renderRecheckList(u: UnitView): Html {

@@ -19,14 +19,17 @@ export interface RiskDecision {
   edited_by: string; edited_at: number; edits: number;
 }
 export interface Place { unit: string; unit_number: string; floor: number; building: Named; room: Named; spot: string }
+/** Who wrote an entry: the server (the console's own acts, a contractor's link) or a device, "name · short id". */
+export interface DeviceShown { server: boolean; actor: string; name: string | null; label: string }
 export interface HistoryItem {
   id: string; at: number; device_at: number | null; by: string; by_name: Shown; contractor_name?: Shown | null; round: number; type: string;
+  device?: DeviceShown | null;
   kind: Record<string, Record<string, unknown>>; ignored: boolean;
 }
 export interface DefectDetail {
   id: string; place: Place; description: string; category: Named; other_reason: string | null; root_cause: Named | null;
   severity: string; source: string; trade: Named; responsible: Named | null; contractor: Named | null; status: string;
-  found_round: number; found_by: string; found_by_name: Shown; found_at: number; first_deadline: number | null; current_deadline: number | null;
+  found_round: number; found_by: string; found_by_name: Shown; found_device?: DeviceShown | null; found_at: number; first_deadline: number | null; current_deadline: number | null;
   overdue: boolean; failed_rechecks: number; closed_at: number | null; photos: { hash: string; marks: Shape[] }[];
   pin: Point | null; plan: PlanRoom[]; plan_image: string | null; risk: RiskDecision | null; history: HistoryItem[];
 }
@@ -42,6 +45,7 @@ export const DEFECT_DICTS: Dicts = {
     'defect.found': 'Found', 'defect.foundBy': 'round {round}, {date}, by {who}', 'defect.deadline': 'Deadlines',
     'defect.deadlines': 'first {first}, current {current}', 'defect.failed': 'Failed rechecks', 'defect.closed': 'Closed',
     'defect.photos': 'Photos', 'defect.noPhotos': 'No photos.', 'defect.plan': 'Floor plan', 'defect.history': 'History',
+    'defect.onDevice': 'on {device}', 'defect.onServer': 'server',
     'defect.when': 'When', 'defect.who': 'Who', 'defect.round': 'Round', 'defect.event': 'What happened', 'defect.ignored': '(changes nothing)',
     'risk.title': 'Accept as risk', 'risk.editTitle': 'Edit the unified answer', 'risk.current': 'Accepted risk',
     'risk.help': 'For what cannot be fixed before handover: one answer every member of staff gives owners, and the plan behind it.',
@@ -62,6 +66,7 @@ export const DEFECT_DICTS: Dicts = {
     'defect.found': '发现', 'defect.foundBy': '第 {round} 轮，{date}，{who}', 'defect.deadline': '整改期限',
     'defect.deadlines': '首次 {first}，当前 {current}', 'defect.failed': '复验不合格次数', 'defect.closed': '完结时间',
     'defect.photos': '照片', 'defect.noPhotos': '没有照片。', 'defect.plan': '户型图', 'defect.history': '处理记录',
+    'defect.onDevice': '设备：{device}', 'defect.onServer': '服务器',
     'defect.when': '时间', 'defect.who': '操作人', 'defect.round': '轮次', 'defect.event': '经过', 'defect.ignored': '（不影响状态）',
     'risk.title': '接受风险', 'risk.editTitle': '修改统一口径', 'risk.current': '已接受的风险',
     'risk.help': '用于交付前无法整改的问题：所有员工对业主使用同一口径，并附应对预案。',
@@ -109,6 +114,13 @@ function eventText(ctx: Ctx, e: HistoryItem, contractorName: (id: string) => str
       return t('ev.accepted_risk', { answer: ctx.i18n.pick(body.unified_answer as I18nText), plan: s('contingency_plan') });
     default: return t(`ev.${e.type}`, { note: s('note'), reason: s('reason'), field: s('field'), value: s('value') });
   }
+}
+
+/** Which device wrote a history entry, under its author: the server, or "on li-tablet · 3fa2c1". */
+export function deviceEl(ctx: Ctx, d: DeviceShown | null | undefined): HTMLElement | null {
+  if (!d) return null;
+  return h('div', { class: 'muted', testid: 'history-device', 'data-server': String(d.server) },
+    d.server ? ctx.i18n.t('defect.onServer') : ctx.i18n.t('defect.onDevice', { device: d.label }));
 }
 
 /** The accept-risk form (prefilled with the current answer when editing); `done` after a save. */
@@ -204,10 +216,10 @@ export async function defectPanel(ctx: Ctx, project: string, id: string, close: 
     h('table', { testid: 'defect-history' },
       h('thead', {}, h('tr', {}, ['when', 'who', 'round', 'event'].map(k => h('th', {}, t(`defect.${k}`))))),
       h('tbody', {},
-        h('tr', { testid: 'history-row', 'data-type': 'found' }, h('td', {}, when(d.found_at)), h('td', { 'data-key': 'who' }, nameEl(ctx.i18n, d.found_by_name)),
+        h('tr', { testid: 'history-row', 'data-type': 'found' }, h('td', {}, when(d.found_at)), h('td', { 'data-key': 'who' }, nameEl(ctx.i18n, d.found_by_name), deviceEl(ctx, d.found_device)),
           h('td', { class: 'num' }, String(d.found_round)), h('td', {}, t('ev.found', { description: d.description }))),
         d.history.map(e => h('tr', { testid: 'history-row', 'data-type': e.type },
-        h('td', {}, when(e.at), e.device_at === null ? '' : h('div', { class: 'muted', testid: 'device-time' }, t('defect.deviceClock', { time: when(e.device_at) }))), h('td', { 'data-key': 'who' }, nameEl(ctx.i18n, e.by_name)), h('td', { class: 'num' }, String(e.round)),
+        h('td', {}, when(e.at), e.device_at === null ? '' : h('div', { class: 'muted', testid: 'device-time' }, t('defect.deviceClock', { time: when(e.device_at) }))), h('td', { 'data-key': 'who' }, nameEl(ctx.i18n, e.by_name), deviceEl(ctx, e.device)), h('td', { class: 'num' }, String(e.round)),
         h('td', {}, eventText(ctx, e, (c) => names.get(c) ?? c), e.ignored ? ` ${t('defect.ignored')}` : ''))))),
     riskArea);
 }

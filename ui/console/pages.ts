@@ -6,7 +6,7 @@
 import { ApiError } from '../shared/api.js';
 import { checkbox, h, mount, setVal, val } from '../shared/dom.js';
 import type { Ctx, Page, ProjectSummary } from '../shared/shell.js';
-import { DEFAULT_ZONE } from '../shared/time.js';
+import { DEFAULT_ZONE, formatLocal } from '../shared/time.js';
 import { dashboard } from './dashboard.js';
 import { issued as issuedReports } from './issued.js';
 import { company } from './company.js';
@@ -450,6 +450,8 @@ const contractors: Page = {
 // ---- People ------------------------------------------------------------------
 
 interface Account { id: string; username: string; name: string; role: string; org: string; disabled: boolean; projects: string[] }
+/** A device of the project (GET /projects/{p}/devices): its actor, the user it writes for, "name · short id". */
+interface Device { actor: string; user: string; name: string | null; label: string; server: boolean; first_seen_ms: number; last_seen_ms: number; changes: number }
 
 /** The password just issued, shown once on the re-rendered page. */
 let issued: { who: string; password: string } | null = null;
@@ -485,6 +487,16 @@ const people: Page = {
         field(t('people.role'), select('inv-role', [['inspector', t('role.inspector')], ['cs_admin', t('role.cs_admin')], ['engineer', t('role.engineer')]])),
         field(t('people.org'), input('inv-org'))),
       err, h('button', { class: 'primary', type: 'submit', testid: 'invite' }, t('people.invite')));
+    const devices = await ctx.api.get<Device[]>(`/projects/${encodeURIComponent(ctx.project!)}/devices`);
+    const when = (ms: number) => formatLocal(ms, ctx.zone);
+    const userName = (id: string) => list.find(a => a.id === id)?.name ?? id;
+    const deviceList = [h('h3', {}, t('devices.title')), h('p', { class: 'muted' }, t('devices.help')),
+      devices.length === 0 ? h('p', { class: 'muted', testid: 'devices-none' }, t('devices.none'))
+        : h('table', { testid: 'devices' },
+          h('tr', {}, [t('devices.device'), t('devices.user'), t('devices.first'), t('devices.last'), t('devices.changes')].map(c => h('th', {}, c))),
+          devices.map(d => h('tr', { testid: 'device-row', 'data-actor': d.actor },
+            h('td', { testid: 'device-label' }, d.server ? t('devices.server') : d.label), h('td', { testid: 'device-user' }, userName(d.user)),
+            h('td', {}, when(d.first_seen_ms)), h('td', {}, when(d.last_seen_ms)), h('td', { class: 'num' }, String(d.changes)))))];
     mount(el, h('h2', {}, t('nav.people')), shown,
       h('table', { testid: 'people' }, h('tr', {}, [t('shell.username'), t('people.name'), t('people.role'), t('people.org'), t('people.status'), ''].map(c => h('th', {}, c))),
         list.map(a => h('tr', { testid: `person-${a.username}` }, h('td', {}, a.username), h('td', {}, a.name), h('td', {}, t(`role.${a.role}`)), h('td', {}, a.org),
@@ -492,7 +504,7 @@ const people: Page = {
           h('td', { class: 'row small' }, h('button', { testid: `reset-${a.username}`, onclick: () => void act(a, 'reset') }, t('people.reset')),
             a.disabled ? h('button', { testid: `enable-${a.username}`, onclick: () => void act(a, 'enable') }, t('people.enable'))
               : h('button', { testid: `disable-${a.username}`, onclick: () => { if (confirm(t('people.confirmDisable', { who: a.username }))) void act(a, 'disable'); } }, t('people.disable')))))),
-      form);
+      form, deviceList);
   },
 };
 

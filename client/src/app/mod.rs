@@ -376,6 +376,13 @@ impl App {
         &mut self.store
     }
 
+    /// Name this tablet for the server's histories and device list
+    /// (otherwise its hostname); sent with the next sync. Returns the name
+    /// as kept (trimmed), or why it cannot be one.
+    pub fn set_device_name(&mut self, name: String) -> Res<String> {
+        Ok(self.store.set_device_name(&name)?)
+    }
+
     /// The time events are dated by: the device's clock corrected by its
     /// offset from the server's at the last sync (see `defect.rs`).
     fn now(&self) -> Time {
@@ -643,16 +650,18 @@ impl App {
         let u = p.units.get(&uid).ok_or_else(|| AppError::invalid(format!("unit {unit} is not in this project")))?;
         let ut = p.unit_type_of(&uid).ok_or_else(|| AppError::invalid(format!("unit {unit} has no unit type")))?;
         let round = RoundNo(round);
-        let record = if self.store.has_doc(&walkthrough_core::doc::DocKey::Unit(p.id.clone(), uid.clone()))? {
-            self.store.unit(&p.id, &uid)?
-        } else {
-            walkthrough_core::doc::UnitRecord {
-                project: p.id.clone(),
-                unit: uid.clone(),
-                results: Default::default(),
-                defects: Default::default(),
-            }
-        };
+        let (record, writers) =
+            if self.store.has_doc(&walkthrough_core::doc::DocKey::Unit(p.id.clone(), uid.clone()))? {
+                self.store.unit_with_writers(&p.id, &uid)?
+            } else {
+                let empty = walkthrough_core::doc::UnitRecord {
+                    project: p.id.clone(),
+                    unit: uid.clone(),
+                    results: Default::default(),
+                    defects: Default::default(),
+                };
+                (empty, Default::default())
+            };
         let mut by_item: HashMap<(String, String), Vec<String>> = HashMap::new();
         for d in record.defects.values().filter(|d| d.found_round == round) {
             if let Some(item) = &d.item {
@@ -693,7 +702,10 @@ impl App {
             self.store.mark_opened(&p.id, &uid)?;
         }
         let missing = |h: &str| self.photo_missing(h);
-        let mut defects: Vec<DefectView> = record.defects.values().map(|d| defect_view(&p, d, &missing)).collect();
+        let names = self.store.device_names()?;
+        let devices = HistoryDevices { writers: &writers, own: self.store.actor().to_hex_string(), names: &names };
+        let mut defects: Vec<DefectView> =
+            record.defects.values().map(|d| defect_view(&p, d, &missing, &devices)).collect();
         defects.sort_by(|a, b| b.found_at_ms.total_cmp(&a.found_at_ms).then(b.id.cmp(&a.id)));
         let recheck = record
             .recheck_queue(round)

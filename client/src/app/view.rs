@@ -6,6 +6,7 @@
 //! ids as strings; bilingual texts as `Text`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use ts_rs::TS;
 use walkthrough_core::defect::{Defect, EventKind, Shape};
 use walkthrough_core::model::{I18nText, Point, Project};
@@ -405,6 +406,11 @@ pub struct HistoryEntry {
     /// The note, field change, contractor or unified answer, as recorded.
     pub detail: String,
     pub photo: Option<String>,
+    /// The other device that wrote it ("li-tablet · 3fa2c1"); None when
+    /// this tablet wrote it, the server did, or it is not known.
+    pub device: Option<String>,
+    /// Written by the server (the CS center's console, a contractor's link).
+    pub by_server: bool,
 }
 
 /// The defect form: a new defect prefilled from its checklist item, or an
@@ -448,7 +454,34 @@ pub(crate) fn person_name(project: &Project, id: &walkthrough_core::UserId) -> S
 /// Why a photo cannot be shown on this tablet (None: it can).
 pub(crate) type PhotoMissing<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-pub(crate) fn defect_view(project: &Project, d: &Defect, photo_missing: PhotoMissing) -> DefectView {
+/// Which device wrote each history entry: the unit document's writers,
+/// this tablet's own actor, and the device names the server listed.
+pub(crate) struct HistoryDevices<'a> {
+    pub writers: &'a walkthrough_core::doc::writers::Writers,
+    pub own: String,
+    pub names: &'a HashMap<String, String>,
+}
+
+impl HistoryDevices<'_> {
+    /// (the other device's label, written by the server).
+    fn shown(&self, origin: Option<&walkthrough_core::doc::writers::Origin>) -> (Option<String>, bool) {
+        use walkthrough_core::doc::writers::{device_label, Origin};
+        match origin {
+            Some(Origin::Server { .. }) => (None, true),
+            Some(Origin::Device { actor }) if *actor != self.own => {
+                (Some(device_label(self.names.get(actor).map(String::as_str), actor)), false)
+            }
+            _ => (None, false),
+        }
+    }
+}
+
+pub(crate) fn defect_view(
+    project: &Project,
+    d: &Defect,
+    photo_missing: PhotoMissing,
+    devices: &HistoryDevices,
+) -> DefectView {
     let lc = d.lifecycle();
     let room = project
         .unit_type_of(&d.unit)
@@ -460,7 +493,10 @@ pub(crate) fn defect_view(project: &Project, d: &Defect, photo_missing: PhotoMis
     });
     let text =
         |t: Option<&I18nText>, id: &str| t.map(Text::from).unwrap_or_else(|| Text { zh: id.into(), en: id.into() });
+    let (device, by_server) = devices.shown(devices.writers.defect(d.id));
     let mut history = vec![HistoryEntry {
+        device,
+        by_server,
         at_ms: ms(d.found_at),
         device_at_ms: None,
         by: d.found_by.to_string(),
@@ -486,7 +522,10 @@ pub(crate) fn defect_view(project: &Project, d: &Defect, photo_missing: PhotoMis
             EventKind::Withdrawn { reason } => (None, reason.clone(), None),
             EventKind::Edited { field, value } => (None, format!("{field}: {value}"), None),
         };
+        let (device, by_server) = devices.shown(devices.writers.event(e.id));
         history.push(HistoryEntry {
+            device,
+            by_server,
             at_ms: ms(e.at),
             device_at_ms: e.device_at.map(ms),
             by: e.by.to_string(),

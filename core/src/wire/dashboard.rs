@@ -4,6 +4,7 @@
 //! milliseconds, like the dispatch payloads.
 
 use crate::defect::{DefectStatus, EventKind, Source};
+use crate::doc::writers::DeviceShown;
 use crate::ids::*;
 use crate::model::{I18nText, Point};
 use crate::names::Shown;
@@ -47,6 +48,9 @@ pub struct HistoryItem {
     #[serde(default)]
     pub contractor_name: Option<Shown>,
     pub round: RoundNo,
+    /// The device that wrote it (from the document's actors), or the server.
+    #[serde(default)]
+    pub device: Option<DeviceShown>,
     /// `assigned`, `reported_fixed`, `rechecked`, `accepted_risk`, …
     #[serde(rename = "type")]
     pub kind_name: String,
@@ -75,6 +79,9 @@ pub struct DefectDetail {
     pub found_round: RoundNo,
     pub found_by: UserId,
     pub found_by_name: Shown,
+    /// The device that recorded the defect.
+    #[serde(default)]
+    pub found_device: Option<DeviceShown>,
     pub found_at: i64,
     pub first_deadline: Option<i64>,
     pub current_deadline: Option<i64>,
