@@ -13,6 +13,7 @@ pub const MIN_ROUNDS: usize = 3;
 
 /// The UI languages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Lang {
     #[serde(rename = "zh-CN")]
     Zh,
@@ -22,6 +23,7 @@ pub enum Lang {
 
 /// Text in both UI languages.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct I18nText {
     pub zh: String,
     pub en: String,
@@ -51,12 +53,14 @@ fn default_time_zone() -> String {
 
 /// A named node of the organisation (group or company).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgNode {
     pub id: CompanyId,
     pub name: I18nText,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Project {
     pub id: ProjectId,
     pub name: I18nText,
@@ -73,29 +77,39 @@ pub struct Project {
     #[serde(default = "default_time_zone")]
     pub time_zone: String,
     #[serde(with = "listmap")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Building>))]
     pub buildings: BTreeMap<BuildingId, Building>,
     #[serde(with = "listmap")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<UnitType>))]
     pub unit_types: BTreeMap<UnitTypeId, UnitType>,
     #[serde(with = "listmap")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Unit>))]
     pub units: BTreeMap<UnitId, Unit>,
     #[serde(with = "listmap")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<ChecklistTemplate>))]
     pub templates: BTreeMap<TemplateId, ChecklistTemplate>,
     #[serde(with = "listmap")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Category>))]
     pub categories: BTreeMap<CategoryId, Category>,
     #[serde(with = "listmap")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Trade>))]
     pub trades: BTreeMap<TradeId, Trade>,
     #[serde(with = "listmap")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Contractor>))]
     pub contractors: BTreeMap<ContractorId, Contractor>,
     /// Which contractor does which trade, project-wide or for one building.
     #[serde(default)]
     pub trade_assignments: Vec<TradeAssignment>,
     #[serde(with = "listmap")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Person>))]
     pub people: BTreeMap<UserId, Person>,
     #[serde(with = "listmap")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<RoundPlan>))]
     pub rounds: BTreeMap<RoundNo, RoundPlan>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Building {
     pub id: BuildingId,
     pub name: I18nText,
@@ -106,6 +120,7 @@ pub struct Building {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Unit {
     pub id: UnitId,
     pub building: BuildingId,
@@ -116,6 +131,7 @@ pub struct Unit {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RoomKind {
     Entrance,
@@ -165,6 +181,7 @@ impl RoomKind {
 /// A point in normalised coordinates (0..1 across, 0..1 down) of an image or
 /// floor plan, so that it survives resizing.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Point {
     pub x: f64,
     pub y: f64,
@@ -178,6 +195,7 @@ impl Point {
 
 /// A rectangle in normalised floor-plan coordinates.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rect {
     pub x: f64,
     pub y: f64,
@@ -257,6 +275,7 @@ pub fn outline_problem(outline: &[Point]) -> Option<String> {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitType {
     pub id: UnitTypeId,
     pub name: I18nText,
@@ -308,6 +327,7 @@ impl UnitType {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Room {
     pub id: RoomId,
     pub kind: RoomKind,
@@ -338,6 +358,7 @@ impl Room {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Material {
     pub element: ElementId,
     pub name: I18nText,
@@ -356,6 +377,7 @@ fn supplier_installs_default() -> bool {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChecklistTemplate {
     pub id: TemplateId,
     pub name: I18nText,
@@ -364,6 +386,7 @@ pub struct ChecklistTemplate {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChecklistItem {
     pub code: ItemCode,
     pub room_kind: RoomKind,
@@ -381,6 +404,7 @@ pub struct ChecklistItem {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// 一般
@@ -406,6 +430,7 @@ impl Severity {
 
 /// The three kinds of problem that are hardest to recover from, counted apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HardKind {
     /// 销售承诺类
@@ -428,6 +453,7 @@ impl HardKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Category {
     pub id: CategoryId,
     pub name: I18nText,
@@ -450,12 +476,14 @@ pub struct Category {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Trade {
     pub id: TradeId,
     pub name: I18nText,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ContractorKind {
     /// 施工单位: does the work of a trade on site.
@@ -465,6 +493,7 @@ pub enum ContractorKind {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
     #[serde(default)]
     pub name: String,
@@ -475,6 +504,7 @@ pub struct Contact {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contractor {
     pub id: ContractorId,
     pub name: I18nText,
@@ -486,6 +516,7 @@ pub struct Contractor {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TradeAssignment {
     pub trade: TradeId,
     /// `None`: the whole project; `Some`: overrides it for one building.
@@ -495,6 +526,7 @@ pub struct TradeAssignment {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 客服中心 staff: owns the process.
@@ -506,6 +538,7 @@ pub enum Role {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     pub id: UserId,
     pub name: String,
@@ -519,6 +552,7 @@ pub struct Person {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoundPlan {
     pub no: RoundNo,
     pub start: NaiveDate,
@@ -532,6 +566,7 @@ pub struct RoundPlan {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoundAssignment {
     pub inspector: UserId,
     #[serde(default)]
@@ -576,6 +611,7 @@ impl ChecklistEntry<'_> {
 
 /// Identifies one checklist line of a unit: an item code in a room.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResultKey {
     pub room: RoomId,
     pub item: ItemCode,

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 /// `POST /projects/{p}/defects/{id}/accept-risk`: accept the risk, or edit
 /// the answer and plan of a risk already accepted.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AcceptRiskRequest {
     /// Chinese required, English optional (an empty string).
     pub unified_answer: I18nText,
@@ -22,6 +23,7 @@ pub struct AcceptRiskRequest {
 
 /// Where a defect is, named for a reader.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DefectPlace {
     pub unit: UnitId,
     pub unit_number: String,
@@ -33,6 +35,7 @@ pub struct DefectPlace {
 
 /// One event of a defect's history, with its author's name.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryItem {
     pub id: EventId,
     /// When, by the server's clock (the order of the history).
@@ -57,6 +60,7 @@ pub struct HistoryItem {
 
 /// `GET /projects/{p}/defects/{id}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DefectDetail {
     pub id: DefectId,
     pub place: DefectPlace,
@@ -94,6 +98,7 @@ pub struct DefectDetail {
 
 /// One row of `GET /projects/{p}/risks`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RiskRow {
     pub defect: DefectId,
     pub place: DefectPlace,
@@ -108,6 +113,7 @@ pub struct RiskRow {
 /// One project of `GET /company/overview`: cumulative figures to date, the
 /// cumulative report's numbers (the core's `round_kpis` over the read model).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompanyProject {
     pub id: ProjectId,
     pub name: I18nText,
@@ -133,6 +139,7 @@ pub struct CompanyProject {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompanyOverview {
     /// The company's id, and its name as its projects record it.
     pub company: String,
