@@ -56,9 +56,11 @@ pub struct DefectRow {
     /// last); none before dispatch, where `contractor` names the
     /// responsible party instead.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub assigned: Option<ContractorId>,
     /// The party responsible as recorded with the defect (routing).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub responsible: Option<ContractorId>,
 }
 
@@ -76,10 +78,12 @@ pub struct AttemptRow {
     pub ended_at: Option<Time>,
     /// The contractor's "fixed" report on this attempt, if one stands.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub reported_fixed_at: Option<Time>,
     /// The round whose failed recheck opened it (none for the first).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub opened_by_recheck_in: Option<RoundNo>,
 }
 
@@ -631,6 +635,7 @@ pub struct UnitRows {
     pub rounds: Vec<UnitRoundRow>,
     /// What a printed report shows of each defect beyond its figures.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub details: Vec<DefectDetail>,
 }
 
@@ -648,13 +653,16 @@ pub struct DefectDetail {
     pub risk: Option<crate::risk::RiskDecision>,
     /// Where on the unit type's floor plan (normalised image coordinates).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub pin: Option<crate::model::Point>,
     /// The latest "fixed" report (the contractor's page shows it and
     /// offers its undo).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub fix_report: Option<crate::defect::FixReport>,
     /// The photos contractors sent with their "fixed" reports.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub evidence: Vec<PhotoHash>,
 }
 

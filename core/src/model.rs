@@ -75,6 +75,7 @@ pub struct Project {
     /// shown and "overdue" — is a day in this zone. Projects made before it
     /// existed read as [`crate::time::DEFAULT_ZONE`].
     #[serde(default = "default_time_zone")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub time_zone: String,
     #[serde(with = "listmap")]
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Building>))]
@@ -99,6 +100,7 @@ pub struct Project {
     pub contractors: BTreeMap<ContractorId, Contractor>,
     /// Which contractor does which trade, project-wide or for one building.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub trade_assignments: Vec<TradeAssignment>,
     #[serde(with = "listmap")]
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Person>))]
@@ -116,6 +118,7 @@ pub struct Building {
     pub floors: u32,
     /// The engineer (工程师) of the project department responsible for it.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub engineer: Option<UserId>,
 }
 
@@ -280,15 +283,18 @@ pub struct UnitType {
     pub id: UnitTypeId,
     pub name: I18nText,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub area_m2: Option<f64>,
     /// The floor-plan image (a path in fixtures, a content hash once imported).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub floor_plan: Option<String>,
     pub template: TemplateId,
     /// Rooms in walking order.
     pub rooms: Vec<Room>,
     /// Materials and fittings per element, with their supplier.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub materials: Vec<Material>,
 }
 
@@ -335,6 +341,7 @@ pub struct Room {
     /// Where the room is on the unit type's floor plan, as a rectangle
     /// (the demo's plans; an `outline` drawn in the console replaces it).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub plan_area: Option<Rect>,
     /// The room's outline drawn on the floor-plan image: a polygon in
     /// normalised image coordinates (empty: not drawn).
@@ -363,12 +370,14 @@ pub struct Material {
     pub element: ElementId,
     pub name: I18nText,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub spec: String,
     pub supplier: ContractorId,
     /// The supplier also installs it (cabinets, doors, windows, sanitary
     /// ware): defects on the element go to the supplier. When false (tiles,
     /// paint) the supplier only delivers and the laying trade is responsible.
     #[serde(default = "supplier_installs_default")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub supplier_installs: bool,
 }
 
@@ -400,6 +409,7 @@ pub struct ChecklistItem {
     pub default_trade: TradeId,
     /// A retired item is no longer inspected but keeps its history.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub retired: bool,
 }
 
@@ -464,14 +474,18 @@ pub struct Category {
     /// project's local day on which `deadline_hours` run out ("7 days"
     /// means any time on the 7th day). Off: exactly `deadline_hours` later.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub deadline_end_of_day: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub hard_kind: Option<HardKind>,
     /// "Other" (其他): choosing it requires a written reason.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub is_other: bool,
     /// Notify the contractor at once rather than in the daily digest.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub urgent: bool,
 }
 
@@ -496,10 +510,13 @@ pub enum ContractorKind {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub phone: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub email: String,
 }
 
@@ -510,8 +527,10 @@ pub struct Contractor {
     pub name: I18nText,
     pub kind: ContractorKind,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub trades: Vec<TradeId>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub contact: Contact,
 }
 
@@ -521,6 +540,7 @@ pub struct TradeAssignment {
     pub trade: TradeId,
     /// `None`: the whole project; `Some`: overrides it for one building.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub building: Option<BuildingId>,
     pub contractor: ContractorId,
 }
@@ -545,9 +565,11 @@ pub struct Person {
     pub role: Role,
     /// Where they come from: CS center, property management, engineering…
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub org: String,
     /// For contractor accounts: which contractor they act for.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub contractor: Option<ContractorId>,
 }
 
@@ -559,9 +581,11 @@ pub struct RoundPlan {
     pub due: NaiveDate,
     /// Who inspects what in this round.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub assignments: Vec<RoundAssignment>,
     /// Content, standards to apply and materials to prepare, in words.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub notes: String,
 }
 
@@ -570,8 +594,10 @@ pub struct RoundPlan {
 pub struct RoundAssignment {
     pub inspector: UserId,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub buildings: Vec<BuildingId>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub units: Vec<UnitId>,
 }
 

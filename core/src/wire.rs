@@ -38,6 +38,7 @@ pub struct LoginResponse {
     /// The password is temporary (invited, reset): until it is changed
     /// (`POST /auth/password`) every other request is refused.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub must_change_password: bool,
 }
 
@@ -74,6 +75,7 @@ pub struct ManifestResponse {
     /// The server's clock when it answered (epoch ms; 0 from an older
     /// server): tablets date their events by it (see `defect.rs`).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub server_time_ms: i64,
     /// How many bytes of other people's photos and floor plans a tablet may
     /// keep for offline work (the server's `tablet.photo_budget_mb`). Absent
@@ -319,9 +321,11 @@ pub struct HistoryEntry {
     /// `link_revoked`, `robot_set`, `robot_removed`, `risk`,
     /// `report_issued`, `report_shared`, `share_revoked`.
     #[serde(default = "setup_kind")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub kind: String,
     pub what: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub detail: serde_json::Value,
 }
 

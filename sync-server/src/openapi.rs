@@ -21,7 +21,8 @@ use walkthrough_core::wire::ErrorBody;
         title = "Walkthrough API",
         description = "The Walkthrough sync server: tablets' sync and photos, dispatch to contractors, \
 the contractor's page, the CS center's console, dashboard and reports. Every error answers an \
-`ErrorBody` whose `error` says what was wrong."
+`ErrorBody` whose `error` says what was wrong. A property with a default is listed as required where \
+the server always sends it (requests may leave it out); an optional (nullable) one is sent as null."
     ),
     components(schemas(ErrorBody)),
     modifiers(&Security),

@@ -57,7 +57,18 @@ pub struct Table {
     pub zh: String,
     pub en: String,
     pub columns: Vec<Column>,
+    #[schema(schema_with = cell_rows)]
     pub rows: Vec<Vec<Value>>,
+}
+
+/// The schema of a table's rows: each cell a string, a number or null.
+fn cell_rows() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+    let cell = OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::String))
+        .item(ObjectBuilder::new().schema_type(Type::Number))
+        .item(ObjectBuilder::new().schema_type(Type::Null));
+    ArrayBuilder::new().items(ArrayBuilder::new().items(cell)).build()
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -76,6 +87,7 @@ pub struct RoundReport {
     pub days_to_handover: i64,
     /// Those days as people read them ("31 days past handover", 交付已逾期 31 天).
     #[serde(default)]
+    #[schema(required = true)]
     pub countdown: I18nText,
     /// The core's figures, as computed.
     pub kpis: RoundKpis,
@@ -88,6 +100,7 @@ pub struct RoundReport {
     /// first round's start to the report date. Issued before weeks were
     /// kept: empty.
     #[serde(default)]
+    #[schema(required = true)]
     pub weeks: Vec<kpi::WeekPoint>,
     pub tables: Vec<Table>,
 }

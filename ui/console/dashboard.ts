@@ -143,7 +143,8 @@ function drillView(ctx: Ctx, title: string, items: DrillItem[], close: () => voi
         h('td', {}, date(d.first_deadline), d.overdue ? h('span', { class: 'error' }, ` ${t('dash.overdue')}`) : null)))))));
 }
 
-interface InspectorProgress { inspector: string; assigned: number; started: number; done: number }
+// Server JSON: types generated from the OpenAPI document.
+import type { InspectorProgress } from '../shared/api-types.js';
 
 /** Per round: the plan's dates and each inspector's units assigned, started and done (the progress API). */
 function progressView(ctx: Ctx, model: Project, progress: InspectorProgress[][], live: Report) {

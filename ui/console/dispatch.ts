@@ -8,7 +8,7 @@ import { h, mount } from '../shared/dom.js';
 import type { Dicts } from '../shared/i18n.js';
 import { formatLocal } from '../shared/time.js';
 import type { Ctx, Page } from '../shared/shell.js';
-import type { Project, Text } from './model.js';
+import type { Project } from './model.js';
 
 export const DISPATCH_DICTS: Dicts = {
   en: {
@@ -39,12 +39,9 @@ export const DISPATCH_DICTS: Dicts = {
   },
 };
 
-interface PlanItem { defect: string; unit: string; room: Text; spot: string; description: string; category: Text; round: number; deadline: number | null }
-interface PlanView { round: number | null; groups: { contractor: { id: string; name: Text }; items: PlanItem[] }[]; unroutable: PlanItem[] }
-interface ListItem {
-  defect: string; unit: string; building: string; status: string; attempt: number; deadline: string | number | null; overdue: boolean;
-  rounds: number[]; responsible: string | null; assigned: string | null;
-}
+// Server JSON: types generated from the OpenAPI document.
+import type { DispatchPlanView, ListItem, PlanItem } from '../shared/api-types.js';
+type PlanView = DispatchPlanView;
 
 /** A deadline or time in the project's zone, with its offset. */
 const when = (t: string | number | null, zone: string) => t === null ? '—' : formatLocal(t, zone);

@@ -27,10 +27,9 @@ export const OUTBOX_DICTS: Dicts = {
   },
 };
 
-interface Message {
-  key: string; contractor: string; channel: string; recipient: string; subject: string; status: string; attempts: number;
-  next_attempt_at: number; last_error: string | null; created_at: number; sent_at: number | null;
-}
+// Server JSON: types generated from the OpenAPI document.
+import type { OutboxMessage } from '../shared/api-types.js';
+type Message = OutboxMessage;
 
 const STATES = ['pending', 'sending', 'sent', 'failing', 'dead'];
 let only = '';

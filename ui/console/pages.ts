@@ -143,8 +143,8 @@ const units: Page = {
     let headers: string[] = [];
     // The header row the person chose; until then the server finds it.
     let headerRow: number | undefined;
-    const mapping = (): ColumnMapping => {
-      const m: ColumnMapping = { new_unit_types: newTypes.checked, header_row: headerRow };
+    const mapping = (): Partial<ColumnMapping> => {
+      const m: Partial<ColumnMapping> = { new_unit_types: newTypes.checked, header_row: headerRow };
       for (const k of UNIT_COLUMNS) {
         const v = val(mappingEl, `map-${k}`);
         if (v) m[k] = v;
@@ -449,7 +449,9 @@ const contractors: Page = {
 
 // ---- People ------------------------------------------------------------------
 
-interface Account { id: string; username: string; name: string; role: string; org: string; disabled: boolean; projects: string[] }
+// Server JSON: types generated from the OpenAPI document.
+import type { PersonAccount } from '../shared/api-types.js';
+type Account = PersonAccount;
 
 /** The password just issued, shown once on the re-rendered page. */
 let issued: { who: string; password: string } | null = null;

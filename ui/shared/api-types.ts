@@ -68,7 +68,7 @@ export interface Category {
    * project's local day on which `deadline_hours` run out ("7 days"
    * means any time on the 7th day). Off: exactly `deadline_hours` later.
    */
-  deadline_end_of_day?: boolean;
+  deadline_end_of_day: boolean;
   /**
    * Rectification deadline, counted from assignment (e.g. leakage 48 h).
    */
@@ -78,13 +78,13 @@ export interface Category {
   /**
    * "Other" (其他): choosing it requires a written reason.
    */
-  is_other?: boolean;
+  is_other: boolean;
   name: I18nText;
   severity: Severity;
   /**
    * Notify the contractor at once rather than in the daily digest.
    */
-  urgent?: boolean;
+  urgent: boolean;
 }
 
 /**
@@ -143,7 +143,7 @@ export interface ChecklistItem {
   /**
    * A retired item is no longer inspected but keeps its history.
    */
-  retired?: boolean;
+  retired: boolean;
   room_kind: RoomKind;
   /**
    * 验收标准
@@ -226,7 +226,7 @@ export interface CompanyProject {
   /**
    * Those days in words (`rules::handover_countdown`): "31 days past handover", never "-31".
    */
-  countdown?: I18nText;
+  countdown: I18nText;
   current_round: null | RoundNo;
   days_to_handover: number;
   failed_twice_or_more: number;
@@ -298,17 +298,17 @@ export interface CompletionTables {
 }
 
 export interface Contact {
-  email?: string;
-  name?: string;
-  phone?: string;
+  email: string;
+  name: string;
+  phone: string;
 }
 
 export interface Contractor {
-  contact?: Contact;
+  contact: Contact;
   id: ContractorId;
   kind: ContractorKind;
   name: I18nText;
-  trades?: TradeId[];
+  trades: TradeId[];
 }
 
 /**
@@ -705,13 +705,13 @@ export interface HistoryEntry {
    */
   at: string;
   by: UserId;
-  detail?: unknown;
+  detail: unknown;
   /**
    * `setup`, `people`, `dispatch`, `reassign`, `link_created`,
    * `link_revoked`, `robot_set`, `robot_removed`, `risk`,
    * `report_issued`, `report_shared`, `share_revoked`.
    */
-  kind?: string;
+  kind: string;
   what: string;
 }
 
@@ -937,7 +937,7 @@ export interface LoginResponse {
    * The password is temporary (invited, reset): until it is changed
    * (`POST /auth/password`) every other request is refused.
    */
-  must_change_password?: boolean;
+  must_change_password: boolean;
   token: string;
   user: UserInfo;
 }
@@ -963,20 +963,20 @@ export interface ManifestResponse {
    * The server's clock when it answered (epoch ms; 0 from an older
    * server): tablets date their events by it (see `defect.rs`).
    */
-  server_time_ms?: number;
+  server_time_ms: number;
 }
 
 export interface Material {
   element: ElementId;
   name: I18nText;
-  spec?: string;
+  spec: string;
   supplier: ContractorId;
   /**
    * The supplier also installs it (cabinets, doors, windows, sanitary
    * ware): defects on the element go to the supplier. When false (tiles,
    * paint) the supplier only delivers and the laying trade is responsible.
    */
-  supplier_installs?: boolean;
+  supplier_installs: boolean;
 }
 
 export interface Named {
@@ -1085,7 +1085,7 @@ export interface Person {
   /**
    * Where they come from: CS center, property management, engineering…
    */
-  org?: string;
+  org: string;
   role: Role;
 }
 
@@ -1186,11 +1186,11 @@ export interface Project {
    * shown and "overdue" — is a day in this zone. Projects made before it
    * existed read as [`crate::time::DEFAULT_ZONE`].
    */
-  time_zone?: string;
+  time_zone: string;
   /**
    * Which contractor does which trade, project-wide or for one building.
    */
-  trade_assignments?: TradeAssignment[];
+  trade_assignments: TradeAssignment[];
   trades: Trade[];
   unit_types: UnitType[];
   units: Unit[];
@@ -1446,9 +1446,9 @@ export interface RoomOutline {
 }
 
 export interface RoundAssignment {
-  buildings?: BuildingId[];
+  buildings: BuildingId[];
   inspector: UserId;
-  units?: UnitId[];
+  units: UnitId[];
 }
 
 export interface RoundKpis {
@@ -1482,13 +1482,13 @@ export interface RoundPlan {
   /**
    * Who inspects what in this round.
    */
-  assignments?: RoundAssignment[];
+  assignments: RoundAssignment[];
   due: string;
   no: RoundNo;
   /**
    * Content, standards to apply and materials to prepare, in words.
    */
-  notes?: string;
+  notes: string;
   start: string;
 }
 
@@ -1497,7 +1497,7 @@ export interface RoundReport {
   /**
    * Those days as people read them ("31 days past handover", 交付已逾期 31 天).
    */
-  countdown?: I18nText;
+  countdown: I18nText;
   /**
    * Whole days from the report date to the handover date (negative after it).
    */
@@ -1528,7 +1528,7 @@ export interface RoundReport {
    * first round's start to the report date. Issued before weeks were
    * kept: empty.
    */
-  weeks?: WeekPoint[];
+  weeks: WeekPoint[];
 }
 
 /**
@@ -1652,7 +1652,7 @@ export interface Table {
   columns: Column[];
   en: string;
   key: string;
-  rows: unknown[][];
+  rows: ((string | number | null)[])[];
   zh: string;
 }
 
@@ -1752,7 +1752,7 @@ export interface UnitType {
   /**
    * Materials and fittings per element, with their supplier.
    */
-  materials?: Material[];
+  materials: Material[];
   name: I18nText;
   /**
    * Rooms in walking order.

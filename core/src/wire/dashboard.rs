@@ -42,12 +42,14 @@ pub struct HistoryItem {
     pub at: i64,
     /// What the writer's device clock said, when it was off.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub device_at: Option<i64>,
     pub by: UserId,
     /// Who that is: a person, a contractor through its link, the server (`names::Project::author_name`).
     pub by_name: Shown,
     /// The contractor an assignment sends the repair to, named.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub contractor_name: Option<Shown>,
     pub round: RoundNo,
     /// `assigned`, `reported_fixed`, `rechecked`, `accepted_risk`, …
@@ -123,6 +125,7 @@ pub struct CompanyProject {
     pub days_to_handover: i64,
     /// Those days in words (`rules::handover_countdown`): "31 days past handover", never "-31".
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub countdown: I18nText,
     /// The latest round started (none before the round plan exists).
     pub current_round: Option<RoundNo>,
