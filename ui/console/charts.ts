@@ -11,10 +11,10 @@
 
 import { Html, html } from '../shared/dom.js';
 import type { Cell, Report, Table } from './report.js';
-
-export interface Bar { key: string; label: string; value: number }
 // Server JSON: types generated from the OpenAPI document.
 import type { TrendPoint, WeekPoint } from '../shared/api-types.js';
+
+export interface Bar { key: string; label: string; value: number }
 export type { TrendPoint, WeekPoint };
 
 export const FONT = 12;

@@ -7,6 +7,8 @@ import { h, mount } from '../shared/dom.js';
 import type { Dicts } from '../shared/i18n.js';
 import type { Page } from '../shared/shell.js';
 import { formatCell } from './report.js';
+// Server JSON: types generated from the OpenAPI document.
+import type { CompanyOverview, CompanyProject } from '../shared/api-types.js';
 
 export const COMPANY_DICTS: Dicts = {
   en: {
@@ -25,8 +27,6 @@ export const COMPANY_DICTS: Dicts = {
   },
 };
 
-// Server JSON: types generated from the OpenAPI document.
-import type { CompanyOverview, CompanyProject } from '../shared/api-types.js';
 export type { CompanyProject, CompanyOverview };
 
 export const company: Page = {

@@ -12,9 +12,9 @@ import { formatLocal, localDate } from '../shared/time.js';
 import { I18nText, marksLabel, marksSvg, planSvg } from '../shared/marks.js';
 import type { Ctx } from '../shared/shell.js';
 import { Shown, nameEl, nameText } from './names.js';
-
 // Server JSON: types generated from the OpenAPI document.
 import type { DefectDetail, DefectPlace, HistoryItem, Named, RiskDecision, RiskRow } from '../shared/api-types.js';
+
 export type { Named, RiskDecision, HistoryItem, DefectDetail, RiskRow };
 export type Place = DefectPlace;
 

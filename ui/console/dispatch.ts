@@ -9,6 +9,8 @@ import type { Dicts } from '../shared/i18n.js';
 import { formatLocal } from '../shared/time.js';
 import type { Ctx, Page } from '../shared/shell.js';
 import type { Project } from './model.js';
+// Server JSON: types generated from the OpenAPI document.
+import type { DispatchPlanView, DispatchResponse, PlanItem, RectificationResponse } from '../shared/api-types.js';
 
 export const DISPATCH_DICTS: Dicts = {
   en: {
@@ -39,8 +41,6 @@ export const DISPATCH_DICTS: Dicts = {
   },
 };
 
-// Server JSON: types generated from the OpenAPI document.
-import type { DispatchPlanView, ListItem, PlanItem } from '../shared/api-types.js';
 type PlanView = DispatchPlanView;
 
 /** A deadline or time in the project's zone, with its offset. */
@@ -85,7 +85,7 @@ export const dispatchPage: Page = {
     const send = async (defects?: string[]) => {
       err.hidden = true;
       try {
-        const r = await ctx.api.post<{ assigned: number }>(`/projects/${pid}/dispatch`, defects ? { defects } : {});
+        const r = await ctx.api.post<DispatchResponse>(`/projects/${pid}/dispatch`, defects ? { defects } : {});
         ctx.notify(t('dispatch.done', { n: r.assigned }));
         await ctx.refresh();
       } catch (x) { err.hidden = false; err.textContent = message(x); }
@@ -149,7 +149,7 @@ async function listsSection(ctx: Ctx, p: Project, refresh: () => void): Promise<
     listOf = { contractor: who.value, round: which.value ? Number(which.value) : null };
     const q = `contractor=${encodeURIComponent(listOf.contractor)}${listOf.round === null ? '' : `&round=${listOf.round}`}`;
     try {
-      const r = await ctx.api.get<{ items: ListItem[] }>(`/projects/${pid}/rectification?${q}`);
+      const r = await ctx.api.get<RectificationResponse>(`/projects/${pid}/rectification?${q}`);
       mount(out,
         h('p', {}, h('a', { testid: 'list-pdf', href: `/api/v1/projects/${pid}/rectification.pdf?${q}`, target: '_blank', rel: 'noopener' }, t('lists.pdf'))),
         r.items.length === 0 ? h('p', { class: 'notice', testid: 'list-empty' }, t('lists.empty')) :

@@ -9,6 +9,8 @@ import type { Dicts } from '../shared/i18n.js';
 import { formatLocal } from '../shared/time.js';
 import type { Ctx, Page } from '../shared/shell.js';
 import { nameEl, nameText } from './names.js';
+// Server JSON: types generated from the OpenAPI document.
+import type { HistoryView } from '../shared/api-types.js';
 
 export const KINDS = ['setup', 'people', 'dispatch', 'reassign', 'link_created', 'link_revoked', 'robot_set', 'robot_removed', 'risk',
   'report_issued', 'report_shared', 'share_revoked'] as const;
@@ -77,8 +79,6 @@ export const HISTORY_DICTS: Dicts = {
 };
 
 /** An entry as `GET …/history` sends it: the act, its author's name and the names of the ids it holds. */
-// Server JSON: types generated from the OpenAPI document.
-import type { HistoryView } from '../shared/api-types.js';
 export type HistoryEntry = HistoryView;
 
 type Detail = Record<string, any>;

@@ -8,6 +8,8 @@ import type { Dicts } from '../shared/i18n.js';
 import { formatLocal, localDate } from '../shared/time.js';
 import { roundChoices } from './report.js';
 import { nameEl, saveFile } from './names.js';
+// Server JSON: types generated from the OpenAPI document.
+import type { IssuedView, JobView, NewShare, ShareView } from '../shared/api-types.js';
 
 export const ISSUED_DICTS: Dicts = {
   en: {
@@ -44,8 +46,6 @@ export const ISSUED_DICTS: Dicts = {
   },
 };
 
-// Server JSON: types generated from the OpenAPI document.
-import type { IssuedView, JobView, ShareView } from '../shared/api-types.js';
 export type Share = ShareView;
 export type Issued = IssuedView;
 export type Job = JobView;
@@ -142,7 +142,7 @@ export const issued: Page = {
         ctx.readOnly ? null : h('button', { testid: 'share-new', onclick: async (e: Event) => {
           const cell = (e.target as HTMLElement).parentElement!;
           const days = Number((cell.querySelector('[data-testid="share-days"]') as HTMLInputElement).value) || 30;
-          const made = await ctx.api.post<{ token: string; path: string }>(`/projects/${project}/issued/${encodeURIComponent(r.id)}/shares`, { days })
+          const made = await ctx.api.post<NewShare>(`/projects/${project}/issued/${encodeURIComponent(r.id)}/shares`, { days })
             .catch((x: Error) => { ctx.notify(x.message); throw x; });
           const url = `${location.origin}${made.path}`;
           await ctx.refresh();

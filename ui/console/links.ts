@@ -10,6 +10,8 @@ import type { Dicts } from '../shared/i18n.js';
 import { formatLocal } from '../shared/time.js';
 import type { Ctx, Page } from '../shared/shell.js';
 import type { Project } from './model.js';
+// Server JSON: types generated from the OpenAPI document.
+import type { ChannelView, ContractorLink, LinkRefusal, NewLinkResponse } from '../shared/api-types.js';
 
 export const LINK_DICTS: Dicts = {
   en: {
@@ -40,8 +42,6 @@ export const LINK_DICTS: Dicts = {
   },
 };
 
-// Server JSON: types generated from the OpenAPI document.
-import type { ChannelView, ContractorLink, LinkRefusal, NewLinkResponse } from '../shared/api-types.js';
 type Link = ContractorLink;
 type Refusal = LinkRefusal;
 type Channel = ChannelView;

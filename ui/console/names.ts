@@ -6,9 +6,9 @@
 
 import { h } from '../shared/dom.js';
 import type { Dicts, I18n } from '../shared/i18n.js';
-
 // Server JSON: types generated from the OpenAPI document.
 import type { Shown } from '../shared/api-types.js';
+
 export type { Shown };
 
 export const NAMES_DICTS: Dicts = {

@@ -9,6 +9,8 @@ import type { Dicts } from '../shared/i18n.js';
 import { formatLocal } from '../shared/time.js';
 import type { Page } from '../shared/shell.js';
 import type { Project } from './model.js';
+// Server JSON: types generated from the OpenAPI document.
+import type { OutboxMessage } from '../shared/api-types.js';
 
 export const OUTBOX_DICTS: Dicts = {
   en: {
@@ -27,8 +29,6 @@ export const OUTBOX_DICTS: Dicts = {
   },
 };
 
-// Server JSON: types generated from the OpenAPI document.
-import type { OutboxMessage } from '../shared/api-types.js';
 type Message = OutboxMessage;
 
 const STATES = ['pending', 'sending', 'sent', 'failing', 'dead'];

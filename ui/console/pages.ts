@@ -20,6 +20,8 @@ import {
   Category, ColumnMapping, Contractor, Item, Material, Project, ROOM_KINDS, RoundAssignment, RoundPlan, Text, UnitPreview,
   UNIT_COLUMNS, assignedUnits, listFromText, mappingQuery, nextRound, roomsFromText, rowLabel,
 } from './model.js';
+// Server JSON: types generated from the OpenAPI document.
+import type { InspectorProgress, PersonAccount, TemporaryPassword } from '../shared/api-types.js';
 
 type Edit = Record<string, unknown> & { op: string };
 
@@ -449,8 +451,6 @@ const contractors: Page = {
 
 // ---- People ------------------------------------------------------------------
 
-// Server JSON: types generated from the OpenAPI document.
-import type { PersonAccount } from '../shared/api-types.js';
 type Account = PersonAccount;
 
 /** The password just issued, shown once on the re-rendered page. */
@@ -478,7 +478,7 @@ const people: Page = {
     const form: HTMLFormElement = h('form', { class: 'panel', testid: 'invite-form', onsubmit: async (e: Event) => {
       e.preventDefault();
       try {
-        const r = await ctx.api.post<{ user: Account; password: string }>(base, { username: val(form, 'inv-username'), name: val(form, 'inv-name'), role: val(form, 'inv-role'), org: val(form, 'inv-org') });
+        const r = await ctx.api.post<TemporaryPassword>(base, { username: val(form, 'inv-username'), name: val(form, 'inv-name'), role: val(form, 'inv-role'), org: val(form, 'inv-org') });
         issued = { who: r.user.username, password: r.password };
         await ctx.refresh();
       } catch (x) { showError(err, x); }
@@ -510,7 +510,7 @@ const rounds: Page = {
     const chosen = Number(sessionStorage.getItem('walkthrough.round')) || nextRound(p.rounds);
     const existing = p.rounds.find(r => r.no === chosen);
     const progress = existing
-      ? await ctx.api.get<{ inspector: string; assigned: number; started: number; done: number }[]>(`/projects/${encodeURIComponent(p.id)}/rounds/${chosen}/progress`)
+      ? await ctx.api.get<InspectorProgress[]>(`/projects/${encodeURIComponent(p.id)}/rounds/${chosen}/progress`)
       : [];
     const rows = inspectors.map(person => {
       const a = existing?.assignments.find(x => x.inspector === person.id);

@@ -4,9 +4,9 @@
 // the CS center's dashboard.
 
 import { Html, html } from './dom.js';
-
 // Server JSON: types generated from the OpenAPI document.
 import type { I18nText, PlanRoom, Point, Rect, Shape } from '../shared/api-types.js';
+
 export type { I18nText, Point, Rect, Shape, PlanRoom };
 
 /**
