@@ -82,3 +82,18 @@ ensure_tauri() {
         cargo install tauri-driver --locked --version '^2'
     fi
 }
+
+# openapi-spec-validator (PyPI) in a venv of the project's own, for the
+# test that validates the server's OpenAPI document (sync-server/tests/openapi.rs).
+ensure_openapi_validator() {
+    local venv="$HOME/.cache/walkthrough/venv"
+    if [ -x "$venv/bin/openapi-spec-validator" ]; then return 0; fi
+    command -v python3 >/dev/null 2>&1 || apt_install python3
+    python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_install python3-venv
+    say "installing openapi-spec-validator (pip, in $venv)"
+    if [ ! -x "$venv/bin/pip" ]; then
+        rm -rf "$venv"
+        python3 -m venv "$venv"
+    fi
+    "$venv/bin/pip" install --quiet --disable-pip-version-check 'openapi-spec-validator>=0.7,<1'
+}

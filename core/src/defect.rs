@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 
 /// Where a defect came from. Statistics keep the two apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// Found by the developer's own mock inspection.
@@ -42,6 +43,7 @@ impl Source {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Defect {
     pub id: DefectId,
     pub unit: UnitId,
@@ -68,6 +70,7 @@ pub struct Defect {
     pub responsible: Option<ContractorId>,
     pub found_round: RoundNo,
     pub found_by: UserId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub found_at: Time,
     pub photos: BTreeMap<PhotoHash, Photo>,
     /// History, ordered by (time, event id).
@@ -75,15 +78,18 @@ pub struct Defect {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Photo {
     pub hash: PhotoHash,
     pub added_by: UserId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub added_at: Time,
     /// Vector marks over the photo; never burned into the original.
     pub marks: BTreeMap<MarkId, Mark>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Mark {
     pub id: MarkId,
     pub shape: Shape,
@@ -93,6 +99,7 @@ pub struct Mark {
 /// tagged: it parses without buffering, which matters when a unit with
 /// hundreds of marks is read.)
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Shape {
     /// A circle around the spot; the radius is a fraction of the image width.
@@ -141,15 +148,18 @@ impl Shape {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DefectEvent {
     pub id: EventId,
     /// When it happened, by the server's clock as the writer knew it: the
     /// time events are ordered and counted by.
     #[serde(with = "chrono::serde::ts_milliseconds")]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub at: Time,
     /// What the writer's device clock said, when it differed from `at` by
     /// more than [`DEVICE_CLOCK_TOLERANCE_SECS`] (shown beside `at`).
     #[serde(default, skip_serializing_if = "Option::is_none", with = "chrono::serde::ts_milliseconds_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub device_at: Option<Time>,
     pub by: UserId,
     pub round: RoundNo,
@@ -159,6 +169,7 @@ pub struct DefectEvent {
 /// (Externally tagged, with deadlines in epoch milliseconds, so that events
 /// stored as JSON in documents parse fast.)
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// Sent to a contractor for repair, with the attempt's deadline. A second
@@ -166,6 +177,7 @@ pub enum EventKind {
     Assigned {
         contractor: ContractorId,
         #[serde(with = "chrono::serde::ts_milliseconds")]
+        #[cfg_attr(feature = "openapi", schema(value_type = i64))]
         deadline: Time,
     },
     /// The contractor says it is fixed.
@@ -178,6 +190,7 @@ pub enum EventKind {
         note: String,
         photo: Option<PhotoHash>,
         #[serde(with = "chrono::serde::ts_milliseconds_option")]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
         new_deadline: Option<Time>,
     },
     /// Cannot be fixed before handover: the CS center accepts the risk and
@@ -205,6 +218,7 @@ impl EventKind {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DefectStatus {
     /// Recorded, not yet sent to a contractor.
@@ -256,12 +270,16 @@ impl DefectStatus {
 
 /// How one attempt at a repair went.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attempt {
     /// 1 for the first repair, 2 after the first failed recheck, …
     pub number: u32,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub opened_at: Time,
     pub contractor: Option<ContractorId>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub deadline: Option<Time>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub reported_fixed_at: Option<Time>,
     pub outcome: Option<AttemptOutcome>,
     /// The round whose failed recheck opened this attempt (none for the first).
@@ -280,9 +298,11 @@ impl Attempt {
 
 /// A recheck that counted (duplicates and rechecks after closure do not).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CountedRecheck {
     pub event: EventId,
     pub round: RoundNo,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Time,
     pub passed: bool,
     /// The contractor of the attempt the recheck judged.
@@ -290,14 +310,24 @@ pub struct CountedRecheck {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AttemptOutcome {
-    Passed { at: Time, round: RoundNo },
-    Failed { at: Time, round: RoundNo },
+    Passed {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+        at: Time,
+        round: RoundNo,
+    },
+    Failed {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+        at: Time,
+        round: RoundNo,
+    },
 }
 
 /// Whether an attempt met its deadline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Timeliness {
     /// Reported fixed by the deadline.
@@ -335,17 +365,21 @@ impl Attempt {
 
 /// Everything derived from a defect's events.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Lifecycle {
     pub status: DefectStatus,
     pub attempts: Vec<Attempt>,
     /// Rechecks that found it still failing.
     pub failed_rechecks: u32,
     /// When it became Verified or AcceptedRisk.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub closed_at: Option<Time>,
     /// When it was withdrawn.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub withdrawn_at: Option<Time>,
     /// When the work that closed it was done (the fix report of the passing
     /// attempt, or the risk decision). Timeliness is judged on this.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub completed_at: Option<Time>,
     /// The contractor currently (or last) responsible for the repair.
     pub contractor: Option<ContractorId>,
@@ -403,10 +437,12 @@ pub fn overdue(status: DefectStatus, current_deadline: Option<Time>, now: Time) 
 
 /// A contractor's "fixed" report: what they wrote, their photo, who and when.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FixReport {
     pub note: String,
     pub photo: Option<PhotoHash>,
     pub by: UserId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Time,
 }
 

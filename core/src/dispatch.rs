@@ -22,6 +22,7 @@ pub const MAX_NOTE_CHARS: usize = 500;
 
 /// One assignment the server should write into a unit document.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assignment {
     pub unit: UnitId,
     pub defect: DefectId,
@@ -30,6 +31,7 @@ pub struct Assignment {
 
 /// What dispatching a unit calls for.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DispatchPlan {
     pub assignments: Vec<Assignment>,
     /// Open defects no contractor could be found for (no trade assignment,
@@ -222,6 +224,7 @@ pub fn undo_fix(d: &Defect, by: &UserId, at: Time, id: EventId) -> Result<Defect
 
 /// Which part of a contractor's list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ListScope {
     /// The items a round gave the contractor: found in it, or sent back by
@@ -233,6 +236,7 @@ pub enum ListScope {
 
 /// One line of a contractor's rectification list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListItem {
     pub defect: DefectId,
     pub unit: UnitId,
@@ -241,6 +245,7 @@ pub struct ListItem {
     /// 1 for the first repair, 2 after the first failed recheck, …
     pub attempt: u32,
     /// The deadline of the current attempt (none once closed).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub deadline: Option<Time>,
     pub overdue: bool,
     /// The rounds that put the item on the list.
@@ -248,6 +253,7 @@ pub struct ListItem {
     /// The party responsible as recorded (routing), beside the one repairing.
     pub responsible: Option<ContractorId>,
     pub assigned: Option<ContractorId>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub reported_fixed_at: Option<Time>,
 }
 
@@ -333,6 +339,7 @@ pub fn due_summary(items: &[ListItem], now: Time, days: i64) -> DueSummary {
 
 /// Overdue items and items due within `days`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DueSummary {
     pub overdue: u32,
     pub due_soon: u32,
@@ -354,6 +361,7 @@ pub fn group_by_unit(items: &[ListItem]) -> BTreeMap<&BuildingId, BTreeMap<&Unit
 
 /// Why a contractor is told about an item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeKind {
     /// Newly dispatched or reassigned to them.
@@ -367,6 +375,7 @@ pub enum NoticeKind {
 
 /// Something a contractor must hear about.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notice {
     pub contractor: ContractorId,
     pub defect: DefectId,
@@ -377,6 +386,7 @@ pub struct Notice {
     pub urgent: bool,
     pub kind: NoticeKind,
     pub attempt: u32,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub deadline: Option<Time>,
 }
 

@@ -80,6 +80,21 @@ impl Serialize for DocKey {
     }
 }
 
+/// A document key travels as its text: `<project>/project` or `<project>/unit/<unit>`.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for DocKey {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("A document: `<project>/project` or `<project>/unit/<unit>`."))
+            .examples(["demo/unit/1-0302"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for DocKey {}
+
 impl<'de> Deserialize<'de> for DocKey {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let s = String::deserialize(d)?;
@@ -90,9 +105,11 @@ impl<'de> Deserialize<'de> for DocKey {
 /// A unit's recorded result for one checklist line in one round (the round
 /// and line are its key in `UnitRecord::results`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemResult {
     pub outcome: Outcome,
     pub by: UserId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Time,
     pub note: Option<String>,
 }
@@ -128,6 +145,7 @@ impl UnitRecord {
 
 /// A change to one field of a defect (each is recorded as an `Edited` event too).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "field", content = "value", rename_all = "snake_case")]
 pub enum DefectEdit {
     Room(RoomId),

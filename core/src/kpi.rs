@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One defect as the read model stores it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DefectRow {
     pub id: DefectId,
     pub building: BuildingId,
@@ -32,16 +33,22 @@ pub struct DefectRow {
     pub contractor: Option<ContractorId>,
     pub engineer: Option<UserId>,
     pub found_round: RoundNo,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub found_at: Time,
     pub status: DefectStatus,
     pub failed_rechecks: u32,
     /// The customer's deadline: the first attempt's, or, for a defect never
     /// dispatched, the category's deadline counted from when it was found
     /// (a slow dispatch must not take items out of the timeliness figure).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub first_deadline: Option<Time>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub current_deadline: Option<Time>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub completed_at: Option<Time>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub closed_at: Option<Time>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub withdrawn_at: Option<Time>,
     /// Every repair attempt, so that figures "as of" a past date are exact.
     pub attempts: Vec<AttemptRow>,
@@ -49,32 +56,44 @@ pub struct DefectRow {
     /// last); none before dispatch, where `contractor` names the
     /// responsible party instead.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub assigned: Option<ContractorId>,
     /// The party responsible as recorded with the defect (routing).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub responsible: Option<ContractorId>,
 }
 
 /// One repair attempt as the read model stores it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttemptRow {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub opened_at: Time,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub deadline: Option<Time>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub done_at: Option<Time>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub ended_at: Option<Time>,
     /// The contractor's "fixed" report on this attempt, if one stands.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub reported_fixed_at: Option<Time>,
     /// The round whose failed recheck opened it (none for the first).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub opened_by_recheck_in: Option<RoundNo>,
 }
 
 /// One recheck that counted, as the read model stores it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecheckRow {
     pub defect: DefectId,
     pub round: RoundNo,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Time,
     pub passed: bool,
     /// The contractor whose repair was judged.
@@ -84,6 +103,7 @@ pub struct RecheckRow {
 
 /// A unit's progress in one round as the read model stores it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitRoundRow {
     pub unit: UnitId,
     pub building: BuildingId,
@@ -209,6 +229,7 @@ impl RecheckRow {
 /// A ratio kept as its two counts, so that tables can show "12 / 40" and the
 /// rate, and so that rates add up across groups correctly.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rate {
     pub num: u32,
     pub den: u32,
@@ -226,6 +247,7 @@ impl Rate {
 
 /// 完结率 and 及时完结率 for a group of defects at a date.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Completion {
     /// Recorded by the date and not withdrawn.
     pub total: u32,
@@ -277,6 +299,7 @@ impl Completion {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Summary {
     pub units_total: u32,
     /// Units with anything recorded in the round.
@@ -300,6 +323,7 @@ pub struct Summary {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BuildingKpi {
     pub building: BuildingId,
     pub units: u32,
@@ -313,6 +337,7 @@ pub struct BuildingKpi {
 
 /// Counts of the defects found in the round, by each dimension.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Breakdowns {
     pub total: u32,
     pub by_building: BTreeMap<String, u32>,
@@ -345,6 +370,7 @@ fn contractor_key(c: &Option<ContractorId>) -> String {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HardCount {
     pub kind: Option<HardKind>,
     pub found_in_round: u32,
@@ -353,6 +379,7 @@ pub struct HardCount {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecheckKpi {
     /// Defects from earlier rounds the round had to recheck.
     pub due: u32,
@@ -370,6 +397,7 @@ pub struct RecheckKpi {
 
 /// Completion tables for one source of defects.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompletionTables {
     pub overall: Completion,
     pub by_contractor: BTreeMap<String, Completion>,
@@ -377,8 +405,10 @@ pub struct CompletionTables {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoundKpis {
     pub round: RoundNo,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub as_of: Time,
     pub summary: Summary,
     pub by_building: Vec<BuildingKpi>,
@@ -608,18 +638,21 @@ pub fn round_kpis(input: &ReportInput<'_>, round: RoundNo, as_of: Time) -> Round
 /// replaces a unit's rows with these in the same transaction as the document
 /// change, so lists and reports never hydrate documents.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitRows {
     pub defects: Vec<DefectRow>,
     pub rechecks: Vec<RecheckRow>,
     pub rounds: Vec<UnitRoundRow>,
     /// What a printed report shows of each defect beyond its figures.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub details: Vec<DefectDetail>,
 }
 
 /// The words and photos of one defect, as the read model keeps them for
 /// report appendices and lists (which must not hydrate documents).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = DefectReadDetail))]
 pub struct DefectDetail {
     pub id: DefectId,
     pub spot: String,
@@ -630,17 +663,21 @@ pub struct DefectDetail {
     pub risk: Option<crate::risk::RiskDecision>,
     /// Where on the unit type's floor plan (normalised image coordinates).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub pin: Option<crate::model::Point>,
     /// The latest "fixed" report (the contractor's page shows it and
     /// offers its undo).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub fix_report: Option<crate::defect::FixReport>,
     /// The photos contractors sent with their "fixed" reports.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub evidence: Vec<PhotoHash>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhotoDetail {
     pub hash: PhotoHash,
     pub marks: Vec<crate::defect::Shape>,
@@ -705,10 +742,12 @@ pub fn unit_rows(project: &Project, record: &crate::doc::UnitRecord) -> UnitRows
 /// Monday to Sunday in the project's zone, and the figures at its end (or
 /// at the report date, for the week it falls in).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WeekPoint {
     /// The Monday the week starts on.
     pub week_start: chrono::NaiveDate,
     /// The instant the figures are counted to.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub as_of: Time,
     /// Recorded in the week.
     pub found: u32,

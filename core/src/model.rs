@@ -13,6 +13,7 @@ pub const MIN_ROUNDS: usize = 3;
 
 /// The UI languages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Lang {
     #[serde(rename = "zh-CN")]
     Zh,
@@ -22,6 +23,7 @@ pub enum Lang {
 
 /// Text in both UI languages.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct I18nText {
     pub zh: String,
     pub en: String,
@@ -51,12 +53,14 @@ fn default_time_zone() -> String {
 
 /// A named node of the organisation (group or company).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgNode {
     pub id: CompanyId,
     pub name: I18nText,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Project {
     pub id: ProjectId,
     pub name: I18nText,
@@ -71,41 +75,55 @@ pub struct Project {
     /// shown and "overdue" — is a day in this zone. Projects made before it
     /// existed read as [`crate::time::DEFAULT_ZONE`].
     #[serde(default = "default_time_zone")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub time_zone: String,
     #[serde(with = "listmap")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Building>))]
     pub buildings: BTreeMap<BuildingId, Building>,
     #[serde(with = "listmap")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<UnitType>))]
     pub unit_types: BTreeMap<UnitTypeId, UnitType>,
     #[serde(with = "listmap")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Unit>))]
     pub units: BTreeMap<UnitId, Unit>,
     #[serde(with = "listmap")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<ChecklistTemplate>))]
     pub templates: BTreeMap<TemplateId, ChecklistTemplate>,
     #[serde(with = "listmap")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Category>))]
     pub categories: BTreeMap<CategoryId, Category>,
     #[serde(with = "listmap")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Trade>))]
     pub trades: BTreeMap<TradeId, Trade>,
     #[serde(with = "listmap")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Contractor>))]
     pub contractors: BTreeMap<ContractorId, Contractor>,
     /// Which contractor does which trade, project-wide or for one building.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub trade_assignments: Vec<TradeAssignment>,
     #[serde(with = "listmap")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Person>))]
     pub people: BTreeMap<UserId, Person>,
     #[serde(with = "listmap")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<RoundPlan>))]
     pub rounds: BTreeMap<RoundNo, RoundPlan>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Building {
     pub id: BuildingId,
     pub name: I18nText,
     pub floors: u32,
     /// The engineer (工程师) of the project department responsible for it.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub engineer: Option<UserId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Unit {
     pub id: UnitId,
     pub building: BuildingId,
@@ -116,6 +134,7 @@ pub struct Unit {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RoomKind {
     Entrance,
@@ -165,6 +184,7 @@ impl RoomKind {
 /// A point in normalised coordinates (0..1 across, 0..1 down) of an image or
 /// floor plan, so that it survives resizing.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Point {
     pub x: f64,
     pub y: f64,
@@ -178,6 +198,7 @@ impl Point {
 
 /// A rectangle in normalised floor-plan coordinates.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rect {
     pub x: f64,
     pub y: f64,
@@ -257,19 +278,23 @@ pub fn outline_problem(outline: &[Point]) -> Option<String> {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitType {
     pub id: UnitTypeId,
     pub name: I18nText,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub area_m2: Option<f64>,
     /// The floor-plan image (a path in fixtures, a content hash once imported).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub floor_plan: Option<String>,
     pub template: TemplateId,
     /// Rooms in walking order.
     pub rooms: Vec<Room>,
     /// Materials and fittings per element, with their supplier.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub materials: Vec<Material>,
 }
 
@@ -308,6 +333,7 @@ impl UnitType {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Room {
     pub id: RoomId,
     pub kind: RoomKind,
@@ -315,6 +341,7 @@ pub struct Room {
     /// Where the room is on the unit type's floor plan, as a rectangle
     /// (the demo's plans; an `outline` drawn in the console replaces it).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub plan_area: Option<Rect>,
     /// The room's outline drawn on the floor-plan image: a polygon in
     /// normalised image coordinates (empty: not drawn).
@@ -338,16 +365,19 @@ impl Room {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Material {
     pub element: ElementId,
     pub name: I18nText,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub spec: String,
     pub supplier: ContractorId,
     /// The supplier also installs it (cabinets, doors, windows, sanitary
     /// ware): defects on the element go to the supplier. When false (tiles,
     /// paint) the supplier only delivers and the laying trade is responsible.
     #[serde(default = "supplier_installs_default")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub supplier_installs: bool,
 }
 
@@ -356,6 +386,7 @@ fn supplier_installs_default() -> bool {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChecklistTemplate {
     pub id: TemplateId,
     pub name: I18nText,
@@ -364,6 +395,7 @@ pub struct ChecklistTemplate {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChecklistItem {
     pub code: ItemCode,
     pub room_kind: RoomKind,
@@ -377,10 +409,12 @@ pub struct ChecklistItem {
     pub default_trade: TradeId,
     /// A retired item is no longer inspected but keeps its history.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub retired: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// 一般
@@ -406,6 +440,7 @@ impl Severity {
 
 /// The three kinds of problem that are hardest to recover from, counted apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HardKind {
     /// 销售承诺类
@@ -428,6 +463,7 @@ impl HardKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Category {
     pub id: CategoryId,
     pub name: I18nText,
@@ -438,24 +474,30 @@ pub struct Category {
     /// project's local day on which `deadline_hours` run out ("7 days"
     /// means any time on the 7th day). Off: exactly `deadline_hours` later.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub deadline_end_of_day: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub hard_kind: Option<HardKind>,
     /// "Other" (其他): choosing it requires a written reason.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub is_other: bool,
     /// Notify the contractor at once rather than in the daily digest.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub urgent: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Trade {
     pub id: TradeId,
     pub name: I18nText,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ContractorKind {
     /// 施工单位: does the work of a trade on site.
@@ -465,36 +507,46 @@ pub enum ContractorKind {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub phone: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub email: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contractor {
     pub id: ContractorId,
     pub name: I18nText,
     pub kind: ContractorKind,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub trades: Vec<TradeId>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub contact: Contact,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TradeAssignment {
     pub trade: TradeId,
     /// `None`: the whole project; `Some`: overrides it for one building.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub building: Option<BuildingId>,
     pub contractor: ContractorId,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 客服中心 staff: owns the process.
@@ -506,37 +558,46 @@ pub enum Role {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     pub id: UserId,
     pub name: String,
     pub role: Role,
     /// Where they come from: CS center, property management, engineering…
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub org: String,
     /// For contractor accounts: which contractor they act for.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub contractor: Option<ContractorId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoundPlan {
     pub no: RoundNo,
     pub start: NaiveDate,
     pub due: NaiveDate,
     /// Who inspects what in this round.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub assignments: Vec<RoundAssignment>,
     /// Content, standards to apply and materials to prepare, in words.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub notes: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoundAssignment {
     pub inspector: UserId,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub buildings: Vec<BuildingId>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub units: Vec<UnitId>,
 }
 
@@ -576,6 +637,7 @@ impl ChecklistEntry<'_> {
 
 /// Identifies one checklist line of a unit: an item code in a room.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResultKey {
     pub room: RoomId,
     pub item: ItemCode,

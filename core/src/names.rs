@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 /// project's lists do not hold the id: the text is then the id itself, and
 /// a reader shows it marked as such.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Shown {
     pub zh: String,
     pub en: String,

@@ -21,15 +21,18 @@ pub const MAX_RISK_TEXT_CHARS: usize = 2000;
 /// A defect's accepted risk as it stands: the latest answer and plan, who
 /// accepted it and when, and the latest edit.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RiskDecision {
     pub unified_answer: I18nText,
     pub contingency_plan: String,
     pub accepted_by: UserId,
     #[serde(with = "chrono::serde::ts_milliseconds")]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub accepted_at: Time,
     /// The latest edit (the acceptance itself when never edited).
     pub edited_by: UserId,
     #[serde(with = "chrono::serde::ts_milliseconds")]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub edited_at: Time,
     /// How many times the answer or plan was edited after the acceptance.
     pub edits: u32,

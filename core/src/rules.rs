@@ -78,6 +78,7 @@ pub fn route_contractor(
 
 /// What a defect form starts with when an inspector fails a checklist item.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DefectPrefill {
     pub element: ElementId,
     pub category: CategoryId,
@@ -100,6 +101,7 @@ pub fn prefill(project: &Project, unit: &UnitId, item: &ChecklistItem) -> Defect
 
 /// One line of a round's recheck queue for a unit.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecheckEntry {
     pub defect: DefectId,
     pub found_round: RoundNo,
@@ -137,6 +139,7 @@ pub fn recheck_queue<'a>(defects: impl IntoIterator<Item = &'a Defect>, round: R
 
 /// The result of one checklist line in one round.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Pass,
@@ -165,6 +168,7 @@ impl Outcome {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UnitStatus {
     NotStarted,
@@ -288,6 +292,7 @@ pub fn check_pin_placed(project: &Project, old: Option<&Defect>, new: &Defect) -
 /// A spot (unit, room, element) that has had more than one defect: the same
 /// thing failing again means the root cause was missed.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RepeatSpot {
     pub unit: UnitId,
     pub room: RoomId,

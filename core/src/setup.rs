@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 /// One change to a project's configuration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ProjectEdit {
     /// The project's name and contractual handover date.
@@ -114,6 +115,7 @@ pub enum ProjectEdit {
 
 /// One room's outline in a `ProjectEdit::SetRoomOutlines`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoomOutline {
     pub room: RoomId,
     pub outline: Vec<Point>,
@@ -475,6 +477,7 @@ pub fn new_project(
 
 /// How far one inspector is with their part of a round's plan.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InspectorProgress {
     pub inspector: UserId,
     pub assigned: usize,

@@ -22,12 +22,14 @@ pub mod dispatch;
 pub const API: &str = "/api/v1";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     pub token: String,
     /// RFC 3339.
@@ -36,17 +38,20 @@ pub struct LoginResponse {
     /// The password is temporary (invited, reset): until it is changed
     /// (`POST /auth/password`) every other request is refused.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub must_change_password: bool,
 }
 
 /// `POST /auth/password`: the current password and the new one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangePasswordRequest {
     pub old_password: String,
     pub new_password: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserInfo {
     pub id: UserId,
     pub name: String,
@@ -55,6 +60,7 @@ pub struct UserInfo {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ManifestRequest {
     pub project: ProjectId,
     /// The server's change counter the client last caught up with (0: never).
@@ -68,6 +74,7 @@ pub struct ManifestRequest {
 
 /// A device saying who it is (`ManifestRequest::device`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceHello {
     /// Its Automerge actor id, lowercase hex (`doc::writers::check_device_actor`).
     pub actor: String,
@@ -78,18 +85,21 @@ pub struct DeviceHello {
 
 /// A device of the project with its name, for a tablet's histories.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceName {
     pub actor: String,
     pub name: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ManifestResponse {
     pub cursor: u64,
     pub docs: Vec<DocHeads>,
     /// The server's clock when it answered (epoch ms; 0 from an older
     /// server): tablets date their events by it (see `defect.rs`).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub server_time_ms: i64,
     /// How many bytes of other people's photos and floor plans a tablet may
     /// keep for offline work (the server's `tablet.photo_budget_mb`). Absent
@@ -103,6 +113,7 @@ pub struct ManifestResponse {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocHeads {
     pub doc: DocKey,
     /// Change hashes, hex.
@@ -110,33 +121,39 @@ pub struct DocHeads {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExchangeRequest {
     pub project: ProjectId,
     pub docs: Vec<DocPush>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocPush {
     pub doc: DocKey,
     /// The client's heads (empty: it has nothing of this document).
     pub have: Vec<String>,
     /// Changes for the server (Automerge `save_after` bytes), possibly empty.
     #[serde(with = "b64")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Byte))]
     pub changes: Vec<u8>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExchangeResponse {
     pub docs: Vec<DocReply>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocReply {
     pub doc: DocKey,
     /// The server's heads after applying the client's changes.
     pub heads: Vec<String>,
     /// Changes for the client, possibly empty.
     #[serde(with = "b64")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Byte))]
     pub changes: Vec<u8>,
     /// Why this document was refused (nothing of it was stored); the rest of
     /// the request went through.
@@ -146,6 +163,7 @@ pub struct DocReply {
 
 /// Every error response: a sentence for a person.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: String,
     /// For answers a program must tell apart, e.g. `ACCOUNT_DISABLED`.
@@ -181,6 +199,7 @@ mod b64 {
 /// `POST /api/v1/projects`: a new project under the signed-in CS admin's
 /// company, its standards copied from a library.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewProjectRequest {
     pub id: ProjectId,
     pub name: crate::model::I18nText,
@@ -196,6 +215,7 @@ pub struct NewProjectRequest {
 
 /// One project in the list of those the user may see.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectSummary {
     pub id: ProjectId,
     pub name: crate::model::I18nText,
@@ -210,6 +230,7 @@ pub struct ProjectSummary {
 /// `POST /api/v1/projects/{id}/edits`: applied in order, all or none, as
 /// one change of the project document.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EditRequest {
     pub edits: Vec<crate::setup::ProjectEdit>,
 }
@@ -218,6 +239,8 @@ pub struct EditRequest {
 /// is the header. A column left out is found by its usual English or
 /// Chinese header; the header row, as the first row naming the columns.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ColumnMapping {
     /// The header's row as the spreadsheet numbers it (1-based, counting
     /// title, note and blank rows above it).
@@ -247,6 +270,7 @@ pub struct ColumnMapping {
 /// One problem with one row of an imported file, numbered as the
 /// spreadsheet shows it (1-based, title and blank rows counted).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RowError {
     pub row: usize,
     pub reason: String,
@@ -260,6 +284,7 @@ impl std::fmt::Display for RowError {
 
 /// What importing a unit list would do, before anything is stored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitPreview {
     /// The header row used (as the spreadsheet numbers it) and its cells.
     pub header_row: usize,
@@ -280,6 +305,7 @@ pub struct UnitPreview {
 /// `POST /api/v1/projects/{id}/people`: an account for a person, with a
 /// role and this project in its scope (an existing account gains the project).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InviteRequest {
     pub username: String,
     pub name: String,
@@ -290,6 +316,7 @@ pub struct InviteRequest {
 
 /// A person of the project with their account's state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PersonAccount {
     pub id: UserId,
     pub username: String,
@@ -303,6 +330,7 @@ pub struct PersonAccount {
 
 /// An invitation or a reset: the password to hand over, shown once.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TemporaryPassword {
     pub user: PersonAccount,
     pub password: String,
@@ -312,6 +340,7 @@ pub struct TemporaryPassword {
 /// English words) and its particulars (old and new values where there are
 /// some) for the console to say in either language.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryEntry {
     /// RFC 3339.
     pub at: String,
@@ -320,9 +349,11 @@ pub struct HistoryEntry {
     /// `link_revoked`, `robot_set`, `robot_removed`, `risk`,
     /// `report_issued`, `report_shared`, `share_revoked`.
     #[serde(default = "setup_kind")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub kind: String,
     pub what: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub detail: serde_json::Value,
 }
 
@@ -335,6 +366,7 @@ fn setup_kind() -> String {
 /// `<kind>:<id>` (`contractor:c-guan`, `unit:B1-0101`, `user:u-cs-wang`,
 /// `building:B1`, `category:leak`, `trade:tiling`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryView {
     #[serde(flatten)]
     pub entry: HistoryEntry,

@@ -47,7 +47,7 @@ pub const CSRF_VALUE: &str = "walkthrough";
 pub const SESSION_MODE_HEADER: &str = "x-walkthrough-session";
 
 /// Sign-in throttling and password hashing (`[auth]` in the settings).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthSettings {
     /// Failed sign-ins of one account before it must wait.
@@ -590,6 +590,7 @@ fn user_info(user: &User, projects: Vec<ProjectId>) -> UserInfo {
 
 /// `POST /auth/login`: a token for a username and password (in the body, or
 /// with `X-Walkthrough-Session: cookie` as the console's session cookie).
+#[utoipa::path(post, path = "/auth/login", operation_id = "auth_login", tag = "auth", request_body = LoginRequest, responses((status = 200, description = "Signed in; with `X-Walkthrough-Session: cookie` the token is also set as the console's session cookie", body = LoginResponse)), security(()))]
 pub async fn login(
     State(st): State<AppState>,
     ClientAddr(addr): ClientAddr,
@@ -649,6 +650,7 @@ pub async fn login(
 }
 
 /// `GET /auth/session`: who is signed in (the console after a reload).
+#[utoipa::path(get, path = "/auth/session", operation_id = "auth_session", tag = "auth", responses((status = 200, description = "The signed-in account", body = LoginResponse)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn session(s: Session) -> Json<LoginResponse> {
     Json(LoginResponse {
         token: String::new(),
@@ -659,6 +661,7 @@ pub async fn session(s: Session) -> Json<LoginResponse> {
 }
 
 /// `POST /auth/logout`: this sign-in ends; the console's cookie is cleared.
+#[utoipa::path(post, path = "/auth/logout", operation_id = "auth_logout", tag = "auth", responses((status = 200, description = "Signed out; the session cookie is cleared", body = serde_json::Value)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn logout(State(st): State<AppState>, headers: HeaderMap, s: Session) -> Result<Response, ApiError> {
     let hash = s.token_hash.clone();
     blocking(move || Ok(st.store.delete_token(&hash)?)).await?;
@@ -673,6 +676,7 @@ pub async fn logout(State(st): State<AppState>, headers: HeaderMap, s: Session) 
 /// `POST /auth/password`: change the password with the current one; every
 /// other sign-in of the account ends, this one stays (and may now do
 /// everything, if the password was temporary).
+#[utoipa::path(post, path = "/auth/password", operation_id = "auth_change_password", tag = "auth", request_body = ChangePasswordRequest, responses((status = 200, description = "Password changed; a new session", body = LoginResponse)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn change_password(
     State(st): State<AppState>,
     ClientAddr(addr): ClientAddr,

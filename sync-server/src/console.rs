@@ -24,8 +24,9 @@ use crate::error::ApiError;
 use crate::setup::{self, SetupError};
 use crate::{blocking, import, ApiJson, AppState};
 use axum::extract::{Path, Query, State};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use walkthrough_core::model::{Project, Role};
 use walkthrough_core::wire::*;
 use walkthrough_core::*;
@@ -41,18 +42,18 @@ impl From<SetupError> for ApiError {
     }
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/projects", get(list_projects).post(create_project))
-        .route("/projects/{project}", get(get_project))
-        .route("/projects/{project}/edits", post(edit))
-        .route("/projects/{project}/units/preview", post(preview_units))
-        .route("/projects/{project}/units", post(import_units))
-        .route("/projects/{project}/unit-types/{unit_type}/floor-plan", put(floor_plan))
-        .route("/projects/{project}/people", get(people).post(invite))
-        .route("/projects/{project}/people/{user}/{action}", post(person_action))
-        .route("/projects/{project}/history", get(history))
-        .route("/projects/{project}/rounds/{round}/progress", get(round_progress))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_projects, create_project))
+        .routes(routes!(get_project))
+        .routes(routes!(edit))
+        .routes(routes!(preview_units))
+        .routes(routes!(import_units))
+        .routes(routes!(floor_plan))
+        .routes(routes!(people, invite))
+        .routes(routes!(person_action))
+        .routes(routes!(history))
+        .routes(routes!(round_progress))
 }
 
 /// Only CS-center admins, and only for projects in their scope.
@@ -83,6 +84,7 @@ async fn change<T: Send + 'static>(
     .await
 }
 
+#[utoipa::path(get, path = "/projects", operation_id = "console_list_projects", tag = "setup", responses((status = 200, description = "OK", body = Vec<ProjectSummary>)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn list_projects(State(st): State<AppState>, user: AuthUser) -> Result<Json<Vec<ProjectSummary>>, ApiError> {
     blocking(move || {
         let mut out = Vec::new();
@@ -103,6 +105,7 @@ async fn list_projects(State(st): State<AppState>, user: AuthUser) -> Result<Jso
     .await
 }
 
+#[utoipa::path(post, path = "/projects", operation_id = "console_create_project", tag = "setup", request_body = NewProjectRequest, responses((status = 200, description = "OK", body = Project)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn create_project(
     State(st): State<AppState>,
     user: AuthUser,
@@ -112,6 +115,7 @@ async fn create_project(
     change(st, id, move |st| Ok(Json(setup::create_project(st.store.as_ref(), &req, &user.user)?))).await
 }
 
+#[utoipa::path(get, path = "/projects/{project}", operation_id = "console_get_project", tag = "setup", responses((status = 200, description = "OK", body = Project)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn get_project(
     State(st): State<AppState>,
     user: AuthUser,
@@ -123,6 +127,7 @@ async fn get_project(
     blocking(move || Ok(Json(setup::read_project(st.store.as_ref(), &project)?))).await
 }
 
+#[utoipa::path(post, path = "/projects/{project}/edits", operation_id = "console_edit", tag = "setup", request_body = EditRequest, responses((status = 200, description = "OK", body = Project)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn edit(
     State(st): State<AppState>,
     user: AuthUser,
@@ -150,6 +155,7 @@ async fn edit(
     .await
 }
 
+#[utoipa::path(post, path = "/projects/{project}/units/preview", operation_id = "console_preview_units", tag = "setup", request_body(content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), responses((status = 200, description = "OK", body = UnitPreview)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn preview_units(
     State(st): State<AppState>,
     user: AuthUser,
@@ -163,6 +169,7 @@ async fn preview_units(
 }
 
 /// A unit list (CSV or XLSX): CS center only, all or nothing.
+#[utoipa::path(post, path = "/projects/{project}/units", operation_id = "console_import_units", tag = "setup", request_body(content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), responses((status = 200, description = "How many units were added (`added`)", body = serde_json::Value)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn import_units(
     State(st): State<AppState>,
     user: AuthUser,
@@ -180,6 +187,7 @@ async fn import_units(
     .await
 }
 
+#[utoipa::path(put, path = "/projects/{project}/unit-types/{unit_type}/floor-plan", operation_id = "console_floor_plan", tag = "setup", request_body(content(("image/png"), ("image/jpeg"), ("application/pdf"))), responses((status = 200, description = "The stored plan's hash (`floor_plan`)", body = serde_json::Value)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn floor_plan(
     State(st): State<AppState>,
     user: AuthUser,
@@ -203,6 +211,7 @@ async fn floor_plan(
     .await
 }
 
+#[utoipa::path(get, path = "/projects/{project}/people", operation_id = "console_people", tag = "setup", responses((status = 200, description = "OK", body = Vec<PersonAccount>)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn people(
     State(st): State<AppState>,
     user: AuthUser,
@@ -213,6 +222,7 @@ async fn people(
     blocking(move || Ok(Json(setup::people(st.store.as_ref(), &project)?))).await
 }
 
+#[utoipa::path(post, path = "/projects/{project}/people", operation_id = "console_invite", tag = "setup", request_body = InviteRequest, responses((status = 200, description = "OK", body = TemporaryPassword)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn invite(
     State(st): State<AppState>,
     user: AuthUser,
@@ -230,6 +240,7 @@ async fn invite(
     .await
 }
 
+#[utoipa::path(post, path = "/projects/{project}/people/{user}/{action}", operation_id = "console_person_action", tag = "setup", responses((status = 200, description = "`reset`: a new temporary password; `disable`/`enable`: `disabled`", body = serde_json::Value)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn person_action(
     State(st): State<AppState>,
     user: AuthUser,
@@ -263,6 +274,7 @@ async fn person_action(
 
 /// The project's history, each entry with the names of its author and of
 /// everything its particulars name, from the project's lists as they are now.
+#[utoipa::path(get, path = "/projects/{project}/history", operation_id = "console_history", tag = "setup", responses((status = 200, description = "OK", body = Vec<HistoryView>)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn history(
     State(st): State<AppState>,
     user: AuthUser,
@@ -279,6 +291,7 @@ async fn history(
     .await
 }
 
+#[utoipa::path(get, path = "/projects/{project}/rounds/{round}/progress", operation_id = "console_round_progress", tag = "setup", responses((status = 200, description = "OK", body = Vec<walkthrough_core::setup::InspectorProgress>)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn round_progress(
     State(st): State<AppState>,
     user: AuthUser,

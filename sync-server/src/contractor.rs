@@ -120,6 +120,7 @@ fn page(st: &AppState, link: &LinkUser) -> Result<ContractorPage, ApiError> {
     })
 }
 
+#[utoipa::path(get, path = "/contractor/items", operation_id = "contractor_items", tag = "contractor", responses((status = 200, description = "OK", body = ContractorPage)), security(("contractor_link" = [])))]
 pub async fn items(State(st): State<AppState>, link: LinkUser) -> Result<Json<ContractorPage>, ApiError> {
     blocking(move || Ok(Json(page(&st, &link)?))).await
 }
@@ -133,7 +134,8 @@ pub enum PhotoSize {
     Original,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PhotoQuery {
     pub size: Option<String>,
 }
@@ -166,6 +168,7 @@ fn listed_plan(st: &AppState, link: &LinkUser, hash: &PhotoHash) -> Result<bool,
 /// reports' photos), or the floor plan of one of their items' units; the
 /// small copy, the preview or the original (`?size=`). Checked from the
 /// read model: one indexed lookup, never the list rebuilt.
+#[utoipa::path(get, path = "/contractor/photos/{hash}", operation_id = "contractor_photo", tag = "contractor", responses((status = 200, description = "The file", content(("image/jpeg"), ("image/png")))), security(("contractor_link" = [])))]
 pub async fn photo(
     State(st): State<AppState>,
     link: LinkUser,
@@ -207,6 +210,7 @@ pub async fn photo(
 
 /// An evidence photo, checked like a tablet's (a real JPEG or PNG within
 /// the size limit); answers its hash for the "fixed" report.
+#[utoipa::path(post, path = "/contractor/photos", operation_id = "contractor_upload_photo", tag = "contractor", request_body(content(("image/jpeg"), ("image/png"))), responses((status = 200, description = "OK", body = PhotoUploaded)), security(("contractor_link" = [])))]
 pub async fn upload_photo(
     State(st): State<AppState>,
     link: LinkUser,
@@ -254,6 +258,7 @@ fn contractor_edit(
     Ok(Json(serde_json::json!({ "defect": defect, "status": status })))
 }
 
+#[utoipa::path(post, path = "/contractor/items/{defect}/fixed", operation_id = "contractor_fixed", tag = "contractor", request_body = FixedRequest, responses((status = 200, description = "Reported fixed", body = serde_json::Value)), security(("contractor_link" = [])))]
 pub async fn fixed(
     State(st): State<AppState>,
     link: LinkUser,
@@ -282,6 +287,7 @@ pub async fn fixed(
     .await
 }
 
+#[utoipa::path(post, path = "/contractor/items/{defect}/undo", operation_id = "contractor_undo", tag = "contractor", responses((status = 200, description = "The report is withdrawn", body = serde_json::Value)), security(("contractor_link" = [])))]
 pub async fn undo(
     State(st): State<AppState>,
     link: LinkUser,
@@ -294,12 +300,14 @@ pub async fn undo(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SheetQuery {
     #[serde(default)]
     pub round: Option<u32>,
 }
 
+#[utoipa::path(get, path = "/contractor/sheet.pdf", operation_id = "contractor_sheet", tag = "contractor", responses((status = 200, description = "The file", content(("application/pdf")))), security(("contractor_link" = [])))]
 pub async fn sheet(
     State(st): State<AppState>,
     link: LinkUser,

@@ -155,6 +155,7 @@ fn detail(
     }
 }
 
+#[utoipa::path(get, path = "/projects/{project}/defects/{defect}", operation_id = "dashboard_defect", tag = "reports", responses((status = 200, description = "OK", body = DefectDetail)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn defect(
     State(st): State<AppState>,
     user: AuthUser,
@@ -216,6 +217,7 @@ fn project_figures(st: &AppState, id: &ProjectId, now: Time) -> Result<CompanyPr
     })
 }
 
+#[utoipa::path(get, path = "/company/overview", operation_id = "dashboard_company_overview", tag = "reports", responses((status = 200, description = "OK", body = CompanyOverview)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn company_overview(State(st): State<AppState>, user: AuthUser) -> Result<Json<CompanyOverview>, ApiError> {
     if user.user.role != Role::CsAdmin {
         return Err(ApiError::Forbidden("the company overview is for the CS center".into()));

@@ -176,12 +176,14 @@ pub fn dispatch_selected(
     Ok(DispatchResponse { assigned, unroutable })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RoundQuery {
     #[serde(default)]
     pub round: Option<u32>,
 }
 
+#[utoipa::path(get, path = "/projects/{project}/dispatch", operation_id = "dispatch_plan", tag = "dispatch", responses((status = 200, description = "OK", body = DispatchPlanView)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn plan(
     State(st): State<AppState>,
     user: AuthUser,
@@ -193,6 +195,7 @@ pub async fn plan(
     blocking(move || Ok(Json(dispatch_plan(&st, &project_id, q.round.map(RoundNo))?))).await
 }
 
+#[utoipa::path(post, path = "/projects/{project}/dispatch", operation_id = "dispatch_dispatch", tag = "dispatch", request_body(content = Option<DispatchRequest>, description = "Optional: no body takes the defaults"), responses((status = 200, description = "OK", body = DispatchResponse)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn dispatch(
     State(st): State<AppState>,
     user: AuthUser,
@@ -211,6 +214,7 @@ pub async fn dispatch(
     blocking(move || Ok(Json(dispatch_selected(&st, &project_id, &user.user.id, req.defects.as_deref())?))).await
 }
 
+#[utoipa::path(post, path = "/projects/{project}/defects/{defect}/assign", operation_id = "dispatch_assign", tag = "dispatch", request_body = AssignRequest, responses((status = 200, description = "Assigned", body = serde_json::Value)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn assign(
     State(st): State<AppState>,
     user: AuthUser,
@@ -262,7 +266,8 @@ pub async fn assign(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub contractor: String,
     #[serde(default)]
@@ -315,6 +320,7 @@ fn parse_list_query(project: &Project, q: &ListQuery) -> Result<(ContractorId, O
     Ok((contractor, q.round.map(RoundNo)))
 }
 
+#[utoipa::path(get, path = "/projects/{project}/rectification", operation_id = "dispatch_rectification", tag = "dispatch", responses((status = 200, description = "OK", body = RectificationResponse)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn rectification(
     State(st): State<AppState>,
     user: AuthUser,
@@ -332,6 +338,7 @@ pub async fn rectification(
     .await
 }
 
+#[utoipa::path(get, path = "/projects/{project}/rectification.pdf", operation_id = "dispatch_rectification_pdf", tag = "dispatch", responses((status = 200, description = "The file", content(("application/pdf")))), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn rectification_pdf(
     State(st): State<AppState>,
     user: AuthUser,
@@ -365,6 +372,7 @@ pub(crate) fn sheet_response(
 
 /// Every notification of the project, newest first, with its state
 /// (pending, sending, sent, failing with the last error, dead).
+#[utoipa::path(get, path = "/projects/{project}/outbox", operation_id = "dispatch_outbox", tag = "dispatch", responses((status = 200, description = "OK", body = Vec<OutboxMessage>)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn outbox(
     State(st): State<AppState>,
     user: AuthUser,
@@ -377,6 +385,7 @@ pub async fn outbox(
 
 /// `POST /projects/{p}/outbox/{key}/retry`: a failing or dead message goes
 /// back to pending, due now; nothing else about it changes.
+#[utoipa::path(post, path = "/projects/{project}/outbox/{key}/retry", operation_id = "dispatch_retry", tag = "dispatch", responses((status = 200, description = "OK", body = OutboxMessage)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn retry(
     State(st): State<AppState>,
     user: AuthUser,

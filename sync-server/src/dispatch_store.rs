@@ -11,7 +11,7 @@ use walkthrough_core::kpi::{DefectDetail, DefectRow};
 use walkthrough_core::*;
 
 /// A contractor link as stored (its secret is never stored, only a hash).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ContractorLink {
     pub id: String,
     pub project: ProjectId,
@@ -25,7 +25,7 @@ pub struct ContractorLink {
 }
 
 /// A contractor's group robot (WeCom or DingTalk).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ContractorChannel {
     pub contractor: ContractorId,
     /// `wecom` or `dingtalk`.
@@ -40,7 +40,7 @@ pub struct ContractorChannel {
 }
 
 /// A refused attempt to use a link.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LinkRefusal {
     pub at: i64,
     pub link: Option<String>,
@@ -49,7 +49,7 @@ pub struct LinkRefusal {
 }
 
 /// A message to deliver, keyed by its delivery key.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OutboxMessage {
     pub key: String,
     pub project: ProjectId,

@@ -22,21 +22,22 @@ use crate::{blocking, AppState};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use walkthrough_core::model::Role;
 use walkthrough_core::*;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/projects/{project}/reports/{round}/issue", post(issue))
-        .route("/jobs/{job}", get(job))
-        .route("/projects/{project}/issued", get(list))
-        .route("/projects/{project}/issued/{id}", get(download))
-        .route("/projects/{project}/issued/{id}/shares", post(share))
-        .route("/projects/{project}/issued/{id}/shares/{share}", delete(revoke))
-        .route("/shared-report", get(shared))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(issue))
+        .routes(routes!(job))
+        .routes(routes!(list))
+        .routes(routes!(download))
+        .routes(routes!(share))
+        .routes(routes!(revoke))
+        .routes(routes!(shared))
 }
 
 /// Issuing and sharing are the CS center's acts (engineers read reports).
@@ -48,7 +49,7 @@ fn require_cs(user: &AuthUser, project: &ProjectId) -> Result<(), ApiError> {
     Ok(())
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct IssueRequest {
     /// Print photos with their marks in the per-unit appendix (default yes).
     #[serde(default)]
@@ -126,6 +127,7 @@ fn label(r: &IssuedReport) -> String {
 }
 
 /// `POST /projects/{p}/reports/{round}/issue`: 202 with the job.
+#[utoipa::path(post, path = "/projects/{project}/reports/{round}/issue", operation_id = "issued_issue", tag = "reports", request_body(content = Option<IssueRequest>, description = "Optional: no body takes the defaults"), responses((status = 202, description = "The job that issues the report", body = JobView)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn issue(
     State(st): State<AppState>,
     user: AuthUser,
@@ -172,6 +174,7 @@ async fn issue(
 }
 
 /// `GET /jobs/{id}`: for whoever started it, or a reader of its project.
+#[utoipa::path(get, path = "/jobs/{job}", operation_id = "issued_job", tag = "reports", responses((status = 200, description = "OK", body = JobView)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn job(State(st): State<AppState>, user: AuthUser, Path(id): Path<String>) -> Result<Json<JobView>, ApiError> {
     let job =
         st.jobs.get(&id).ok_or_else(|| ApiError::NotFound(format!("no job {id} (finished jobs are kept a day)")))?;
@@ -181,7 +184,7 @@ async fn job(State(st): State<AppState>, user: AuthUser, Path(id): Path<String>)
     Ok(Json(job))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct IssuedView {
     #[serde(flatten)]
     pub report: IssuedReport,
@@ -191,7 +194,7 @@ pub struct IssuedView {
 }
 
 /// A share link with the name of who made it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ShareView {
     #[serde(flatten)]
     pub share: ReportShare,
@@ -200,6 +203,7 @@ pub struct ShareView {
 }
 
 /// `GET /projects/{p}/issued`: newest first, each with its links.
+#[utoipa::path(get, path = "/projects/{project}/issued", operation_id = "issued_list", tag = "reports", responses((status = 200, description = "OK", body = Vec<IssuedView>)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn list(
     State(st): State<AppState>,
     user: AuthUser,
@@ -240,7 +244,8 @@ fn issued_of(st: &AppState, project: &ProjectId, id: &str) -> Result<IssuedRepor
         .ok_or_else(|| ApiError::NotFound(format!("project {project} has no issued report {id}")))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FileQuery {
     #[serde(default)]
     pub format: Option<String>,
@@ -288,6 +293,7 @@ fn issued_file(st: &AppState, r: &IssuedReport, q: &FileQuery, headers: &HeaderM
 }
 
 /// `GET /projects/{p}/issued/{id}?format=…`.
+#[utoipa::path(get, path = "/projects/{project}/issued/{id}", operation_id = "issued_download", tag = "reports", responses((status = 200, description = "The issued report as frozen: JSON, or the file `format` asks for", content((RoundReport = "application/json"), ("application/pdf"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv")))), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn download(
     State(st): State<AppState>,
     user: AuthUser,
@@ -300,7 +306,7 @@ async fn download(
     blocking(move || issued_file(&st, &issued_of(&st, &project_id, &id)?, &q, &headers)).await
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NewShare {
     pub share: ReportShare,
     /// The secret: shown once, never stored.
@@ -314,11 +320,12 @@ pub struct NewShare {
 pub const SHARE_DAYS: i64 = 30;
 
 /// `POST …/shares` body (optional): how many days the link lasts (1 to 366).
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct NewShareRequest {
     pub days: Option<i64>,
 }
 
+#[utoipa::path(post, path = "/projects/{project}/issued/{id}/shares", operation_id = "issued_share", tag = "reports", request_body(content = Option<NewShareRequest>, description = "Optional: no body takes the defaults"), responses((status = 200, description = "OK", body = NewShare)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn share(
     State(st): State<AppState>,
     user: AuthUser,
@@ -365,6 +372,7 @@ async fn share(
 }
 
 /// `DELETE /projects/{p}/issued/{id}/shares/{share}`.
+#[utoipa::path(delete, path = "/projects/{project}/issued/{id}/shares/{share}", operation_id = "issued_revoke", tag = "reports", responses((status = 204, description = "Revoked")), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn revoke(
     State(st): State<AppState>,
     user: AuthUser,
@@ -393,7 +401,7 @@ async fn revoke(
 }
 
 /// What a share link's page shows: which report, and its figures.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SharedView {
     pub issued: IssuedReport,
     pub report: serde_json::Value,
@@ -401,6 +409,7 @@ pub struct SharedView {
 
 /// `GET /shared-report?format=…` with the link's secret in `X-Share-Token`.
 /// An unknown or revoked link gets the same refusal, naming nothing.
+#[utoipa::path(get, path = "/shared-report", operation_id = "issued_shared", tag = "reports", responses((status = 200, description = "The shared report: its figures as JSON, or the file `format` asks for", content((SharedView = "application/json"), ("application/pdf"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv")))), security(("share_token" = [])))]
 async fn shared(
     State(st): State<AppState>,
     headers: HeaderMap,

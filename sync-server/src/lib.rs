@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod links;
 pub mod net;
 pub mod observe;
+pub mod openapi;
 pub mod outbox;
 pub mod pdf;
 pub mod report;
@@ -32,12 +33,14 @@ pub mod thumbs;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use error::ApiError;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use store::Store;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use walkthrough_core::model::Project;
 use walkthrough_core::wire::*;
 use walkthrough_core::*;
@@ -89,57 +92,72 @@ impl AppState {
     }
 }
 
+/// Every route of the server with its OpenAPI operation: each is added
+/// through `routes!`, which takes only handlers with a `#[utoipa::path]`,
+/// so a route cannot exist undocumented. `api_layers` wraps the API's
+/// routes (the server's middleware; nothing for the document alone).
+pub fn documented_routes(
+    api_layers: impl FnOnce(OpenApiRouter<AppState>) -> OpenApiRouter<AppState>,
+) -> OpenApiRouter<AppState> {
+    let api = OpenApiRouter::new()
+        .routes(routes!(observe::health))
+        .routes(routes!(openapi::openapi_json))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::session))
+        .routes(routes!(sync::manifest))
+        .routes(routes!(sync::exchange))
+        .routes(routes!(sync::devices))
+        .routes(routes!(put_blob, get_blob))
+        .routes(routes!(dispatch::dispatch, dispatch::plan))
+        .routes(routes!(dispatch::assign))
+        .routes(routes!(dispatch::rectification))
+        .routes(routes!(dispatch::rectification_pdf))
+        .routes(routes!(dispatch::outbox))
+        .routes(routes!(dispatch::retry))
+        .routes(routes!(links::create, links::list))
+        .routes(routes!(links::revoke))
+        .routes(routes!(links::refusals))
+        .routes(routes!(links::qr))
+        .routes(routes!(links::channels))
+        .routes(routes!(links::set_channel, links::delete_channel))
+        .routes(routes!(report::report))
+        .routes(routes!(report::defects))
+        .routes(routes!(dashboard::defect))
+        .routes(routes!(risk::accept))
+        .routes(routes!(risk::list))
+        .routes(routes!(dashboard::company_overview))
+        .routes(routes!(contractor::items))
+        .routes(routes!(contractor::fixed))
+        .routes(routes!(contractor::undo))
+        .routes(routes!(contractor::upload_photo))
+        .routes(routes!(contractor::photo))
+        .routes(routes!(contractor::sheet))
+        .merge(console::routes())
+        .merge(issued::routes());
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .nest(API, api_layers(api))
+        .routes(routes!(openapi::home))
+        .routes(routes!(observe::metrics))
+}
+
 pub fn router(state: AppState) -> Router {
     let max_body = state.settings.max_body_bytes;
-    let api = Router::new()
-        .route("/health", get(observe::health))
-        .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
-        .route("/auth/password", post(auth::change_password))
-        .route("/auth/session", get(auth::session))
-        .route("/sync/manifest", post(sync::manifest))
-        .route("/sync/exchange", post(sync::exchange))
-        .route("/projects/{project}/devices", get(sync::devices))
-        .route("/blobs/{hash}", put(put_blob).get(get_blob))
-        .route("/projects/{project}/dispatch", post(dispatch::dispatch).get(dispatch::plan))
-        .route("/projects/{project}/defects/{defect}/assign", post(dispatch::assign))
-        .route("/projects/{project}/rectification", get(dispatch::rectification))
-        .route("/projects/{project}/rectification.pdf", get(dispatch::rectification_pdf))
-        .route("/projects/{project}/outbox", get(dispatch::outbox))
-        .route("/projects/{project}/outbox/{key}/retry", post(dispatch::retry))
-        .route("/projects/{project}/contractor-links", post(links::create).get(links::list))
-        .route("/projects/{project}/contractor-links/{id}", axum::routing::delete(links::revoke))
-        .route("/projects/{project}/link-refusals", get(links::refusals))
-        .route("/qr", post(links::qr))
-        .route("/projects/{project}/contractor-channels", get(links::channels))
-        .route(
-            "/projects/{project}/contractor-channels/{contractor}",
-            put(links::set_channel).delete(links::delete_channel),
-        )
-        .route("/projects/{project}/reports/{round}", get(report::report))
-        .route("/projects/{project}/reports/{round}/defects", get(report::defects))
-        .route("/projects/{project}/defects/{defect}", get(dashboard::defect))
-        .route("/projects/{project}/defects/{defect}/accept-risk", post(risk::accept))
-        .route("/projects/{project}/risks", get(risk::list))
-        .route("/company/overview", get(dashboard::company_overview))
-        .route("/contractor/items", get(contractor::items))
-        .route("/contractor/items/{defect}/fixed", post(contractor::fixed))
-        .route("/contractor/items/{defect}/undo", post(contractor::undo))
-        .route("/contractor/photos", post(contractor::upload_photo))
-        .route("/contractor/photos/{hash}", get(contractor::photo))
-        .route("/contractor/sheet.pdf", get(contractor::sheet))
-        .merge(console::routes())
-        .merge(issued::routes())
-        // The matched route, for the access log and the request counters.
-        .route_layer(axum::middleware::from_fn(observe::remember_route))
-        // After every route: it guards them all.
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::engineers_read_only));
+    let st = state.clone();
+    let (routes, _) = documented_routes(move |api| {
+        api
+            // The matched route, for the access log and the request counters.
+            .route_layer(axum::middleware::from_fn(observe::remember_route))
+            // After every route: it guards them all.
+            .layer(axum::middleware::from_fn_with_state(st, auth::engineers_read_only))
+    })
+    .split_for_parts();
+    // The front ends' files: not API routes (and so not in the document).
     let ui = tower_http::services::ServeDir::new(&state.settings.ui_dir);
-    Router::new()
-        .nest(API, api)
+    routes
         .nest_service("/ui", ui)
-        .route("/", get(|| async { axum::response::Redirect::to("/ui/console/") }))
-        .route("/metrics", get(observe::metrics))
+        .fallback(openapi::no_such_route)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
         .layer(tower_http::compression::CompressionLayer::new())
@@ -215,6 +233,7 @@ pub(crate) fn parse_hash(hash: &str) -> Result<PhotoHash, ApiError> {
 /// `PUT /blobs/{hash}[?project=P]`: the uploader can read it back at once
 /// (before the document that shows it syncs); with `project` (one in the
 /// uploader's scope) the project's other accounts can too.
+#[utoipa::path(put, path = "/blobs/{hash}", operation_id = "put_blob", tag = "sync", request_body(content(("image/jpeg"), ("image/png"))), responses((status = 201, description = "Stored"), (status = 200, description = "Already stored")), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn put_blob(
     State(st): State<AppState>,
     user: auth::AuthUser,
@@ -249,12 +268,14 @@ async fn put_blob(
     .await
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BlobSize {
     pub size: Option<String>,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BlobQuery {
     pub project: Option<String>,
 }
@@ -281,6 +302,7 @@ pub(crate) fn blob_readable(st: &AppState, user: &auth::AuthUser, hash: &PhotoHa
 /// elsewhere reveals nothing. `size=preview` answers the photo's screen
 /// preview (JPEG, at most 1,600 px a side) instead of the original, with the
 /// same check.
+#[utoipa::path(get, path = "/blobs/{hash}", operation_id = "get_blob", tag = "sync", responses((status = 200, description = "The file", content(("image/jpeg"), ("image/png")))), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 async fn get_blob(
     State(st): State<AppState>,
     user: auth::AuthUser,

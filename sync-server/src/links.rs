@@ -218,6 +218,7 @@ pub fn live_link_url(st: &AppState, project: &ProjectId, contractor: &Contractor
 /// Who links made for notifications are created by.
 pub const OUTBOX_AUTHOR: &str = "system:outbox";
 
+#[utoipa::path(post, path = "/projects/{project}/contractor-links", operation_id = "links_create", tag = "dispatch", request_body = NewLinkRequest, responses((status = 200, description = "OK", body = NewLinkResponse)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn create(
     State(st): State<AppState>,
     user: AuthUser,
@@ -230,6 +231,7 @@ pub async fn create(
     blocking(move || Ok(Json(create_link(&st, &project, &req.contractor, days, &user.user.id)?))).await
 }
 
+#[utoipa::path(get, path = "/projects/{project}/contractor-links", operation_id = "links_list", tag = "dispatch", responses((status = 200, description = "OK", body = Vec<ContractorLink>)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn list(
     State(st): State<AppState>,
     user: AuthUser,
@@ -240,6 +242,7 @@ pub async fn list(
     blocking(move || Ok(Json(st.store.links(&project)?))).await
 }
 
+#[utoipa::path(delete, path = "/projects/{project}/contractor-links/{id}", operation_id = "links_revoke", tag = "dispatch", responses((status = 200, description = "Revoked", body = serde_json::Value)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn revoke(
     State(st): State<AppState>,
     user: AuthUser,
@@ -263,6 +266,7 @@ pub async fn revoke(
 }
 
 /// `GET /projects/{p}/contractor-channels`: the contractors' group robots.
+#[utoipa::path(get, path = "/projects/{project}/contractor-channels", operation_id = "links_channels", tag = "dispatch", responses((status = 200, description = "OK", body = Vec<ChannelView>)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn channels(
     State(st): State<AppState>,
     user: AuthUser,
@@ -289,6 +293,7 @@ const MAX_CHANNEL_CHARS: usize = 1000;
 
 /// `PUT /projects/{p}/contractor-channels/{contractor}`: where the
 /// contractor's notifications go besides email and the server's webhook.
+#[utoipa::path(put, path = "/projects/{project}/contractor-channels/{contractor}", operation_id = "links_set_channel", tag = "dispatch", request_body = ChannelRequest, responses((status = 200, description = "Saved", body = serde_json::Value)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn set_channel(
     State(st): State<AppState>,
     user: AuthUser,
@@ -353,6 +358,7 @@ pub async fn set_channel(
 }
 
 /// `DELETE /projects/{p}/contractor-channels/{contractor}`.
+#[utoipa::path(delete, path = "/projects/{project}/contractor-channels/{contractor}", operation_id = "links_delete_channel", tag = "dispatch", responses((status = 200, description = "Removed", body = serde_json::Value)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn delete_channel(
     State(st): State<AppState>,
     user: AuthUser,
@@ -380,6 +386,7 @@ pub async fn delete_channel(
     .await
 }
 
+#[utoipa::path(get, path = "/projects/{project}/link-refusals", operation_id = "links_refusals", tag = "dispatch", responses((status = 200, description = "OK", body = Vec<LinkRefusal>)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn refusals(
     State(st): State<AppState>,
     user: AuthUser,
@@ -396,7 +403,7 @@ fn robot_host(webhook: &str) -> String {
     reqwest::Url::parse(webhook).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default()
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct QrRequest {
     pub text: String,
 }
@@ -404,6 +411,7 @@ pub struct QrRequest {
 /// `POST /qr`: a QR code (SVG) of the text, for the console to show a new
 /// contractor link once. Nothing is stored or logged; the text comes in the
 /// body so the secret never appears in a URL.
+#[utoipa::path(post, path = "/qr", operation_id = "links_qr", tag = "dispatch", request_body = QrRequest, responses((status = 200, description = "The file", content(("image/svg+xml")))), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn qr(
     user: AuthUser,
     ApiJson(req): ApiJson<QrRequest>,

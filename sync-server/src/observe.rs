@@ -234,6 +234,7 @@ fn metrics_allowed(st: &AppState, client: std::net::IpAddr, headers: &HeaderMap)
 }
 
 /// `GET /metrics`: the Prometheus text format (version 0.0.4).
+#[utoipa::path(get, path = "/metrics", operation_id = "observe_metrics", tag = "ops", responses((status = 200, description = "Prometheus text format", content(("text/plain; version=0.0.4")))), security((), ("bearer" = [])))]
 pub async fn metrics(State(st): State<AppState>, client: auth::ClientAddr, headers: HeaderMap) -> Response {
     if !metrics_allowed(&st, client.0, &headers) {
         return (
@@ -257,6 +258,7 @@ pub async fn metrics(State(st): State<AppState>, client: auth::ClientAddr, heade
 
 /// `GET /api/v1/health`: 200 when the database answers a trivial query,
 /// else 503 saying so (the details go to the log, not to the caller).
+#[utoipa::path(get, path = "/health", operation_id = "observe_health", tag = "ops", responses((status = 200, description = "The server and its database answer", body = serde_json::Value), (status = 503, description = "The database does not answer", body = serde_json::Value)), security(()))]
 pub async fn health(State(st): State<AppState>) -> Result<Response, ApiError> {
     let store = st.store.clone();
     let checked =

@@ -19,7 +19,7 @@ use walkthrough_core::time::{self, Time};
 use walkthrough_core::*;
 
 /// What a report covers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// One round, as of its due date (or now, while it runs).
@@ -30,7 +30,7 @@ pub enum Scope {
 
 /// How a column's values are meant: text, a count, a rate (a fraction
 /// 0..=1, or null without a denominator) or another number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Text,
@@ -41,7 +41,7 @@ pub enum Kind {
     Date,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Column {
     pub key: String,
     pub zh: String,
@@ -51,21 +51,33 @@ pub struct Column {
 
 /// One table of the report. Cells are JSON values: strings for text,
 /// numbers for counts, rates and numbers, null for "no value".
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Table {
     pub key: String,
     pub zh: String,
     pub en: String,
     pub columns: Vec<Column>,
+    #[schema(schema_with = cell_rows)]
     pub rows: Vec<Vec<Value>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// The schema of a table's rows: each cell a string, a number or null.
+fn cell_rows() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+    let cell = OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::String))
+        .item(ObjectBuilder::new().schema_type(Type::Number))
+        .item(ObjectBuilder::new().schema_type(Type::Null));
+    ArrayBuilder::new().items(ArrayBuilder::new().items(cell)).build()
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RoundReport {
     pub project: ProjectId,
     pub project_name: I18nText,
     pub scope: Scope,
     pub round: RoundNo,
+    #[schema(value_type = String, format = DateTime)]
     pub as_of: Time,
     pub handover_date: chrono::NaiveDate,
     /// The project's IANA time zone: the report's days are local days there,
@@ -75,6 +87,7 @@ pub struct RoundReport {
     pub days_to_handover: i64,
     /// Those days as people read them ("31 days past handover", 交付已逾期 31 天).
     #[serde(default)]
+    #[schema(required = true)]
     pub countdown: I18nText,
     /// The core's figures, as computed.
     pub kpis: RoundKpis,
@@ -87,14 +100,16 @@ pub struct RoundReport {
     /// first round's start to the report date. Issued before weeks were
     /// kept: empty.
     #[serde(default)]
+    #[schema(required = true)]
     pub weeks: Vec<kpi::WeekPoint>,
     pub tables: Vec<Table>,
 }
 
 /// One round's point of the open-defects trend.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TrendPoint {
     pub round: u32,
+    #[schema(value_type = String, format = DateTime)]
     pub as_of: Time,
     pub found: u32,
     pub open: u32,
@@ -747,7 +762,7 @@ fn is_open(r: &DefectRow, as_of: Time) -> bool {
 }
 
 /// Which defects a drill-down lists.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Drill {
     /// Repairs by the contractor failed recheck twice or more.
@@ -758,7 +773,7 @@ pub enum Drill {
 }
 
 /// One defect behind a number of the report.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DrillItem {
     pub id: DefectId,
     pub unit: UnitId,
@@ -772,10 +787,12 @@ pub struct DrillItem {
     pub contractor: Option<ContractorId>,
     pub contractor_name: Option<Shown>,
     pub found_round: RoundNo,
+    #[schema(value_type = String, format = DateTime)]
     pub found_at: Time,
     /// Failed rechecks counted by the report date (of the contractor's
     /// repairs when the drill-down names a contractor).
     pub failed_rechecks: u32,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub first_deadline: Option<Time>,
     pub overdue: bool,
 }
@@ -972,7 +989,7 @@ fn local(t: Time, zone: time::Zone) -> String {
 }
 
 /// One defect in the report's appendices.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AppendixItem {
     pub id: DefectId,
     pub unit: UnitId,
@@ -988,6 +1005,7 @@ pub struct AppendixItem {
     pub overdue: bool,
     pub contractor: Option<ContractorId>,
     pub contractor_name: String,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub deadline: Option<Time>,
     pub failed_rechecks: u32,
     pub photos: Vec<PhotoDetail>,
@@ -1374,7 +1392,8 @@ pub fn require_reader(user: &AuthUser, project: &ProjectId) -> Result<(), ApiErr
     Ok(())
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     #[serde(default)]
     pub format: Option<String>,
@@ -1511,6 +1530,7 @@ pub fn local_day(t: Time, zone: time::Zone) -> chrono::NaiveDate {
 }
 
 /// `GET /projects/{p}/reports/{round}?format=json|csv|xlsx|pdf[&table=T][&as_of=D]`.
+#[utoipa::path(get, path = "/projects/{project}/reports/{round}", operation_id = "report_report", tag = "reports", responses((status = 200, description = "The report: JSON, or the file `format` asks for", content((RoundReport = "application/json"), ("application/pdf"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv")))), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn report(
     State(st): State<AppState>,
     user: AuthUser,
@@ -1556,6 +1576,7 @@ pub async fn report(
 
 /// `GET /projects/{p}/reports/{round}/defects?filter=failed_twice|open|overdue|all[&contractor=C]`:
 /// the defects behind a number of the report.
+#[utoipa::path(get, path = "/projects/{project}/reports/{round}/defects", operation_id = "report_defects", tag = "reports", responses((status = 200, description = "OK", body = Vec<DrillItem>)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn defects(
     State(st): State<AppState>,
     user: AuthUser,

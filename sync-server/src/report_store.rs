@@ -10,7 +10,7 @@ use walkthrough_core::kpi::{DefectDetail, UnitRows};
 use walkthrough_core::*;
 
 /// An issued report as listed (its files are fetched one by one).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IssuedReport {
     pub id: String,
     pub project: ProjectId,
@@ -29,7 +29,7 @@ pub struct IssuedReport {
     pub sizes: FileSizes,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FileSizes {
     pub json: u64,
     pub pdf: u64,
@@ -44,7 +44,7 @@ pub struct IssuedFiles {
 }
 
 /// A link to an issued report (its secret is never stored, only a hash).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReportShare {
     pub id: String,
     pub report: String,

@@ -42,6 +42,7 @@ pub(crate) fn risk_row(st: &AppState, project: &Project, d: &Defect) -> Option<R
     })
 }
 
+#[utoipa::path(post, path = "/projects/{project}/defects/{defect}/accept-risk", operation_id = "risk_accept", tag = "reports", request_body = AcceptRiskRequest, responses((status = 200, description = "OK", body = RiskRow)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn accept(
     State(st): State<AppState>,
     user: AuthUser,
@@ -105,6 +106,7 @@ pub fn risks_of(st: &AppState, project: &Project) -> Result<Vec<RiskRow>, ApiErr
     Ok(rows)
 }
 
+#[utoipa::path(get, path = "/projects/{project}/risks", operation_id = "risk_list", tag = "reports", responses((status = 200, description = "OK", body = Vec<RiskRow>)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn list(
     State(st): State<AppState>,
     user: AuthUser,

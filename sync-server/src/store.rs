@@ -153,7 +153,7 @@ pub trait Store:
 }
 
 /// One device (Automerge actor) and the user it writes for.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct DeviceActor {
     pub actor: String,
     pub user: UserId,

@@ -18,6 +18,7 @@ use walkthrough_core::*;
 /// Chunks appended to a stored document before it is compacted.
 const COMPACT_AFTER: usize = 64;
 
+#[utoipa::path(post, path = "/sync/manifest", operation_id = "sync_manifest", tag = "sync", request_body = ManifestRequest, responses((status = 200, description = "OK", body = ManifestResponse)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn manifest(
     State(st): State<AppState>,
     user: AuthUser,
@@ -65,6 +66,7 @@ fn device_hello(hello: &DeviceHello) -> Result<(String, Option<String>), String>
     Ok((hello.actor.clone(), name))
 }
 
+#[utoipa::path(post, path = "/sync/exchange", operation_id = "sync_exchange", tag = "sync", request_body = ExchangeRequest, responses((status = 200, description = "OK", body = ExchangeResponse)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn exchange(
     State(st): State<AppState>,
     user: AuthUser,
@@ -411,6 +413,7 @@ pub fn rebuild_read_models(st: &AppState) -> Result<(), ApiError> {
 /// The devices that wrote in a project (each Automerge actor with the user
 /// it writes for, when first and last seen, how many changes): for the CS
 /// center, to tell which tablet wrote what.
+#[utoipa::path(get, path = "/projects/{project}/devices", operation_id = "sync_devices", tag = "sync", responses((status = 200, description = "OK", body = Vec<crate::store::DeviceActor>)), security(("bearer" = []), ("session_cookie" = [], "csrf" = [])))]
 pub async fn devices(
     State(st): State<AppState>,
     user: AuthUser,

@@ -1,7 +1,8 @@
 //! Engineers (the project department) read their projects — the project,
 //! reports, rectification lists, issued reports, accepted risks — and are
-//! refused every write: each write route of the router (found in its
-//! source, not picked by hand) answers 403, and nothing is stored.
+//! refused every write: each write route of the router (from its OpenAPI
+//! document, which has every route; not picked by hand) answers 403, and
+//! nothing is stored.
 
 mod common;
 
@@ -12,41 +13,18 @@ use reqwest::Method;
 const PROJECT: &str = "hj-lanting";
 
 /// Every `(method, path)` the router serves with a method that writes,
-/// read from the `.route("path", post(…).get(…))` calls in the server's source.
+/// read from the server's OpenAPI document.
 fn write_routes() -> Vec<(Method, String)> {
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    // Every route is in the OpenAPI document (tests/openapi.rs proves it).
+    let doc: serde_json::Value = serde_json::from_str(walkthrough_server::openapi::document_json()).unwrap();
     let mut routes = Vec::new();
-    for entry in std::fs::read_dir(&src).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).unwrap();
-        for call in text.split(".route(\"").skip(1) {
-            let (route, rest) = call.split_once('"').unwrap();
-            // The handlers of this route: up to the call's closing parenthesis.
-            let mut depth = 1;
-            let end = rest
-                .char_indices()
-                .find(|&(_, c)| {
-                    depth += match c {
-                        '(' => 1,
-                        ')' => -1,
-                        _ => 0,
-                    };
-                    depth == 0
-                })
-                .map_or(rest.len(), |(i, _)| i);
-            let handlers = &rest[..end];
-            for (method, name) in
-                [(Method::POST, "post("), (Method::PUT, "put("), (Method::DELETE, "delete("), (Method::PATCH, "patch(")]
-            {
-                let called = handlers
-                    .match_indices(name)
-                    .any(|(i, _)| i == 0 || !handlers[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_'));
-                if called {
-                    routes.push((method, route.to_owned()));
-                }
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(route) = path.strip_prefix(walkthrough_core::wire::API) else { continue };
+        for (method, name) in
+            [(Method::POST, "post"), (Method::PUT, "put"), (Method::DELETE, "delete"), (Method::PATCH, "patch")]
+        {
+            if item.get(name).is_some() {
+                routes.push((method, route.to_owned()));
             }
         }
     }

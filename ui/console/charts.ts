@@ -11,10 +11,11 @@
 
 import { Html, html } from '../shared/dom.js';
 import type { Cell, Report, Table } from './report.js';
+// Server JSON: types generated from the OpenAPI document.
+import type { TrendPoint, WeekPoint } from '../shared/api-types.js';
 
 export interface Bar { key: string; label: string; value: number }
-export interface TrendPoint { round: number; as_of: string; found: number; open: number; overdue: number }
-export interface WeekPoint { week_start: string; as_of: string; found: number; closed: number; open: number; overdue: number }
+export type { TrendPoint, WeekPoint };
 
 export const FONT = 12;
 /** The widest a bar chart's label column grows before its labels wrap. */

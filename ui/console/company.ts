@@ -7,6 +7,8 @@ import { h, mount } from '../shared/dom.js';
 import type { Dicts } from '../shared/i18n.js';
 import type { Page } from '../shared/shell.js';
 import { formatCell } from './report.js';
+// Server JSON: types generated from the OpenAPI document.
+import type { CompanyOverview, CompanyProject } from '../shared/api-types.js';
 
 export const COMPANY_DICTS: Dicts = {
   en: {
@@ -25,12 +27,7 @@ export const COMPANY_DICTS: Dicts = {
   },
 };
 
-export interface CompanyProject {
-  id: string; name: { zh: string; en: string }; handover_date: string; days_to_handover: number; countdown: { zh: string; en: string }; current_round: number | null;
-  rounds: number; units: number; units_inspected: number; open_defects: number; overdue: number;
-  closed_rate: number | null; timely_rate: number | null; failed_twice_or_more: number;
-}
-export interface CompanyOverview { company: string; company_name: { zh: string; en: string }; as_of: number; projects: CompanyProject[] }
+export type { CompanyProject, CompanyOverview };
 
 export const company: Page = {
   id: 'company', label: 'nav.company',

@@ -15,6 +15,8 @@ import { barChart, barsFromTable, loadTrend, trendChart, weeksChart } from './ch
 import { nameEl, nameText, saveFile } from './names.js';
 import { openDefect } from './defect.js';
 import type { Project } from './model.js';
+// Server JSON: types generated from the OpenAPI document.
+import type { InspectorProgress } from '../shared/api-types.js';
 
 export const DASHBOARD_DICTS: Dicts = {
   en: {
@@ -143,7 +145,6 @@ function drillView(ctx: Ctx, title: string, items: DrillItem[], close: () => voi
         h('td', {}, date(d.first_deadline), d.overdue ? h('span', { class: 'error' }, ` ${t('dash.overdue')}`) : null)))))));
 }
 
-interface InspectorProgress { inspector: string; assigned: number; started: number; done: number }
 
 /** Per round: the plan's dates and each inspector's units assigned, started and done (the progress API). */
 function progressView(ctx: Ctx, model: Project, progress: InspectorProgress[][], live: Report) {

@@ -9,34 +9,14 @@ import { ApiError } from '../shared/api.js';
 import { h, html, mount, setHtml, val } from '../shared/dom.js';
 import type { Dicts } from '../shared/i18n.js';
 import { formatLocal, localDate } from '../shared/time.js';
-import { I18nText, PlanRoom, Point, Shape, marksLabel, marksSvg, planSvg } from '../shared/marks.js';
+import { I18nText, marksLabel, marksSvg, planSvg } from '../shared/marks.js';
 import type { Ctx } from '../shared/shell.js';
 import { Shown, nameEl, nameText } from './names.js';
+// Server JSON: types generated from the OpenAPI document.
+import type { DefectDetail, DefectPlace, DeviceShown, HistoryItem, Named, RiskDecision, RiskRow } from '../shared/api-types.js';
 
-export interface Named { id: string; name: I18nText }
-export interface RiskDecision {
-  unified_answer: I18nText; contingency_plan: string; accepted_by: string; accepted_at: number;
-  edited_by: string; edited_at: number; edits: number;
-}
-export interface Place { unit: string; unit_number: string; floor: number; building: Named; room: Named; spot: string }
-/** Who wrote an entry: the server (the console's own acts, a contractor's link) or a device, "name · short id". */
-export interface DeviceShown { server: boolean; actor: string; name: string | null; label: string }
-export interface HistoryItem {
-  id: string; at: number; device_at: number | null; by: string; by_name: Shown; contractor_name?: Shown | null; round: number; type: string;
-  device?: DeviceShown | null;
-  kind: Record<string, Record<string, unknown>>; ignored: boolean;
-}
-export interface DefectDetail {
-  id: string; place: Place; description: string; category: Named; other_reason: string | null; root_cause: Named | null;
-  severity: string; source: string; trade: Named; responsible: Named | null; contractor: Named | null; status: string;
-  found_round: number; found_by: string; found_by_name: Shown; found_device?: DeviceShown | null; found_at: number; first_deadline: number | null; current_deadline: number | null;
-  overdue: boolean; failed_rechecks: number; closed_at: number | null; photos: { hash: string; marks: Shape[] }[];
-  pin: Point | null; plan: PlanRoom[]; plan_image: string | null; risk: RiskDecision | null; history: HistoryItem[];
-}
-export interface RiskRow {
-  defect: string; place: Place; category: Named; description: string; contractor: Named | null; risk: RiskDecision;
-  accepted_by_name: Shown; edited_by_name: Shown;
-}
+export type { Named, RiskDecision, HistoryItem, DefectDetail, RiskRow };
+export type Place = DefectPlace;
 
 export const DEFECT_DICTS: Dicts = {
   en: {
@@ -105,7 +85,8 @@ function eventText(ctx: Ctx, e: HistoryItem, contractorName: (id: string) => str
   if (e.contractor_name) contractorName = () => nameText(ctx.i18n, e.contractor_name);
   const t = (k: string, v?: Record<string, string | number>) => ctx.i18n.t(k, v);
   const when = whenIn(ctx.zone);
-  const body = e.kind[e.type] ?? {};
+  // The event's own fields, by its type (EventKind is tagged by the type's name).
+  const body = (e.kind as Record<string, Record<string, unknown>>)[e.type] ?? {};
   const s = (k: string) => String(body[k] ?? '');
   switch (e.type) {
     case 'assigned': return t('ev.assigned', { contractor: contractorName(s('contractor')), deadline: when(Number(body.deadline)) });

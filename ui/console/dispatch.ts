@@ -8,7 +8,9 @@ import { h, mount } from '../shared/dom.js';
 import type { Dicts } from '../shared/i18n.js';
 import { formatLocal } from '../shared/time.js';
 import type { Ctx, Page } from '../shared/shell.js';
-import type { Project, Text } from './model.js';
+import type { Project } from './model.js';
+// Server JSON: types generated from the OpenAPI document.
+import type { DispatchPlanView, DispatchResponse, PlanItem, RectificationResponse } from '../shared/api-types.js';
 
 export const DISPATCH_DICTS: Dicts = {
   en: {
@@ -39,12 +41,7 @@ export const DISPATCH_DICTS: Dicts = {
   },
 };
 
-interface PlanItem { defect: string; unit: string; room: Text; spot: string; description: string; category: Text; round: number; deadline: number | null }
-interface PlanView { round: number | null; groups: { contractor: { id: string; name: Text }; items: PlanItem[] }[]; unroutable: PlanItem[] }
-interface ListItem {
-  defect: string; unit: string; building: string; status: string; attempt: number; deadline: string | number | null; overdue: boolean;
-  rounds: number[]; responsible: string | null; assigned: string | null;
-}
+type PlanView = DispatchPlanView;
 
 /** A deadline or time in the project's zone, with its offset. */
 const when = (t: string | number | null, zone: string) => t === null ? '—' : formatLocal(t, zone);
@@ -88,7 +85,7 @@ export const dispatchPage: Page = {
     const send = async (defects?: string[]) => {
       err.hidden = true;
       try {
-        const r = await ctx.api.post<{ assigned: number }>(`/projects/${pid}/dispatch`, defects ? { defects } : {});
+        const r = await ctx.api.post<DispatchResponse>(`/projects/${pid}/dispatch`, defects ? { defects } : {});
         ctx.notify(t('dispatch.done', { n: r.assigned }));
         await ctx.refresh();
       } catch (x) { err.hidden = false; err.textContent = message(x); }
@@ -152,7 +149,7 @@ async function listsSection(ctx: Ctx, p: Project, refresh: () => void): Promise<
     listOf = { contractor: who.value, round: which.value ? Number(which.value) : null };
     const q = `contractor=${encodeURIComponent(listOf.contractor)}${listOf.round === null ? '' : `&round=${listOf.round}`}`;
     try {
-      const r = await ctx.api.get<{ items: ListItem[] }>(`/projects/${pid}/rectification?${q}`);
+      const r = await ctx.api.get<RectificationResponse>(`/projects/${pid}/rectification?${q}`);
       mount(out,
         h('p', {}, h('a', { testid: 'list-pdf', href: `/api/v1/projects/${pid}/rectification.pdf?${q}`, target: '_blank', rel: 'noopener' }, t('lists.pdf'))),
         r.items.length === 0 ? h('p', { class: 'notice', testid: 'list-empty' }, t('lists.empty')) :

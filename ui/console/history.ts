@@ -8,7 +8,9 @@ import { h, mount } from '../shared/dom.js';
 import type { Dicts } from '../shared/i18n.js';
 import { formatLocal } from '../shared/time.js';
 import type { Ctx, Page } from '../shared/shell.js';
-import { Shown, nameEl, nameText } from './names.js';
+import { nameEl, nameText } from './names.js';
+// Server JSON: types generated from the OpenAPI document.
+import type { HistoryView } from '../shared/api-types.js';
 
 export const KINDS = ['setup', 'people', 'dispatch', 'reassign', 'link_created', 'link_revoked', 'robot_set', 'robot_removed', 'risk',
   'report_issued', 'report_shared', 'share_revoked'] as const;
@@ -77,10 +79,7 @@ export const HISTORY_DICTS: Dicts = {
 };
 
 /** An entry as `GET …/history` sends it: the act, its author's name and the names of the ids it holds. */
-export interface HistoryEntry {
-  at: string; by: string; kind: string; what: string; detail: Record<string, unknown> | null;
-  by_name: Shown; names: Record<string, Shown>;
-}
+export type HistoryEntry = HistoryView;
 
 type Detail = Record<string, any>;
 
@@ -100,7 +99,7 @@ export function entryName(ctx: Ctx, e: HistoryEntry, kind: string, id: unknown):
 /** What a setup change was about: the named entries it changed (unit types, templates, rounds by their key). */
 function subjects(ctx: Ctx, e: HistoryEntry): string {
   const keys = new Map<string, string>();
-  for (const c of (e.detail?.changes ?? []) as Change[]) {
+  for (const c of ((e.detail as Detail | null)?.changes ?? []) as Change[]) {
     if (c.key === undefined) continue;
     const kind = FIELD_KINDS[c.field];
     keys.set(`${c.field}:${c.key}`, kind ? entryName(ctx, e, kind, c.key) : c.field === 'rounds' ? ctx.i18n.t('history.roundReport', { n: c.key }) : c.key);
@@ -111,7 +110,7 @@ function subjects(ctx: Ctx, e: HistoryEntry): string {
 /** The entry in the reader's language where its kind has words; else as recorded. */
 export function describe(ctx: Ctx, e: HistoryEntry): string {
   const t = (k: string, v?: Record<string, string | number>) => ctx.i18n.t(k, v);
-  const d: Detail = e.detail ?? {};
+  const d: Detail = (e.detail as Detail | null) ?? {};
   const contractor = (id: unknown) => entryName(ctx, e, 'contractor', id);
   const unit = (id: unknown) => entryName(ctx, e, 'unit', id);
   const robot = (r: Detail | null | undefined) => r ? `${r.kind} (${r.webhook})` : t('history.noneYet');
@@ -165,7 +164,7 @@ const short = (v: unknown) => {
 
 /** The old and new values of a setup change, one line each, the field and entry named. */
 export function changeLines(ctx: Ctx, e: HistoryEntry): string[] {
-  const changes = (e.detail?.changes ?? []) as Change[];
+  const changes = ((e.detail as Detail | null)?.changes ?? []) as Change[];
   const field = (f: string) => (ctx.i18n.has(`history.f.${f}`) ? ctx.i18n.t(`history.f.${f}`) : f);
   const key = (c: Change) => (c.key === undefined ? '' : ` ${FIELD_KINDS[c.field] ? entryName(ctx, e, FIELD_KINDS[c.field], c.key) : c.key}`);
   return changes.flatMap(c => c.entries !== undefined ? [ctx.i18n.t('history.entries', { field: field(c.field), n: c.entries })]

@@ -7,7 +7,9 @@ import type { Ctx, Page } from '../shared/shell.js';
 import type { Dicts } from '../shared/i18n.js';
 import { formatLocal, localDate } from '../shared/time.js';
 import { roundChoices } from './report.js';
-import { Shown, nameEl, saveFile } from './names.js';
+import { nameEl, saveFile } from './names.js';
+// Server JSON: types generated from the OpenAPI document.
+import type { IssuedView, JobView, NewShare, ShareView } from '../shared/api-types.js';
 
 export const ISSUED_DICTS: Dicts = {
   en: {
@@ -44,19 +46,9 @@ export const ISSUED_DICTS: Dicts = {
   },
 };
 
-export interface Share {
-  id: string; report: string; created_by: string; created_at: number;
-  revoked_at: number | null; revoked_by: string | null; last_used_at: number | null; expires_at: number | null;
-}
-export interface Issued {
-  id: string; project: string; scope: 'round' | 'cumulative'; round: number; version: number;
-  issued_at: number; issued_by: string; issued_by_name: Shown; as_of: number; with_photos: boolean;
-  sizes: { json: number; pdf: number; xlsx: number }; shares: Share[];
-}
-export interface Job {
-  id: string; state: 'queued' | 'running' | 'done' | 'failed'; stage: string; done: number; total: number;
-  error: string | null; result: Issued | null;
-}
+export type Share = ShareView;
+export type Issued = IssuedView;
+export type Job = JobView;
 
 /** A moment as date and time to the minute in the project's zone, with its offset. */
 export function when(millis: number, zone: string): string {
@@ -108,7 +100,9 @@ export const issued: Page = {
           go.removeAttribute('disabled');
           return;
         }
-        ctx.notify(t('iss.done', { what: title(job.result), v: job.result.version }));
+        // A finished issue job's result is the issued report.
+        const issued = job.result as IssuedView;
+        ctx.notify(t('iss.done', { what: title(issued), v: issued.version }));
         await ctx.refresh();
       } catch (e) {
         status.textContent = t('iss.failed', { why: (e as Error).message });
@@ -148,7 +142,7 @@ export const issued: Page = {
         ctx.readOnly ? null : h('button', { testid: 'share-new', onclick: async (e: Event) => {
           const cell = (e.target as HTMLElement).parentElement!;
           const days = Number((cell.querySelector('[data-testid="share-days"]') as HTMLInputElement).value) || 30;
-          const made = await ctx.api.post<{ token: string; path: string }>(`/projects/${project}/issued/${encodeURIComponent(r.id)}/shares`, { days })
+          const made = await ctx.api.post<NewShare>(`/projects/${project}/issued/${encodeURIComponent(r.id)}/shares`, { days })
             .catch((x: Error) => { ctx.notify(x.message); throw x; });
           const url = `${location.origin}${made.path}`;
           await ctx.refresh();

@@ -10,6 +10,8 @@ import type { Dicts } from '../shared/i18n.js';
 import { formatLocal } from '../shared/time.js';
 import type { Ctx, Page } from '../shared/shell.js';
 import type { Project } from './model.js';
+// Server JSON: types generated from the OpenAPI document.
+import type { ChannelView, ContractorLink, LinkRefusal, NewLinkResponse } from '../shared/api-types.js';
 
 export const LINK_DICTS: Dicts = {
   en: {
@@ -40,10 +42,10 @@ export const LINK_DICTS: Dicts = {
   },
 };
 
-interface Link { id: string; contractor: string; created_by: string; created_at: number; expires_at: number; revoked_at: number | null; revoked_by: string | null; last_used_at: number | null }
-interface Refusal { at: number; link: string | null; reason: string; request: string }
-interface Channel { contractor: string; kind: string; webhook: string; signed: boolean; updated_by: string; updated_at: number }
-interface NewLink { id: string; token: string; path: string; expires_at: number }
+type Link = ContractorLink;
+type Refusal = LinkRefusal;
+type Channel = ChannelView;
+type NewLink = NewLinkResponse;
 
 const message = (e: unknown) => e instanceof ApiError || e instanceof Error ? e.message : String(e);
 /** Epoch seconds as date and time in the project's zone, with its offset. */

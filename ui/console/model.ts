@@ -1,47 +1,18 @@
-// The project model as the server sends it (core/src/model.rs, serde form),
+// The project model as the server sends it (its types generated from the
+// server's OpenAPI document: ../shared/api-types.ts),
 // and the pure helpers the pages use, unit-tested in model.test.ts.
 
-export interface Text { zh: string; en: string }
-export type RoomKind = 'entrance' | 'living' | 'dining' | 'bedroom' | 'study' | 'kitchen' | 'bathroom' | 'balcony' | 'utility' | 'other';
+import type { I18nText, ChecklistTemplate, ChecklistItem, RoomKind, Room, Material, UnitType, Severity, HardKind, Category, Trade, Contact, Contractor, TradeAssignment, Person, RoundAssignment, RoundPlan, Building, Unit, Project, ColumnMapping, RowError, UnitPreview } from '../shared/api-types.js';
+export type { RoomKind, Room, Material, UnitType, Severity, HardKind, Category, Trade, Contact, Contractor, TradeAssignment, Person, RoundAssignment, RoundPlan, Building, Unit, Project, ColumnMapping, RowError, UnitPreview };
+export type Text = I18nText;
+export type Template = ChecklistTemplate;
+export type Item = ChecklistItem;
 export const ROOM_KINDS: RoomKind[] = ['entrance', 'living', 'dining', 'bedroom', 'study', 'kitchen', 'bathroom', 'balcony', 'utility', 'other'];
-export interface Room { id: string; kind: RoomKind; name: Text; plan_area?: unknown; outline?: { x: number; y: number }[] }
-export interface Material { element: string; name: Text; spec: string; supplier: string; supplier_installs: boolean }
-export interface UnitType { id: string; name: Text; area_m2?: number | null; floor_plan?: string | null; template: string; rooms: Room[]; materials: Material[] }
-export interface Item {
-  code: string; room_kind: RoomKind; element: string; title: Text; standard: Text; method: Text;
-  default_category: string; default_trade: string; retired: boolean;
-}
-export interface Template { id: string; name: Text; items: Item[] }
-export type Severity = 'minor' | 'major' | 'critical';
-export type HardKind = 'sales_promise' | 'leakage' | 'design_defect';
-export interface Category { id: string; name: Text; severity: Severity; deadline_hours: number; deadline_end_of_day: boolean; hard_kind: HardKind | null; is_other: boolean; urgent: boolean }
-export interface Trade { id: string; name: Text }
-export interface Contact { name: string; phone: string; email: string }
-export interface Contractor { id: string; name: Text; kind: 'contractor' | 'supplier'; trades: string[]; contact: Contact }
-export interface TradeAssignment { trade: string; building: string | null; contractor: string }
-export interface Person { id: string; name: string; role: string; org: string; contractor?: string | null }
-export interface RoundAssignment { inspector: string; buildings: string[]; units: string[] }
-export interface RoundPlan { no: number; start: string; due: string; assignments: RoundAssignment[]; notes: string }
-export interface Building { id: string; name: Text; floors: number; engineer?: string | null }
-export interface Unit { id: string; building: string; floor: number; number: string; unit_type: string }
-export interface Project {
-  id: string; name: Text; handover_date: string; time_zone: string; buildings: Building[]; unit_types: UnitType[]; units: Unit[];
-  templates: Template[]; categories: Category[]; trades: Trade[]; contractors: Contractor[];
-  trade_assignments: TradeAssignment[]; people: Person[]; rounds: RoundPlan[];
-}
-export interface ColumnMapping {
-  header_row?: number; building?: string; entrance?: string; floor?: string; number?: string; unit_type?: string; unit?: string; new_unit_types?: boolean;
-}
 /** The columns of a unit list, in the order the mapping shows them. */
 export const UNIT_COLUMNS = ['building', 'entrance', 'floor', 'number', 'unit_type', 'unit'] as const;
-export interface RowError { row: number; reason: string }
-export interface UnitPreview {
-  header_row: number; headers: string[]; first_rows: string[][]; mapping: ColumnMapping; units: Unit[];
-  new_buildings: string[]; new_unit_types: string[]; errors: RowError[];
-}
 
 /** The query string of a column mapping (empty columns left to the server to find). */
-export function mappingQuery(m: ColumnMapping): string {
+export function mappingQuery(m: Partial<ColumnMapping>): string {
   const parts: string[] = [];
   if (m.header_row) parts.push(`header_row=${m.header_row}`);
   for (const k of UNIT_COLUMNS) {
@@ -80,7 +51,7 @@ export function roomsFromText(text: string): Room[] {
     const kind = k as RoomKind;
     seen[kind] = (seen[kind] ?? 0) + 1;
     const n = count(kind) > 1 ? String(seen[kind]) : '';
-    return { id: `${kind}${n}`, kind, name: { zh: ROOM_NAMES[kind].zh + n, en: ROOM_NAMES[kind].en + (n ? ` ${n}` : '') } };
+    return { id: `${kind}${n}`, kind, name: { zh: ROOM_NAMES[kind].zh + n, en: ROOM_NAMES[kind].en + (n ? ` ${n}` : '') }, plan_area: null };
   });
 }
 

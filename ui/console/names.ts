@@ -6,8 +6,10 @@
 
 import { h } from '../shared/dom.js';
 import type { Dicts, I18n } from '../shared/i18n.js';
+// Server JSON: types generated from the OpenAPI document.
+import type { Shown } from '../shared/api-types.js';
 
-export interface Shown { zh: string; en: string; known: boolean }
+export type { Shown };
 
 export const NAMES_DICTS: Dicts = {
   en: { 'names.unknown': '{id} (unknown)', 'names.unknownTitle': 'Not in the project’s lists: shown as recorded' },

@@ -9,6 +9,8 @@ import type { Dicts } from '../shared/i18n.js';
 import { formatLocal } from '../shared/time.js';
 import type { Page } from '../shared/shell.js';
 import type { Project } from './model.js';
+// Server JSON: types generated from the OpenAPI document.
+import type { OutboxMessage } from '../shared/api-types.js';
 
 export const OUTBOX_DICTS: Dicts = {
   en: {
@@ -27,10 +29,7 @@ export const OUTBOX_DICTS: Dicts = {
   },
 };
 
-interface Message {
-  key: string; contractor: string; channel: string; recipient: string; subject: string; status: string; attempts: number;
-  next_attempt_at: number; last_error: string | null; created_at: number; sent_at: number | null;
-}
+type Message = OutboxMessage;
 
 const STATES = ['pending', 'sending', 'sent', 'failing', 'dead'];
 let only = '';

@@ -20,6 +20,8 @@ import {
   Category, ColumnMapping, Contractor, Item, Material, Project, ROOM_KINDS, RoundAssignment, RoundPlan, Text, UnitPreview,
   UNIT_COLUMNS, assignedUnits, listFromText, mappingQuery, nextRound, roomsFromText, rowLabel,
 } from './model.js';
+// Server JSON: types generated from the OpenAPI document.
+import type { DeviceActor, InspectorProgress, PersonAccount, TemporaryPassword } from '../shared/api-types.js';
 
 type Edit = Record<string, unknown> & { op: string };
 
@@ -143,8 +145,8 @@ const units: Page = {
     let headers: string[] = [];
     // The header row the person chose; until then the server finds it.
     let headerRow: number | undefined;
-    const mapping = (): ColumnMapping => {
-      const m: ColumnMapping = { new_unit_types: newTypes.checked, header_row: headerRow };
+    const mapping = (): Partial<ColumnMapping> => {
+      const m: Partial<ColumnMapping> = { new_unit_types: newTypes.checked, header_row: headerRow };
       for (const k of UNIT_COLUMNS) {
         const v = val(mappingEl, `map-${k}`);
         if (v) m[k] = v;
@@ -449,9 +451,9 @@ const contractors: Page = {
 
 // ---- People ------------------------------------------------------------------
 
-interface Account { id: string; username: string; name: string; role: string; org: string; disabled: boolean; projects: string[] }
+type Account = PersonAccount;
 /** A device of the project (GET /projects/{p}/devices): its actor, the user it writes for, "name · short id". */
-interface Device { actor: string; user: string; name: string | null; label: string; server: boolean; first_seen_ms: number; last_seen_ms: number; changes: number }
+type Device = DeviceActor;
 
 /** The password just issued, shown once on the re-rendered page. */
 let issued: { who: string; password: string } | null = null;
@@ -478,7 +480,7 @@ const people: Page = {
     const form: HTMLFormElement = h('form', { class: 'panel', testid: 'invite-form', onsubmit: async (e: Event) => {
       e.preventDefault();
       try {
-        const r = await ctx.api.post<{ user: Account; password: string }>(base, { username: val(form, 'inv-username'), name: val(form, 'inv-name'), role: val(form, 'inv-role'), org: val(form, 'inv-org') });
+        const r = await ctx.api.post<TemporaryPassword>(base, { username: val(form, 'inv-username'), name: val(form, 'inv-name'), role: val(form, 'inv-role'), org: val(form, 'inv-org') });
         issued = { who: r.user.username, password: r.password };
         await ctx.refresh();
       } catch (x) { showError(err, x); }
@@ -520,7 +522,7 @@ const rounds: Page = {
     const chosen = Number(sessionStorage.getItem('walkthrough.round')) || nextRound(p.rounds);
     const existing = p.rounds.find(r => r.no === chosen);
     const progress = existing
-      ? await ctx.api.get<{ inspector: string; assigned: number; started: number; done: number }[]>(`/projects/${encodeURIComponent(p.id)}/rounds/${chosen}/progress`)
+      ? await ctx.api.get<InspectorProgress[]>(`/projects/${encodeURIComponent(p.id)}/rounds/${chosen}/progress`)
       : [];
     const rows = inspectors.map(person => {
       const a = existing?.assignments.find(x => x.inspector === person.id);

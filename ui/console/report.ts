@@ -2,29 +2,16 @@
 // and how the dashboard shows its cells. No rate is computed here: every
 // number comes from the server, which takes them from the core's KPIs.
 
-import type { Shown } from './names.js';
 
-export type Kind = 'text' | 'count' | 'rate' | 'number' | 'date';
-export interface Column { key: string; zh: string; en: string; kind: Kind }
+// Server JSON: types generated from the OpenAPI document.
+import type { Column, DrillItem, Kind, RoundReport, Table } from '../shared/api-types.js';
+export type { Kind, Column, Table, DrillItem };
+export type Report = RoundReport;
 export type Cell = string | number | null;
-export interface Table { key: string; zh: string; en: string; columns: Column[]; rows: Cell[][] }
-export interface Report {
-  project: string; project_name: { zh: string; en: string }; scope: 'round' | 'cumulative'; round: number;
-  as_of: string; handover_date: string; time_zone: string; days_to_handover: number; tables: Table[];
-  /** Week by week (local weeks), when the server sends it. */
-  weeks?: { week_start: string; as_of: string; found: number; closed: number; open: number; overdue: number }[];
-  /** The days to handover as people read them ("31 days past handover", 交付已逾期 31 天); from the core. */
-  countdown?: { zh: string; en: string };
-}
 
 /** The report's days to handover in words (the number itself for a report issued before the words existed). */
 export function countdownText(report: Report, pick: (t: { zh: string; en: string }) => string): string {
   return report.countdown?.zh ? pick(report.countdown) : String(report.days_to_handover);
-}
-export interface DrillItem {
-  id: string; unit: string; unit_name: Shown; building: Shown; room: string; room_name: Shown; category: { zh: string; en: string };
-  status: string; contractor: string | null; contractor_name: Shown | null; found_round: number; found_at: string;
-  failed_rechecks: number; first_deadline: string | null; overdue: boolean;
 }
 
 /** Metrics of the summary whose values are rates. */

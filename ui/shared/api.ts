@@ -7,11 +7,11 @@
 // it). After a reload, GET /auth/session says who is signed in. Every
 // refusal arrives as {error: "a sentence", code?} and is thrown as ApiError.
 
-export type Role = 'cs_admin' | 'inspector' | 'engineer' | 'contractor';
-export interface UserInfo { id: string; name: string; role: Role; projects: string[] }
+// Server JSON: types generated from the OpenAPI document.
+import type { LoginResponse, Role, UserInfo } from '../shared/api-types.js';
+export type { Role, UserInfo };
 export interface Session { user: UserInfo; mustChangePassword: boolean }
 
-interface LoginResponse { token: string; expires_at: string; user: UserInfo; must_change_password?: boolean }
 
 /** The refusal code of a request made before a temporary password was changed. */
 export const PASSWORD_CHANGE_REQUIRED = 'password_change_required';

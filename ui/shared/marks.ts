@@ -4,16 +4,10 @@
 // the CS center's dashboard.
 
 import { Html, html } from './dom.js';
+// Server JSON: types generated from the OpenAPI document.
+import type { I18nText, PlanRoom, Point, Rect, Shape } from '../shared/api-types.js';
 
-export type I18nText = { zh: string; en: string };
-export type Point = { x: number; y: number };
-export type Rect = { x: number; y: number; w: number; h: number };
-export type Shape =
-  | { circle: { center: Point; radius: number } }
-  | { arrow: { from: Point; to: Point } }
-  | { label: { at: Point; text: string } };
-/** A room of the unit type's floor plan; `here` is the defect's room. */
-export type PlanRoom = { name: I18nText; outline: Point[]; here: boolean };
+export type { I18nText, Point, Rect, Shape, PlanRoom };
 
 /**
  * SVG markup (viewBox 0 0 100 100, stretched over the photo) for the marks; every value escaped.

@@ -9,9 +9,9 @@ import { h, mount, val } from './dom.js';
 import { I18n, Dicts, Lang } from './i18n.js';
 import { DEFAULT_ZONE } from './time.js';
 
-export interface ProjectSummary {
-  id: string; name: { zh: string; en: string }; handover_date: string; time_zone: string; buildings: number; units: number; rounds: number;
-}
+// Server JSON: types generated from the OpenAPI document.
+import type { ProjectSummary } from './api-types.js';
+export type { ProjectSummary };
 
 export interface Ctx {
   api: Api;

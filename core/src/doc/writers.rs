@@ -143,6 +143,7 @@ fn short(s: &str) -> String {
 /// A writer as readers are shown it (the console's histories, the device
 /// list): the server, or a device with its name and short id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceShown {
     /// Written by the server itself: the console's dispatch and risks, a
     /// contractor's link (front ends say "server" / 服务器).

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 /// `POST /projects/{p}/defects/{id}/accept-risk`: accept the risk, or edit
 /// the answer and plan of a risk already accepted.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AcceptRiskRequest {
     /// Chinese required, English optional (an empty string).
     pub unified_answer: I18nText,
@@ -23,6 +24,7 @@ pub struct AcceptRiskRequest {
 
 /// Where a defect is, named for a reader.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DefectPlace {
     pub unit: UnitId,
     pub unit_number: String,
@@ -34,18 +36,21 @@ pub struct DefectPlace {
 
 /// One event of a defect's history, with its author's name.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryItem {
     pub id: EventId,
     /// When, by the server's clock (the order of the history).
     pub at: i64,
     /// What the writer's device clock said, when it was off.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub device_at: Option<i64>,
     pub by: UserId,
     /// Who that is: a person, a contractor through its link, the server (`names::Project::author_name`).
     pub by_name: Shown,
     /// The contractor an assignment sends the repair to, named.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub contractor_name: Option<Shown>,
     pub round: RoundNo,
     /// The device that wrote it (from the document's actors), or the server.
@@ -61,6 +66,7 @@ pub struct HistoryItem {
 
 /// `GET /projects/{p}/defects/{id}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DefectDetail {
     pub id: DefectId,
     pub place: DefectPlace,
@@ -101,6 +107,7 @@ pub struct DefectDetail {
 
 /// One row of `GET /projects/{p}/risks`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RiskRow {
     pub defect: DefectId,
     pub place: DefectPlace,
@@ -115,6 +122,7 @@ pub struct RiskRow {
 /// One project of `GET /company/overview`: cumulative figures to date, the
 /// cumulative report's numbers (the core's `round_kpis` over the read model).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompanyProject {
     pub id: ProjectId,
     pub name: I18nText,
@@ -124,6 +132,7 @@ pub struct CompanyProject {
     pub days_to_handover: i64,
     /// Those days in words (`rules::handover_countdown`): "31 days past handover", never "-31".
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub countdown: I18nText,
     /// The latest round started (none before the round plan exists).
     pub current_round: Option<RoundNo>,
@@ -140,6 +149,7 @@ pub struct CompanyProject {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompanyOverview {
     /// The company's id, and its name as its projects record it.
     pub company: String,

@@ -9,6 +9,7 @@ use crate::model::{I18nText, Point};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DispatchResponse {
     /// Defects sent to a contractor by this request.
     pub assigned: usize,
@@ -17,6 +18,7 @@ pub struct DispatchResponse {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AssignRequest {
     pub contractor: ContractorId,
     /// Why the item moves (required: recorded in the project's history).
@@ -27,6 +29,7 @@ pub struct AssignRequest {
 /// `POST /projects/{p}/dispatch`: everything waiting (no body, or no
 /// `defects`), or only the listed defects (each must be waiting).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DispatchRequest {
     #[serde(default)]
     pub defects: Option<Vec<DefectId>>,
@@ -35,6 +38,7 @@ pub struct DispatchRequest {
 /// `GET /projects/{p}/dispatch[?round=N]`: what dispatching now would send,
 /// grouped by contractor, each item with its category's deadline from now.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DispatchPlanView {
     pub round: Option<RoundNo>,
     pub groups: Vec<PlanGroup>,
@@ -43,12 +47,14 @@ pub struct DispatchPlanView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanGroup {
     pub contractor: Named,
     pub items: Vec<PlanItem>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanItem {
     pub defect: DefectId,
     pub unit: UnitId,
@@ -62,6 +68,7 @@ pub struct PlanItem {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewLinkRequest {
     pub contractor: ContractorId,
     /// Days until it expires (the server's default when absent).
@@ -70,6 +77,7 @@ pub struct NewLinkRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewLinkResponse {
     pub id: String,
     /// Shown once: the server keeps only its hash.
@@ -82,6 +90,7 @@ pub struct NewLinkResponse {
 /// `PUT /projects/{p}/contractor-channels/{contractor}`: the contractor's
 /// group robot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelRequest {
     /// `wecom` (企业微信群机器人) or `dingtalk` (钉钉群机器人).
     pub kind: String,
@@ -94,6 +103,7 @@ pub struct ChannelRequest {
 
 /// A contractor's group robot as the CS center sees it (never the secret).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelView {
     pub contractor: ContractorId,
     pub kind: String,
@@ -105,6 +115,7 @@ pub struct ChannelView {
 
 /// A CS-center list of one contractor's items.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RectificationResponse {
     pub contractor: ContractorId,
     pub round: Option<RoundNo>,
@@ -113,6 +124,7 @@ pub struct RectificationResponse {
 
 /// Everything the contractor's page shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContractorPage {
     pub project: Named,
     pub contractor: Named,
@@ -125,12 +137,14 @@ pub struct ContractorPage {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Named {
     pub id: String,
     pub name: I18nText,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContractorItem {
     pub defect: DefectId,
     pub unit: UnitId,
@@ -162,12 +176,14 @@ pub struct ContractorItem {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhotoView {
     pub hash: PhotoHash,
     pub marks: Vec<Shape>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanRoom {
     pub name: I18nText,
     /// The room's outline (a polygon, normalised image coordinates).
@@ -177,6 +193,7 @@ pub struct PlanRoom {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FixView {
     pub note: String,
     pub photo: Option<PhotoHash>,
@@ -184,6 +201,7 @@ pub struct FixView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FixedRequest {
     pub note: String,
     #[serde(default)]
@@ -191,6 +209,7 @@ pub struct FixedRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhotoUploaded {
     pub hash: PhotoHash,
 }
