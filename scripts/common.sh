@@ -83,6 +83,13 @@ ensure_tauri() {
     fi
 }
 
+# nginx from Debian's packages: the TLS proxy in front of the server in
+# tests/tests/proxy.rs (run in the foreground by the test; the package's own
+# service is not needed).
+ensure_proxy() {
+    apt_install nginx
+}
+
 # openapi-spec-validator (PyPI) in a venv of the project's own, for the
 # test that validates the server's OpenAPI document (sync-server/tests/openapi.rs).
 ensure_openapi_validator() {

@@ -84,6 +84,19 @@ pub fn forwarded_client(peer: IpAddr, headers: &HeaderMap, trusted_proxies: &[Ip
     client
 }
 
+/// Whether a trusted proxy says it received the request over HTTPS
+/// (`X-Forwarded-Proto: https`): then the answer carries HSTS as if the
+/// server had served HTTPS itself. Anyone else's header is ignored.
+pub fn forwarded_https(peer: IpAddr, headers: &HeaderMap, trusted_proxies: &[IpAddr]) -> bool {
+    let peer = peer.to_canonical();
+    trusted_proxies.iter().any(|t| t.to_canonical() == peer)
+        && headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+}
+
 /// `1.2.3.4`, `1.2.3.4:5678`, `2001:db8::1` or `[2001:db8::1]:5678`.
 fn parse_hop(hop: &str) -> Option<IpAddr> {
     let ip = hop
@@ -189,11 +202,12 @@ where
         async move {
             let (mut parts, body) = req.into_parts();
             let client = forwarded_client(peer.ip(), &parts.headers, &c.trusted_proxies);
+            let hsts = c.https || forwarded_https(peer.ip(), &parts.headers, &c.trusted_proxies);
             parts.extensions.insert(ConnectInfo(peer));
             parts.extensions.insert(ClientAddr(client));
             let body = axum::body::Body::new(tower_http::timeout::TimeoutBody::new(c.body_timeout, body));
             let mut resp = app.oneshot(Request::from_parts(parts, body)).await?;
-            if c.https {
+            if hsts {
                 resp.headers_mut().insert(STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
             }
             Ok::<_, Infallible>(resp)
@@ -223,6 +237,22 @@ mod tests {
             expected.parse::<IpAddr>().unwrap(),
             "peer {peer}, X-Forwarded-For {xff:?}, trusted {trusted:?}"
         );
+    }
+
+    #[test]
+    fn https_at_the_proxy_is_believed_only_from_a_trusted_proxy() {
+        let proto = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert("x-forwarded-proto", v.parse().unwrap());
+            h
+        };
+        let proxy: Vec<IpAddr> = vec!["10.0.0.5".parse().unwrap()];
+        assert!(forwarded_https("10.0.0.5".parse().unwrap(), &proto("https"), &proxy));
+        assert!(forwarded_https("10.0.0.5".parse().unwrap(), &proto("HTTPS, http"), &proxy));
+        assert!(!forwarded_https("10.0.0.5".parse().unwrap(), &proto("http"), &proxy));
+        assert!(!forwarded_https("10.0.0.5".parse().unwrap(), &HeaderMap::new(), &proxy));
+        assert!(!forwarded_https("203.0.113.9".parse().unwrap(), &proto("https"), &proxy), "not our proxy");
+        assert!(!forwarded_https("10.0.0.5".parse().unwrap(), &proto("https"), &[]), "no proxy trusted");
     }
 
     #[test]
