@@ -55,11 +55,14 @@ pub const MAX_CA_BYTES: usize = 1024 * 1024;
 /// The certificates of a PEM file, or why it cannot be used, in words.
 pub fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     let what = format!("the CA file {}", path.display());
-    let size = std::fs::metadata(path).map_err(|e| format!("{what} cannot be read: {e}"))?.len();
-    if size > MAX_CA_BYTES as u64 {
-        return Err(format!("{what} is {size} bytes, too large for a certificate file (at most {MAX_CA_BYTES})"));
+    // Read at most one byte past the limit (a pipe or device says no size).
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_CA_BYTES as u64 + 1), &mut bytes))
+        .map_err(|e| format!("{what} cannot be read: {e}"))?;
+    if bytes.len() > MAX_CA_BYTES {
+        return Err(format!("{what} is too large for a certificate file (at most {MAX_CA_BYTES} bytes)"));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("{what} cannot be read: {e}"))?;
     parse_ca_pem(&bytes, &what)
 }
 
@@ -85,11 +88,20 @@ pub fn parse_ca_pem(bytes: &[u8], what: &str) -> Result<Vec<CertificateDer<'stat
              (Base-64), which starts with -----BEGIN CERTIFICATE-----"
         ));
     }
+    // A private key is never needed, and must not be kept on every tablet
+    // because it came in one file with a certificate.
+    let has_key = String::from_utf8_lossy(bytes).contains("PRIVATE KEY-----");
     let certs = CertificateDer::pem_slice_iter(bytes)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("{what} is not a PEM certificate file: {e}"))?;
+    if has_key && !certs.is_empty() {
+        return Err(format!(
+            "{what} holds a private key beside its certificate: a key is never needed here and must not be \
+             copied to tablets; choose a file with only the certificate of the company's certificate authority"
+        ));
+    }
     if certs.is_empty() {
-        let why = if String::from_utf8_lossy(bytes).contains("PRIVATE KEY-----") {
+        let why = if has_key {
             "it holds a private key, not a certificate (a key is never needed here: choose the certificate \
              of the company's certificate authority)"
         } else {

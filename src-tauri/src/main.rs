@@ -54,8 +54,12 @@ fn main() {
             };
             let mut app = App::open(&dir)?;
             // The name the server's histories give this tablet (default: the hostname).
+            // A name that cannot be used is said and the hostname kept: the
+            // app still starts.
             if let Ok(name) = std::env::var("WALKTHROUGH_DEVICE_NAME") {
-                app.set_device_name(name).map_err(|e| e.message)?;
+                if let Err(e) = app.set_device_name(name) {
+                    eprintln!("walkthrough-app: WALKTHROUGH_DEVICE_NAME is not used: {}", e.message);
+                }
             }
             let handle = tauri_app.handle().clone();
             app.on_progress(move |p| {

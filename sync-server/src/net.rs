@@ -90,10 +90,14 @@ pub fn forwarded_client(peer: IpAddr, headers: &HeaderMap, trusted_proxies: &[Ip
 pub fn forwarded_https(peer: IpAddr, headers: &HeaderMap, trusted_proxies: &[IpAddr]) -> bool {
     let peer = peer.to_canonical();
     trusted_proxies.iter().any(|t| t.to_canonical() == peer)
+        // What our proxy appended is last (what came before it, the client
+        // could have written).
         && headers
-            .get("x-forwarded-proto")
+            .get_all("x-forwarded-proto")
+            .iter()
+            .next_back()
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
             .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
 }
 
@@ -248,7 +252,8 @@ mod tests {
         };
         let proxy: Vec<IpAddr> = vec!["10.0.0.5".parse().unwrap()];
         assert!(forwarded_https("10.0.0.5".parse().unwrap(), &proto("https"), &proxy));
-        assert!(forwarded_https("10.0.0.5".parse().unwrap(), &proto("HTTPS, http"), &proxy));
+        assert!(forwarded_https("10.0.0.5".parse().unwrap(), &proto("http, HTTPS"), &proxy));
+        assert!(!forwarded_https("10.0.0.5".parse().unwrap(), &proto("https, http"), &proxy), "the client's own");
         assert!(!forwarded_https("10.0.0.5".parse().unwrap(), &proto("http"), &proxy));
         assert!(!forwarded_https("10.0.0.5".parse().unwrap(), &HeaderMap::new(), &proxy));
         assert!(!forwarded_https("203.0.113.9".parse().unwrap(), &proto("https"), &proxy), "not our proxy");

@@ -170,6 +170,10 @@ pub struct DeviceActor {
     pub server: bool,
 }
 
+/// How many devices that have not written yet one user may have recorded
+/// per project (a new tablet is recorded at its first sync, before it writes).
+pub const MAX_UNUSED_DEVICES_PER_USER: i64 = 8;
+
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_initial", include_str!("../migrations/0001_initial.sql")),
     ("0002_project_company", include_str!("../migrations/0002_project_company.sql")),
@@ -630,7 +634,20 @@ impl Store for SqliteStore {
         name: Option<&str>,
         now_ms: i64,
     ) -> StoreResult<()> {
-        self.conn().execute(
+        // A new actor is recorded only while its user has few that never
+        // wrote: a tablet that makes up actors cannot grow the list without end.
+        let conn = self.conn();
+        let unused: i64 = conn.query_row(
+            "SELECT count(*) FROM device_actors WHERE user_id = ?1 AND project = ?2 AND changes = 0",
+            params![user.as_str(), project.as_str()],
+            |r| r.get(0),
+        )?;
+        let known: bool =
+            conn.query_row("SELECT count(*) FROM device_actors WHERE actor = ?1", [actor], |r| r.get::<_, i64>(0))? > 0;
+        if !known && unused >= MAX_UNUSED_DEVICES_PER_USER {
+            return Ok(());
+        }
+        conn.execute(
             "INSERT INTO device_actors (actor, user_id, project, first_seen_ms, last_seen_ms, changes, name)
              VALUES (?1, ?2, ?3, ?4, ?4, 0, ?5)
              ON CONFLICT(actor) DO UPDATE SET last_seen_ms = excluded.last_seen_ms,

@@ -77,6 +77,9 @@ fn a_company_certificate_chosen_on_the_tablet_is_checked_kept_across_restarts_an
         ("garbled.pem", garbled.into(), "cannot be trusted as an authority"),
         ("photo.jpg", data_url(&[0xff, 0xd8, 0xff, 0xe0, 0, 0x10, b'J', b'F']), "is not a PEM certificate"),
         ("huge.pem", "A".repeat(3 * 1024 * 1024), "too large"),
+        // A certificate with its key in one file (a server's combined PEM):
+        // the key must never be copied to tablets.
+        ("combined.pem", format!("{}{key}", company.pem), "holds a private key beside its certificate"),
     ];
     for (name, data, expected) in &cases {
         let e = app.set_company_ca(name.to_string(), data.clone()).unwrap_err();

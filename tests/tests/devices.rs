@@ -129,6 +129,19 @@ fn every_history_entry_names_the_device_that_wrote_it() {
         assert!(v["error"].as_str().unwrap().contains(why), "{why}: {v}");
     }
 
+    // Made-up device ids cannot grow the list without end: a user's devices
+    // that never wrote are recorded up to a bound, the rest are not.
+    for n in 0..20u32 {
+        let hello = serde_json::json!({ "actor": format!("{:08x}", 0xdead_0000u32 + n), "name": format!("fake-{n}") });
+        let body = serde_json::json!({ "project": PROJECT, "cursor": 0, "device": hello });
+        assert_eq!(insp.call("POST", "/sync/manifest", Some(body)).0, 200);
+    }
+    let (_, devices) = cs.call("GET", &format!("/projects/{PROJECT}/devices"), None);
+    let unused =
+        devices.as_array().unwrap().iter().filter(|d| d["user"] == "u-insp-li" && d["changes"] == 0).count() as i64;
+    assert_eq!(unused, walkthrough_server::store::MAX_UNUSED_DEVICES_PER_USER, "{devices}");
+    assert!(devices.as_array().unwrap().iter().any(|d| d["actor"] == li_actor.as_str()), "li's real tablet stays");
+
     // Li's tablet: its own entries say nothing more, Zhang's name his tablet, the server's say so.
     let d = li.open_unit(PROJECT.into(), unit.into(), 1).unwrap().defects.into_iter().find(|d| d.id == id).unwrap();
     let kinds: Vec<(&str, Option<&str>, bool)> =

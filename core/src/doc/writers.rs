@@ -105,17 +105,27 @@ pub fn check_device_name(name: &str) -> std::result::Result<String, String> {
     if chars > DEVICE_NAME_MAX_CHARS {
         return Err(format!("the device name has {chars} characters; at most {DEVICE_NAME_MAX_CHARS} are allowed"));
     }
-    if n.chars().any(char::is_control) {
-        return Err("the device name contains control characters".into());
+    if n.chars().any(invisible) {
+        return Err("the device name contains control characters or invisible, direction-changing ones".into());
     }
     Ok(n.to_owned())
+}
+
+/// Characters a name must not hold: controls, and the format characters
+/// that are invisible or turn the text around them (zero-width spaces and
+/// joiners, direction marks, embeddings, overrides and isolates, the line
+/// and paragraph separators, the byte-order mark, the soft hyphen).
+fn invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}')
+        || matches!(c, '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
 }
 
 /// A name a device can send, made from whatever it found (the OS hostname):
 /// control characters dropped, trimmed, cut to the longest allowed. None
 /// when nothing is left.
 pub fn clean_device_name(raw: &str) -> Option<String> {
-    let kept: String = raw.chars().filter(|c| !c.is_control()).collect();
+    let kept: String = raw.chars().filter(|c| !invisible(*c)).collect();
     let cut: String = kept.trim().chars().take(DEVICE_NAME_MAX_CHARS).collect();
     check_device_name(&cut).ok()
 }
@@ -227,6 +237,13 @@ mod tests {
         assert!(check_device_name("").unwrap_err().contains("empty"));
         assert!(check_device_name(&"x".repeat(65)).unwrap_err().contains("at most 64"));
         assert!(check_device_name("a\u{7}b").unwrap_err().contains("control"));
+        // Invisible and direction-changing characters would hide or turn
+        // round what a history row says around the name.
+        for c in ['\u{202e}', '\u{2066}', '\u{200b}', '\u{feff}', '\u{2028}', '\u{00ad}'] {
+            assert!(check_device_name(&format!("li{c}tablet")).unwrap_err().contains("invisible"), "{c:?}");
+        }
+        assert_eq!(clean_device_name("li\u{202e}-tablet\u{200b}").as_deref(), Some("li-tablet"));
+        assert_eq!(check_device_name("李工的平板"), Ok("李工的平板".into()));
         assert_eq!(clean_device_name(" li\n-tablet\u{0} "), Some("li-tablet".into()));
         assert_eq!(clean_device_name(&"y".repeat(100)).map(|n| n.chars().count()), Some(64));
         assert_eq!(clean_device_name("\n"), None);
