@@ -76,6 +76,16 @@ impl Server {
     }
 
     /// Stop answering (a tablet "in the basement" sees connection refused).
+    /// Over HTTPS, with a certificate for 127.0.0.1 that `ca` issues
+    /// (`name` names its files).
+    pub fn start_https(dir: &Path, addr: &str, store: Arc<SqliteStore>, ca: &tls::TestCa, name: &str) -> Self {
+        let cert = ca.server_cert(name);
+        Self::start_with(dir, addr, store, move |s| {
+            s.tls.cert = Some(cert.cert.clone());
+            s.tls.key = Some(cert.key.clone());
+        })
+    }
+
     pub fn stop(mut self) -> Arc<SqliteStore> {
         self.shutdown();
         self.store.clone()
@@ -182,6 +192,25 @@ pub fn login(url: &str, user: &str) -> String {
 /// A blocking HTTP client for a test's own requests. reqwest is built
 /// without a TLS provider (the client crate installs ring's), so it is
 /// installed first: a test must not depend on another having run before it.
+/// The signed-in tablet records one result offline: the first item of the
+/// first room of its first assigned unit in round 1, passed. Returns the
+/// unit, the room and the item.
+pub fn record_a_result(app: &mut walkthrough_client::app::App, project: &str) -> (String, String, String) {
+    let grid = app.unit_grid(project.into(), 1).unwrap();
+    let unit = grid
+        .buildings
+        .iter()
+        .flat_map(|b| b.floors.iter().flat_map(|f| f.units.iter()))
+        .find(|u| u.assigned)
+        .expect("an assigned unit")
+        .id
+        .clone();
+    let view = app.open_unit(project.into(), unit.clone(), 1).unwrap();
+    let (room, item) = (view.rooms[0].id.clone(), view.rooms[0].items[0].code.clone());
+    app.set_result(project.into(), unit.clone(), 1, room.clone(), item.clone(), Some("pass".into())).unwrap();
+    (unit, room, item)
+}
+
 pub fn http_client() -> reqwest::blocking::Client {
     walkthrough_client::tls::install_default_provider();
     reqwest::blocking::Client::new()

@@ -16,14 +16,6 @@ use walkthrough_server::store::SqliteStore;
 
 const PROJECT: &str = "hj-lanting";
 
-fn https_server(dir: &std::path::Path, addr: &str, store: Arc<SqliteStore>, ca: &TestCa, name: &str) -> Server {
-    let cert = ca.server_cert(name);
-    Server::start_with(dir, addr, store, move |s| {
-        s.tls.cert = Some(cert.cert.clone());
-        s.tls.key = Some(cert.key.clone());
-    })
-}
-
 /// A file as the window sends it (`FileReader.readAsDataURL`).
 fn data_url(bytes: &[u8]) -> String {
     format!("data:application/x-x509-ca-cert;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
@@ -43,7 +35,7 @@ fn a_company_certificate_chosen_on_the_tablet_is_checked_kept_across_restarts_an
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(&dir.path().join("server.sqlite")).unwrap());
     walkthrough_server::seed::import_project(store.as_ref(), &walkthrough_fixtures::demo_project(), "demo").unwrap();
-    let server = https_server(dir.path(), "127.0.0.1:0", store, &company, "server");
+    let server = Server::start_https(dir.path(), "127.0.0.1:0", store, &company, "server");
     let url = server.url.clone();
     let addr = url.trim_start_matches("https://").to_owned();
     let tablet = tempfile::tempdir().unwrap();
@@ -114,18 +106,7 @@ fn a_company_certificate_chosen_on_the_tablet_is_checked_kept_across_restarts_an
     let mut app = App::open(tablet.path()).unwrap();
     let status = app.status().unwrap();
     assert_eq!(status.trust.company_ca.as_ref().map(|c| c.file_name.as_str()), Some("company-ca.pem"));
-    let grid = app.unit_grid(PROJECT.into(), 1).unwrap();
-    let unit = grid
-        .buildings
-        .iter()
-        .flat_map(|b| b.floors.iter().flat_map(|f| f.units.iter()))
-        .find(|u| u.assigned)
-        .expect("an assigned unit")
-        .id
-        .clone();
-    let view = app.open_unit(PROJECT.into(), unit.clone(), 1).unwrap();
-    let (room, item) = (view.rooms[0].id.clone(), view.rooms[0].items[0].code.clone());
-    app.set_result(PROJECT.into(), unit.clone(), 1, room, item, Some("pass".into())).unwrap();
+    walkthrough_e2e::record_a_result(&mut app, PROJECT);
     assert!(app.status().unwrap().sync.pending_changes > 0);
     let status = app.sync_now().unwrap();
     assert_eq!(status.sync.pending_changes, 0, "{status:?}");
@@ -137,7 +118,7 @@ fn a_company_certificate_chosen_on_the_tablet_is_checked_kept_across_restarts_an
     // Another authority's certificate at the server's address: refused,
     // saying the chosen certificate did not issue it.
     let store = server.stop();
-    let impostor = https_server(dir.path(), &addr, store, &rogue, "impostor");
+    let impostor = Server::start_https(dir.path(), &addr, store, &rogue, "impostor");
     let e = app.sync_now().unwrap_err();
     assert_eq!(e.kind, "certificate", "{e:?}");
     assert!(
@@ -158,7 +139,7 @@ fn a_company_certificate_chosen_on_the_tablet_is_checked_kept_across_restarts_an
 
     // Removed: the system's roots only, kept so across a restart.
     let store = impostor.stop();
-    let _server = https_server(dir.path(), &addr, store, &company, "server-again");
+    let _server = Server::start_https(dir.path(), &addr, store, &company, "server-again");
     let status = app.clear_company_ca().unwrap();
     assert!(status.trust.company_ca.is_none());
     drop(app);

@@ -13,14 +13,6 @@ use walkthrough_server::store::SqliteStore;
 
 const PROJECT: &str = "hj-lanting";
 
-fn https_server(dir: &std::path::Path, addr: &str, store: Arc<SqliteStore>, ca: &TestCa, name: &str) -> Server {
-    let cert = ca.server_cert(name);
-    Server::start_with(dir, addr, store, move |s| {
-        s.tls.cert = Some(cert.cert.clone());
-        s.tls.key = Some(cert.key.clone());
-    })
-}
-
 #[test]
 fn a_certificate_the_tablet_does_not_trust_is_said_in_words_and_its_work_is_kept() {
     let company = TestCa::new("Walkthrough Test Company CA");
@@ -30,7 +22,7 @@ fn a_certificate_the_tablet_does_not_trust_is_said_in_words_and_its_work_is_kept
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(&dir.path().join("server.sqlite")).unwrap());
     walkthrough_server::seed::import_project(store.as_ref(), &walkthrough_fixtures::demo_project(), "demo").unwrap();
-    let server = https_server(dir.path(), "127.0.0.1:0", store, &company, "server");
+    let server = Server::start_https(dir.path(), "127.0.0.1:0", store, &company, "server");
     let url = server.url.clone();
     let addr = url.trim_start_matches("https://").to_owned();
 
@@ -39,24 +31,13 @@ fn a_certificate_the_tablet_does_not_trust_is_said_in_words_and_its_work_is_kept
     let mut app = App::open(tablet.path()).unwrap();
     let status = app.sign_in(url.clone(), "u-insp-li".into(), "demo".into()).unwrap();
     assert!(status.session.is_some() && status.sync.last_error.is_none(), "{status:?}");
-    let grid = app.unit_grid(PROJECT.into(), 1).unwrap();
-    let unit = grid
-        .buildings
-        .iter()
-        .flat_map(|b| b.floors.iter().flat_map(|f| f.units.iter()))
-        .find(|u| u.assigned)
-        .expect("an assigned unit")
-        .id
-        .clone();
-    let view = app.open_unit(PROJECT.into(), unit.clone(), 1).unwrap();
-    let (room, item) = (view.rooms[0].id.clone(), view.rooms[0].items[0].code.clone());
-    app.set_result(PROJECT.into(), unit.clone(), 1, room.clone(), item.clone(), Some("pass".into())).unwrap();
+    let (unit, room, item) = walkthrough_e2e::record_a_result(&mut app, PROJECT);
     let pending = app.status().unwrap().sync.pending_changes;
     assert!(pending > 0);
 
     // An impostor answers at the server's address.
     let store = server.stop();
-    let impostor = https_server(dir.path(), &addr, store.clone(), &rogue, "impostor");
+    let impostor = Server::start_https(dir.path(), &addr, store.clone(), &rogue, "impostor");
     let e = app.sync_now().unwrap_err();
     assert_eq!(e.kind, "certificate", "{e:?}");
     assert!(e.message.starts_with("the server's certificate is not trusted: "), "{}", e.message);
@@ -79,7 +60,7 @@ fn a_certificate_the_tablet_does_not_trust_is_said_in_words_and_its_work_is_kept
 
     // The real server back at its address: the work goes up.
     let store = impostor.stop();
-    let _server = https_server(dir.path(), &addr, store, &company, "server-again");
+    let _server = Server::start_https(dir.path(), &addr, store, &company, "server-again");
     let status = app.sync_now().unwrap();
     assert_eq!(status.sync.pending_changes, 0, "{status:?}");
     assert!(status.sync.last_error.is_none());

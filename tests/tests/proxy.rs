@@ -136,18 +136,7 @@ fn behind_an_nginx_tls_proxy_tablets_sync_and_the_console_signs_in_over_https() 
     app.set_company_ca("company-ca.pem".into(), pem).unwrap();
     let status = app.sign_in(public.clone(), "u-insp-li".into(), "demo".into()).unwrap();
     assert!(status.session.is_some() && status.sync.last_error.is_none(), "{status:?}");
-    let grid = app.unit_grid(PROJECT.into(), 1).unwrap();
-    let unit = grid
-        .buildings
-        .iter()
-        .flat_map(|b| b.floors.iter().flat_map(|f| f.units.iter()))
-        .find(|u| u.assigned)
-        .expect("an assigned unit")
-        .id
-        .clone();
-    let view = app.open_unit(PROJECT.into(), unit.clone(), 1).unwrap();
-    let (room, item) = (view.rooms[0].id.clone(), view.rooms[0].items[0].code.clone());
-    app.set_result(PROJECT.into(), unit.clone(), 1, room, item, Some("pass".into())).unwrap();
+    walkthrough_e2e::record_a_result(&mut app, PROJECT);
     let status = app.sync_now().unwrap();
     assert_eq!(status.sync.pending_changes, 0, "the result went up through the proxy: {status:?}");
     assert!(

@@ -751,22 +751,20 @@ async fn the_tablets_grid_unit_and_defect_form_pass_axe_in_both_languages() {
 
 /// The server over HTTPS with a certificate that `ca` issued, on the demo project.
 fn https_demo_server(dir: &Path, ca: &walkthrough_e2e::tls::TestCa) -> Server {
-    let cert = ca.server_cert("server");
-    let dir = dir.to_owned();
     // (The server runs its own runtime: started from a plain thread.)
-    std::thread::spawn(move || {
-        let store = std::sync::Arc::new(
-            walkthrough_server::store::SqliteStore::open(&dir.join("server.sqlite")).expect("server database"),
-        );
-        walkthrough_server::seed::import_project(store.as_ref(), &walkthrough_fixtures::demo_project(), "demo")
-            .expect("demo project");
-        Server::start_with(&dir, "127.0.0.1:0", store, move |s| {
-            s.tls.cert = Some(cert.cert.clone());
-            s.tls.key = Some(cert.key.clone());
-        })
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let store = std::sync::Arc::new(
+                    walkthrough_server::store::SqliteStore::open(&dir.join("server.sqlite")).expect("server database"),
+                );
+                walkthrough_server::seed::import_project(store.as_ref(), &walkthrough_fixtures::demo_project(), "demo")
+                    .expect("demo project");
+                Server::start_https(dir, "127.0.0.1:0", store, ca, "server")
+            })
+            .join()
+            .unwrap()
     })
-    .join()
-    .unwrap()
 }
 
 /// The company-certificate field's legend on the sign-in screen.
